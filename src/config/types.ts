@@ -1,0 +1,41 @@
+import type { Severity, SeverityOrOff } from '../types.js';
+
+/** Facts about the project that rules cannot see in the code (the `settings:` section). */
+export interface Settings {
+  inference?: { functions?: string[] };
+  logging?: { functions?: string[]; instrumentedEntryPoints?: string[] };
+  guardrails?: { functions?: string[] };
+  auth?: { functions?: string[]; handledUpstream?: boolean | string[] };
+  rateLimit?: { functions?: string[]; handledUpstream?: boolean | string[] };
+  models?: { allowed?: string[]; aliases?: unknown[] };
+  servingImages?: string[];
+  pipeline?: { evalCommands?: string[]; steps?: unknown[] };
+}
+
+export interface RuleSetting {
+  severity?: SeverityOrOff;
+  ignore?: string[];
+  options?: Record<string, unknown>;
+}
+
+export interface Override {
+  files: string[];
+  rules: Record<string, RuleSetting>;
+}
+
+export interface Config {
+  /** Where the config came from (for messages); undefined when none was found. */
+  file?: string;
+  rules: Record<string, RuleSetting>;
+  ignore: string[];
+  maxFileSize: number;
+  failOn?: Severity | 'never';
+  overrides: Override[];
+  settings: Settings;
+}
+
+export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
+
+export function emptyConfig(): Config {
+  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, overrides: [], settings: {} };
+}

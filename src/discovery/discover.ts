@@ -1,0 +1,217 @@
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import fg from 'fast-glob';
+import ignore, { type Ignore } from 'ignore';
+import { classifyPath, DEFAULT_SKIP_DIRS, type Candidate } from './classify.js';
+
+export interface DiscoverOptions {
+  /** The scanned root; paths in the report are relative to it. */
+  root: string;
+  /** Files or directories to scan (absolute or relative to the current directory). */
+  paths: string[];
+  /** gitignore-style patterns from the config and `--ignore`, relative to the root. */
+  ignore: string[];
+  /** Files larger than this many bytes are skipped. */
+  maxFileSize: number;
+}
+
+export interface FileRef {
+  /** Relative to the root, forward slashes. */
+  path: string;
+  absPath: string;
+  candidate: Candidate;
+  size: number;
+  /** Named on the command line. */
+  explicit: boolean;
+}
+
+export interface Discovery {
+  root: string;
+  files: FileRef[];
+  /** Every file found and not ignored, relevant or not (for "does this path exist" questions). */
+  allPaths: string[];
+  tooLarge: string[];
+  symlinksOutside: string[];
+  unreadable: string[];
+  /** Command-line paths that do not exist. */
+  missing: string[];
+  /** Command-line paths outside the root. */
+  outside: string[];
+}
+
+const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
+
+function isInside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** gitignore rules, read from every `.gitignore` between the repository's top and each file. */
+class GitIgnores {
+  private byDir = new Map<string, Ignore>();
+  private top: string;
+
+  constructor(root: string) {
+    this.top = root;
+    // .gitignore files above the scanned root, up to the repository top.
+    let dir = root;
+    const chain: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      chain.push(dir);
+      if (existsSync(join(dir, '.git'))) break;
+      const parent = dirname(dir);
+      if (parent === dir) {
+        chain.length = 1;
+        break;
+      }
+      dir = parent;
+    }
+    for (const d of chain.slice(1)) this.load(d);
+    this.top = chain[chain.length - 1] as string;
+  }
+
+  /** Reads `<dir>/.gitignore` (absolute dir). */
+  load(dir: string): void {
+    if (this.byDir.has(dir)) return;
+    try {
+      const text = readFileSync(join(dir, '.gitignore'), 'utf8');
+      this.byDir.set(dir, ignore().add(text));
+    } catch {
+      /* no .gitignore here */
+    }
+  }
+
+  /** Git semantics: the deepest matching pattern wins; negations re-include. */
+  ignores(absPath: string): boolean {
+    const dirs: string[] = [];
+    for (let d = dirname(absPath); ; d = dirname(d)) {
+      if (this.byDir.has(d)) dirs.push(d);
+      if (d === this.top || dirname(d) === d) break;
+    }
+    dirs.reverse();
+    let ignored = false;
+    for (const d of dirs) {
+      const rel = toPosix(relative(d, absPath));
+      const r = (this.byDir.get(d) as Ignore).test(rel);
+      if (r.ignored) ignored = true;
+      else if (r.unignored) ignored = false;
+    }
+    return ignored;
+  }
+}
+
+/**
+ * Finds the files to scan. Never follows a symbolic link: a link that points inside the root is
+ * covered by its target's own path, one that points outside is reported and skipped, so there
+ * is no way out of the root and no cycle.
+ */
+export async function discover(opts: DiscoverOptions): Promise<Discovery> {
+  const root = realpathSync(opts.root);
+  const out: Discovery = { root, files: [], allPaths: [], tooLarge: [], symlinksOutside: [], unreadable: [], missing: [], outside: [] };
+  const git = new GitIgnores(root);
+  const user = ignore().add(opts.ignore);
+  const seen = new Set<string>();
+
+  const consider = (abs: string, stats: Stats, explicit: boolean): void => {
+    const rel = toPosix(relative(root, abs));
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    if (git.ignores(abs) || user.ignores(rel)) return;
+    out.allPaths.push(rel);
+    const candidate = classifyPath(rel);
+    if (!candidate) return;
+    if (stats.size > opts.maxFileSize) {
+      out.tooLarge.push(rel);
+      return;
+    }
+    out.files.push({ path: rel, absPath: abs, candidate, size: stats.size, explicit });
+  };
+
+  const inputs = opts.paths.length > 0 ? opts.paths : [root];
+  for (const input of inputs) {
+    const abs = resolve(input);
+    let lst: Stats;
+    try {
+      lst = lstatSync(abs);
+    } catch {
+      out.missing.push(input);
+      continue;
+    }
+    let target = abs;
+    if (lst.isSymbolicLink()) {
+      try {
+        target = realpathSync(abs);
+      } catch {
+        out.missing.push(input);
+        continue;
+      }
+      if (!isInside(root, target)) {
+        out.symlinksOutside.push(input);
+        continue;
+      }
+    } else {
+      // A real path (the root itself may sit under a symlinked directory such as /tmp).
+      try {
+        target = realpathSync(abs);
+      } catch {
+        /* keep abs */
+      }
+    }
+    if (!isInside(root, target)) {
+      out.outside.push(input);
+      continue;
+    }
+    const st = statSync(target);
+    if (st.isFile()) {
+      // Load the .gitignore files on the way down to an explicit file.
+      for (let d = dirname(target); isInside(root, d); d = dirname(d)) {
+        git.load(d);
+        if (d === root) break;
+      }
+      consider(target, st, true);
+      continue;
+    }
+    if (!st.isDirectory()) continue;
+    for (let d = target; isInside(root, d); d = dirname(d)) {
+      git.load(d);
+      if (d === root) break;
+    }
+    const entries = await fg('**', {
+      cwd: target,
+      dot: true,
+      onlyFiles: false,
+      followSymbolicLinks: false,
+      objectMode: true,
+      stats: true,
+      suppressErrors: true,
+      ignore: DEFAULT_SKIP_DIRS.map((d) => `**/${d}/**`),
+    });
+    // Every .gitignore first, so the order of entries does not matter.
+    for (const e of entries) {
+      if (e.name === '.gitignore') git.load(dirname(join(target, e.path)));
+    }
+    for (const e of entries) {
+      const abs2 = join(target, e.path);
+      const stats = e.stats as Stats;
+      if (stats.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(abs2);
+        } catch {
+          continue; // dangling link
+        }
+        if (!isInside(root, real)) out.symlinksOutside.push(toPosix(relative(root, abs2)));
+        continue;
+      }
+      if (!stats.isFile()) continue;
+      consider(abs2, stats, false);
+    }
+  }
+  out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  out.allPaths.sort();
+  out.tooLarge.sort();
+  out.symlinksOutside.sort();
+  return out;
+}
+
+export { toPosix, isInside };

@@ -1,0 +1,357 @@
+import picomatch from 'picomatch';
+import type { Config, RuleSetting } from '../config/types.js';
+import { discover, type Discovery } from '../discovery/discover.js';
+import { assignFingerprints, cmp, compareFindings, normalizeSnippet } from '../findings/fingerprint.js';
+import { FileModel, ParserHost } from '../model/file-model.js';
+import { ProjectModel } from '../model/project.js';
+import { Grammars } from '../parse/tree-sitter.js';
+import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
+import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
+import type { Finding, Notification, Range, Severity, SeverityOrOff, Span } from '../types.js';
+import { lineHashes } from '../util/hash.js';
+import { packageInfo } from '../util/pkg.js';
+
+export interface ScanOptions {
+  root: string;
+  /** Files or directories; empty means the root. */
+  paths: string[];
+  config: Config;
+  rules: readonly Rule[];
+  /** Run only these rule ids. */
+  only?: string[];
+  /** Do not run these rule ids. */
+  disable?: string[];
+  /** Extra gitignore-style patterns (`--ignore`). */
+  ignore?: string[];
+  /** Fingerprints of known findings: matching findings are marked suppressed (`baseline`). */
+  baseline?: Set<string>;
+  /** Keep stack traces of rule errors. */
+  debug?: boolean;
+}
+
+export interface RunStats {
+  filesDiscovered: number;
+  filesScanned: number;
+  filesParsed: number;
+}
+
+export interface RunResult {
+  toolName: 'modelguard';
+  toolVersion: string;
+  root: string;
+  /** Rules that ran, sorted by id. */
+  rules: Rule[];
+  findings: Finding[];
+  notifications: Notification[];
+  stats: RunStats;
+  /** A rule crashed somewhere: the scan is incomplete (exit code 2). */
+  incomplete: boolean;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function formatMessage(template: string, data: ReportData): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
+}
+
+/** Effective severity of each rule for each path, from defaults, `rules:` and `overrides:`. */
+class SeverityTable {
+  private readonly overrides: Array<{ match: (p: string) => boolean; rules: Record<string, RuleSetting> }>;
+
+  constructor(private readonly config: Config) {
+    this.overrides = config.overrides.map((o) => ({ match: picomatch(o.files, { dot: true }), rules: o.rules }));
+  }
+
+  private pick(rules: Record<string, RuleSetting>, rule: Rule): SeverityOrOff | undefined {
+    return rules[rule.meta.id]?.severity ?? rules[`${rule.meta.category}/*`]?.severity;
+  }
+
+  /** Severity at the top level (no path): `off` disables the rule for the run. */
+  base(rule: Rule): SeverityOrOff {
+    return this.pick(this.config.rules, rule) ?? rule.meta.severity;
+  }
+
+  at(rule: Rule, path: string): SeverityOrOff {
+    let s = this.base(rule);
+    for (const o of this.overrides) if (o.match(path)) s = this.pick(o.rules, rule) ?? s;
+    return s;
+  }
+
+  /** True when some override turns the rule on for some path. */
+  enabledSomewhere(rule: Rule): boolean {
+    return this.overrides.some((o) => {
+      const s = this.pick(o.rules, rule);
+      return s !== undefined && s !== 'off';
+    });
+  }
+}
+
+function ruleOptions(rule: Rule, config: Config): unknown {
+  const given = config.rules[rule.meta.id]?.options ?? {};
+  return { ...((rule.meta.options?.defaults as object | undefined) ?? {}), ...given };
+}
+
+/** Config `rules.<id>.ignore`: `glob`, `path:line` or `path:line:column`. */
+function configIgnore(config: Config, ruleId: string): (f: Finding) => string | undefined {
+  const entries = config.rules[ruleId]?.ignore ?? [];
+  const matchers = entries.map((e) => {
+    const m = /^(.*?)(?::(\d+))?(?::(\d+))?$/.exec(e) as RegExpExecArray;
+    const glob = picomatch(m[1] as string, { dot: true });
+    const line = m[2] ? Number(m[2]) : undefined;
+    const col = m[3] ? Number(m[3]) : undefined;
+    return { e, test: (f: Finding) => glob(f.path) && (line === undefined || f.range.start.line === line) && (col === undefined || f.range.start.column === col) };
+  });
+  return (f) => matchers.find((m) => m.test(f))?.e;
+}
+
+/** Runs a scan: discovery, rules, findings, suppressions. Pure of stdout; the CLI prints. */
+export async function scan(opts: ScanOptions): Promise<RunResult> {
+  const { config } = opts;
+  const known = new Set(opts.rules.map((r) => r.meta.id));
+  for (const id of [...(opts.only ?? []), ...(opts.disable ?? [])]) {
+    if (!known.has(id)) throw new UsageError(`unknown rule id "${id}" (see --list-rules)`);
+  }
+  const severities = new SeverityTable(config);
+  const enabled = opts.rules
+    .filter((r) => (opts.only && opts.only.length > 0 ? opts.only.includes(r.meta.id) : true))
+    .filter((r) => !(opts.disable ?? []).includes(r.meta.id))
+    .filter((r) => severities.base(r) !== 'off' || severities.enabledSomewhere(r))
+    .sort((a, b) => cmp(a.meta.id, b.meta.id));
+
+  const discovery: Discovery = await discover({
+    root: opts.root,
+    paths: opts.paths,
+    ignore: [...config.ignore, ...(opts.ignore ?? [])],
+    maxFileSize: config.maxFileSize,
+  });
+  if (discovery.missing.length > 0) throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
+  if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
+
+  const grammars = await Grammars.load();
+  const host = new ParserHost(grammars);
+  const project = new ProjectModel(discovery, host, config.settings);
+  const notifications: Notification[] = [];
+  const reports: Array<{ rule: Rule; report: Report }> = [];
+  let incomplete = false;
+
+  const runnable = enabled.filter((r) => {
+    const missing = (r.meta.requires ?? []).filter((g) => !grammars.has(g));
+    if (missing.length === 0) return true;
+    notifications.push({
+      kind: 'capability-missing',
+      level: 'warning',
+      ruleId: r.meta.id,
+      message: `${r.meta.id} did not run: ${missing.map((g) => grammars.failures.get(g)).join('; ')}`,
+    });
+    return false;
+  });
+
+  const makeReport = (rule: Rule, file: FileModel, messageId: string, at: Span | Range, data: ReportData = {}, extra: ReportExtra = {}): Report => {
+    if (!(messageId in rule.meta.messages)) throw new Error(`unknown messageId "${messageId}"`);
+    return { messageId, file, range: isSpan(at) ? file.range(at) : at, data, ...extra };
+  };
+
+  const ruleFailed = (rule: Rule, path: string | undefined, e: unknown): void => {
+    incomplete = true;
+    notifications.push({
+      kind: 'rule-error',
+      level: 'error',
+      ruleId: rule.meta.id,
+      path,
+      message: `rule ${rule.meta.id} failed${path ? ` on ${path}` : ''}: ${e instanceof Error ? e.message : String(e)}`,
+      ...(opts.debug && e instanceof Error && e.stack ? { detail: e.stack } : {}),
+    });
+  };
+
+  const files = project.files();
+  const fileRules = runnable.filter((r) => r.meta.scope === 'file');
+  const keywords = new Map(
+    fileRules.map((r) => [r, typeof r.meta.keywords === 'function' ? r.meta.keywords(config.settings) : r.meta.keywords]),
+  );
+  for (const file of files) {
+    for (const rule of fileRules) {
+      if (!rule.meta.appliesTo.includes(file.role)) continue;
+      if (severities.at(rule, file.path) === 'off') continue;
+      const kw = keywords.get(rule);
+      if (kw && kw.length > 0 && !kw.some((k) => file.text.includes(k))) continue;
+      const ctx: FileContext<unknown> = {
+        file,
+        project,
+        options: ruleOptions(rule, config),
+        settings: config.settings,
+        report: (id, at, data, extra) => makeReport(rule, file, id, at, data, extra),
+        reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+      };
+      const mine: Report[] = [];
+      try {
+        for (const r of (rule as { check(c: FileContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(r);
+      } catch (e) {
+        ruleFailed(rule, file.path, e);
+        continue;
+      }
+      for (const report of mine) reports.push({ rule, report });
+    }
+  }
+  for (const rule of runnable.filter((r) => r.meta.scope === 'project')) {
+    const ctx: ProjectContext<unknown> = {
+      project,
+      options: ruleOptions(rule, config),
+      settings: config.settings,
+      reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+    };
+    try {
+      for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) reports.push({ rule, report });
+    } catch (e) {
+      ruleFailed(rule, undefined, e);
+    }
+  }
+
+  // Reports → findings.
+  const hashes = new Map<string, Map<number, string>>();
+  const lineHash = (file: FileModel, line: number): string => {
+    let h = hashes.get(file.path);
+    if (!h) {
+      h = lineHashes((file.bom ? '\ufeff' : '') + file.text);
+      hashes.set(file.path, h);
+    }
+    return h.get(line) ?? '';
+  };
+  const seen = new Set<string>();
+  let findings: Finding[] = [];
+  for (const { rule, report } of reports) {
+    const file = report.file;
+    const sev = severities.at(rule, file.path);
+    if (sev === 'off') continue;
+    const configured = config.rules[rule.meta.id]?.severity ?? config.rules[`${rule.meta.category}/*`]?.severity;
+    const overridden = config.overrides.some((o) => picomatch(o.files, { dot: true })(file.path));
+    // A report-level severity applies unless the user remapped the rule.
+    const severity: Severity = report.severity && !configured && !overridden ? report.severity : (sev as Severity);
+    const { start, end } = report.range;
+    const message = formatMessage(rule.meta.messages[report.messageId] as string, report.data);
+    const key = `${rule.meta.id}|${file.path}|${start.line}:${start.column}-${end.line}:${end.column}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const so = file.lines.offset(start);
+    const eo = file.lines.offset(end);
+    findings.push({
+      ruleId: rule.meta.id,
+      category: rule.meta.category,
+      messageId: report.messageId,
+      message,
+      severity,
+      confidence: report.confidence ?? rule.meta.confidence,
+      path: file.path,
+      range: report.range,
+      fingerprint: '',
+      lineHash: lineHash(file, start.line),
+      snippet: normalizeSnippet(file.text.slice(so, Math.max(so, eo))),
+      suppressed: false,
+    });
+  }
+  findings.sort(compareFindings);
+  assignFingerprints(findings);
+
+  // Suppressions: inline comments, then config, then baseline.
+  const directivesByFile = new Map<string, Directive[]>();
+  const directivesOf = (path: string): Directive[] => {
+    let d = directivesByFile.get(path);
+    if (!d) {
+      const f = project.file(path);
+      d = f ? parseDirectives(f) : [];
+      directivesByFile.set(path, d);
+    }
+    return d;
+  };
+  const ignoreMatchers = new Map(enabled.map((r) => [r.meta.id, configIgnore(config, r.meta.id)]));
+  for (const f of findings) {
+    const hit = findDirective(directivesOf(f.path), f.ruleId, f.range.start.line);
+    if (hit) {
+      hit.directive.used.add(hit.id);
+      f.suppressed = { kind: 'inline', justification: hit.directive.reason || '(no reason given)' };
+      continue;
+    }
+    const cfg = ignoreMatchers.get(f.ruleId)?.(f);
+    if (cfg) {
+      f.suppressed = { kind: 'config', justification: `ignored by the config (rules.${f.ruleId}.ignore: ${cfg})` };
+      continue;
+    }
+    if (opts.baseline?.has(f.fingerprint)) f.suppressed = { kind: 'baseline', justification: 'present in the baseline' };
+  }
+
+  // Directive hygiene: missing reasons, unknown ids, directives that matched nothing.
+  const byId = new Map(opts.rules.map((r) => [r.meta.id, r]));
+  const categories = new Set(opts.rules.map((r) => r.meta.category));
+  for (const file of files) {
+    const directives = directivesOf(file.path);
+    for (const d of directives) {
+      const range = file.range(d.span);
+      if (!d.reason) {
+        notifications.push({ kind: 'suppression-without-reason', level: 'note', path: file.path, range, message: `suppression of ${d.ids.join(', ')} gives no reason; write one after a colon: modelguard-ignore[${d.ids.join(',')}]: why this is safe` });
+      }
+      for (const id of d.ids) {
+        const isCategory = id.endsWith('/*') && categories.has(id.slice(0, -2) as Finding['category']);
+        const rule = byId.get(id);
+        if (!rule && !isCategory) {
+          notifications.push({ kind: 'unknown-rule-in-suppression', level: 'note', path: file.path, range, message: `suppression names unknown rule "${id}"` });
+          continue;
+        }
+        if (d.used.has(id)) continue;
+        // Unused only if the rule actually looked at this file.
+        const looked = enabled.filter((r) => (rule ? r === rule : directiveMatches({ ...d, ids: [id] }, r.meta.id)) && r.meta.appliesTo.includes(file.role) && severities.at(r, file.path) !== 'off');
+        if (looked.length === 0 || !runnable.some((r) => looked.includes(r))) continue;
+        notifications.push({ kind: 'unused-suppression', level: 'note', path: file.path, range, message: `suppression of ${id} matched no finding; remove it` });
+      }
+    }
+  }
+
+  // Parse notices of the files that were parsed, then skipped files.
+  let parsed = 0;
+  for (const file of files) {
+    if (file.parsed) parsed++;
+    notifications.push(...file.notices);
+  }
+  const skipped: Array<[string, string[]]> = [
+    ['larger than the size limit', discovery.tooLarge],
+    ['binary', project.binary],
+    ['symbolic links to outside the scanned root', discovery.symlinksOutside],
+    ['unreadable', [...discovery.unreadable, ...project.unreadable]],
+  ];
+  for (const [why, paths] of skipped) {
+    if (paths.length === 0) continue;
+    const sorted = [...paths].sort();
+    notifications.push({
+      kind: why.startsWith('symbolic') ? 'symlink-outside-root' : why === 'unreadable' ? 'unreadable-file' : 'skipped-files',
+      level: 'note',
+      message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}${why.startsWith('larger') ? ` (${config.maxFileSize} bytes; set maxFileSize in the config)` : ''}`,
+      paths: sorted,
+    });
+  }
+  if (files.length === 0) {
+    notifications.push({ kind: 'no-files', level: 'warning', message: 'no files to scan were found (check the paths, .gitignore and ignore patterns)' });
+  }
+  notifications.sort(
+    (a, b) =>
+      cmp(a.path ?? '', b.path ?? '') ||
+      (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0) ||
+      (a.range?.start.column ?? 0) - (b.range?.start.column ?? 0) ||
+      cmp(a.kind, b.kind) ||
+      cmp(a.message, b.message),
+  );
+  findings = findings.sort(compareFindings);
+
+  return {
+    toolName: 'modelguard',
+    toolVersion: packageInfo().version,
+    root: discovery.root,
+    rules: enabled,
+    findings,
+    notifications,
+    stats: { filesDiscovered: discovery.allPaths.length, filesScanned: files.length, filesParsed: parsed },
+    incomplete,
+  };
+}

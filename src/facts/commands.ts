@@ -1,0 +1,194 @@
+import type { FileModel } from '../model/file-model.js';
+import { type CommandOrigin, type ShellCommand, type ShellScript, type ShellWord } from '../parse/shell.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
+import { shiftedMap } from '../util/text-map.js';
+import { workloads, type Workload } from './workloads.js';
+
+/** A command found in a file, with where it runs. */
+export interface LocatedCommand extends ShellCommand {
+  origin: CommandOrigin;
+  /** For messages: `job "train" step 3`, `service "vllm"`, `RUN`. */
+  where: string;
+  /** The compose service or Kubernetes container that runs it. */
+  workload?: Workload;
+  /** The script it belongs to (for its variables); undefined for exec-form commands. */
+  script?: ShellScript;
+  /** GitHub Actions job id / GitLab job name, when it is in a CI job. */
+  job?: string;
+  /** Index of the step in the job (GitHub Actions). */
+  step?: number;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh']);
+const NON_POSIX_SHELLS = /^(python|pwsh|powershell|cmd)\b/;
+
+function basename(word: string): string {
+  return word.replace(/^.*\//, '');
+}
+
+/** Exec-form words from YAML list items (`["vllm", "serve", ...]`). */
+function yamlWords(y: YamlFile, seq: YNode | null): ShellWord[] {
+  const words: ShellWord[] = [];
+  for (const item of y.items(seq)) {
+    if (!isScalar(item) || item.value === null) continue;
+    const value = String(item.value);
+    const span = y.span(item);
+    words.push({ value, raw: String(item.source ?? value), span, literal: !value.includes('$('), map: y.valueMap(item as Scalar) });
+  }
+  return words;
+}
+
+function execCommand(words: ShellWord[]): ShellCommand | undefined {
+  const first = words[0];
+  const last = words[words.length - 1];
+  if (!first || !last) return undefined;
+  return { words, assignments: [], span: { start: first.span.start, end: last.span.end }, negated: false, exec: true };
+}
+
+class Collector {
+  readonly out: LocatedCommand[] = [];
+
+  constructor(private readonly file: FileModel) {}
+
+  add(cmd: ShellCommand, origin: CommandOrigin, where: string, extra: Partial<LocatedCommand> = {}, depth = 0): void {
+    const located: LocatedCommand = { ...cmd, origin, where, ...extra };
+    this.out.push(located);
+    // sh -c 'script': the script's commands run too.
+    if (depth < 3 && cmd.words.length >= 3 && SHELLS.has(basename(cmd.words[0]?.value ?? ''))) {
+      const i = cmd.words.findIndex((w, n) => n > 0 && /^-[a-z]*c[a-z]*$/.test(w.value));
+      const scriptWord = i > 0 ? cmd.words[i + 1] : undefined;
+      if (scriptWord) {
+        const inner = this.file.parseShell(scriptWord.value, scriptWord.map);
+        if (inner) for (const c of inner.commands) this.add(c, origin, where, { ...extra, script: inner }, depth + 1);
+      }
+    }
+  }
+
+  addScript(script: ShellScript | undefined, origin: CommandOrigin, where: string, extra: Partial<LocatedCommand> = {}): void {
+    if (!script) return;
+    for (const c of script.commands) this.add(c, origin, where, { ...extra, script });
+  }
+
+  /** A YAML scalar holding a script (`run: |`), parsed with positions mapped into the file. */
+  yamlScript(y: YamlFile, node: YNode | null, origin: CommandOrigin, where: string, extra: Partial<LocatedCommand> = {}, gha = false): void {
+    if (!node || !isScalar(node) || typeof node.value !== 'string') return;
+    this.addScript(this.file.parseShell(node.value, y.valueMap(node as Scalar), gha), origin, where, extra);
+  }
+}
+
+function ghaShell(y: YamlFile, ...nodes: Array<YNode | null>): string | undefined {
+  for (const n of nodes) {
+    const s = y.str(y.getIn(n, ['defaults', 'run', 'shell']));
+    if (s) return s;
+  }
+  return undefined;
+}
+
+function gitlabScripts(c: Collector, y: YamlFile, node: YNode | null, where: string, job: string): void {
+  if (!node) return;
+  if (isScalar(node)) c.yamlScript(y, node, 'gitlab-script', where, { job });
+  else if (isSeq(node)) for (const item of y.items(node)) gitlabScripts(c, y, item, where, job);
+}
+
+const GITLAB_RESERVED = new Set(['stages', 'variables', 'include', 'default', 'workflow', 'image', 'services', 'cache', 'before_script', 'after_script', 'pages']);
+
+function workloadCommands(c: Collector, file: FileModel, y: YamlFile): void {
+  for (const w of workloads(file)) {
+    const where = w.kind === 'compose-service' ? `service "${w.name}"` : `${w.owner} container "${w.name}"`;
+    const origin: CommandOrigin = w.kind === 'compose-service' ? 'compose-command' : 'k8s-command';
+    const entry = isSeq(w.entrypoint) ? yamlWords(y, w.entrypoint) : [];
+    if (isSeq(w.command) || (isSeq(w.entrypoint) && !w.command)) {
+      const cmd = execCommand([...entry, ...yamlWords(y, w.command)]);
+      if (cmd) c.add(cmd, origin, where, { workload: w });
+    } else if (w.command && isScalar(w.command) && typeof w.command.value === 'string') {
+      const script = file.parseShell(w.command.value, y.valueMap(w.command as Scalar));
+      if (script && entry.length > 0 && script.commands[0]) {
+        const first = script.commands[0];
+        script.commands[0] = { ...first, words: [...entry, ...first.words], exec: true };
+      }
+      c.addScript(script, origin, where, { workload: w });
+    }
+    if (w.entrypoint && isScalar(w.entrypoint) && typeof w.entrypoint.value === 'string') {
+      c.yamlScript(y, w.entrypoint, w.kind === 'compose-service' ? 'compose-entrypoint' : 'k8s-command', where, { workload: w });
+    }
+  }
+}
+
+/**
+ * Every command a file runs, with positions: shell scripts, GitHub Actions `run:` steps (in a
+ * POSIX shell), GitLab `script:`/`before_script:`/`after_script:`, Dockerfile RUN/CMD/ENTRYPOINT
+ * (shell and exec form), compose `command:`/`entrypoint:` (string and list), Kubernetes and
+ * Helm-values container `command:`/`args:`. `sh -c '...'` scripts are opened up.
+ */
+export function commands(file: FileModel): LocatedCommand[] {
+  return file.memo('facts:commands', () => {
+    const c = new Collector(file);
+    const y = file.yaml();
+    switch (file.role) {
+      case 'shell':
+        c.addScript(file.shellScript(), 'script', 'script');
+        break;
+      case 'gha-workflow':
+      case 'gha-action': {
+        if (!y) break;
+        for (const doc of y.documents) {
+          const root = y.root(doc);
+          const jobs = file.role === 'gha-workflow' ? y.entries(y.get(root, 'jobs')) : [{ key: '(composite)', value: y.get(root, 'runs') }];
+          for (const job of jobs) {
+            y.items(y.get(job.value, 'steps')).forEach((step, i) => {
+              const run = y.get(step, 'run');
+              if (!run) return;
+              const shell = y.str(y.get(step, 'shell')) ?? ghaShell(y, job.value, root);
+              if (shell && NON_POSIX_SHELLS.test(shell)) return;
+              const name = y.str(y.get(step, 'name')) ?? y.str(y.get(step, 'id'));
+              const where = file.role === 'gha-action' ? `step ${name ? `"${name}"` : i + 1}` : `job "${job.key}" step ${name ? `"${name}"` : i + 1}`;
+              c.yamlScript(y, run, 'gha-run', where, { job: job.key, step: i }, true);
+            });
+          }
+        }
+        break;
+      }
+      case 'gitlab-ci': {
+        if (!y) break;
+        for (const doc of y.documents) {
+          const root = y.root(doc);
+          for (const key of ['before_script', 'after_script']) gitlabScripts(c, y, y.get(root, key), `global ${key}`, '(default)');
+          for (const key of ['before_script', 'after_script']) gitlabScripts(c, y, y.getIn(root, ['default', key]), `default ${key}`, '(default)');
+          for (const job of y.entries(root)) {
+            if (GITLAB_RESERVED.has(job.key) || !isMap(job.value)) continue;
+            for (const key of ['before_script', 'script', 'after_script']) gitlabScripts(c, y, y.get(job.value, key), `job "${job.key}" ${key}`, job.key);
+          }
+        }
+        break;
+      }
+      case 'dockerfile': {
+        const df = file.dockerfile();
+        if (!df) break;
+        for (const ins of df.instructions) {
+          const origin: CommandOrigin | undefined =
+            ins.keyword === 'RUN' ? 'dockerfile-run' : ins.keyword === 'CMD' ? 'dockerfile-cmd' : ins.keyword === 'ENTRYPOINT' ? 'dockerfile-entrypoint' : undefined;
+          if (!origin) continue;
+          if (ins.exec) {
+            const words = ins.exec.map((a) => ({ value: a.value, raw: file.text.slice(a.span.start, a.span.end), span: a.span, literal: true, map: shiftedMap(a.span.start + 1) }));
+            const cmd = execCommand(words);
+            if (cmd) c.add(cmd, origin, ins.keyword);
+            continue;
+          }
+          // RUN --mount=... --network=... flags come before the command.
+          const flags = /^(?:--[a-z-]+(?:=\S*)?\s+)*/.exec(ins.argsText)?.[0].length ?? 0;
+          const start = ins.argsStart + flags;
+          c.addScript(file.parseShell(file.text.slice(start, ins.span.end), shiftedMap(start)), origin, ins.keyword);
+        }
+        break;
+      }
+      case 'compose':
+      case 'k8s':
+      case 'helm-values':
+        if (y) workloadCommands(c, file, y);
+        break;
+      default:
+        break;
+    }
+    return c.out;
+  });
+}

@@ -1,0 +1,230 @@
+import type { FileModel } from '../model/file-model.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
+import type { Span } from '../types.js';
+import type { OffsetMap } from '../util/text-map.js';
+import { workloads } from './workloads.js';
+
+/** A container image reference found in a file. */
+export interface ImageRef {
+  /** As written (`vllm/vllm-openai:${TAG:-latest}`). */
+  raw: string;
+  /** After variable defaults were substituted (`vllm/vllm-openai:latest`). */
+  resolved: string;
+  /** Registry host, if one was written (`ghcr.io`). */
+  registry?: string;
+  /** Repository path without registry, tag or digest (`vllm/vllm-openai`, `library/` dropped). */
+  repository: string;
+  tag?: string;
+  digest?: string;
+  /** Where the reference is: the whole reference, and the tag if written. */
+  span: Span;
+  tagSpan?: Span;
+  /** Part of the reference comes from a variable with no default. */
+  dynamic: boolean;
+  /** Where it was found, for messages: `service "vllm"`, `Deployment/vllm container "server"`, `FROM`. */
+  where: string;
+  /** Helm `image: {repository}` with an empty or absent tag: the chart's appVersion applies. */
+  chartDefaultTag?: boolean;
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Substitutes `${X:-default}` (compose, Dockerfile ARG) with what is known; unknowns stay. */
+export function substitute(raw: string, known: (name: string) => string | undefined): { value: string; dynamic: boolean } {
+  let dynamic = false;
+  const value = raw.replace(VAR, (m, braced: string | undefined, def: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare) as string;
+    const v = known(name) ?? def;
+    if (v === undefined) {
+      dynamic = true;
+      return m;
+    }
+    return v;
+  });
+  return { value, dynamic };
+}
+
+/** Splits `registry/repo:tag@digest`. */
+export function parseImage(ref: string): { registry?: string; repository: string; tag?: string; tagOffset?: number; digest?: string } {
+  let rest = ref.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  let tagOffset: number | undefined;
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    tagOffset = colon + 1;
+    rest = rest.slice(0, colon);
+  }
+  let registry: string | undefined;
+  const first = rest.split('/')[0] as string;
+  if (rest.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    registry = first;
+    rest = rest.slice(first.length + 1);
+  }
+  if (registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = undefined;
+  if (!registry && rest.startsWith('library/')) rest = rest.slice('library/'.length);
+  return { registry, repository: rest, tag, tagOffset, digest };
+}
+
+function make(raw: string, resolved: string, dynamic: boolean, span: Span, map: OffsetMap | undefined, where: string): ImageRef {
+  const p = parseImage(resolved);
+  const ref: ImageRef = { raw, resolved, registry: p.registry, repository: p.repository, tag: p.tag, digest: p.digest, span, dynamic, where };
+  if (p.tag !== undefined && p.tagOffset !== undefined && raw === resolved && map) {
+    ref.tagSpan = { start: map.toSource(p.tagOffset), end: map.toSource(p.tagOffset + p.tag.length) };
+  }
+  return ref;
+}
+
+function fromScalar(file: FileModel, y: YamlFile, node: YNode | null, where: string, env?: (n: string) => string | undefined): ImageRef | undefined {
+  if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.value.trim()) return undefined;
+  const raw = node.value.trim();
+  const { value, dynamic } = substitute(raw, env ?? (() => undefined));
+  return make(raw, value, dynamic, y.span(node), y.valueMap(node as Scalar), where);
+}
+
+/** Helm-style `image: { registry, repository, tag, digest }`. */
+function fromHelmMap(y: YamlFile, node: YNode, where: string): ImageRef | undefined {
+  const repoNode = y.get(node, 'repository') ?? y.get(node, 'name');
+  const repo = y.str(repoNode);
+  if (!repo || !repoNode || !/^[a-z0-9][a-z0-9._/:-]*$/i.test(repo)) return undefined;
+  const registry = y.str(y.get(node, 'registry'));
+  const tagNode = y.get(node, 'tag');
+  const tag = y.str(tagNode);
+  const digest = y.str(y.get(node, 'digest')) ?? y.str(y.get(node, 'sha'));
+  const full = `${registry ? `${registry}/` : ''}${repo}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+  const p = parseImage(full);
+  return {
+    raw: full,
+    resolved: full,
+    registry: p.registry,
+    repository: p.repository,
+    tag: tag || undefined,
+    digest: digest || undefined,
+    span: tagNode && tag ? y.span(tagNode) : y.span(repoNode),
+    tagSpan: tagNode && tag ? y.span(tagNode) : undefined,
+    dynamic: false,
+    where,
+    // An empty or absent Helm tag means "the chart's appVersion", which the chart version pins.
+    chartDefaultTag: !tag,
+  };
+}
+
+function helmImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], depth = 0): void {
+  if (!node || depth > 40) return;
+  if (isMap(node)) {
+    const entries = y.entries(node);
+    const hasRepo = entries.some((e) => e.key === 'repository' && isScalar(e.value));
+    if (hasRepo && (path[path.length - 1] ?? '').toLowerCase().includes('image')) {
+      const ref = fromHelmMap(y, node, `values ${path.join('.')}`);
+      if (ref) out.push(ref);
+      return;
+    }
+    for (const e of entries) {
+      if (e.key === 'image' && e.value && isScalar(e.value)) {
+        const ref = fromScalar(file, y, e.value, `values ${[...path, e.key].join('.')}`);
+        if (ref) out.push(ref);
+      } else {
+        helmImages(file, y, e.value, [...path, e.key], out, depth + 1);
+      }
+    }
+  } else if (isSeq(node)) {
+    y.items(node).forEach((i, n) => helmImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, depth + 1));
+  }
+}
+
+/**
+ * Every container image a file names: compose `image:`, Kubernetes containers, Helm values
+ * (`image: x:tag` and `image: {repository, tag}`), Dockerfile `FROM`, GitHub Actions job
+ * containers, services and `docker://` steps, GitLab `image:`/`services:`.
+ */
+export function imageRefs(file: FileModel): ImageRef[] {
+  return file.memo('facts:images', () => {
+    const out: ImageRef[] = [];
+    const y = file.yaml();
+    switch (file.role) {
+      case 'compose':
+      case 'k8s': {
+        if (!y) break;
+        for (const w of workloads(file)) {
+          const where = w.kind === 'compose-service' ? `service "${w.name}"` : `${w.owner} container "${w.name}"`;
+          const ref = fromScalar(file, y, w.image, where);
+          if (ref) out.push(ref);
+        }
+        break;
+      }
+      case 'helm-values':
+        if (!y) break;
+        for (const doc of y.documents) helmImages(file, y, y.root(doc), [], out);
+        break;
+      case 'gha-workflow':
+        if (!y) break;
+        for (const doc of y.documents) {
+          for (const job of y.entries(y.get(y.root(doc), 'jobs'))) {
+            const c = y.get(job.value, 'container');
+            const cref = isMap(c) ? fromScalar(file, y, y.get(c, 'image'), `job "${job.key}" container`) : fromScalar(file, y, c, `job "${job.key}" container`);
+            if (cref) out.push(cref);
+            for (const svc of y.entries(y.get(job.value, 'services'))) {
+              const r = fromScalar(file, y, isMap(svc.value) ? y.get(svc.value, 'image') : svc.value, `job "${job.key}" service "${svc.key}"`);
+              if (r) out.push(r);
+            }
+            for (const step of y.items(y.get(job.value, 'steps'))) {
+              const uses = y.get(step, 'uses');
+              const u = y.str(uses);
+              if (uses && isScalar(uses) && u?.startsWith('docker://')) {
+                const map = y.valueMap(uses as Scalar);
+                const raw = u.slice('docker://'.length);
+                out.push(make(raw, raw, false, { start: map.toSource(9), end: map.toSource(u.length) }, { toSource: (o) => map.toSource(o + 9) }, `job "${job.key}" step`));
+              }
+            }
+          }
+        }
+        break;
+      case 'gitlab-ci':
+        if (!y) break;
+        for (const doc of y.documents) {
+          for (const job of y.entries(y.root(doc))) {
+            if (!isMap(job.value)) {
+              if (job.key === 'image') {
+                const r = fromScalar(file, y, job.value, 'default image');
+                if (r) out.push(r);
+              }
+              continue;
+            }
+            const img = y.get(job.value, 'image');
+            const r = fromScalar(file, y, isMap(img) ? y.get(img, 'name') : img, job.key === 'default' ? 'default image' : `job "${job.key}" image`);
+            if (r) out.push(r);
+            for (const s of y.items(y.get(job.value, 'services'))) {
+              const sr = fromScalar(file, y, isMap(s) ? y.get(s, 'name') : s, `job "${job.key}" service`);
+              if (sr) out.push(sr);
+            }
+          }
+        }
+        break;
+      case 'dockerfile': {
+        const df = file.dockerfile();
+        if (!df) break;
+        const stages = new Set<string>();
+        for (const from of df.froms) {
+          const raw = from.image;
+          const isStage = stages.has(raw.toLowerCase());
+          if (from.stage) stages.add(from.stage.toLowerCase());
+          if (isStage || raw.toLowerCase() === 'scratch') continue;
+          const { value, dynamic } = substitute(raw, (n) => df.globalArgs.get(n));
+          out.push(make(raw, value, dynamic, from.imageSpan, { toSource: (o) => from.imageSpan.start + o }, 'FROM'));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (y) file.checkAliasLimit();
+    return out;
+  });
+}

@@ -1,0 +1,162 @@
+import type { FileRole, Notification, Range, Span } from '../types.js';
+import { LineIndex } from '../util/line-index.js';
+import { DockerfileModel } from '../parse/dockerfile.js';
+import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
+import { PythonModule } from '../parse/python.js';
+import { ShellParser, type ShellScript } from '../parse/shell.js';
+import { firstSyntaxError, type Grammars } from '../parse/tree-sitter.js';
+import { TsHost, TsModule } from '../parse/typescript.js';
+import { YamlFile } from '../parse/yaml.js';
+import { shiftedMap, type OffsetMap } from '../util/text-map.js';
+
+/** The parsers shared by every file of a run. */
+export class ParserHost {
+  readonly ts = new TsHost();
+  readonly shell: ShellParser;
+
+  constructor(readonly grammars: Grammars) {
+    this.shell = new ShellParser(grammars);
+  }
+}
+
+const YAML_ROLES: ReadonlySet<FileRole> = new Set([
+  'gha-workflow',
+  'gha-action',
+  'gitlab-ci',
+  'compose',
+  'k8s',
+  'helm-values',
+  'helm-chart',
+  'yaml-config',
+  'json-config',
+  'package-json',
+]);
+
+/**
+ * One file of the scanned repository. Parsing is lazy and happens at most once: the first
+ * rule that asks for the YAML documents, the TS module or the Python tree pays for it, the
+ * others share the result. Parse problems become notices, never exceptions.
+ */
+export class FileModel {
+  readonly notices: Notification[] = [];
+  private readonly cache = new Map<string, unknown>();
+  private _lines?: LineIndex;
+  private shellErrorReported = false;
+
+  constructor(
+    /** Path relative to the scanned root, forward slashes. */
+    readonly path: string,
+    readonly absPath: string,
+    readonly role: FileRole,
+    readonly text: string,
+    private readonly host: ParserHost,
+    /** The file started with a byte order mark (removed from `text`). */
+    readonly bom = false,
+  ) {}
+
+  get lines(): LineIndex {
+    this._lines ??= new LineIndex(this.text);
+    return this._lines;
+  }
+
+  range(span: Span): Range {
+    return this.lines.range(span.start, span.end);
+  }
+
+  /** True once some rule made the file parse. */
+  get parsed(): boolean {
+    for (const k of this.cache.keys()) if (k.startsWith('parse:')) return true;
+    return false;
+  }
+
+  /** Computes a derived fact once per file; later callers get the cached value. */
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, compute());
+    return this.cache.get(key) as T;
+  }
+
+  private notice(message: string, span: Span, level: Notification['level'] = 'warning'): void {
+    this.notices.push({ kind: 'parse-error', level, message, path: this.path, range: this.range(span) });
+  }
+
+  get isYaml(): boolean {
+    return YAML_ROLES.has(this.role);
+  }
+
+  yaml(): YamlFile | undefined {
+    if (!this.isYaml) return undefined;
+    return this.memo('parse:yaml', () => {
+      const y = new YamlFile(this.text);
+      const first = y.errors[0];
+      if (first) {
+        const what = this.role === 'json-config' || this.role === 'package-json' ? 'JSON' : 'YAML';
+        const more = y.errors.length > 1 ? ` (and ${y.errors.length - 1} more)` : '';
+        const kept = y.documents.length > 0 ? '; the documents that parsed were still checked' : '; the file was not checked';
+        this.notice(`could not parse ${what}: ${first.message}${more}${kept}`, { start: first.offset, end: first.offset });
+      }
+      return y;
+    });
+  }
+
+  /** Call after walking YAML: reports a YAML bomb cut short by the alias limit. */
+  checkAliasLimit(): void {
+    const y = this.cache.get('parse:yaml') as YamlFile | undefined;
+    if (y?.aliasLimitExceeded && !this.cache.has('notice:alias')) {
+      this.cache.set('notice:alias', true);
+      this.notice('YAML aliases expand past the limit (possible alias bomb); aliases beyond it were not followed', { start: 0, end: 0 });
+    }
+  }
+
+  ts(): TsModule | undefined {
+    if (this.role !== 'typescript') return undefined;
+    return this.memo('parse:ts', () => {
+      const mod = new TsModule(this.host.ts.parse(this.path, this.text));
+      const err = mod.parseError();
+      if (err) this.notice(`syntax error: ${err.message}; the file was checked with error recovery`, err.span);
+      return mod;
+    });
+  }
+
+  python(): PythonModule | undefined {
+    if (this.role !== 'python' || !this.host.grammars.has('python')) return undefined;
+    return this.memo('parse:python', () => {
+      const tree = this.host.grammars.parse('python', this.text);
+      const err = firstSyntaxError(tree.rootNode);
+      if (err) {
+        const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
+        this.notice(`syntax error (${what}); the file was checked with error recovery`, { start: err.startIndex, end: err.endIndex });
+      }
+      return new PythonModule(tree, this.text);
+    });
+  }
+
+  dockerfile(): DockerfileModel | undefined {
+    if (this.role !== 'dockerfile') return undefined;
+    return this.memo('parse:dockerfile', () => new DockerfileModel(this.text, this.lines));
+  }
+
+  dotenv(): DotenvEntry[] | undefined {
+    if (this.role !== 'dotenv') return undefined;
+    return this.memo('parse:dotenv', () => parseDotenv(this.text));
+  }
+
+  /** The whole file as a shell script (role `shell`). */
+  shellScript(): ShellScript | undefined {
+    if (this.role !== 'shell') return undefined;
+    return this.memo('parse:shell', () => this.parseShell(this.text, shiftedMap(0)));
+  }
+
+  /**
+   * Parses shell text embedded in this file (a `run:` block, a Dockerfile RUN, a compose
+   * `command:`); `map` takes offsets in `script` to offsets in this file.
+   */
+  parseShell(script: string, map: OffsetMap, ghaExpressions = false): ShellScript | undefined {
+    if (!this.host.shell.available) return undefined;
+    const parsed = this.host.shell.parse(script, map, this.text, ghaExpressions);
+    if (parsed.error && !this.shellErrorReported) {
+      this.shellErrorReported = true;
+      this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.role === 'shell' ? 'warning' : 'note');
+    }
+    return parsed;
+  }
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { Settings } from '../config/types.js';
+import { refineRole } from '../discovery/classify.js';
+import type { Discovery, FileRef } from '../discovery/discover.js';
+import type { FileRole } from '../types.js';
+import { FileModel, type ParserHost } from './file-model.js';
+import { RepoIndex } from './repo-index.js';
+
+/** Git's heuristic: a NUL byte in the first 8000 bytes means binary. */
+function isBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 8000);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+/**
+ * The scanned repository: every discovered file, loaded (read and classified) on first use,
+ * plus a repo-level index. Rules see it read-only through `ctx.project`.
+ */
+export class ProjectModel {
+  readonly root: string;
+  private readonly refs = new Map<string, FileRef>();
+  private readonly models = new Map<string, FileModel | null>();
+  private readonly paths: Set<string>;
+  private dirs?: Set<string>;
+  private readonly helmChartDirs: Set<string>;
+  private _index?: RepoIndex;
+  readonly binary: string[] = [];
+  readonly unreadable: string[] = [];
+
+  constructor(
+    discovery: Discovery,
+    private readonly host: ParserHost,
+    readonly settings: Settings,
+  ) {
+    this.root = discovery.root;
+    for (const f of discovery.files) this.refs.set(f.path, f);
+    this.paths = new Set(discovery.allPaths);
+    this.helmChartDirs = new Set(
+      discovery.allPaths.filter((p) => /(^|\/)Chart\.ya?ml$/.test(p)).map((p) => p.split('/').slice(0, -1).join('/')),
+    );
+  }
+
+  private load(ref: FileRef): FileModel | null {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(ref.absPath);
+    } catch {
+      this.unreadable.push(ref.path);
+      return null;
+    }
+    if (isBinary(buf)) {
+      this.binary.push(ref.path);
+      return null;
+    }
+    let text = buf.toString('utf8');
+    const bom = text.charCodeAt(0) === 0xfeff;
+    if (bom) text = text.slice(1);
+    const role = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
+    if (!role) return null;
+    return new FileModel(ref.path, ref.absPath, role, text, this.host, bom);
+  }
+
+  /** The file at a root-relative path, if it was discovered and is text. */
+  file(path: string): FileModel | undefined {
+    if (!this.models.has(path)) {
+      const ref = this.refs.get(path);
+      this.models.set(path, ref ? this.load(ref) : null);
+    }
+    return this.models.get(path) ?? undefined;
+  }
+
+  /** Every scannable file, in path order. */
+  files(): FileModel[] {
+    const out: FileModel[] = [];
+    for (const path of this.refs.keys()) {
+      const f = this.file(path);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+
+  withRole(...roles: FileRole[]): FileModel[] {
+    return this.files().filter((f) => roles.includes(f.role));
+  }
+
+  /** True when a file or directory exists at this root-relative path (ignored paths excluded). */
+  exists(path: string): boolean {
+    const p = path.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (this.paths.has(p)) return true;
+    if (!this.dirs) {
+      this.dirs = new Set();
+      for (const f of this.paths) {
+        const parts = f.split('/');
+        for (let i = 1; i < parts.length; i++) this.dirs.add(parts.slice(0, i).join('/'));
+      }
+    }
+    return this.dirs.has(p);
+  }
+
+  /** Imports between files and declared dependencies, built on first use. */
+  get index(): RepoIndex {
+    this._index ??= new RepoIndex(this);
+    return this._index;
+  }
+}

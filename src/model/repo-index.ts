@@ -1,0 +1,192 @@
+import { posix } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { FileModel } from './file-model.js';
+import type { ProjectModel } from './project.js';
+
+export interface ImportEdge {
+  /** The module as written. */
+  module: string;
+  /** Root-relative path of the file it names, when that file is in the repository. */
+  resolved?: string;
+}
+
+export interface DeclaredPackage {
+  name: string;
+  /** Version constraint as written (`>=2.6`, `^4.0.0`); '' when none. */
+  spec: string;
+  ecosystem: 'npm' | 'pypi';
+  /** The manifest that declares it. */
+  path: string;
+}
+
+const TS_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/** PEP 503 normalised name. */
+export function normalizePyName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** `torch[cuda]>=2.6 ; python_version>"3.8"` → name and spec. */
+function parsePep508(line: string): { name: string; spec: string } | undefined {
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;#@]*)/.exec(line);
+  if (!m) return undefined;
+  return { name: normalizePyName(m[1] as string), spec: (m[3] as string).trim().replace(/^\((.*)\)$/, '$1') };
+}
+
+/**
+ * Repository-level facts: which file imports which module (resolved to repository files
+ * where possible), and which packages the manifests declare. Built once, on first use.
+ */
+export class RepoIndex {
+  private readonly importsByFile = new Map<string, ImportEdge[]>();
+  private importersOf?: Map<string, string[]>;
+  private _packages?: DeclaredPackage[];
+  private readonly pyFiles: string[];
+  private readonly tsFiles: Set<string>;
+
+  constructor(private readonly project: ProjectModel) {
+    const files = project.files();
+    this.pyFiles = files.filter((f) => f.role === 'python').map((f) => f.path);
+    this.tsFiles = new Set(files.filter((f) => f.role === 'typescript').map((f) => f.path));
+  }
+
+  /** Resolves a TS/JS module specifier from `from` to a repository file. */
+  resolveTs(from: string, spec: string): string | undefined {
+    if (!spec.startsWith('.') && !spec.startsWith('/')) {
+      // Common path aliases: `@/lib/x` and `~/lib/x` → src/lib/x or lib/x.
+      const alias = /^[@~]\/(.*)$/.exec(spec);
+      if (!alias) return undefined;
+      for (const base of ['src/', '', 'app/']) {
+        const hit = this.tryTs(posix.normalize(base + (alias[1] as string)));
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    const base = spec.startsWith('/') ? spec.slice(1) : posix.join(posix.dirname(from), spec);
+    return this.tryTs(posix.normalize(base));
+  }
+
+  private tryTs(base: string): string | undefined {
+    const noJs = base.replace(/\.(m|c)?js$/, '');
+    const candidates = [base, ...TS_EXTS.map((e) => noJs + e), ...TS_EXTS.map((e) => `${base}/index${e}`)];
+    return candidates.find((c) => this.tsFiles.has(c));
+  }
+
+  /** Resolves a Python module (`app.llm`, `.llm`, `..core.client`) imported by `from`. */
+  resolvePy(from: string, module: string): string | undefined {
+    const dots = /^\.*/.exec(module)?.[0].length ?? 0;
+    const rest = module.slice(dots).split('.').filter(Boolean).join('/');
+    if (dots > 0) {
+      let dir = posix.dirname(from);
+      for (let i = 1; i < dots; i++) dir = posix.dirname(dir);
+      const base = dir === '.' ? rest : rest ? `${dir}/${rest}` : dir;
+      return [`${base}.py`, `${base}/__init__.py`].find((c) => this.pyFiles.includes(c));
+    }
+    if (!rest) return undefined;
+    // Absolute import: the package may live at the root, under src/, or any other source root.
+    const hits = this.pyFiles.filter((p) => p === `${rest}.py` || p.endsWith(`/${rest}.py`) || p === `${rest}/__init__.py` || p.endsWith(`/${rest}/__init__.py`));
+    hits.sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    return hits[0];
+  }
+
+  /** The imports of one TS/JS or Python file. */
+  importsOf(file: FileModel): ImportEdge[] {
+    let edges = this.importsByFile.get(file.path);
+    if (edges) return edges;
+    edges = [];
+    const ts = file.ts();
+    if (ts) {
+      for (const m of new Set(ts.imports().map((i) => i.module))) edges.push({ module: m, resolved: this.resolveTs(file.path, m) });
+    }
+    const py = file.python();
+    if (py) {
+      const seen = new Set<string>();
+      for (const imp of py.imports()) {
+        // `from pkg import mod` may name a submodule: try `pkg.mod` before `pkg`.
+        const sub = imp.star ? undefined : imp.qualified;
+        const resolved = (sub ? this.resolvePy(file.path, sub) : undefined) ?? this.resolvePy(file.path, imp.module);
+        const key = `${imp.module}|${resolved ?? ''}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        edges.push({ module: imp.module, resolved });
+      }
+    }
+    this.importsByFile.set(file.path, edges);
+    return edges;
+  }
+
+  /** Files of the repository that import `path`. */
+  importers(path: string): string[] {
+    if (!this.importersOf) {
+      this.importersOf = new Map();
+      for (const f of this.project.files()) {
+        if (f.role !== 'typescript' && f.role !== 'python') continue;
+        for (const e of this.importsOf(f)) {
+          if (!e.resolved) continue;
+          const list = this.importersOf.get(e.resolved) ?? [];
+          if (!list.includes(f.path)) list.push(f.path);
+          this.importersOf.set(e.resolved, list);
+        }
+      }
+    }
+    return this.importersOf.get(path) ?? [];
+  }
+
+  /** Packages declared in package.json, requirements files and pyproject.toml. */
+  packages(): DeclaredPackage[] {
+    if (this._packages) return this._packages;
+    const out: DeclaredPackage[] = [];
+    for (const f of this.project.files()) {
+      if (f.role === 'package-json') {
+        try {
+          const pj = JSON.parse(f.text) as Record<string, Record<string, string> | undefined>;
+          for (const key of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+            for (const [name, spec] of Object.entries(pj[key] ?? {})) out.push({ name, spec: String(spec), ecosystem: 'npm', path: f.path });
+          }
+        } catch {
+          /* reported by the JSON parse of rules that read it */
+        }
+      } else if (f.role === 'requirements') {
+        for (const raw of f.text.split('\n')) {
+          const line = raw.replace(/#.*$/, '').trim();
+          if (!line || line.startsWith('-')) continue;
+          const p = parsePep508(line);
+          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path });
+        }
+      } else if (f.role === 'pyproject') {
+        let doc: Record<string, unknown>;
+        try {
+          doc = parseToml(f.text) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        const add = (line: unknown): void => {
+          if (typeof line !== 'string') return;
+          const p = parsePep508(line);
+          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path });
+        };
+        const project = (doc.project ?? {}) as Record<string, unknown>;
+        for (const d of (project.dependencies as unknown[]) ?? []) add(d);
+        for (const group of Object.values((project['optional-dependencies'] ?? {}) as Record<string, unknown[]>)) for (const d of group ?? []) add(d);
+        for (const group of Object.values((doc['dependency-groups'] ?? {}) as Record<string, unknown[]>)) for (const d of group ?? []) add(d);
+        const poetry = ((doc.tool as Record<string, unknown> | undefined)?.poetry ?? {}) as Record<string, unknown>;
+        const poetryDeps = [poetry.dependencies, ...Object.values((poetry.group ?? {}) as Record<string, { dependencies?: unknown }>).map((g) => g?.dependencies)];
+        for (const deps of poetryDeps) {
+          for (const [name, spec] of Object.entries((deps ?? {}) as Record<string, unknown>)) {
+            if (name === 'python') continue;
+            const version = typeof spec === 'string' ? spec : typeof (spec as { version?: unknown })?.version === 'string' ? (spec as { version: string }).version : '';
+            out.push({ name: normalizePyName(name), spec: version, ecosystem: 'pypi', path: f.path });
+          }
+        }
+      }
+    }
+    this._packages = out;
+    return out;
+  }
+
+  /** Declarations of one package (npm names as written, PyPI names normalised). */
+  package(name: string, ecosystem: 'npm' | 'pypi'): DeclaredPackage[] {
+    const n = ecosystem === 'pypi' ? normalizePyName(name) : name;
+    return this.packages().filter((p) => p.ecosystem === ecosystem && p.name === n);
+  }
+}

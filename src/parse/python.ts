@@ -1,0 +1,329 @@
+import type { Node, Tree } from 'web-tree-sitter';
+import type { Span } from '../types.js';
+
+export interface PyImport {
+  /** Name bound in this module (`M` in `from transformers import AutoModel as M`). */
+  local: string;
+  /** Fully qualified name it stands for (`transformers.AutoModel`); relative imports keep their dots. */
+  qualified: string;
+  /** The module named by the statement (`transformers`, `.llm`, `app.clients`). */
+  module: string;
+  span: Span;
+  /** True for `from x import *`. */
+  star?: boolean;
+}
+
+export interface PyCall {
+  node: Node;
+  /** Callee as written, calls shown as `()`: `tf.AutoModel.from_pretrained`, `HfApi().snapshot_download`. */
+  callee: string;
+  /** Callee with its first name replaced through the import table. */
+  qualified: string;
+  args: Node[];
+  kwargs: Map<string, Node>;
+  span: Span;
+  /** Span of the callee expression (where a finding about "this call" points). */
+  calleeSpan: Span;
+}
+
+export interface PyString {
+  value: string;
+  /** How the value was found. */
+  kind: 'literal' | 'constant' | 'env-default' | 'template';
+  /** The node that holds the text (the literal, even when reached through a constant). */
+  node: Node;
+  /** False when parts of the value are unknown (an f-string with a non-constant part). */
+  exact: boolean;
+  /** For `os.environ.get("MODEL", "x")`: `MODEL`. */
+  envName?: string;
+}
+
+export function span(node: Node): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+function kids(node: Node): Node[] {
+  return node.namedChildren.filter((c): c is Node => c !== null);
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+
+/** One parsed Python module with the lookups every Python rule needs, each computed once. */
+export class PythonModule {
+  private _imports?: PyImport[];
+  private _importMap?: Map<string, string>;
+  private _calls?: PyCall[];
+  private _constants?: Map<string, Node>;
+
+  constructor(
+    readonly tree: Tree,
+    readonly text: string,
+  ) {}
+
+  get root(): Node {
+    return this.tree.rootNode;
+  }
+
+  text_(node: Node): string {
+    return this.text.slice(node.startIndex, node.endIndex);
+  }
+
+  /** All import statements, wherever they are (module level, functions, try/except). */
+  imports(): PyImport[] {
+    if (this._imports) return this._imports;
+    const out: PyImport[] = [];
+    for (const stmt of this.root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+      if (!stmt) continue;
+      if (stmt.type === 'import_statement') {
+        for (const c of kids(stmt)) {
+          if (c.type === 'dotted_name') {
+            const name = this.text_(c);
+            out.push({ local: name.split('.')[0] as string, qualified: name.split('.')[0] as string, module: name, span: span(c) });
+          } else if (c.type === 'aliased_import') {
+            const name = c.childForFieldName('name');
+            const alias = c.childForFieldName('alias');
+            if (name && alias) out.push({ local: this.text_(alias), qualified: this.text_(name), module: this.text_(name), span: span(c) });
+          }
+        }
+      } else {
+        const modNode = stmt.childForFieldName('module_name');
+        if (!modNode) continue;
+        const module = this.text_(modNode).replace(/\s+/g, '');
+        const prefix = module.endsWith('.') ? module : `${module}.`;
+        if (kids(stmt).some((c) => c.type === 'wildcard_import')) {
+          out.push({ local: '*', qualified: `${prefix}*`, module, span: span(stmt), star: true });
+        }
+        for (const c of stmt.childrenForFieldName('name')) {
+          if (!c) continue;
+          if (c.type === 'dotted_name') {
+            const name = this.text_(c);
+            out.push({ local: name, qualified: prefix + name, module, span: span(c) });
+          } else if (c.type === 'aliased_import') {
+            const name = c.childForFieldName('name');
+            const alias = c.childForFieldName('alias');
+            if (name && alias) out.push({ local: this.text_(alias), qualified: prefix + this.text_(name), module, span: span(c) });
+          }
+        }
+      }
+    }
+    this._imports = out;
+    return out;
+  }
+
+  /** Local name → qualified name, for every name bound by an import. */
+  importMap(): Map<string, string> {
+    if (!this._importMap) {
+      this._importMap = new Map();
+      for (const imp of this.imports()) if (!imp.star) this._importMap.set(imp.local, imp.qualified);
+    }
+    return this._importMap;
+  }
+
+  /** `tf.AutoModel.from_pretrained` → `transformers.AutoModel.from_pretrained` when `import transformers as tf`. */
+  qualify(dotted: string): string {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(dotted);
+    if (!m) return dotted;
+    const q = this.importMap().get(m[1] as string);
+    return q ? q + (m[2] as string) : dotted;
+  }
+
+  /** Text of a callee chain: identifiers and attributes, calls as `()`, subscripts as `[]`; '' when complex. */
+  chain(node: Node): string {
+    switch (node.type) {
+      case 'identifier':
+        return this.text_(node);
+      case 'attribute': {
+        const obj = node.childForFieldName('object');
+        const attr = node.childForFieldName('attribute');
+        if (!obj || !attr) return '';
+        const base = this.chain(obj);
+        return base ? `${base}.${this.text_(attr)}` : '';
+      }
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        const base = fn ? this.chain(fn) : '';
+        return base ? `${base}()` : '';
+      }
+      case 'subscript': {
+        const value = node.childForFieldName('value');
+        const base = value ? this.chain(value) : '';
+        return base ? `${base}[]` : '';
+      }
+      case 'parenthesized_expression': {
+        const inner = kids(node)[0];
+        return inner ? this.chain(inner) : '';
+      }
+      default:
+        return '';
+    }
+  }
+
+  calls(): PyCall[] {
+    if (this._calls) return this._calls;
+    const out: PyCall[] = [];
+    for (const node of this.root.descendantsOfType('call')) {
+      if (!node) continue;
+      const fn = node.childForFieldName('function');
+      const argList = node.childForFieldName('arguments');
+      if (!fn) continue;
+      const callee = this.chain(fn);
+      const args: Node[] = [];
+      const kwargs = new Map<string, Node>();
+      if (argList && argList.type === 'argument_list') {
+        for (const a of kids(argList)) {
+          if (a.type === 'keyword_argument') {
+            const name = a.childForFieldName('name');
+            const value = a.childForFieldName('value');
+            if (name && value) kwargs.set(this.text_(name), value);
+          } else if (a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat') {
+            args.push(a);
+          }
+        }
+      } else if (argList) {
+        args.push(argList); // generator expression argument
+      }
+      out.push({ node, callee, qualified: callee ? this.qualify(callee) : '', args, kwargs, span: span(node), calleeSpan: span(fn) });
+    }
+    this._calls = out;
+    return out;
+  }
+
+  /** Module-level `NAME = <expr>` bindings; names assigned more than once at module level are left out. */
+  constants(): Map<string, Node> {
+    if (this._constants) return this._constants;
+    const seen = new Map<string, Node | null>();
+    for (const stmt of kids(this.root)) {
+      if (stmt.type !== 'expression_statement') continue;
+      const a = kids(stmt)[0];
+      if (!a || a.type !== 'assignment') continue;
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      if (!left || !right || left.type !== 'identifier') continue;
+      const name = this.text_(left);
+      seen.set(name, seen.has(name) ? null : right);
+    }
+    this._constants = new Map([...seen].filter((e): e is [string, Node] => e[1] !== null));
+    return this._constants;
+  }
+
+  /** The literal text of a string node (prefixes, quotes and simple escapes handled); undefined for f-strings with parts. */
+  private literal(node: Node): { value: string; exact: boolean } | undefined {
+    if (node.type === 'concatenated_string') {
+      let value = '';
+      let exact = true;
+      for (const part of kids(node)) {
+        const p = this.literal(part);
+        if (!p) return undefined;
+        value += p.value;
+        exact &&= p.exact;
+      }
+      return { value, exact };
+    }
+    if (node.type !== 'string') return undefined;
+    let value = '';
+    let exact = true;
+    const startTok = node.children.find((c) => c?.type === 'string_start');
+    const raw = startTok ? /r/i.test(this.text_(startTok)) : false;
+    for (const c of kids(node)) {
+      if (c.type === 'string_content') {
+        const t = this.text_(c);
+        value += raw ? t : t.replace(/\\(.)/gs, (m, ch: string) => SIMPLE_ESCAPES[ch] ?? m);
+      } else if (c.type === 'escape_sequence') {
+        const t = this.text_(c);
+        value += SIMPLE_ESCAPES[t.slice(1)] ?? t;
+      } else if (c.type === 'interpolation') {
+        const expr = kids(c)[0];
+        const inner = expr ? this.stringValue(expr, 3) : undefined;
+        if (inner && inner.exact) value += inner.value;
+        else {
+          value += `{${expr ? this.text_(expr) : ''}}`;
+          exact = false;
+        }
+      }
+    }
+    return { value, exact };
+  }
+
+  /**
+   * The string a node evaluates to, when that can be known without running anything:
+   * literals, concatenations, f-strings with constant parts, module-level constants,
+   * and the default of `os.environ.get("X", "default")` / `os.getenv("X", "default")`.
+   */
+  stringValue(node: Node, depth = 4): PyString | undefined {
+    if (depth <= 0) return undefined;
+    switch (node.type) {
+      case 'string':
+      case 'concatenated_string': {
+        const lit = this.literal(node);
+        if (!lit) return undefined;
+        const isF = /^[a-z]*f/i.test(this.text_(node));
+        return { value: lit.value, kind: isF ? 'template' : 'literal', node, exact: lit.exact };
+      }
+      case 'parenthesized_expression': {
+        const inner = kids(node)[0];
+        return inner ? this.stringValue(inner, depth) : undefined;
+      }
+      case 'identifier': {
+        const bound = this.constants().get(this.text_(node));
+        if (!bound) return undefined;
+        const v = this.stringValue(bound, depth - 1);
+        return v ? { ...v, kind: v.kind === 'literal' ? 'constant' : v.kind } : undefined;
+      }
+      case 'binary_operator': {
+        const op = node.childForFieldName('operator');
+        if (!op || this.text_(op) !== '+') return undefined;
+        const l = node.childForFieldName('left');
+        const r = node.childForFieldName('right');
+        const lv = l ? this.stringValue(l, depth - 1) : undefined;
+        const rv = r ? this.stringValue(r, depth - 1) : undefined;
+        if (!lv || !rv) return undefined;
+        return { value: lv.value + rv.value, kind: 'template', node, exact: lv.exact && rv.exact };
+      }
+      case 'boolean_operator': {
+        // os.environ.get("MODEL") or "default"
+        const r = node.childForFieldName('right');
+        const op = node.childForFieldName('operator');
+        if (!r || !op || this.text_(op) !== 'or') return undefined;
+        const rv = this.stringValue(r, depth - 1);
+        const l = node.childForFieldName('left');
+        const env = l ? this.envLookup(l) : undefined;
+        return rv ? { ...rv, kind: env ? 'env-default' : rv.kind, envName: env?.name } : undefined;
+      }
+      case 'call': {
+        const env = this.envLookup(node);
+        if (env?.fallback) {
+          const v = this.stringValue(env.fallback, depth - 1);
+          return v ? { ...v, kind: 'env-default', envName: env.name } : undefined;
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** `os.environ.get("X", d)`, `os.getenv("X", d)`, `os.environ["X"]`: the variable and its fallback node. */
+  envLookup(node: Node): { name: string; fallback?: Node } | undefined {
+    if (node.type === 'subscript') {
+      const value = node.childForFieldName('value');
+      const sub = node.childForFieldName('subscript');
+      if (value && sub && this.qualify(this.chain(value)) === 'os.environ') {
+        const n = this.stringValue(sub, 1);
+        return n ? { name: n.value } : undefined;
+      }
+      return undefined;
+    }
+    if (node.type !== 'call') return undefined;
+    const fn = node.childForFieldName('function');
+    const q = fn ? this.qualify(this.chain(fn)) : '';
+    if (q !== 'os.environ.get' && q !== 'os.getenv' && q !== 'os.environ.setdefault') return undefined;
+    const argList = node.childForFieldName('arguments');
+    const args = argList ? kids(argList).filter((a) => a.type !== 'comment') : [];
+    const first = args[0];
+    const name = first ? this.stringValue(first, 1) : undefined;
+    if (!name) return undefined;
+    let fallback = args[1];
+    if (fallback?.type === 'keyword_argument') fallback = fallback.childForFieldName('value') ?? undefined;
+    return { name: name.value, fallback };
+  }
+}

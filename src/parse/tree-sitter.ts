@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+
+export type { Node as TsNode, Tree as TsTree } from 'web-tree-sitter';
+
+export type GrammarName = 'python' | 'bash';
+
+const WASM: Record<GrammarName, string> = {
+  python: 'tree-sitter-python/tree-sitter-python.wasm',
+  bash: 'tree-sitter-bash/tree-sitter-bash.wasm',
+};
+
+/**
+ * The tree-sitter grammars, loaded once per process from the `.wasm` files that ship inside
+ * the npm packages (no network, no native build). A grammar that fails to load is recorded,
+ * and only the rules and files that need it are affected.
+ */
+export class Grammars {
+  private parsers = new Map<GrammarName, Parser>();
+  readonly failures = new Map<GrammarName, string>();
+
+  private static shared: Promise<Grammars> | undefined;
+
+  static load(): Promise<Grammars> {
+    Grammars.shared ??= Grammars.create();
+    return Grammars.shared;
+  }
+
+  private static async create(): Promise<Grammars> {
+    const g = new Grammars();
+    const require = createRequire(import.meta.url);
+    try {
+      await Parser.init();
+    } catch (e) {
+      for (const name of Object.keys(WASM) as GrammarName[]) g.failures.set(name, `tree-sitter runtime failed to start: ${String(e)}`);
+      return g;
+    }
+    for (const name of Object.keys(WASM) as GrammarName[]) {
+      try {
+        const bytes = await readFile(require.resolve(WASM[name]));
+        const lang = await Language.load(new Uint8Array(bytes));
+        const parser = new Parser();
+        parser.setLanguage(lang);
+        g.parsers.set(name, parser);
+      } catch (e) {
+        g.failures.set(name, `cannot load the ${name} grammar (${WASM[name]}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return g;
+  }
+
+  has(name: GrammarName): boolean {
+    return this.parsers.has(name);
+  }
+
+  /** Parses `text`; throws when the grammar is missing (callers check `has` first). */
+  parse(name: GrammarName, text: string): Tree {
+    const parser = this.parsers.get(name);
+    if (!parser) throw new Error(this.failures.get(name) ?? `grammar ${name} not loaded`);
+    const tree = parser.parse(text);
+    if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
+    return tree;
+  }
+}
+
+/** The first ERROR or MISSING node in document order, for a parse notice. */
+export function firstSyntaxError(root: Node): Node | undefined {
+  if (!root.hasError) return undefined;
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop() as Node;
+    if (n.isError || n.isMissing) return n;
+    if (!n.hasError) continue;
+    const kids = n.children.filter((c): c is Node => c !== null);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as Node);
+  }
+  return undefined;
+}

@@ -1,0 +1,256 @@
+import { Node, Project, ScriptKind, SyntaxKind, ts, type Expression, type SourceFile } from 'ts-morph';
+import type { Span } from '../types.js';
+
+export { Node, SyntaxKind };
+export type { SourceFile, Expression };
+
+const KINDS: Record<string, ScriptKind> = {
+  '.ts': ScriptKind.TS,
+  '.mts': ScriptKind.TS,
+  '.cts': ScriptKind.TS,
+  '.tsx': ScriptKind.TSX,
+  '.js': ScriptKind.JS,
+  '.mjs': ScriptKind.JS,
+  '.cjs': ScriptKind.JS,
+  '.jsx': ScriptKind.JSX,
+};
+
+/**
+ * One in-memory ts-morph Project per run, syntax only: no type checker, no lib files,
+ * no resolution of node_modules. Files are added as they are first asked for.
+ */
+export class TsHost {
+  private project: Project | undefined;
+
+  parse(path: string, text: string): SourceFile {
+    this.project ??= new Project({
+      useInMemoryFileSystem: true,
+      skipFileDependencyResolution: true,
+      skipLoadingLibFiles: true,
+      compilerOptions: { allowJs: true, noLib: true, jsx: ts.JsxEmit.Preserve, target: ts.ScriptTarget.ES2022 },
+    });
+    const ext = /\.[^./]+$/.exec(path)?.[0] ?? '.ts';
+    return this.project.createSourceFile(`/${path}`, text, { overwrite: true, scriptKind: KINDS[ext] ?? ScriptKind.TS });
+  }
+}
+
+export interface TsImport {
+  /** Local binding (`client` in `import { client } from './llm'`). */
+  local: string;
+  /** Module specifier as written. */
+  module: string;
+  /** `default`, `*` (namespace or whole `require`), or the exported name. */
+  imported: string;
+  span: Span;
+  typeOnly: boolean;
+}
+
+export interface TsString {
+  value: string;
+  kind: 'literal' | 'constant' | 'env-default' | 'template';
+  /** The node that holds the text. */
+  node: Node;
+  exact: boolean;
+  envName?: string;
+}
+
+export function tsSpan(node: Node): Span {
+  return { start: node.getStart(), end: node.getEnd() };
+}
+
+/** A parsed TS/JS module with the lookups every TS rule needs, each computed once. */
+export class TsModule {
+  private _imports?: TsImport[];
+  private _importMap?: Map<string, TsImport>;
+  private _consts?: Map<string, Node | null>;
+
+  constructor(readonly source: SourceFile) {}
+
+  /** First syntax error reported by the parser, if any. */
+  parseError(): { span: Span; message: string } | undefined {
+    const diags = (this.source.compilerNode as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics;
+    const d = diags?.[0];
+    if (!d) return undefined;
+    const start = d.start ?? 0;
+    return { span: { start, end: start + (d.length ?? 0) }, message: ts.flattenDiagnosticMessageText(d.messageText, ' ') };
+  }
+
+  imports(): TsImport[] {
+    if (this._imports) return this._imports;
+    const out: TsImport[] = [];
+    for (const decl of this.source.getImportDeclarations()) {
+      const module = decl.getModuleSpecifierValue();
+      const typeOnly = decl.isTypeOnly();
+      const def = decl.getDefaultImport();
+      if (def) out.push({ local: def.getText(), module, imported: 'default', span: tsSpan(def), typeOnly });
+      const ns = decl.getNamespaceImport();
+      if (ns) out.push({ local: ns.getText(), module, imported: '*', span: tsSpan(ns), typeOnly });
+      for (const n of decl.getNamedImports()) {
+        const local = n.getAliasNode()?.getText() ?? n.getName();
+        out.push({ local, module, imported: n.getName(), span: tsSpan(n), typeOnly: typeOnly || n.isTypeOnly() });
+      }
+    }
+    for (const eq of this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration)) {
+      const ref = eq.getModuleReference();
+      if (Node.isExternalModuleReference(ref)) {
+        const e = ref.getExpression();
+        if (e && Node.isStringLiteral(e)) out.push({ local: eq.getName(), module: e.getLiteralValue(), imported: '*', span: tsSpan(eq), typeOnly: false });
+      }
+    }
+    // const x = require('m'); const { a, b: c } = require('m'); const x = require('m').y
+    for (const call of this.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      const callee = call.getExpression();
+      if (!Node.isIdentifier(callee) || callee.getText() !== 'require') continue;
+      const arg = call.getArguments()[0];
+      if (!arg || !Node.isStringLiteral(arg)) continue;
+      const module = arg.getLiteralValue();
+      let holder: Node = call;
+      let imported = '*';
+      const parent = call.getParent();
+      if (parent && Node.isPropertyAccessExpression(parent) && parent.getExpression() === call) {
+        imported = parent.getName();
+        holder = parent;
+      }
+      const decl = holder.getParent();
+      if (!decl || !Node.isVariableDeclaration(decl) || decl.getInitializer() !== holder) continue;
+      const nameNode = decl.getNameNode();
+      if (Node.isIdentifier(nameNode)) {
+        out.push({ local: nameNode.getText(), module, imported, span: tsSpan(nameNode), typeOnly: false });
+      } else if (Node.isObjectBindingPattern(nameNode)) {
+        for (const el of nameNode.getElements()) {
+          const prop = el.getPropertyNameNode()?.getText() ?? el.getName();
+          out.push({ local: el.getName(), module, imported: prop, span: tsSpan(el), typeOnly: false });
+        }
+      }
+    }
+    this._imports = out;
+    return out;
+  }
+
+  importMap(): Map<string, TsImport> {
+    if (!this._importMap) {
+      this._importMap = new Map();
+      for (const i of this.imports()) if (!i.typeOnly) this._importMap.set(i.local, i);
+    }
+    return this._importMap;
+  }
+
+  /** `const NAME = <init>` anywhere in the file; names declared more than once map to null. */
+  private consts(): Map<string, Node | null> {
+    if (this._consts) return this._consts;
+    const m = new Map<string, Node | null>();
+    for (const d of this.source.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+      const name = d.getNameNode();
+      if (!Node.isIdentifier(name)) continue;
+      const list = d.getParent();
+      const isConst = Node.isVariableDeclarationList(list) && (list.getFlags() & ts.NodeFlags.Const) !== 0;
+      const init = d.getInitializer();
+      const key = name.getText();
+      m.set(key, m.has(key) || !isConst || !init ? null : init);
+    }
+    this._consts = m;
+    return m;
+  }
+
+  /** The initializer of a `const` declared once in this file, if any. */
+  constInit(name: string): Node | undefined {
+    return this.consts().get(name) ?? undefined;
+  }
+
+  /**
+   * The string an expression evaluates to, when that is knowable statically: literals, templates
+   * with constant parts, `const`s in this file, `as const`/`satisfies`/`!`/parentheses, and the
+   * default in `process.env.X ?? "default"` / `|| "default"`.
+   */
+  stringValue(node: Node | undefined, depth = 4): TsString | undefined {
+    if (!node || depth <= 0) return undefined;
+    if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
+      return { value: node.getLiteralValue(), kind: 'literal', node, exact: true };
+    }
+    if (Node.isTemplateExpression(node)) {
+      let value = node.getHead().getLiteralText();
+      let exact = true;
+      for (const span of node.getTemplateSpans()) {
+        const v = this.stringValue(span.getExpression(), depth - 1);
+        if (v && v.exact) value += v.value;
+        else {
+          value += `\${${span.getExpression().getText()}}`;
+          exact = false;
+        }
+        value += span.getLiteral().getLiteralText();
+      }
+      return { value, kind: 'template', node, exact };
+    }
+    if (
+      Node.isParenthesizedExpression(node) ||
+      Node.isAsExpression(node) ||
+      Node.isSatisfiesExpression(node) ||
+      Node.isNonNullExpression(node) ||
+      Node.isTypeAssertion(node)
+    ) {
+      return this.stringValue(node.getExpression(), depth);
+    }
+    if (Node.isIdentifier(node)) {
+      const init = this.constInit(node.getText());
+      const v = init ? this.stringValue(init, depth - 1) : undefined;
+      return v ? { ...v, kind: v.kind === 'literal' ? 'constant' : v.kind } : undefined;
+    }
+    if (Node.isBinaryExpression(node)) {
+      const op = node.getOperatorToken().getKind();
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) {
+        const env = this.envName(node.getLeft());
+        const right = this.stringValue(node.getRight(), depth - 1);
+        if (right) return { ...right, kind: env ? 'env-default' : right.kind, envName: env };
+        return undefined;
+      }
+      if (op === SyntaxKind.PlusToken) {
+        const l = this.stringValue(node.getLeft(), depth - 1);
+        const r = this.stringValue(node.getRight(), depth - 1);
+        if (l && r) return { value: l.value + r.value, kind: 'template', node, exact: l.exact && r.exact };
+      }
+    }
+    return undefined;
+  }
+
+  /** `process.env.X` / `process.env["X"]` / `import.meta.env.X` → `X`. */
+  envName(node: Node): string | undefined {
+    if (Node.isPropertyAccessExpression(node)) {
+      const obj = node.getExpression().getText().replace(/\s+/g, '');
+      if (obj === 'process.env' || obj === 'import.meta.env' || obj === 'Deno.env') return node.getName();
+    }
+    if (Node.isElementAccessExpression(node)) {
+      const obj = node.getExpression().getText().replace(/\s+/g, '');
+      const arg = node.getArgumentExpression();
+      if ((obj === 'process.env' || obj === 'import.meta.env') && arg && Node.isStringLiteral(arg)) return arg.getLiteralValue();
+    }
+    return undefined;
+  }
+
+  /**
+   * A callee chain as text: identifiers and property names, calls as `()`, `new X()` as `new X()`,
+   * element access as `[]`; '' when the expression is something else.
+   */
+  chain(node: Node): string {
+    if (Node.isIdentifier(node) || Node.isThisExpression(node)) return node.getText();
+    if (Node.isPropertyAccessExpression(node)) {
+      const base = this.chain(node.getExpression());
+      return base ? `${base}.${node.getName()}` : '';
+    }
+    if (Node.isElementAccessExpression(node)) {
+      const base = this.chain(node.getExpression());
+      return base ? `${base}[]` : '';
+    }
+    if (Node.isCallExpression(node)) {
+      const base = this.chain(node.getExpression());
+      return base ? `${base}()` : '';
+    }
+    if (Node.isNewExpression(node)) {
+      const base = this.chain(node.getExpression());
+      return base ? `new ${base}()` : '';
+    }
+    if (Node.isParenthesizedExpression(node) || Node.isNonNullExpression(node) || Node.isAsExpression(node) || Node.isAwaitExpression(node)) {
+      return this.chain(node.getExpression());
+    }
+    return '';
+  }
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const BLOCK_SIZE = 100;
+const MOD = 37n;
+const MASK = (1n << 64n) - 1n;
+const FIRST_MOD = (() => {
+  let m = 1n;
+  for (let i = 0; i < BLOCK_SIZE; i++) m = (m * MOD) & MASK;
+  return m;
+})();
+
+/**
+ * GitHub code scanning's `primaryLocationLineHash` for every line of `text`, computed exactly
+ * as github/codeql-action's upload-sarif does (a base-37 rolling hash, mod 2^64, over the next
+ * 100 characters from the start of each line, skipping spaces and tabs, CR/CRLF read as LF;
+ * `:n` counts earlier lines with the same hash). Returns the hash of each 1-based line.
+ */
+export function lineHashes(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  const window: number[] = new Array(BLOCK_SIZE).fill(0);
+  const lineNumbers: number[] = new Array(BLOCK_SIZE).fill(-1);
+  const counts = new Map<string, number>();
+  let hash = 0n;
+  let index = 0;
+  let lineNumber = 0;
+  let lineStart = true;
+  let prevCR = false;
+
+  const outputHash = (): void => {
+    const value = hash.toString(16);
+    const n = (counts.get(value) ?? 0) + 1;
+    counts.set(value, n);
+    out.set(lineNumbers[index] as number, `${value}:${n}`);
+    lineNumbers[index] = -1;
+  };
+  const update = (current: number): void => {
+    const begin = window[index] as number;
+    window[index] = current;
+    hash = (MOD * hash + BigInt(current) - FIRST_MOD * BigInt(begin)) & MASK;
+    index = (index + 1) % BLOCK_SIZE;
+  };
+  const processChar = (c: number): void => {
+    let current = c;
+    if (current === 32 || current === 9 || (prevCR && current === 10)) {
+      prevCR = false;
+      return;
+    }
+    if (current === 13) {
+      current = 10;
+      prevCR = true;
+    } else {
+      prevCR = false;
+    }
+    if (lineNumbers[index] !== -1) outputHash();
+    if (lineStart) {
+      lineStart = false;
+      lineNumber++;
+      lineNumbers[index] = lineNumber;
+    }
+    if (current === 10) lineStart = true;
+    update(current);
+  };
+
+  for (let i = 0; i < text.length; i++) processChar(text.charCodeAt(i));
+  processChar(65535);
+  for (let i = 0; i < BLOCK_SIZE; i++) {
+    if (lineNumbers[index] !== -1) outputHash();
+    update(0);
+  }
+  return out;
+}
