@@ -188,7 +188,7 @@ export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = a
     });
     const toFile = v.output !== undefined;
     const noColor = v['no-color'] || (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '');
-    const color = format === 'text' && !toFile && !noColor && (v.color === true || io.isTTY || (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0'));
+    const color = format === 'text' && !toFile && !noColor && (v.color === true || io.isTTY || (!!io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0'));
     const displayPath = (p: string): string => {
       const abs = resolve(result.root, p);
       const rel = relative(io.cwd, abs);

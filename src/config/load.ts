@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, parseDocument, LineCounter, type Document } from 'yaml';
+import { CATEGORIES } from '../types.js';
 import { readPackageJson } from '../util/pkg.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { emptyConfig, DEFAULT_MAX_FILE_SIZE, type Config, type RuleSetting } from './types.js';
@@ -185,7 +186,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   }
 
   const ids = new Set(rules.map((r) => r.id));
-  const categories = new Set(rules.map((r) => `${r.id.split('/')[0]}/*`));
+  const categories = new Set(CATEGORIES.map((c) => `${c}/*`));
   const checkRules = (section: Record<string, unknown> | undefined, base: Array<string | number>): Record<string, RuleSetting> => {
     const out: Record<string, RuleSetting> = {};
     if (!section || typeof section !== 'object') return out;

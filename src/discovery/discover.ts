@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import { classifyPath, DEFAULT_SKIP_DIRS, type Candidate } from './classify.js';
@@ -49,6 +49,8 @@ function isInside(root: string, p: string): boolean {
 /** gitignore rules, read from every `.gitignore` between the repository's top and each file. */
 class GitIgnores {
   private byDir = new Map<string, Ignore>();
+  /** Directories known to be excluded or not, for the rules loaded so far. */
+  private dirIgnored = new Map<string, boolean>();
   private top: string;
 
   constructor(root: string) {
@@ -68,6 +70,13 @@ class GitIgnores {
     }
     for (const d of chain.slice(1)) this.load(d);
     this.top = chain[chain.length - 1] as string;
+    // Scanning a directory that an outer .gitignore excludes (a build output, a scratch copy)
+    // is an explicit request: the outer rules then do not apply.
+    if (chain.length > 1 && this.ignores(root, true)) {
+      this.byDir.clear();
+      this.dirIgnored.clear();
+      this.top = root;
+    }
   }
 
   /** Reads `<dir>/.gitignore` (absolute dir). */
@@ -76,13 +85,26 @@ class GitIgnores {
     try {
       const text = readFileSync(join(dir, '.gitignore'), 'utf8');
       this.byDir.set(dir, ignore().add(text));
+      this.dirIgnored.clear();
     } catch {
       /* no .gitignore here */
     }
   }
 
-  /** Git semantics: the deepest matching pattern wins; negations re-include. */
-  ignores(absPath: string): boolean {
+  /**
+   * Git semantics: the deepest matching pattern wins; negations re-include, except below an
+   * excluded directory (git does not look inside it, so nothing there can be re-included).
+   */
+  ignores(absPath: string, isDir = false): boolean {
+    const parent = dirname(absPath);
+    if (parent !== this.top && parent !== absPath && isInside(this.top, parent)) {
+      let excluded = this.dirIgnored.get(parent);
+      if (excluded === undefined) {
+        excluded = this.ignores(parent, true);
+        this.dirIgnored.set(parent, excluded);
+      }
+      if (excluded) return true;
+    }
     const dirs: string[] = [];
     for (let d = dirname(absPath); ; d = dirname(d)) {
       if (this.byDir.has(d)) dirs.push(d);
@@ -91,7 +113,7 @@ class GitIgnores {
     dirs.reverse();
     let ignored = false;
     for (const d of dirs) {
-      const rel = toPosix(relative(d, absPath));
+      const rel = toPosix(relative(d, absPath)) + (isDir ? '/' : '');
       const r = (this.byDir.get(d) as Ignore).test(rel);
       if (r.ignored) ignored = true;
       else if (r.unignored) ignored = false;
@@ -146,7 +168,14 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
         continue;
       }
       if (!isInside(root, target)) {
-        out.symlinksOutside.push(input);
+        // Reported like the links the walk finds: relative to the root when the link is in it.
+        let at = abs;
+        try {
+          at = join(realpathSync(dirname(abs)), basename(abs));
+        } catch {
+          /* keep abs */
+        }
+        out.symlinksOutside.push(isInside(root, at) ? toPosix(relative(root, at)) : input);
         continue;
       }
     } else {

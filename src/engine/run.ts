@@ -7,7 +7,7 @@ import { ProjectModel } from '../model/project.js';
 import { Grammars } from '../parse/tree-sitter.js';
 import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
 import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
-import type { Finding, Notification, Range, Severity, SeverityOrOff, Span } from '../types.js';
+import { CATEGORIES, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
 
@@ -80,6 +80,11 @@ class SeverityTable {
     let s = this.base(rule);
     for (const o of this.overrides) if (o.match(path)) s = this.pick(o.rules, rule) ?? s;
     return s;
+  }
+
+  /** True when the user set this rule's severity for this path (then report-level severities yield). */
+  remapped(rule: Rule, path: string): boolean {
+    return this.pick(this.config.rules, rule) !== undefined || this.overrides.some((o) => o.match(path) && this.pick(o.rules, rule) !== undefined);
   }
 
   /** True when some override turns the rule on for some path. */
@@ -227,10 +232,8 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     const file = report.file;
     const sev = severities.at(rule, file.path);
     if (sev === 'off') continue;
-    const configured = config.rules[rule.meta.id]?.severity ?? config.rules[`${rule.meta.category}/*`]?.severity;
-    const overridden = config.overrides.some((o) => picomatch(o.files, { dot: true })(file.path));
     // A report-level severity applies unless the user remapped the rule.
-    const severity: Severity = report.severity && !configured && !overridden ? report.severity : (sev as Severity);
+    const severity: Severity = report.severity && !severities.remapped(rule, file.path) ? report.severity : (sev as Severity);
     const { start, end } = report.range;
     const message = formatMessage(rule.meta.messages[report.messageId] as string, report.data);
     const key = `${rule.meta.id}|${file.path}|${start.line}:${start.column}-${end.line}:${end.column}|${message}`;
@@ -285,7 +288,6 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
 
   // Directive hygiene: missing reasons, unknown ids, directives that matched nothing.
   const byId = new Map(opts.rules.map((r) => [r.meta.id, r]));
-  const categories = new Set(opts.rules.map((r) => r.meta.category));
   for (const file of files) {
     const directives = directivesOf(file.path);
     for (const d of directives) {
@@ -294,7 +296,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         notifications.push({ kind: 'suppression-without-reason', level: 'note', path: file.path, range, message: `suppression of ${d.ids.join(', ')} gives no reason; write one after a colon: modelguard-ignore[${d.ids.join(',')}]: why this is safe` });
       }
       for (const id of d.ids) {
-        const isCategory = id.endsWith('/*') && categories.has(id.slice(0, -2) as Finding['category']);
+        const isCategory = id.endsWith('/*') && (CATEGORIES as readonly string[]).includes(id.slice(0, -2));
         const rule = byId.get(id);
         if (!rule && !isCategory) {
           notifications.push({ kind: 'unknown-rule-in-suppression', level: 'note', path: file.path, range, message: `suppression names unknown rule "${id}"` });

@@ -1,7 +1,7 @@
 import type { FileModel } from '../model/file-model.js';
 import { type CommandOrigin, type ShellCommand, type ShellScript, type ShellWord } from '../parse/shell.js';
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
-import { shiftedMap } from '../util/text-map.js';
+import { SegmentMap, shiftedMap, type OffsetMap, type Segment } from '../util/text-map.js';
 import { workloads, type Workload } from './workloads.js';
 
 /** A command found in a file, with where it runs. */
@@ -26,23 +26,52 @@ function basename(word: string): string {
   return word.replace(/^.*\//, '');
 }
 
-/** Exec-form words from YAML list items (`["vllm", "serve", ...]`). */
-function yamlWords(y: YamlFile, seq: YNode | null): ShellWord[] {
+/**
+ * Exec-form words from YAML list items (`["vllm", "serve", ...]`). Kubernetes expands `$(VAR)`
+ * in them; compose (`interpolated`) expands `$VAR` and `${VAR}` (`$$` is a literal `$`).
+ */
+function yamlWords(y: YamlFile, seq: YNode | null, interpolated = false): ShellWord[] {
   const words: ShellWord[] = [];
   for (const item of y.items(seq)) {
     if (!isScalar(item) || item.value === null) continue;
     const value = String(item.value);
     const span = y.span(item);
-    words.push({ value, raw: String(item.source ?? value), span, literal: !value.includes('$('), map: y.valueMap(item as Scalar) });
+    const expanded = value.includes('$(') || (interpolated && /\$(\{|[A-Za-z_])/.test(value.replace(/\$\$/g, '')));
+    words.push({ value, raw: String(item.source ?? value), span, literal: !expanded, map: y.valueMap(item as Scalar) });
   }
   return words;
 }
 
+/** Offsets in the value of a JSON string literal written at `start` → file offsets, escapes included. */
+function jsonStringMap(raw: string, start: number): OffsetMap {
+  const segments: Segment[] = [];
+  let v = 0;
+  let i = 1;
+  while (i < raw.length - 1) {
+    if (raw[i] === '\\') {
+      // One escape (`\"`, `\n`, `\u00e9`) is one UTF-16 unit of the value: its start maps to the
+      // backslash, its end to just after the escape.
+      const len = raw[i + 1] === 'u' ? 6 : 2;
+      segments.push({ from: v, to: start + i, length: 0 }, { from: v + 1, to: start + i + len, length: 0 });
+      v += 1;
+      i += len;
+      continue;
+    }
+    let j = i;
+    while (j < raw.length - 1 && raw[j] !== '\\') j++;
+    segments.push({ from: v, to: start + i, length: j - i });
+    v += j - i;
+    i = j;
+  }
+  return segments.length > 0 ? new SegmentMap(segments, start + 1) : shiftedMap(start + 1);
+}
+
 function execCommand(words: ShellWord[]): ShellCommand | undefined {
-  const first = words[0];
-  const last = words[words.length - 1];
-  if (!first || !last) return undefined;
-  return { words, assignments: [], span: { start: first.span.start, end: last.span.end }, negated: false, exec: true };
+  if (words.length === 0) return undefined;
+  // The words may come from two keys (`entrypoint:` after `command:`): span them all.
+  const start = Math.min(...words.map((w) => w.span.start));
+  const end = Math.max(...words.map((w) => w.span.end));
+  return { words, assignments: [], span: { start, end }, negated: false, exec: true };
 }
 
 class Collector {
@@ -94,23 +123,29 @@ const GITLAB_RESERVED = new Set(['stages', 'variables', 'include', 'default', 'w
 
 function workloadCommands(c: Collector, file: FileModel, y: YamlFile): void {
   for (const w of workloads(file)) {
-    const where = w.kind === 'compose-service' ? `service "${w.name}"` : `${w.owner} container "${w.name}"`;
-    const origin: CommandOrigin = w.kind === 'compose-service' ? 'compose-command' : 'k8s-command';
-    const entry = isSeq(w.entrypoint) ? yamlWords(y, w.entrypoint) : [];
-    if (isSeq(w.command) || (isSeq(w.entrypoint) && !w.command)) {
-      const cmd = execCommand([...entry, ...yamlWords(y, w.command)]);
+    const compose = w.kind === 'compose-service';
+    const where = compose ? `service "${w.name}"` : `${w.owner} container "${w.name}"`;
+    const origin: CommandOrigin = compose ? 'compose-command' : 'k8s-command';
+    // A string entrypoint (`entrypoint: /bin/sh -c`) is parsed as a script of its own.
+    const entryScript =
+      w.entrypoint && isScalar(w.entrypoint) && typeof w.entrypoint.value === 'string' ? file.parseShell(w.entrypoint.value, y.valueMap(w.entrypoint as Scalar)) : undefined;
+    const commandText = w.command && isScalar(w.command) && typeof w.command.value === 'string' && w.command.value.trim() ? (w.command as Scalar) : undefined;
+    const hasCommand = isSeq(w.command) || !!commandText;
+    // With a command, the entrypoint's words come first and the command's are its arguments.
+    const entryWords = entryScript && hasCommand && entryScript.commands.length === 1 ? (entryScript.commands[0] as ShellCommand).words : undefined;
+    const entry = isSeq(w.entrypoint) ? yamlWords(y, w.entrypoint, compose) : (entryWords ?? []);
+    if (isSeq(w.command) || (isSeq(w.entrypoint) && !hasCommand)) {
+      const cmd = execCommand([...entry, ...yamlWords(y, w.command, compose)]);
       if (cmd) c.add(cmd, origin, where, { workload: w });
-    } else if (w.command && isScalar(w.command) && typeof w.command.value === 'string') {
-      const script = file.parseShell(w.command.value, y.valueMap(w.command as Scalar));
+    } else if (commandText) {
+      const script = file.parseShell(commandText.value as string, y.valueMap(commandText));
       if (script && entry.length > 0 && script.commands[0]) {
         const first = script.commands[0];
         script.commands[0] = { ...first, words: [...entry, ...first.words], exec: true };
       }
       c.addScript(script, origin, where, { workload: w });
     }
-    if (w.entrypoint && isScalar(w.entrypoint) && typeof w.entrypoint.value === 'string') {
-      c.yamlScript(y, w.entrypoint, w.kind === 'compose-service' ? 'compose-entrypoint' : 'k8s-command', where, { workload: w });
-    }
+    if (entryScript && !entryWords) c.addScript(entryScript, compose ? 'compose-entrypoint' : 'k8s-command', where, { workload: w });
   }
 }
 
@@ -169,7 +204,10 @@ export function commands(file: FileModel): LocatedCommand[] {
             ins.keyword === 'RUN' ? 'dockerfile-run' : ins.keyword === 'CMD' ? 'dockerfile-cmd' : ins.keyword === 'ENTRYPOINT' ? 'dockerfile-entrypoint' : undefined;
           if (!origin) continue;
           if (ins.exec) {
-            const words = ins.exec.map((a) => ({ value: a.value, raw: file.text.slice(a.span.start, a.span.end), span: a.span, literal: true, map: shiftedMap(a.span.start + 1) }));
+            const words = ins.exec.map((a) => {
+              const raw = file.text.slice(a.span.start, a.span.end);
+              return { value: a.value, raw, span: a.span, literal: true, map: jsonStringMap(raw, a.span.start) };
+            });
             const cmd = execCommand(words);
             if (cmd) c.add(cmd, origin, ins.keyword);
             continue;

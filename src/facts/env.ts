@@ -116,37 +116,16 @@ export function envEntries(file: FileModel): EnvEntry[] {
         for (const ins of df?.instructions ?? []) {
           if (ins.keyword !== 'ENV' && ins.keyword !== 'ARG') continue;
           const origin = ins.keyword === 'ENV' ? 'dockerfile-env' : 'dockerfile-arg';
-          const legacy = ins.keyword === 'ENV' && ins.args.length >= 2 && !(ins.args[0]?.value.includes('=') ?? false);
-          if (legacy) {
-            // ENV NAME value with spaces
-            const a0 = ins.args[0];
-            const a1 = ins.args[1];
-            if (!a0 || !a1) continue;
-            const last = ins.args[ins.args.length - 1] ?? a1;
-            out.push({
-              name: a0.value,
-              value: file.text.slice(a1.span.start, last.span.end),
-              nameSpan: a0.span,
-              valueSpan: { start: a1.span.start, end: last.span.end },
-              valueMap: shiftedMap(a1.span.start),
-              where: ins.keyword,
-              origin,
-            });
-            continue;
-          }
-          for (const a of ins.args) {
-            const eq = a.value.indexOf('=');
-            const name = eq === -1 ? a.value : a.value.slice(0, eq);
-            const entry: EnvEntry = { name, nameSpan: { start: a.span.start, end: a.span.start + name.length }, where: ins.keyword, origin };
-            if (eq !== -1) {
-              let value = a.value.slice(eq + 1);
-              let vs = a.span.start + eq + 1;
-              if (/^(["']).*\1$/s.test(value)) {
-                value = value.slice(1, -1);
-                vs += 1;
-              }
-              entry.value = value;
-              entry.valueSpan = { start: vs, end: vs + value.length };
+          for (const p of ins.properties ?? []) {
+            const entry: EnvEntry = { name: p.name, nameSpan: p.nameSpan, where: ins.keyword, origin };
+            if (p.value !== undefined && p.valueSpan) {
+              // Without its quotes when the value is one quoted string.
+              const raw = file.text.slice(p.valueSpan.start, p.valueSpan.end);
+              const quoted = /^(["']).*\1$/s.test(raw);
+              const vs = quoted ? p.valueSpan.start + 1 : p.valueSpan.start;
+              const ve = quoted ? p.valueSpan.end - 1 : p.valueSpan.end;
+              entry.value = p.value;
+              entry.valueSpan = { start: vs, end: ve };
               entry.valueMap = shiftedMap(vs);
             }
             out.push(entry);

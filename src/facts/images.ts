@@ -27,14 +27,18 @@ export interface ImageRef {
   chartDefaultTag?: boolean;
 }
 
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-=?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
-/** Substitutes `${X:-default}` (compose, Dockerfile ARG) with what is known; unknowns stay. */
+/**
+ * Substitutes `${X:-default}` (compose, Dockerfile ARG) with what is known; unknowns stay.
+ * `${X:?message}` has no default, and `${X:+alternative}` depends on X: both stay unless X is known.
+ */
 export function substitute(raw: string, known: (name: string) => string | undefined): { value: string; dynamic: boolean } {
   let dynamic = false;
-  const value = raw.replace(VAR, (m, braced: string | undefined, def: string | undefined, bare: string | undefined) => {
+  const value = raw.replace(VAR, (m, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare) as string;
-    const v = known(name) ?? def;
+    const k = known(name);
+    const v = op === '+' ? (k === undefined ? undefined : k === '' ? '' : arg) : op === '?' ? k : (k ?? arg);
     if (v === undefined) {
       dynamic = true;
       return m;
@@ -190,13 +194,20 @@ export function imageRefs(file: FileModel): ImageRef[] {
         if (!y) break;
         for (const doc of y.documents) {
           for (const job of y.entries(y.root(doc))) {
-            if (!isMap(job.value)) {
-              if (job.key === 'image') {
-                const r = fromScalar(file, y, job.value, 'default image');
-                if (r) out.push(r);
+            // Global `image:` (a name, or a map with `name:`) and `services:`.
+            if (job.key === 'image') {
+              const r = fromScalar(file, y, isMap(job.value) ? y.get(job.value, 'name') : job.value, 'default image');
+              if (r) out.push(r);
+              continue;
+            }
+            if (job.key === 'services' && isSeq(job.value)) {
+              for (const s of y.items(job.value)) {
+                const sr = fromScalar(file, y, isMap(s) ? y.get(s, 'name') : s, 'default service');
+                if (sr) out.push(sr);
               }
               continue;
             }
+            if (!isMap(job.value)) continue;
             const img = y.get(job.value, 'image');
             const r = fromScalar(file, y, isMap(img) ? y.get(img, 'name') : img, job.key === 'default' ? 'default image' : `job "${job.key}" image`);
             if (r) out.push(r);

@@ -1,4 +1,4 @@
-import { DockerfileParser, From, JSONInstruction, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser, From, JSONInstruction, PropertyInstruction, type Instruction } from 'dockerfile-ast';
 import type { Span } from '../types.js';
 import type { LineIndex } from '../util/line-index.js';
 
@@ -17,6 +17,17 @@ export interface DockerInstruction {
   argsStart: number;
   /** Exec (JSON) form strings, unescaped, each with its span (quotes included). */
   exec?: DockerArg[];
+  /** ENV and ARG: the `NAME=value` pairs (or the legacy `ENV NAME value`), quotes and escapes handled. */
+  properties?: DockerProperty[];
+}
+
+export interface DockerProperty {
+  name: string;
+  nameSpan: Span;
+  /** The value with quotes and escapes removed; undefined for `ARG NAME` without a default. */
+  value?: string;
+  /** The value as written (quotes included). */
+  valueSpan?: Span;
 }
 
 export interface DockerFrom {
@@ -53,18 +64,27 @@ export class DockerfileModel {
       if (ins instanceof JSONInstruction) {
         const strings = ins.getJSONStrings();
         if (strings.length > 0 && model.argsText.trimStart().startsWith('[')) {
-          model.exec = strings.map((s) => ({ value: s.getJSONValue(), span: spanOf(s.getRange()) }));
+          model.exec = strings.map((s) => {
+            const span = spanOf(s.getRange());
+            return { value: jsonString(text.slice(span.start, span.end)) ?? s.getJSONValue(), span };
+          });
         }
+      }
+      if (ins instanceof PropertyInstruction && (keyword === 'ENV' || keyword === 'ARG')) {
+        model.properties = ins.getProperties().map((p) => {
+          const valueRange = p.getValueRange();
+          const value = p.getValue();
+          return {
+            name: p.getName(),
+            nameSpan: spanOf(p.getNameRange()),
+            value: value ?? undefined,
+            valueSpan: valueRange && value !== null ? spanOf(valueRange) : undefined,
+          };
+        });
       }
       this.instructions.push(model);
       if (keyword === 'ARG' && !sawFrom) {
-        for (const a of args) {
-          const eq = a.value.indexOf('=');
-          const name = eq === -1 ? a.value : a.value.slice(0, eq);
-          let def = eq === -1 ? undefined : a.value.slice(eq + 1);
-          if (def && /^(["']).*\1$/s.test(def)) def = def.slice(1, -1);
-          this.globalArgs.set(name, def);
-        }
+        for (const p of model.properties ?? []) this.globalArgs.set(p.name, p.value);
       }
       if (ins instanceof From) {
         sawFrom = true;
@@ -81,5 +101,15 @@ export class DockerfileModel {
         });
       }
     }
+  }
+}
+
+/** A JSON string literal's value (`getJSONValue` of dockerfile-ast drops whitespace and mangles escapes). */
+function jsonString(raw: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
   }
 }

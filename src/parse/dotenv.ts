@@ -29,13 +29,20 @@ export function parseDotenv(text: string): DotenvEntry[] {
       let ve: number;
       let next = eol + 1;
       if (q === '"' || q === "'" || q === '`') {
-        let close = rest.indexOf(q, 1);
-        while (q === '"' && close > 0 && rest[close - 1] === '\\') close = rest.indexOf(q, close + 1);
-        if (close === -1) close = line.length - m[0].length;
+        // The closing quote; inside double quotes a backslash escapes the next character.
+        let close = -1;
+        for (let i = 1; i < rest.length; i++) {
+          if (q === '"' && rest[i] === '\\') i++;
+          else if (rest[i] === q) {
+            close = i;
+            break;
+          }
+        }
+        if (close === -1) close = line.replace(/\r$/, '').length - m[0].length;
         vs = valueStart + 1;
         ve = valueStart + close;
         value = text.slice(vs, ve);
-        if (q === '"') value = value.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
+        if (q === '"') value = value.replace(/\\([n"\\])/g, (_, c: string) => (c === 'n' ? '\n' : c));
         const closeLineEnd = text.indexOf('\n', ve);
         next = closeLineEnd === -1 ? text.length + 1 : closeLineEnd + 1;
       } else {

@@ -188,20 +188,32 @@ export class PythonModule {
     return out;
   }
 
-  /** Module-level `NAME = <expr>` bindings; names assigned more than once at module level are left out. */
+  /**
+   * Module-level `NAME = <expr>` bindings; names assigned more than once at module level (including
+   * `NAME += ...` and assignments inside module-level `if`/`try`/`for`/`with` blocks) are left out.
+   */
   constants(): Map<string, Node> {
     if (this._constants) return this._constants;
     const seen = new Map<string, Node | null>();
-    for (const stmt of kids(this.root)) {
-      if (stmt.type !== 'expression_statement') continue;
-      const a = kids(stmt)[0];
-      if (!a || a.type !== 'assignment') continue;
-      const left = a.childForFieldName('left');
-      const right = a.childForFieldName('right');
-      if (!left || !right || left.type !== 'identifier') continue;
-      const name = this.text_(left);
-      seen.set(name, seen.has(name) ? null : right);
-    }
+    const visit = (block: Node, top: boolean): void => {
+      for (const stmt of kids(block)) {
+        if (stmt.type === 'function_definition' || stmt.type === 'class_definition' || stmt.type === 'decorated_definition') continue;
+        if (stmt.type !== 'expression_statement') {
+          visit(stmt, false);
+          continue;
+        }
+        const a = kids(stmt)[0];
+        if (!a || (a.type !== 'assignment' && a.type !== 'augmented_assignment')) continue;
+        const left = a.childForFieldName('left');
+        const right = a.childForFieldName('right');
+        // `NAME: str` alone binds nothing.
+        if (!left || left.type !== 'identifier' || !right) continue;
+        const name = this.text_(left);
+        const constant = top && a.type === 'assignment' ? right : null;
+        seen.set(name, seen.has(name) ? null : constant);
+      }
+    };
+    visit(this.root, true);
     this._constants = new Map([...seen].filter((e): e is [string, Node] => e[1] !== null));
     return this._constants;
   }

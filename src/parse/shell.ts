@@ -163,15 +163,19 @@ class Walk {
         return out;
       }
       case 'pipeline': {
+        // `! a | b` negates the whole pipeline, but tree-sitter puts the `!` on its first command.
+        const whole = named(node)[0]?.type === 'negated_command';
         const out: Array<{ cmd: ShellCommand; op?: string }> = [];
         let op: string | undefined;
+        let first = true;
         for (const c of node.children) {
           if (!c) continue;
           if (!c.isNamed) {
             if (c.type === '|' || c.type === '|&') op = '|';
             continue;
           }
-          const part = this.flatten(c, negated);
+          const part = whole && first ? named(c).flatMap((k) => this.flatten(k, !negated)) : this.flatten(c, whole ? !negated : negated);
+          first = false;
           if (part[0] && op) part[0].op = op;
           op = undefined;
           out.push(...part);
@@ -293,7 +297,9 @@ class Walk {
     const span = this.fileSpan(node);
     const { value, literal } = this.wordValue(node);
     const raw = this.script.slice(node.startIndex, node.endIndex);
+    // A `${{ ... }}` expression is substituted before the shell runs, even inside single quotes.
+    const expression = this.masked.slice(node.startIndex, node.endIndex) !== raw;
     const inScript = wordMap(raw, value, node.startIndex);
-    return { value, raw: this.file.slice(span.start, span.end) || raw, span, literal, map: composeMaps(this.map, inScript) };
+    return { value, raw: this.file.slice(span.start, span.end) || raw, span, literal: literal && !expression, map: composeMaps(this.map, inScript) };
   }
 }
