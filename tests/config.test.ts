@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, findConfig, loadConfig, parseSize } from '../src/config/load.js';
+import { findingLines, ruleInfo, scanDir, tempRepo } from './helpers/run.js';
+
+const RULE = 'model-pinning/serving-image';
+const COMPOSE = 'services:\n  chat:\n    image: vllm/vllm-openai:latest\n';
+
+function load(yaml: string): ReturnType<typeof loadConfig> {
+  const dir = tempRepo({ '.modelguard.yml': yaml });
+  return loadConfig(findConfig(dir), ruleInfo, dir);
+}
+
+function errorOf(yaml: string): string {
+  try {
+    load(yaml);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config loading and validation', () => {
+  it('accepts a full, valid config', () => {
+    const c = load(`
+rules:
+  ${RULE}: warning
+  safety-eval/*: off
+ignore: ["vendor-models/**"]
+maxFileSize: 2MiB
+failOn: warning
+overrides:
+  - files: ["examples/**"]
+    rules:
+      ${RULE}: off
+settings:
+  inference:
+    functions: ["lib/llm.ts#complete", "app.llm.ask"]
+  rateLimit:
+    handledUpstream: true
+  servingImages: ["registry.internal/llm/*"]
+`);
+    expect(c.rules[RULE]?.severity).toBe('warning');
+    expect(c.rules['safety-eval/*']?.severity).toBe('off');
+    expect(c.maxFileSize).toBe(2 * 1024 * 1024);
+    expect(c.failOn).toBe('warning');
+    expect(c.overrides[0]?.files).toEqual(['examples/**']);
+    expect(c.settings.servingImages).toEqual(['registry.internal/llm/*']);
+  });
+
+  it('reports file:line:col, the key and what was expected for a bad severity', () => {
+    const msg = errorOf(`rules:\n  ${RULE}: critical\n`);
+    expect(msg).toMatch(/\.modelguard\.yml:2:3: rules\.model-pinning\/serving-image: must be one of "off", "note", "warning", "error"/);
+  });
+
+  it('suggests the rule id for an unknown or misspelt one', () => {
+    expect(errorOf('rules:\n  model-pinning/serving-imge: error\n')).toMatch(/2:3: rules\.model-pinning\/serving-imge: unknown rule id \(did you mean "model-pinning\/serving-image"\?\)/);
+    expect(errorOf('rules:\n  serving-image: off\n')).toMatch(/did you mean "model-pinning\/serving-image"/);
+  });
+
+  it('rejects unknown top-level and settings keys with a suggestion', () => {
+    expect(errorOf('ignores: ["x"]\n')).toMatch(/1:1: ignores: is not a known key \(did you mean "ignore"\?\)/);
+    expect(errorOf('settings:\n  rateLimits:\n    handledUpstream: true\n')).toMatch(/2:3: settings\.rateLimits: is not a known key/);
+  });
+
+  it('reports wrong types and all problems at once', () => {
+    const msg = errorOf('ignore: "dist/**"\nmaxFileSize: huge\noverrides:\n  - files: []\n    rules: {}\n');
+    expect(msg).toMatch(/1:1: ignore: must be array/);
+    expect(msg).toMatch(/2:1: maxFileSize:/);
+    expect(msg).toMatch(/4:\d+: overrides\[0\]\.files: must NOT have fewer than 1 items/);
+  });
+
+  it('rejects invalid YAML and non-mapping documents', () => {
+    expect(errorOf('rules:\n  a: [\n')).toMatch(/\.modelguard\.yml:\d+:\d+: invalid YAML/);
+    expect(errorOf('- just\n- a list\n')).toMatch(/must be a mapping|must be object/);
+  });
+
+  it('rejects options for rules that take none', () => {
+    expect(errorOf(`rules:\n  ${RULE}:\n    options:\n      allow: []\n`)).toMatch(/3:5: rules\.model-pinning\/serving-image\.options: this rule has no options/);
+  });
+
+  it('parses sizes', () => {
+    expect(parseSize('512KiB')).toBe(512 * 1024);
+    expect(parseSize('1.5MB')).toBe(1_500_000);
+    expect(parseSize(100)).toBe(100);
+    expect(() => parseSize('lots')).toThrow(ConfigError);
+  });
+
+  it('a missing --config file is an error', () => {
+    expect(() => findConfig('/tmp', '/nonexistent/.modelguard.yml')).toThrow(/config file not found/);
+  });
+});
+
+describe('config effects on a scan', () => {
+  it('remaps severity, turns rules off per path, and ignores files', async () => {
+    const dir = tempRepo({
+      'docker-compose.yml': COMPOSE,
+      'examples/docker-compose.yml': COMPOSE,
+      'scratch/docker-compose.yml': COMPOSE,
+      '.modelguard.yml': `rules:\n  ${RULE}: warning\nignore: ["scratch/"]\noverrides:\n  - files: ["examples/**"]\n    rules:\n      ${RULE}: off\n`,
+    });
+    const r = await scanDir(dir);
+    expect(r.findings.map((f) => [f.path, f.severity])).toEqual([['docker-compose.yml', 'warning']]);
+  });
+
+  it('suppresses findings named in rules.<id>.ignore by glob, line and column', async () => {
+    const dir = tempRepo({
+      'a/docker-compose.yml': COMPOSE,
+      'b/docker-compose.yml': COMPOSE,
+      'c/docker-compose.yml': COMPOSE,
+      '.modelguard.yml': `rules:\n  ${RULE}:\n    ignore: ["a/**", "b/docker-compose.yml:3:29", "c/docker-compose.yml:99"]\n`,
+    });
+    const r = await scanDir(dir);
+    expect(findingLines(r)).toEqual(['c/docker-compose.yml:3:29 latestTag']);
+    expect(r.findings.filter((f) => f.suppressed).map((f) => f.suppressed && f.suppressed.kind)).toEqual(['config', 'config']);
+  });
+
+  it('a category key turns a whole family off', async () => {
+    const dir = tempRepo({ 'docker-compose.yml': COMPOSE, '.modelguard.yml': 'rules:\n  model-pinning/*: off\n' });
+    const r = await scanDir(dir);
+    expect(r.findings).toEqual([]);
+    expect(r.rules.map((x) => x.meta.id)).not.toContain(RULE);
+  });
+
+  it('honours maxFileSize', async () => {
+    const dir = tempRepo({ 'docker-compose.yml': COMPOSE + '#'.repeat(200) + '\n', '.modelguard.yml': 'maxFileSize: 100\n' });
+    const r = await scanDir(dir);
+    expect(r.findings).toEqual([]);
+    expect(r.notifications.find((n) => n.kind === 'skipped-files')?.paths).toEqual(['docker-compose.yml']);
+  });
+
+  it('is found at the root as .modelguard.yaml too', () => {
+    const dir = tempRepo({ '.modelguard.yaml': 'ignore: []\n' });
+    expect(findConfig(dir)).toBe(join(dir, '.modelguard.yaml'));
+    writeFileSync(join(dir, '.modelguard.yml'), 'ignore: []\n');
+    expect(findConfig(dir)).toBe(join(dir, '.modelguard.yml'));
+  });
+});
