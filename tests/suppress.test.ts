@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findingLines, scanFiles } from './helpers/run.js';
+import { discover } from '../src/discovery/discover.js';
+import { ParserHost } from '../src/model/file-model.js';
+import { ProjectModel } from '../src/model/project.js';
+import { Grammars } from '../src/parse/tree-sitter.js';
+import { parseDirectives } from '../src/suppress/inline.js';
+import { findingLines, scanFiles, tempRepo } from './helpers/run.js';
 
 const RULE = 'model-pinning/serving-image';
 
@@ -106,5 +111,36 @@ FROM ollama/ollama:latest AS other
   it('do not report a directive as unused when its rule did not run', async () => {
     const r = await scanFiles({ 'docker-compose.yml': `services:\n  a:\n    image: x:1 # modelguard-ignore[weights-integrity/trust-remote-code]: n/a\n` }, RULE);
     expect(r.notifications.filter((n) => n.kind === 'unused-suppression')).toEqual([]);
+  });
+});
+
+describe('directive syntax in every file type', () => {
+  const ID = 'model-pinning/serving-image';
+  const cases: Array<[string, string, number]> = [
+    ['app.py', `import os  # modelguard-ignore[${ID}]: python\n`, 1],
+    ['run.sh', `#!/bin/sh\n# modelguard-ignore[${ID}]: shell\nvllm serve x\n`, 2],
+    ['.env', `# modelguard-ignore[${ID}]: dotenv\nMODEL=x\n`, 1],
+    ['Dockerfile', `FROM x # modelguard-ignore[${ID}]: docker\n`, 1],
+    ['Modelfile', `# modelguard-ignore[${ID}]: modelfile\nFROM llama3\n`, 1],
+    ['web/route.ts', `const m = "gpt-4o"; // modelguard-ignore[${ID}]: line comment\n`, 1],
+    ['web/block.tsx', `/* modelguard-ignore[${ID}]: block comment */\nconst m = 1;\n`, 1],
+    ['web/star.js', `/**\n * modelguard-ignore[${ID}]: inside a doc comment\n */\n`, 2],
+    ['deploy/k8s.yaml', `apiVersion: v1\nkind: Pod # modelguard-ignore[${ID}]: yaml\n`, 2],
+  ];
+  for (const [path, text, line] of cases) {
+    it(`reads ${path}`, async () => {
+      const root = tempRepo({ [path]: text });
+      const d = await discover({ root, paths: [], ignore: [], maxFileSize: 1 << 20 });
+      const p = new ProjectModel(d, new ParserHost(await Grammars.load()), {});
+      const f = p.file(path);
+      expect(f).toBeDefined();
+      const ds = parseDirectives(f as NonNullable<typeof f>);
+      expect(ds.map((x) => [x.line, x.ids, x.reason.length > 0])).toEqual([[line, [ID], true]]);
+    });
+  }
+
+  it('ignores the marker in JSON (no comments) and in TS strings', async () => {
+    const r = await scanFiles({ 'config.json': `{"note": "# modelguard-ignore[${ID}]: no"}\n`, 'a.ts': `const s = "modelguard-ignore[${ID}]: no";\n` });
+    expect(r.notifications.filter((n) => n.kind.includes('suppression'))).toEqual([]);
   });
 });

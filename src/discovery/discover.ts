@@ -37,6 +37,12 @@ export interface Discovery {
   missing: string[];
   /** Command-line paths outside the root. */
   outside: string[];
+  /**
+   * When the command line names files or subdirectories (a pre-commit hook passing staged
+   * files), the files to report on; the rest of the root is discovered as context only, so
+   * cross-file rules still see the whole repository. Undefined: report on every file.
+   */
+  targets?: string[];
 }
 
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
@@ -133,9 +139,12 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
   const git = new GitIgnores(root);
   const user = ignore().add(opts.ignore);
   const seen = new Set<string>();
+  const targets = new Set<string>();
+  let marking = true;
 
   const consider = (abs: string, stats: Stats, explicit: boolean): void => {
     const rel = toPosix(relative(root, abs));
+    if (marking) targets.add(rel);
     if (seen.has(rel)) return;
     seen.add(rel);
     if (git.ignores(abs) || user.ignores(rel)) return;
@@ -147,6 +156,44 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
       return;
     }
     out.files.push({ path: rel, absPath: abs, candidate, size: stats.size, explicit });
+  };
+
+  const walk = async (dir: string): Promise<void> => {
+    for (let d = dir; isInside(root, d); d = dirname(d)) {
+      git.load(d);
+      if (d === root) break;
+    }
+    const entries = await fg('**', {
+      cwd: dir,
+      dot: true,
+      onlyFiles: false,
+      followSymbolicLinks: false,
+      objectMode: true,
+      stats: true,
+      suppressErrors: true,
+      ignore: DEFAULT_SKIP_DIRS.map((d) => `**/${d}/**`),
+    });
+    // Every .gitignore first, so the order of entries does not matter.
+    for (const e of entries) {
+      if (e.name === '.gitignore') git.load(dirname(join(dir, e.path)));
+    }
+    for (const e of entries) {
+      const abs2 = join(dir, e.path);
+      const stats = e.stats as Stats;
+      if (stats.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync(abs2);
+        } catch {
+          continue; // dangling link
+        }
+        const rel = toPosix(relative(root, abs2));
+        if (!isInside(root, real) && marking && !out.symlinksOutside.includes(rel)) out.symlinksOutside.push(rel);
+        continue;
+      }
+      if (!stats.isFile()) continue;
+      consider(abs2, stats, false);
+    }
   };
 
   const inputs = opts.paths.length > 0 ? opts.paths : [root];
@@ -201,40 +248,20 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
       continue;
     }
     if (!st.isDirectory()) continue;
-    for (let d = target; isInside(root, d); d = dirname(d)) {
-      git.load(d);
-      if (d === root) break;
+    await walk(target);
+  }
+  // Files and subdirectories were named: discover the rest of the root as context.
+  const whole = inputs.some((i) => {
+    try {
+      return realpathSync(resolve(i)) === root;
+    } catch {
+      return false;
     }
-    const entries = await fg('**', {
-      cwd: target,
-      dot: true,
-      onlyFiles: false,
-      followSymbolicLinks: false,
-      objectMode: true,
-      stats: true,
-      suppressErrors: true,
-      ignore: DEFAULT_SKIP_DIRS.map((d) => `**/${d}/**`),
-    });
-    // Every .gitignore first, so the order of entries does not matter.
-    for (const e of entries) {
-      if (e.name === '.gitignore') git.load(dirname(join(target, e.path)));
-    }
-    for (const e of entries) {
-      const abs2 = join(target, e.path);
-      const stats = e.stats as Stats;
-      if (stats.isSymbolicLink()) {
-        let real: string;
-        try {
-          real = realpathSync(abs2);
-        } catch {
-          continue; // dangling link
-        }
-        if (!isInside(root, real)) out.symlinksOutside.push(toPosix(relative(root, abs2)));
-        continue;
-      }
-      if (!stats.isFile()) continue;
-      consider(abs2, stats, false);
-    }
+  });
+  if (!whole && out.missing.length === 0 && out.outside.length === 0) {
+    out.targets = [...targets].sort();
+    marking = false;
+    await walk(root);
   }
   out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   out.allPaths.sort();

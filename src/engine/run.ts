@@ -173,7 +173,11 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     });
   };
 
-  const files = project.files();
+  // With files named on the command line, only they are checked and reported; the rest of
+  // the repository is context that cross-file rules may read.
+  const targetSet = discovery.targets ? new Set(discovery.targets) : undefined;
+  const isTarget = (path: string): boolean => !targetSet || targetSet.has(path);
+  const files = targetSet ? [...targetSet].map((p) => project.file(p)).filter((f): f is FileModel => !!f) : project.files();
   const fileRules = runnable.filter((r) => r.meta.scope === 'file');
   const keywords = new Map(
     fileRules.map((r) => [r, typeof r.meta.keywords === 'function' ? r.meta.keywords(config.settings) : r.meta.keywords]),
@@ -230,6 +234,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   let findings: Finding[] = [];
   for (const { rule, report } of reports) {
     const file = report.file;
+    if (!isTarget(file.path)) continue;
     const sev = severities.at(rule, file.path);
     if (sev === 'off') continue;
     // A report-level severity applies unless the user remapped the rule.
@@ -317,11 +322,12 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     if (file.parsed) parsed++;
     notifications.push(...file.notices);
   }
+  const targeted = (paths: string[]): string[] => paths.filter(isTarget);
   const skipped: Array<[string, string[]]> = [
-    ['larger than the size limit', discovery.tooLarge],
-    ['binary', project.binary],
+    ['larger than the size limit', targeted(discovery.tooLarge)],
+    ['binary', targeted(project.binary)],
     ['symbolic links to outside the scanned root', discovery.symlinksOutside],
-    ['unreadable', [...discovery.unreadable, ...project.unreadable]],
+    ['unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
   ];
   for (const [why, paths] of skipped) {
     if (paths.length === 0) continue;

@@ -53,12 +53,22 @@ export class RepoIndex {
   /** Resolves a TS/JS module specifier from `from` to a repository file. */
   resolveTs(from: string, spec: string): string | undefined {
     if (!spec.startsWith('.') && !spec.startsWith('/')) {
-      // Common path aliases: `@/lib/x` and `~/lib/x` → src/lib/x or lib/x.
+      // Common path aliases: `@/lib/x` and `~/lib/x` → lib/x or src/lib/x under the package
+      // (the nearest directory with a package.json) or the root.
       const alias = /^[@~]\/(.*)$/.exec(spec);
       if (!alias) return undefined;
-      for (const base of ['src/', '', 'app/']) {
-        const hit = this.tryTs(posix.normalize(base + (alias[1] as string)));
-        if (hit) return hit;
+      const pkgDirs: string[] = [];
+      for (let d = posix.dirname(from); ; d = posix.dirname(d)) {
+        const dir = d === '.' ? '' : d;
+        if (this.project.exists(dir ? `${dir}/package.json` : 'package.json')) pkgDirs.push(dir);
+        if (d === '.' || d === '/' || d === '') break;
+      }
+      if (!pkgDirs.includes('')) pkgDirs.push('');
+      for (const pkg of pkgDirs) {
+        for (const base of ['', 'src/', 'app/']) {
+          const hit = this.tryTs(posix.normalize(`${pkg ? `${pkg}/` : ''}${base}${alias[1] as string}`));
+          if (hit) return hit;
+        }
       }
       return undefined;
     }

@@ -60,6 +60,8 @@ export function parseDirectives(file: FileModel): Directive[] {
       const i = text.lastIndexOf(l, at);
       if (i !== -1 && /^[\s*]*$/.test(text.slice(i + l.length, at)) && i > leaderAt) leaderAt = i;
     }
+    // A continuation line of a /* ... */ block: ` * modelguard-ignore[...]`.
+    if (leaderAt === -1 && file.role === 'typescript' && /^\s*\*\s*$/.test(text.slice(0, at))) leaderAt = text.indexOf('*');
     if (leaderAt === -1) continue;
     const m = DIRECTIVE.exec(text.slice(at));
     if (!m) continue;
