@@ -102,6 +102,21 @@ describe('bin/modelguard.js', () => {
     expect(cli(['.', '--baseline', 'docker-compose.yml'], dir).code).toBe(2);
   });
 
+  it('--strict fails the run on an unparsable file that a rule needed', () => {
+    const dir = tempRepo({ 'docker-compose.yml': 'services:\n  llm:\n    image: vllm/vllm-openai:v0.6.4\n', 'k8s/bad.yaml': 'kind: Pod\napiVersion: v1\nspec: [vllm\n' });
+    const lax = cli(['.'], dir);
+    expect(lax.code).toBe(0);
+    expect(lax.stdout).toMatch(/could not parse YAML/);
+    expect(cli(['.', '--strict'], dir).code).toBe(2);
+  });
+
+  it('--root sets what paths are relative to', () => {
+    const dir = tempRepo({ 'svc/docker-compose.yml': 'services:\n  llm:\n    image: ollama/ollama\n' });
+    const r = cli(['svc', '--root', '.', '--format', 'json'], dir);
+    expect(JSON.parse(r.stdout).findings[0].path).toBe('svc/docker-compose.yml');
+    expect(JSON.parse(cli(['svc', '--format', 'json'], dir).stdout).findings[0].path).toBe('docker-compose.yml');
+  });
+
   it('prints version, help and the rule list', () => {
     const dir = clean();
     expect(cli(['--version'], dir).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -182,6 +182,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   const keywords = new Map(
     fileRules.map((r) => [r, typeof r.meta.keywords === 'function' ? r.meta.keywords(config.settings) : r.meta.keywords]),
   );
+  const options = new Map(runnable.map((r) => [r, ruleOptions(r, config)]));
   for (const file of files) {
     for (const rule of fileRules) {
       if (!rule.meta.appliesTo.includes(file.role)) continue;
@@ -191,7 +192,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       const ctx: FileContext<unknown> = {
         file,
         project,
-        options: ruleOptions(rule, config),
+        options: options.get(rule),
         settings: config.settings,
         report: (id, at, data, extra) => makeReport(rule, file, id, at, data, extra),
         reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
@@ -209,15 +210,18 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   for (const rule of runnable.filter((r) => r.meta.scope === 'project')) {
     const ctx: ProjectContext<unknown> = {
       project,
-      options: ruleOptions(rule, config),
+      options: options.get(rule),
       settings: config.settings,
       reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
     };
+    const mine: Report[] = [];
     try {
-      for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) reports.push({ rule, report });
+      for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(report);
     } catch (e) {
       ruleFailed(rule, undefined, e);
+      continue;
     }
+    for (const report of mine) reports.push({ rule, report });
   }
 
   // Reports → findings.
