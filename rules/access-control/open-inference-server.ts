@@ -22,7 +22,7 @@ export default defineRule({
     keywords: (settings) => [...serverKeywords(), ...servingImageKeywords(settings)],
     messages: {
       openServer:
-        '{server} ({where}) serves without an API key and is reachable beyond loopback: {exposure}{more}. Anyone who can reach it can run the model, use up its GPUs and read what it generates. Add {keyFix} read from a secret, or {fix} and put an authenticating gateway in front.',
+        '{server} ({where}) serves without an API key and is reachable beyond loopback: {exposure}{more}. Anyone who can reach it can run the model, use up its GPUs and read what it generates. Add {keyFix} read from a secret, or {fix}{gateway}.',
       openServerNoAuth:
         '{server} ({where}) has no authentication of its own and is reachable beyond loopback: {exposure}{more}. Anyone who can reach it can run, pull and delete models. Put an authenticating reverse proxy in front of it (nginx `auth_request`, oauth2-proxy, Traefik `forwardAuth`) and {fix}.',
     },
@@ -36,8 +36,11 @@ export default defineRule({
       const sorted = [...exposures].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
       const first = sorted[0] as (typeof sorted)[number];
       const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more: ${sorted.slice(1, 3).map((e) => e.text).join('; ')}${sorted.length > 3 ? '; ...' : ''})` : '';
-      const data = { server: launch.spec.name, where: launch.where, exposure: first.text, more, fix: first.fix, keyFix: launch.spec.keyFix ?? '' };
-      yield ctx.report(launch.spec.keyFix ? 'openServer' : 'openServerNoAuth', launch.span, data, { confidence: first.confidence });
+      const gateway = first.fixIsAuth ? '' : ' and send its traffic through an authenticating gateway';
+      const data = { server: launch.spec.name, where: launch.where, exposure: first.text, more, fix: first.fix, gateway, keyFix: launch.spec.keyFix ?? '' };
+      // A server in a CI job lives only as long as the job.
+      const ci = ctx.file.role === 'gha-workflow' ? { severity: 'warning' as const } : {};
+      yield ctx.report(launch.spec.keyFix ? 'openServer' : 'openServerNoAuth', launch.span, data, { confidence: first.confidence, ...ci });
     }
   },
 });

@@ -101,6 +101,8 @@ export interface Exposure {
   text: string;
   /** What closes this exposure, for messages. */
   fix: string;
+  /** The fix itself puts authentication in front (a route): no need to add a gateway. */
+  fixIsAuth?: boolean;
   file: string;
   span: Span;
   confidence: Confidence;
@@ -124,7 +126,7 @@ function routeAt(project: ProjectModel, r: GatewayRoute): string {
 
 const ROUTE_FIX: Record<string, string> = {
   'ingress-nginx': 'add authentication to the Ingress (`nginx.ingress.kubernetes.io/auth-url` with oauth2-proxy, or `auth-type`/`auth-secret`)',
-  ingress: 'add authentication to the Ingress (an authenticating controller feature or gateway)',
+  ingress: 'put authentication in front of that route (an authenticating gateway policy, or oauth2-proxy as the backend)',
   traefik: 'add a `forwardAuth` or `basicAuth` middleware to the router',
   kong: 'add a `key-auth`, `jwt` or `openid-connect` plugin to the route or service',
   nginx: 'add `auth_request` (or `auth_basic`) to that location',
@@ -185,7 +187,9 @@ function gatewayExposures(project: ProjectModel, upstream: { host: string; port?
       guarded.push(...auth);
       continue;
     }
-    out.push({ kind: 'route', text: `${r.label} (${routeAt(project, r)}) routes to it without authentication`, fix: ROUTE_FIX[r.gateway] ?? ROUTE_FIX.ingress as string, file: r.file, span: r.span, confidence: r.gateway === 'nginx' || r.gateway === 'envoy' ? 'medium' : 'high' });
+    // nginx/Envoy files may not be what is deployed; Gateway API auth lives in implementation policies.
+    const medium = r.gateway === 'nginx' || r.gateway === 'envoy' || /^(HTTPRoute|GRPCRoute) /.test(r.label);
+    out.push({ kind: 'route', text: `${r.label} (${routeAt(project, r)}) routes to it without authentication`, fix: ROUTE_FIX[r.gateway] ?? (ROUTE_FIX.ingress as string), fixIsAuth: true, file: r.file, span: r.span, confidence: medium ? 'medium' : 'high' });
   }
 }
 
@@ -225,7 +229,7 @@ function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: Se
   const mine = containerPorts(y, w.node);
   for (const p of mine) {
     if (p.hostPort && (port === undefined || p.containerPort === undefined || p.containerPort === port)) {
-      out.push({ kind: 'host-port', text: `containerPort ${p.containerPort ?? '?'} is bound to hostPort ${p.hostPort} on every node it runs on`, fix: 'drop `hostPort` and reach it through a ClusterIP Service', file: file.path, span: y.span(y.get(p.node, 'hostPort') as YNode), confidence: 'high' });
+      out.push({ kind: 'host-port', text: `containerPort ${p.containerPort ?? '?'} is bound to hostPort ${p.hostPort} on every node it runs on`, fix: 'drop `hostPort` (use a ClusterIP Service)', file: file.path, span: y.span(y.get(p.node, 'hostPort') as YNode), confidence: 'high' });
     }
   }
   // Knative services are public unless marked cluster-local.
@@ -240,6 +244,17 @@ function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: Se
     const named = allPorts.find((p) => p.name === t);
     return !named || named.containerPort === undefined || named.containerPort === port;
   };
+  // Gateway API inference extension: an InferencePool selects the pods, routes name the pool.
+  for (const pool of allK8sObjects(project)) {
+    if (pool.kind !== 'InferencePool' || !sameNamespace(pool.namespace, o.namespace)) continue;
+    const py = pool.y;
+    const sel = py.getIn(pool.node, ['spec', 'selector', 'matchLabels']) ?? py.getIn(pool.node, ['spec', 'selector']);
+    const selector = py.entries(sel).map((e) => [e.key, py.str(e.value)] as const);
+    if (selector.length === 0 || !selector.every(([k, v]) => tpl.labels.get(k) === v)) continue;
+    const tp = py.str(py.getIn(pool.node, ['spec', 'targetPortNumber'])) ?? py.str(py.getIn(pool.node, ['spec', 'targetPorts', 0, 'number']));
+    if (tp && port !== undefined && Number(tp) !== port) continue;
+    gatewayExposures(project, { host: pool.name, ...(pool.namespace ? { namespace: pool.namespace } : {}) }, out, guarded);
+  }
   for (const svc of allK8sObjects(project)) {
     if (svc.kind !== 'Service' || svc.apiVersion !== 'v1' || !sameNamespace(svc.namespace, o.namespace)) continue;
     const sy = svc.y;
@@ -292,7 +307,7 @@ function helmExposures(file: FileModel, l: ServerLaunch, out: Exposure[], guarde
     if (auth.length > 0) {
       for (const a of auth) guarded.push({ kind: 'auth', gateway: a.key.startsWith('nginx.') ? 'ingress-nginx' : a.key.startsWith('traefik.') ? 'traefik' : 'kong', mechanism: a.key, detail: y.str(a.value) ?? '', file: file.path, span: y.span(a.keyNode) });
     } else {
-      out.push({ kind: 'route', text: 'the chart\'s Ingress is enabled (`ingress.enabled: true`) with no authentication annotation', fix: 'add authentication to the Ingress (`nginx.ingress.kubernetes.io/auth-url` with oauth2-proxy)', file: file.path, span: y.span(enabled), confidence: 'medium' });
+      out.push({ kind: 'route', text: 'the chart\'s Ingress is enabled (`ingress.enabled: true`) with no authentication annotation', fix: 'add authentication to the Ingress (`nginx.ingress.kubernetes.io/auth-url` with oauth2-proxy)', fixIsAuth: true, file: file.path, span: y.span(enabled), confidence: 'medium' });
     }
   }
   const hostNetwork = pick(['hostNetwork']);
@@ -321,6 +336,18 @@ export function composeServicesBuilding(project: ProjectModel, dockerfile: FileM
     }
   }
   return out;
+}
+
+/** Dockerfiles that copy a script into the image (and so probably run it there). */
+function dockerfilesRunning(project: ProjectModel, script: FileModel): FileModel[] {
+  const base = script.path.split('/').pop() as string;
+  return project.withRole('dockerfile').filter((df) => (df.dockerfile()?.instructions ?? []).some((ins) => ['COPY', 'ADD', 'ENTRYPOINT', 'CMD', 'RUN'].includes(ins.keyword) && ins.argsText.split(/[\s"',[\]]+/).some((a) => a.split('/').pop() === base)));
+}
+
+/** A shell script that runs inside a container: an entrypoint by name, or copied in by a Dockerfile. */
+function containerScript(project: ProjectModel, script: FileModel): boolean {
+  const base = script.path.split('/').pop() as string;
+  return /(^|[-_.])entrypoint([-_.]|$)/i.test(base) || dockerfilesRunning(project, script).length > 0;
 }
 
 /** Whether a GitHub Actions job runs on a self-hosted runner (reachable, unlike hosted runners). */
@@ -367,8 +394,11 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
     if (users.length > 0) {
       for (const u of users) composeExposures(project, u.file, u.service, l, exposures, guardedBy);
     } else if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
-      exposures.push({ kind: 'bind', text: `${l.origin === 'image' ? 'as built' : `in the image's ${l.where}`}, ${bindText(l)}, so the server is open wherever the container's port is published`, fix: 'publish the port only behind an authenticating gateway', file: file.path, span: l.listen.span ?? l.span, confidence: l.listen.explicit ? 'high' : 'medium' });
+      exposures.push({ kind: 'bind', text: `${l.origin === 'image' ? 'as built' : `in the image's ${l.where}`}, ${bindText(l)}, so the server is open wherever the container's port is published`, fix: 'publish the port only behind an authenticating gateway', fixIsAuth: true, file: file.path, span: l.listen.span ?? l.span, confidence: l.listen.explicit ? 'high' : 'medium' });
     }
+  } else if (file.role === 'shell' && containerScript(project, file)) {
+    // A container's entrypoint script listens wherever its container lets it; the deployment
+    // that runs the image (compose, Kubernetes) is judged where it is written.
   } else if (file.role === 'shell' || (file.role === 'gha-workflow' && selfHosted(file, l.command?.job))) {
     if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
       const runner = file.role === 'gha-workflow' ? ' on a self-hosted runner' : '';

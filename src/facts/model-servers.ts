@@ -26,6 +26,9 @@ export interface ServerSpec {
   defaultPort: number;
   apiKeyFlags: string[];
   apiKeyEnv: string[];
+  /** Boolean flags / true-valued variables that turn on the server's own authentication. */
+  authFlags?: string[];
+  authEnv?: string[];
   configFlags?: string[];
   configEnv?: string[];
   socketFlags?: string[];
@@ -287,7 +290,11 @@ function apiKeyOf(spec: ServerSpec, args: ShellWord[], env: Map<string, EnvValue
     if (flag.literal && flag.value.trim() === '') return { state: 'absent' };
     return { state: 'present', via: flag.flag };
   }
-  // A flag at the very end with no value: not a key.
+  if (spec.authFlags && hasFlag(args, spec.authFlags)) return { state: 'present', via: spec.authFlags[0] };
+  for (const name of spec.authEnv ?? []) {
+    const v = env.get(name);
+    if (v && (v.value === undefined || /^(1|true|yes|on)$/i.test(v.value.trim()) || v.value.includes('$'))) return { state: 'present', via: name };
+  }
   for (const name of spec.apiKeyEnv) {
     const e = env.get(name);
     if (!e) continue;

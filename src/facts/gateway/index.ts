@@ -2,7 +2,7 @@ import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
 import { k8sObjects, type K8sObject } from '../k8s-objects.js';
 import { envoyRoutes } from './envoy.js';
-import { ingressRoutes } from './ingress.js';
+import { gatewayApiRoutes, ingressRoutes } from './ingress.js';
 import { kongDeclarativeRoutes, kongPluginResources } from './kong.js';
 import { embeddedNginx, nginxConfig, nginxRoutes, type NginxSource } from './nginx.js';
 import { traefikCrdMiddlewares, type TraefikMiddleware, type TraefikRouter, traefikDockerConfig, traefikFileConfig, traefikIngressRoutes, traefikRoutes } from './traefik.js';
@@ -174,6 +174,7 @@ export function buildGatewayIndex(files: readonly FileModel[]): GatewayIndex {
   traefikRouters.push(...traefikIngressRoutes(objects));
   routes.push(...traefikRoutes(traefikRouters, traefikMiddlewares));
   routes.push(...ingressRoutes(objects, traefikMiddlewares, kongPluginResources(objects)));
+  routes.push(...gatewayApiRoutes(objects));
   return new GatewayIndex(routes);
 }
 

@@ -151,3 +151,75 @@ export function ingressRoutes(objects: K8sObject[], traefik: TraefikMiddleware[]
   }
   return out;
 }
+
+/**
+ * Gateway API `HTTPRoute`/`GRPCRoute` and OpenShift `Route` objects: routes to Services (and to
+ * inference-extension `InferencePool`s). Authentication on these comes from
+ * implementation-specific policies modelguard does not read, so they carry no controls.
+ */
+export function gatewayApiRoutes(objects: K8sObject[]): GatewayRoute[] {
+  const out: GatewayRoute[] = [];
+  let order = 0;
+  for (const o of objects) {
+    const { y } = o;
+    if ((o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute') && o.apiVersion.startsWith('gateway.networking.k8s.io/')) {
+      const hosts = y.items(y.getIn(o.node, ['spec', 'hostnames'])).flatMap((h) => (y.str(h) ? [y.str(h) as string] : []));
+      y.items(y.getIn(o.node, ['spec', 'rules'])).forEach((rule, i) => {
+        const targets = y.items(y.get(rule, 'backendRefs')).flatMap((b) => {
+          const name = y.str(y.get(b, 'name'));
+          const port = y.str(y.get(b, 'port'));
+          const ns = y.str(y.get(b, 'namespace')) ?? o.namespace;
+          return name ? [{ host: name, ...(port && /^\d+$/.test(port) ? { port: Number(port) } : {}), ...(ns ? { namespace: ns } : {}) }] : [];
+        });
+        const matches = y.items(y.get(rule, 'matches'));
+        const paths: Array<{ path: PathMatch; methods?: string[] }> =
+          matches.length > 0
+            ? matches.map((m) => {
+                const type = y.str(y.getIn(m, ['path', 'type'])) ?? 'PathPrefix';
+                const value = y.str(y.getIn(m, ['path', 'value'])) ?? '/';
+                const method = y.str(y.get(m, 'method'));
+                const path: PathMatch = type === 'Exact' ? { kind: 'exact', value } : type === 'RegularExpression' ? { kind: 'regex', value } : { kind: 'prefix', value, elementwise: true };
+                return { path, ...(method ? { methods: [method.toUpperCase()] } : {}) };
+              })
+            : [{ path: { kind: 'prefix', value: '/' } }];
+        for (const p of paths) {
+          out.push({
+            gateway: 'ingress',
+            file: o.file.path,
+            span: y.span(y.get(rule, 'backendRefs') ?? rule),
+            label: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} rule ${i + 1}`,
+            hosts,
+            path: p.path,
+            ...(p.methods ? { methods: p.methods } : {}),
+            upstream: { raw: targets.map((t) => t.host).join(', '), targets, ...(y.get(rule, 'filters') ? { rewrite: 'opaque' as const } : {}) },
+            controls: [],
+            group: `gateway-api:${hosts[0] ?? '*'}`,
+            priority: p.path.kind === 'exact' ? 1_000_000 : p.path.kind === 'prefix' ? p.path.value.length : 0,
+            order: order++,
+          });
+        }
+      });
+    }
+    if (o.kind === 'Route' && o.apiVersion.startsWith('route.openshift.io/')) {
+      const to = y.getIn(o.node, ['spec', 'to']);
+      const name = y.str(y.get(to, 'name'));
+      if (!name) continue;
+      const host = y.str(y.getIn(o.node, ['spec', 'host']));
+      const tp = y.str(y.getIn(o.node, ['spec', 'port', 'targetPort']));
+      out.push({
+        gateway: 'ingress',
+        file: o.file.path,
+        span: y.span(to ?? o.node),
+        label: `Route ${o.namespace ? `${o.namespace}/` : ''}${o.name}`,
+        hosts: host ? [host] : [],
+        path: { kind: 'prefix', value: y.str(y.getIn(o.node, ['spec', 'path'])) ?? '/' },
+        upstream: { raw: name, targets: [{ host: name, ...(tp && /^\d+$/.test(tp) ? { port: Number(tp) } : tp ? { portName: tp } : {}), ...(o.namespace ? { namespace: o.namespace } : {}) }] },
+        controls: [],
+        group: `openshift:${host ?? '*'}`,
+        priority: 0,
+        order: order++,
+      });
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import type { Span } from '../../types.js';
 
 /** The products whose configuration modelguard reads for gateway evidence. */
-/** `ingress`: a Kubernetes Ingress whose controller modelguard does not recognise. */
+/** `ingress`: a Kubernetes Ingress whose controller modelguard does not recognise, a Gateway API route or an OpenShift Route. */
 export type GatewayKind = 'nginx' | 'ingress-nginx' | 'ingress' | 'traefik' | 'kong' | 'envoy';
 
 /** A rate limit or an authentication check that a gateway applies to the requests of a route. */
