@@ -85,6 +85,8 @@ export function classifyPath(path: string): Candidate | undefined {
   if (/^requirements([-_.][^/]*)?\.(txt|in)$/i.test(base) || /(^|\/)requirements$/.test(dir) && /\.(txt|in)$/.test(base)) return 'requirements';
   if (base === 'pyproject.toml') return 'pyproject';
   if (base === 'nginx.conf' || /\.nginx$/.test(base) || (/\.conf$/.test(base) && /(^|\/)(nginx|conf\.d|sites-available|sites-enabled|openresty)(\/|$)/.test(dir))) return 'nginx';
+  // Templates the nginx image renders with envsubst at start (/etc/nginx/templates/*.conf.template).
+  if (/^(nginx|default)\.conf\.template$/.test(base) || (/\.conf\.template$/.test(base) && /(^|\/)(nginx|templates|conf\.d|openresty)(\/|$)/.test(dir))) return 'nginx';
   if (!base.includes('.') && /(^|\/)(scripts?|bin|tools|ci|hack|\.ci)$/.test(dir)) return 'script?';
   return undefined;
 }
