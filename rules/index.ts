@@ -1,5 +1,9 @@
 import type { Rule } from '../src/rule-api.js';
+import modelPinningApiModelAlias from './model-pinning/api-model-alias.js';
+import modelPinningHfRevision from './model-pinning/hf-revision.js';
+import modelPinningOllamaTag from './model-pinning/ollama-tag.js';
+import modelPinningServeRevision from './model-pinning/serve-revision.js';
 import modelPinningServingImage from './model-pinning/serving-image.js';
 
 /** Every rule, sorted by id. A rule module not listed here does not run (tests/meta.test.ts checks both ways). */
-export const rules: readonly Rule[] = [modelPinningServingImage];
+export const rules: readonly Rule[] = [modelPinningApiModelAlias, modelPinningHfRevision, modelPinningOllamaTag, modelPinningServeRevision, modelPinningServingImage];
