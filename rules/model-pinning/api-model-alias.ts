@@ -4,8 +4,12 @@ import { modelRefs } from '../../src/facts/model-refs.js';
 import { originNote } from '../../src/facts/pinning.js';
 import { defineRule } from '../../src/rule-api.js';
 
-/** Providers whose `model` is not a public model id: Azure deployment names, Ollama and Hub models (other rules). */
-const NOT_API_ALIASES = new Set(['azure', 'ollama', 'huggingface']);
+/**
+ * Clients whose `model` is not a provider's public model id: Azure deployment names, another
+ * server behind an SDK's base URL (vLLM, a proxy) that names models its own way, and Ollama
+ * and Hub models (other rules).
+ */
+const NOT_API_ALIASES = new Set(['azure', 'compatible', 'ollama', 'huggingface']);
 
 function pinHint(c: ApiModelClass): { pinnedForm: string; examples: string; docs: string } {
   const ex = c.snapshots.slice(0, 2).map((s) => `\`${s}\``);
@@ -41,7 +45,7 @@ export default defineRule({
     const { file, project, settings } = ctx;
     for (const ref of modelRefs(file, project)) {
       if (!ref.value || !ref.exact || NOT_API_ALIASES.has(ref.provider ?? '') || isAllowedModel(ref.value, settings)) continue;
-      const hint = ref.provider === 'openai-compatible' || ref.provider === 'together' ? undefined : ref.provider;
+      const hint = ref.provider === 'together' ? undefined : ref.provider;
       const c = classifyApiModel(ref.value, settings, hint);
       if (!c || c.status !== 'floating') continue;
       yield ctx.report('floatingAlias', ref.span, { model: ref.value, origin: originNote(ref), api: ref.api, provider: c.provider.name, ...pinHint(c) });

@@ -15,12 +15,12 @@ export default defineRule({
     scope: 'file',
     severity: 'error',
     confidence: 'high',
-    description: 'Model servers (vLLM, TGI, TEI, SGLang, LMDeploy) must be launched with the model pinned to a commit: `--revision <40-hex sha>` or `REVISION`.',
+    description: 'Model servers (vLLM, TGI, TEI, SGLang, LMDeploy, FastChat) must be launched with the model pinned to a commit: `--revision <40-hex sha>` or `REVISION`.',
     fullDescription:
-      'Flags model-server launches that load a Hugging Face Hub model without an immutable revision: `vllm serve M`, `python -m vllm.entrypoints.openai.api_server --model M`, `text-generation-launcher --model-id M`, TGI and TEI containers with `MODEL_ID` but no `REVISION`, `python -m sglang.launch_server --model-path M`, `lmdeploy serve api_server M`, and the same servers started from their images with arguments only, in shell scripts, Dockerfiles, compose, Kubernetes, Helm values and CI. Each restart then downloads whatever the repository holds.',
+      'Flags model-server launches that load a Hugging Face Hub model without an immutable revision: `vllm serve M`, `python -m vllm.entrypoints.openai.api_server --model M`, `text-generation-launcher --model-id M`, TGI and TEI containers with `MODEL_ID` but no `REVISION`, `python -m sglang.launch_server --model-path M`, `lmdeploy serve api_server M`, FastChat workers (`--model-path`), and the same servers started from their images with arguments only, in shell scripts, Dockerfiles, compose, Kubernetes, Helm values and CI. Each restart then downloads whatever the repository holds.',
     securitySeverity: 7.0,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357', 'CWE-494'],
-    keywords: ['vllm', 'text-generation', 'text-embeddings', 'sglang', 'lmdeploy', 'MODEL_ID', 'model-id', '--model'],
+    keywords: ['vllm', 'text-generation', 'text-embeddings', 'sglang', 'lmdeploy', 'fastchat', 'MODEL_ID', 'model-id', '--model'],
     messages: {
       missingRevision:
         '{server} serves "{model}" ({where}) without a revision, so every start or new replica downloads whatever the main branch holds then: new weights or tokenizer go live without review. Pin the commit you evaluated: {fix}; find it {find}.',

@@ -33,7 +33,7 @@ export interface ResolvedWord {
   substituted: boolean;
 }
 
-export type ServerKind = 'vllm' | 'tgi' | 'tgi-download' | 'tei' | 'sglang' | 'lmdeploy';
+export type ServerKind = 'vllm' | 'tgi' | 'tgi-download' | 'tei' | 'sglang' | 'lmdeploy' | 'fastchat';
 
 export const SERVER_NAMES: Record<ServerKind, string> = {
   vllm: 'vLLM',
@@ -42,6 +42,7 @@ export const SERVER_NAMES: Record<ServerKind, string> = {
   tei: 'Text Embeddings Inference',
   sglang: 'SGLang',
   lmdeploy: 'LMDeploy',
+  fastchat: 'FastChat',
 };
 
 export interface ServerLaunch {
@@ -356,6 +357,7 @@ function recognise(words: readonly ShellWord[], start: number): { server: Server
     const mod = m !== -1 ? words[m + 1]?.value : undefined;
     if (mod && /^vllm\.entrypoints\.(openai\.)?api_server$/.test(mod)) return { server: 'vllm', args: m + 2 };
     if (mod === 'sglang.launch_server') return { server: 'sglang', args: m + 2 };
+    if (mod && /^fastchat\.serve\.(model_worker|multi_model_worker|vllm_worker|sglang_worker|lightllm_worker|cli|huggingface_api)$/.test(mod)) return { server: 'fastchat', args: m + 2 };
   }
   return undefined;
 }
@@ -375,10 +377,10 @@ function imageServer(server: string | undefined): ServerKind | undefined {
 }
 
 function launchFrom(server: ServerKind, words: readonly ShellWord[], from: number, lookup: Lookup, how: ServerLaunch['how'], where: string): ServerLaunch {
-  const booleans = server === 'vllm' || server === 'sglang' || server === 'lmdeploy' ? VLLM_BOOLEANS : TGI_BOOLEANS;
+  const booleans = server === 'tgi' || server === 'tgi-download' || server === 'tei' ? TGI_BOOLEANS : VLLM_BOOLEANS;
   const { flags, positionals } = parseOptions(words, from, lookup, booleans);
   const launch: ServerLaunch = { server, how, where, flags, env: new Map() };
-  const flagNames = server === 'vllm' ? ['--model'] : server === 'sglang' ? ['--model-path', '--model'] : server === 'lmdeploy' ? [] : ['--model-id'];
+  const flagNames = server === 'vllm' ? ['--model'] : server === 'sglang' || server === 'fastchat' ? ['--model-path', '--model'] : server === 'lmdeploy' ? [] : ['--model-id'];
   for (const f of flagNames) {
     const v = flags.get(f);
     if (v && v !== true) {

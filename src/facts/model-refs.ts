@@ -3,7 +3,7 @@ import type { ProjectModel } from '../model/project.js';
 import { span as pySpan, type PyCall } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Span } from '../types.js';
-import { pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
+import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
 /**
  * Model ids named in calls to hosted-model SDKs: OpenAI, Anthropic, Mistral, Google GenAI,
@@ -28,7 +28,7 @@ export interface ModelRef {
   definedIn?: string;
   via?: StaticString['via'];
   envName?: string;
-  /** Provider the SDK talks to: `openai`, `anthropic`, `google`, `mistral`, `cohere`, `groq`, `together`, `bedrock`, `huggingface`, `ollama`, `azure`, `openai-compatible`, or undefined when the id itself says (LiteLLM, gateways). */
+  /** Provider the SDK talks to: `openai`, `anthropic`, `google`, `mistral`, `cohere`, `groq`, `together`, `bedrock`, `huggingface`, `ollama`, `azure`, `compatible` (a client pointed at another server), or undefined when the id itself says (LiteLLM, gateways). */
   provider?: string;
   /** Package or module of the SDK (`openai`, `@ai-sdk/anthropic`, `langchain_openai`). */
   sdk: string;
@@ -41,17 +41,24 @@ export interface ModelRef {
 
 // ---------------------------------------------------------------- shared helpers
 
-/** Provider of an OpenAI-compatible client from its base URL. */
-function providerFromBaseUrl(url: string | undefined, fallback: string): string {
-  if (url === undefined) return fallback;
+/**
+ * Provider of a client from its base URL: the SDK's own provider when none is set (or it is
+ * only known at run time); a known
+ * host; Ollama on its port; otherwise `compatible`: another server (vLLM, a proxy, a test
+ * server) that gives model names its own meaning.
+ */
+function providerFromBaseUrl(url: string | undefined, fallback: string | undefined): string | undefined {
+  // Unset, or set at run time (`process.env.OPENAI_BASE_URL`, usually unset): the SDK's provider.
+  if (url === undefined || url === '<dynamic>') return fallback;
   if (/:11434\b|ollama/i.test(url)) return 'ollama';
   if (/api\.openai\.com/.test(url)) return 'openai';
+  if (/api\.anthropic\.com/.test(url)) return 'anthropic';
   if (/api\.groq\.com/.test(url)) return 'groq';
   if (/api\.together\.(xyz|ai)/.test(url)) return 'together';
   if (/api\.mistral\.ai/.test(url)) return 'mistral';
   if (/generativelanguage\.googleapis\.com/.test(url)) return 'google';
   if (/openai\.azure\.com/.test(url)) return 'azure';
-  return 'openai-compatible';
+  return 'compatible';
 }
 
 // ---------------------------------------------------------------- TypeScript / JavaScript
@@ -104,8 +111,12 @@ const TS_SDKS: Record<string, TsModuleSpec> = {
   'langchain/chat_models/universal': { exports: { initChatModel: { kind: 'positional-function' } } },
 };
 
-/** Vercel AI SDK provider packages: `openai(...)` factories and `createOpenAI(...)` creators. */
-const AI_SDK_PROVIDERS: Record<string, string> = {
+/**
+ * Vercel AI SDK provider packages: `openai(...)` factories and `createOpenAI(...)` creators.
+ * The AI Gateway's ids name their provider (`anthropic/claude-...`): no provider of its own.
+ */
+const AI_SDK_PROVIDERS: Record<string, string | null> = {
+  '@ai-sdk/gateway': null,
   '@ai-sdk/openai': 'openai',
   '@ai-sdk/anthropic': 'anthropic',
   '@ai-sdk/google': 'google',
@@ -141,8 +152,8 @@ function tsImportBinding(module: string, imported: string): TsBinding | undefine
     const b = spec.exports[imported] ?? (imported !== 'default' && imported !== '*' ? spec.exports['*'] : undefined);
     return b ? { ...b, sdk: module } : undefined;
   }
-  const aiProvider = AI_SDK_PROVIDERS[module];
-  if (aiProvider) {
+  if (module in AI_SDK_PROVIDERS) {
+    const aiProvider = AI_SDK_PROVIDERS[module] ?? undefined;
     if (/^create[A-Z]/.test(imported)) return { kind: 'creator', provider: aiProvider, sdk: module };
     if (imported !== '*' && imported !== 'default' && /^[a-z]/.test(imported)) return { kind: 'factory', provider: aiProvider, sdk: module };
     return undefined;
@@ -196,14 +207,14 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
         const callee = ts.chain(n.getExpression());
         const b = out.get(callee) ?? out.get(callee.split('.').pop() ?? '');
         if (b?.kind === 'client-class') {
-          const provider = b.provider === 'openai' ? providerFromBaseUrl(baseUrlOf(file, n.getArguments() as TsNode[], project), 'openai') : b.provider === 'ollama' ? 'ollama' : b.provider;
+          const provider = b.provider === 'ollama' || b.provider === 'huggingface' ? b.provider : providerFromBaseUrl(baseUrlOf(file, n.getArguments() as TsNode[], project), b.provider);
           return { kind: 'client', provider, sdk: b.sdk };
         }
       }
       if (TsNode.isCallExpression(n)) {
         const callee = ts.chain(n.getExpression());
         const b = out.get(callee);
-        if (b?.kind === 'creator') return { kind: 'factory', provider: b.provider, sdk: b.sdk };
+        if (b?.kind === 'creator') return { kind: 'factory', provider: providerFromBaseUrl(baseUrlOf(file, n.getArguments() as TsNode[], project), b.provider), sdk: b.sdk };
       }
       return undefined;
     };
@@ -407,6 +418,22 @@ function pyKwString(file: FileModel, call: PyCall, name: string, project: Projec
   return n ? (pyString(file, n, project)?.value ?? '<dynamic>') : undefined;
 }
 
+/** `base_url=` of a client constructor, also through `**kwargs` of a dict literal; `<dynamic>` when it cannot be known. */
+function pyBaseUrl(file: FileModel, call: PyCall, project: ProjectModel | undefined): string | undefined {
+  const direct = pyKwString(file, call, 'base_url', project);
+  if (direct !== undefined) return direct;
+  const args = call.node.childForFieldName('arguments');
+  for (const a of args ? args.namedChildren : []) {
+    if (!a || a.type !== 'dictionary_splat') continue;
+    const inner = a.namedChildren[0];
+    const keys = inner ? pyDictKeys(file, inner) : undefined;
+    if (!keys) return '<dynamic>';
+    const v = keys.get('base_url');
+    if (v) return pyString(file, v, project)?.value ?? '<dynamic>';
+  }
+  return undefined;
+}
+
 /** Names of a Python file bound to SDK clients (`client = OpenAI()`, `self.client = ...`, imported from a repository module), computed once. */
 function pyBindings(file: FileModel, project: ProjectModel | undefined, depth = 0): Map<string, PyBinding> {
   return file.memo('facts:model-refs:py-bindings', () => {
@@ -421,7 +448,7 @@ function pyBindings(file: FileModel, project: ProjectModel | undefined, depth = 
       const q = call.qualified;
       const spec = pySpec(q);
       if (spec?.kind === 'client-class') {
-        const provider = spec.provider === 'openai' ? providerFromBaseUrl(pyKwString(file, call, 'base_url', project), 'openai') : spec.provider;
+        const provider = spec.provider === 'ollama' || spec.provider === 'huggingface' ? spec.provider : providerFromBaseUrl(pyBaseUrl(file, call, project), spec.provider);
         return { provider, sdk: q.split('.')[0] as string, kw: spec.kw, pos: spec.pos };
       }
       // boto3.client("bedrock-runtime")
