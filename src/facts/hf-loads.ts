@@ -4,6 +4,7 @@ import { span as pySpan, type PyCall } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Confidence, Span } from '../types.js';
 import { hubIdKind, type HubIdKind } from './model-ids.js';
+import { tsNodesOfKind } from './ts-nodes.js';
 import { pyBool, pyDictKeys, pyString, tsBool, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
 /**
@@ -226,6 +227,7 @@ interface TjsNames {
 }
 
 function tjsNames(file: FileModel): TjsNames | undefined {
+  if (!file.text.includes('/transformers')) return undefined;
   const ts = file.ts();
   if (!ts) return undefined;
   const names: TjsNames = { pipeline: new Set(), classes: new Set(), namespaces: new Set(), env: new Set() };
@@ -237,7 +239,7 @@ function tjsNames(file: FileModel): TjsNames | undefined {
   };
   for (const i of ts.imports()) if (TRANSFORMERS_JS.has(i.module) && !i.typeOnly) add(i.local, i.imported);
   // const { pipeline } = await import('@xenova/transformers')
-  for (const call of ts.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of tsNodesOfKind(file, SyntaxKind.CallExpression).filter(TsNode.isCallExpression)) {
     if (call.getExpression().getKind() !== SyntaxKind.ImportKeyword) continue;
     const arg = call.getArguments()[0];
     if (!arg || !TsNode.isStringLiteral(arg) || !TRANSFORMERS_JS.has(arg.getLiteralValue())) continue;
@@ -259,7 +261,7 @@ function tjsNames(file: FileModel): TjsNames | undefined {
 function remoteDisabled(file: FileModel, names: TjsNames): boolean {
   const ts = file.ts();
   if (!ts) return false;
-  for (const bin of ts.source.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+  for (const bin of tsNodesOfKind(file, SyntaxKind.BinaryExpression).filter(TsNode.isBinaryExpression)) {
     if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
     const left = ts.chain(bin.getLeft());
     const [root, ...rest] = left.split('.');
@@ -279,7 +281,7 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
   const names = ts ? tjsNames(file) : undefined;
   if (!ts || !names || remoteDisabled(file, names)) return [];
   const out: HfLoad[] = [];
-  for (const call of ts.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of tsNodesOfKind(file, SyntaxKind.CallExpression).filter(TsNode.isCallExpression)) {
     const calleeNode = call.getExpression();
     const callee = ts.chain(calleeNode);
     if (!callee) continue;

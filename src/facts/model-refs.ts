@@ -3,6 +3,7 @@ import type { ProjectModel } from '../model/project.js';
 import { span as pySpan, type PyCall } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Span } from '../types.js';
+import { tsNodesOfKind } from './ts-nodes.js';
 import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
 /**
@@ -199,6 +200,8 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
         }
       }
     }
+    // Without an SDK import (or a client imported from the repository) nothing below can match.
+    if (out.size === 0) return out;
     const fromInit = (init: TsNode | undefined): TsBinding | undefined => {
       if (!init) return undefined;
       let n = init;
@@ -218,17 +221,17 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
       }
       return undefined;
     };
-    for (const d of ts.source.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    for (const d of tsNodesOfKind(file, SyntaxKind.VariableDeclaration).filter(TsNode.isVariableDeclaration)) {
       const name = d.getNameNode();
       if (!TsNode.isIdentifier(name)) continue;
       const b = fromInit(d.getInitializer());
       if (b) out.set(name.getText(), b);
     }
-    for (const p of ts.source.getDescendantsOfKind(SyntaxKind.PropertyDeclaration)) {
+    for (const p of tsNodesOfKind(file, SyntaxKind.PropertyDeclaration).filter(TsNode.isPropertyDeclaration)) {
       const b = fromInit(p.getInitializer());
       if (b) out.set(`this.${p.getName()}`, b);
     }
-    for (const bin of ts.source.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    for (const bin of tsNodesOfKind(file, SyntaxKind.BinaryExpression).filter(TsNode.isBinaryExpression)) {
       if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
       const left = ts.chain(bin.getLeft());
       if (!/^this\.\w+$/.test(left)) continue;
@@ -312,7 +315,8 @@ function typescriptRefs(file: FileModel, project: ProjectModel | undefined): Mod
   const bindings = tsBindings(file, project);
   if (bindings.size === 0) return [];
   const out: ModelRef[] = [];
-  for (const node of ts.source.getDescendants()) {
+  const candidates = [...tsNodesOfKind(file, SyntaxKind.CallExpression), ...tsNodesOfKind(file, SyntaxKind.NewExpression)].sort((a, b) => a.getPos() - b.getPos());
+  for (const node of candidates) {
     if (!TsNode.isCallExpression(node) && !TsNode.isNewExpression(node)) continue;
     const chain = ts.chain(node.getExpression());
     if (!chain) continue;
@@ -435,48 +439,53 @@ function pyBaseUrl(file: FileModel, call: PyCall, project: ProjectModel | undefi
 }
 
 /** Names of a Python file bound to SDK clients (`client = OpenAI()`, `self.client = ...`, imported from a repository module), computed once. */
+/** Clients created in this file: `client = OpenAI()`, `self.client = ...`, `with OpenAI() as c:`. */
+function pyLocalClients(file: FileModel, project: ProjectModel | undefined, out: Map<string, PyBinding>): void {
+  const py = file.python();
+  if (!py) return;
+  const callsAt = new Map(py.calls().map((c) => [`${c.node.startIndex}:${c.node.endIndex}`, c]));
+  const clientOf = (value: PyNode | null): PyBinding | undefined => {
+    if (!value || value.type !== 'call') return undefined;
+    const call = callsAt.get(`${value.startIndex}:${value.endIndex}`);
+    if (!call) return undefined;
+    const q = call.qualified;
+    const spec = pySpec(q);
+    if (spec?.kind === 'client-class') {
+      const provider = spec.provider === 'ollama' || spec.provider === 'huggingface' ? spec.provider : providerFromBaseUrl(pyBaseUrl(file, call, project), spec.provider);
+      return { provider, sdk: q.split('.')[0] as string, kw: spec.kw, pos: spec.pos };
+    }
+    // boto3.client("bedrock-runtime")
+    if (/(^boto3(\.session\.Session\(\))?|\.)client$/.test(q) && (q.startsWith('boto3') || py.imports().some((i) => i.module === 'boto3'))) {
+      const svc = call.args[0] ? pyString(file, call.args[0], project)?.value : pyKwString(file, call, 'service_name', project);
+      if (svc === 'bedrock-runtime') return { provider: 'bedrock', sdk: 'boto3', kw: ['modelId'] };
+    }
+    return undefined;
+  };
+  for (const a of py.root.descendantsOfType('assignment')) {
+    if (!a) continue;
+    const left = a.childForFieldName('left');
+    const b = clientOf(a.childForFieldName('right'));
+    if (left && b) out.set(py.text_(left).replace(/\s+/g, ''), b);
+  }
+  for (const item of py.root.descendantsOfType('with_item')) {
+    const v = item?.childForFieldName('value');
+    if (!v || v.type !== 'as_pattern') continue;
+    const b = clientOf(v.namedChildren[0] ?? null);
+    const target = v.namedChildren[v.namedChildren.length - 1];
+    if (b && target) out.set(py.text_(target).replace(/\s+/g, ''), b);
+  }
+}
+
+/** Names of a Python file bound to SDK clients, local or imported from a repository module, computed once. */
 function pyBindings(file: FileModel, project: ProjectModel | undefined, depth = 0): Map<string, PyBinding> {
   return file.memo('facts:model-refs:py-bindings', () => {
     const py = file.python();
     const out = new Map<string, PyBinding>();
     if (!py) return out;
-    const callsAt = new Map(py.calls().map((c) => [`${c.node.startIndex}:${c.node.endIndex}`, c]));
-    const clientOf = (value: PyNode | null): PyBinding | undefined => {
-      if (!value || value.type !== 'call') return undefined;
-      const call = callsAt.get(`${value.startIndex}:${value.endIndex}`);
-      if (!call) return undefined;
-      const q = call.qualified;
-      const spec = pySpec(q);
-      if (spec?.kind === 'client-class') {
-        const provider = spec.provider === 'ollama' || spec.provider === 'huggingface' ? spec.provider : providerFromBaseUrl(pyBaseUrl(file, call, project), spec.provider);
-        return { provider, sdk: q.split('.')[0] as string, kw: spec.kw, pos: spec.pos };
-      }
-      // boto3.client("bedrock-runtime")
-      if (/(^boto3(\.session\.Session\(\))?|\.)client$/.test(q) && (q.startsWith('boto3') || py.imports().some((i) => i.module === 'boto3'))) {
-        const svc = call.args[0] ? pyString(file, call.args[0], project)?.value : pyKwString(file, call, 'service_name', project);
-        if (svc === 'bedrock-runtime') return { provider: 'bedrock', sdk: 'boto3', kw: ['modelId'] };
-      }
-      return undefined;
-    };
-    const assignments = py.root.descendantsOfType('assignment');
-    for (const a of assignments) {
-      if (!a) continue;
-      const left = a.childForFieldName('left');
-      const b = clientOf(a.childForFieldName('right'));
-      if (!left || !b) continue;
-      out.set(py.text_(left).replace(/\s+/g, ''), b);
-    }
-    // `with OpenAI() as client:`
-    for (const item of py.root.descendantsOfType('with_item')) {
-      const v = item?.childForFieldName('value');
-      if (!v || v.type !== 'as_pattern') continue;
-      const b = clientOf(v.namedChildren[0] ?? null);
-      const target = v.namedChildren[v.namedChildren.length - 1];
-      if (b && target) out.set(py.text_(target).replace(/\s+/g, ''), b);
-    }
+    if (importsPySdk(file)) pyLocalClients(file, project, out);
     if (project && depth < 3) {
       for (const imp of py.imports()) {
-        if (imp.star || out.has(imp.local) || imp.qualified === imp.module) continue;
+        if (imp.star || out.has(imp.local) || imp.qualified === imp.module || imp.module.startsWith('__')) continue;
         const target = project.index.resolvePy(file.path, imp.module);
         const other = target ? project.file(target) : undefined;
         if (!other || other === file) continue;
@@ -509,10 +518,18 @@ export function pyModelRef(file: FileModel, call: PyCall, binding: { provider?: 
   return pyRef(file, project, node, { provider: binding.provider, sdk: binding.sdk, api: call.callee, found, callSpan: call.span });
 }
 
+const PY_SDK_ROOTS = /^(openai|anthropic|mistralai|groq|together|cohere|google|vertexai|huggingface_hub|ollama|boto3|langchain\w*|llama_index|litellm|pydantic_ai|dspy)(\.|$)/;
+
+/** The file imports a hosted-model SDK (every SDK name is reached through an import). */
+function importsPySdk(file: FileModel): boolean {
+  return file.memo('facts:model-refs:py-sdk', () => (file.python()?.imports() ?? []).some((i) => PY_SDK_ROOTS.test(i.module) || PY_SDK_ROOTS.test(i.qualified)));
+}
+
 function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRef[] {
   const py = file.python();
   if (!py) return [];
   const bindings = pyBindings(file, project);
+  if (bindings.size === 0 && !importsPySdk(file)) return [];
   const out: ModelRef[] = [];
   for (const call of py.calls()) {
     if (!call.callee) continue;
