@@ -3,7 +3,8 @@ import type { ProjectModel } from '../model/project.js';
 import { span as pySpan, type PyCall } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Span } from '../types.js';
-import { tsNodesOfKind } from './ts-nodes.js';
+import { ts as tsc } from 'ts-morph';
+import { calleeRoot, tsCompilerNodes, tsWrap } from './ts-nodes.js';
 import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
 /**
@@ -221,20 +222,36 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
       }
       return undefined;
     };
-    for (const d of tsNodesOfKind(file, SyntaxKind.VariableDeclaration).filter(TsNode.isVariableDeclaration)) {
-      const name = d.getNameNode();
-      if (!TsNode.isIdentifier(name)) continue;
+    // Only initializers that construct or call a bound name can create a client: filter on
+    // the raw compiler nodes before wrapping any.
+    const names = new Set(out.keys());
+    const constructs = (init: tsc.Expression | undefined): boolean => {
+      let n: tsc.Node | undefined = init;
+      while (n && (tsc.isAwaitExpression(n) || tsc.isParenthesizedExpression(n) || tsc.isAsExpression(n))) n = n.expression;
+      if (!n || !(tsc.isNewExpression(n) || tsc.isCallExpression(n))) return false;
+      const root = calleeRoot(n.expression);
+      return root !== undefined && names.has(root);
+    };
+    for (const raw of tsCompilerNodes(file, SyntaxKind.VariableDeclaration) as tsc.VariableDeclaration[]) {
+      if (!tsc.isIdentifier(raw.name) || !constructs(raw.initializer)) continue;
+      const d = tsWrap(file, raw);
+      if (!TsNode.isVariableDeclaration(d)) continue;
       const b = fromInit(d.getInitializer());
-      if (b) out.set(name.getText(), b);
+      if (b) out.set(raw.name.text, b);
     }
-    for (const p of tsNodesOfKind(file, SyntaxKind.PropertyDeclaration).filter(TsNode.isPropertyDeclaration)) {
+    for (const raw of tsCompilerNodes(file, SyntaxKind.PropertyDeclaration) as tsc.PropertyDeclaration[]) {
+      if (!constructs(raw.initializer)) continue;
+      const p = tsWrap(file, raw);
+      if (!TsNode.isPropertyDeclaration(p)) continue;
       const b = fromInit(p.getInitializer());
       if (b) out.set(`this.${p.getName()}`, b);
     }
-    for (const bin of tsNodesOfKind(file, SyntaxKind.BinaryExpression).filter(TsNode.isBinaryExpression)) {
-      if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+    for (const raw of tsCompilerNodes(file, SyntaxKind.BinaryExpression) as tsc.BinaryExpression[]) {
+      if (raw.operatorToken.kind !== tsc.SyntaxKind.EqualsToken || !constructs(raw.right)) continue;
+      if (!tsc.isPropertyAccessExpression(raw.left) || raw.left.expression.kind !== tsc.SyntaxKind.ThisKeyword) continue;
+      const bin = tsWrap(file, raw);
+      if (!TsNode.isBinaryExpression(bin)) continue;
       const left = ts.chain(bin.getLeft());
-      if (!/^this\.\w+$/.test(left)) continue;
       const b = fromInit(bin.getRight());
       if (b) out.set(left, b);
     }
@@ -315,8 +332,15 @@ function typescriptRefs(file: FileModel, project: ProjectModel | undefined): Mod
   const bindings = tsBindings(file, project);
   if (bindings.size === 0) return [];
   const out: ModelRef[] = [];
-  const candidates = [...tsNodesOfKind(file, SyntaxKind.CallExpression), ...tsNodesOfKind(file, SyntaxKind.NewExpression)].sort((a, b) => a.getPos() - b.getPos());
-  for (const node of candidates) {
+  // Calls and `new`s whose callee starts with a bound name (or `this`): filtered raw, then wrapped.
+  const roots = new Set([...bindings.keys()].map((k) => k.split('.')[0] as string));
+  const raw = [...tsCompilerNodes(file, SyntaxKind.CallExpression), ...tsCompilerNodes(file, SyntaxKind.NewExpression)]
+    .filter((n) => {
+      const root = calleeRoot((n as tsc.CallExpression | tsc.NewExpression).expression);
+      return root !== undefined && roots.has(root);
+    })
+    .sort((a, b) => a.pos - b.pos);
+  for (const node of raw.map((n) => tsWrap(file, n))) {
     if (!TsNode.isCallExpression(node) && !TsNode.isNewExpression(node)) continue;
     const chain = ts.chain(node.getExpression());
     if (!chain) continue;

@@ -43,45 +43,73 @@ interface PyBinding {
   value?: PyNode;
 }
 
+/** Bindings per scope, computed once per scope: every name a scope binds, in one walk. */
+const scopeCache = new WeakMap<PythonModule, Map<string, Map<string, PyBinding[]>>>();
+
 /** Every binding of `name` directly in `scope` (nested functions and classes excluded). */
 function pyBindings(py: PythonModule, scope: PyNode, name: string): PyBinding[] {
-  const out: PyBinding[] = [];
+  let byScope = scopeCache.get(py);
+  if (!byScope) {
+    byScope = new Map();
+    scopeCache.set(py, byScope);
+  }
+  const key = `${scope.type}:${scope.startIndex}`;
+  let names = byScope.get(key);
+  if (!names) {
+    names = scopeBindings(py, scope);
+    byScope.set(key, names);
+  }
+  return names.get(name) ?? [];
+}
+
+function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]> {
+  const out = new Map<string, PyBinding[]>();
+  const add = (name: string, b: PyBinding): void => {
+    const list = out.get(name) ?? [];
+    list.push(b);
+    out.set(name, list);
+  };
   if (scope.type === 'function_definition') {
     const params = scope.childForFieldName('parameters');
     for (const p of params ? pyKids(params) : []) {
-      if (p.type === 'identifier' && py.text_(p) === name) out.push({ kind: 'param' });
+      if (p.type === 'identifier') add(py.text_(p), { kind: 'param' });
       else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
         const n = p.childForFieldName('name');
-        if (n && py.text_(n) === name) out.push({ kind: 'param', value: p.childForFieldName('value') ?? undefined });
+        if (n) add(py.text_(n), { kind: 'param', value: p.childForFieldName('value') ?? undefined });
       } else if (p.type === 'typed_parameter') {
         const n = pyKids(p)[0];
-        if (n && n.type === 'identifier' && py.text_(n) === name) out.push({ kind: 'param' });
+        if (n && n.type === 'identifier') add(py.text_(n), { kind: 'param' });
       }
     }
   }
   const body = scope.type === 'module' ? scope : scope.childForFieldName('body');
   const stack: PyNode[] = body ? [body] : [];
-  const targetHas = (t: PyNode | null): boolean => {
-    if (!t) return false;
-    if (t.type === 'identifier') return py.text_(t) === name;
-    if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple' || t.type === 'list') return pyKids(t).some(targetHas);
-    return false;
+  const targets = (t: PyNode | null, b: PyBinding): void => {
+    if (!t) return;
+    if (t.type === 'identifier') add(py.text_(t), b);
+    else if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple' || t.type === 'list') for (const k of pyKids(t)) targets(k, { kind: 'other' });
   };
   while (stack.length) {
     const n = stack.pop() as PyNode;
-    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') continue;
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') {
+      // The definition binds its own name in this scope.
+      const nm = n.childForFieldName('name');
+      if (nm) add(py.text_(nm), { kind: 'other' });
+      continue;
+    }
     if (n.type === 'assignment' || n.type === 'augmented_assignment') {
       const left = n.childForFieldName('left');
-      if (left && left.type === 'identifier' && py.text_(left) === name) {
-        out.push(n.type === 'assignment' ? { kind: 'assign', value: n.childForFieldName('right') ?? undefined } : { kind: 'other' });
-      } else if (targetHas(left)) out.push({ kind: 'other' });
+      if (left && left.type === 'identifier') add(py.text_(left), n.type === 'assignment' ? { kind: 'assign', value: n.childForFieldName('right') ?? undefined } : { kind: 'other' });
+      else targets(left, { kind: 'other' });
     } else if (n.type === 'for_statement' || n.type === 'for_in_clause') {
-      if (targetHas(n.childForFieldName('left'))) out.push({ kind: 'other' });
-    } else if (n.type === 'as_pattern' || n.type === 'named_expression') {
-      const t = n.type === 'named_expression' ? n.childForFieldName('name') : pyKids(n)[pyKids(n).length - 1];
-      if (t && targetHas(t.type === 'as_pattern_target' ? (pyKids(t)[0] ?? null) : t)) out.push({ kind: 'other' });
+      targets(n.childForFieldName('left'), { kind: 'other' });
+    } else if (n.type === 'named_expression') {
+      targets(n.childForFieldName('name'), { kind: 'other' });
+    } else if (n.type === 'as_pattern') {
+      const t = pyKids(n)[pyKids(n).length - 1];
+      targets(t && t.type === 'as_pattern_target' ? (pyKids(t)[0] ?? null) : (t ?? null), { kind: 'other' });
     } else if (n.type === 'global_statement' || n.type === 'nonlocal_statement') {
-      if (pyKids(n).some((c) => py.text_(c) === name)) out.push({ kind: 'other' });
+      for (const c of pyKids(n)) add(py.text_(c), { kind: 'other' });
     }
     for (const c of pyKids(n)) stack.push(c);
   }
