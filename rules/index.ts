@@ -1,6 +1,23 @@
 import type { Rule } from '../src/rule-api.js';
 import accessControlOpenInferenceServer from './access-control/open-inference-server.js';
+import modelPinningApiModelAlias from './model-pinning/api-model-alias.js';
+import modelPinningHfRevision from './model-pinning/hf-revision.js';
+import modelPinningOllamaTag from './model-pinning/ollama-tag.js';
+import modelPinningServeRevision from './model-pinning/serve-revision.js';
 import modelPinningServingImage from './model-pinning/serving-image.js';
+import weightsIntegrityTrustRemoteCode from './weights-integrity/trust-remote-code.js';
+import weightsIntegrityUnsafeDeserialization from './weights-integrity/unsafe-deserialization.js';
+import weightsIntegrityUnverifiedDownload from './weights-integrity/unverified-download.js';
 
 /** Every rule, sorted by id. A rule module not listed here does not run (tests/meta.test.ts checks both ways). */
-export const rules: readonly Rule[] = [accessControlOpenInferenceServer, modelPinningServingImage];
+export const rules: readonly Rule[] = [
+  accessControlOpenInferenceServer,
+  modelPinningApiModelAlias,
+  modelPinningHfRevision,
+  modelPinningOllamaTag,
+  modelPinningServeRevision,
+  modelPinningServingImage,
+  weightsIntegrityTrustRemoteCode,
+  weightsIntegrityUnsafeDeserialization,
+  weightsIntegrityUnverifiedDownload,
+];

@@ -64,3 +64,18 @@ describe('rule registry and metadata', () => {
     });
   }
 });
+
+describe('per-file fact caches', () => {
+  it('use a distinct memo key in every module (a shared key would hand one fact to the other)', () => {
+    const src = walk(join(ROOT, 'src')).concat(walk(RULES_DIR)).filter((p) => p.endsWith('.ts'));
+    const keys = new Map<string, string[]>();
+    for (const p of src) {
+      for (const m of readFileSync(p, 'utf8').matchAll(/\.memo(?:<[^>]*>)?\(\s*(['`])([^'`]*)\1/g)) {
+        const key = m[2] as string;
+        keys.set(key, [...(keys.get(key) ?? []), relative(ROOT, p)]);
+      }
+    }
+    expect(keys.size).toBeGreaterThan(10);
+    expect([...keys].filter(([, where]) => where.length > 1)).toEqual([]);
+  });
+});

@@ -60,12 +60,17 @@ describe('robustness inputs, one at a time', () => {
     },
     // nothing is left to scan: the binary file is skipped and the run says it found no files
     { dir: 'binary', findings: [], notifications: [':0:0 no-files', ':0:0 skipped-files'] },
-    { dir: 'python-syntax', findings: [], notifications: [] },
-    { dir: 'ts-syntax', findings: [], notifications: [] },
     {
-      // the unterminated quote comes after the image: the `docker run` is still read
+      // error recovery still sees the LLM(...) load after the broken signature
+      dir: 'python-syntax',
+      findings: ['app/serve.py:7:22 model-pinning/hf-revision missingRevision'],
+      notifications: ['app/serve.py:6:10 parse-error'],
+    },
+    { dir: 'ts-syntax', findings: [], notifications: ['src/client.ts:5:1 parse-error'] },
+    {
+      // the docker run line before the unterminated quote is still checked
       dir: 'shell-syntax',
-      findings: ['scripts/serve.sh:3:36 access-control/open-inference-server openServer'],
+      findings: ['scripts/serve.sh:3:36 access-control/open-inference-server openServer', 'scripts/serve.sh:3:53 model-pinning/serving-image latestTag'],
       notifications: ['scripts/serve.sh:4:15 parse-error'],
     },
     {
@@ -110,13 +115,17 @@ describe('robustness inputs, all together', () => {
       'alias-bomb/values.yaml:4:8 latestTag',
       'bom-crlf/docker-compose.yml:3:12 untagged',
       'non-ascii/docker-compose.yml:5:65 latestTag',
+      'python-syntax/app/serve.py:7:22 missingRevision',
       'shell-syntax/scripts/serve.sh:3:36 openServer',
+      'shell-syntax/scripts/serve.sh:3:53 latestTag',
     ]);
     expect(result.notifications.map(where)).toEqual([
       ':0:0 skipped-files',
       'alias-bomb/values.yaml:1:1 parse-error',
       'invalid-yaml/docker-compose.yml:5:5 parse-error',
+      'python-syntax/app/serve.py:6:10 parse-error',
       'shell-syntax/scripts/serve.sh:4:15 parse-error',
+      'ts-syntax/src/client.ts:5:1 parse-error',
     ]);
     expect(result.notifications[0]?.paths).toEqual(['binary/docker-compose.yml']);
     expect(result.notifications[2]?.message).toMatch(/^could not parse YAML: Flow sequence .*; the file was not checked$/);

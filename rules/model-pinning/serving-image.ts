@@ -1,18 +1,29 @@
-import { imageRefs } from '../../src/facts/images.js';
+import { repositoryMaps } from '../../src/facts/image-maps.js';
+import { imageRefs, parseImage, substitute, type ImageRef } from '../../src/facts/images.js';
+import { composeDotenv, dockerRuns } from '../../src/facts/model-launches.js';
 import { servingImage, servingImageKeywords, tagPinning } from '../../src/facts/serving-images.js';
 import { defineRule } from '../../src/rule-api.js';
+
+/** Compose interpolates `${VAR}` from the `.env` file next to it: resolve what the file left open. */
+function withComposeDotenv(ref: ImageRef, lookup: (n: string) => string | undefined): ImageRef {
+  if (!ref.dynamic) return ref;
+  const { value, dynamic } = substitute(ref.raw, lookup);
+  if (dynamic) return ref;
+  const p = parseImage(value);
+  return { ...ref, resolved: value, registry: p.registry, repository: p.repository, tag: p.tag, digest: p.digest, dynamic: false, tagSpan: undefined };
+}
 
 export default defineRule({
   meta: {
     id: 'model-pinning/serving-image',
     category: 'model-pinning',
-    appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'gha-workflow', 'gitlab-ci'],
+    appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
     scope: 'file',
     severity: 'error',
     confidence: 'high',
     description: 'Model-server container images must be pinned to a version tag or a digest, never `latest` or no tag.',
     fullDescription:
-      'Flags inference-server images (vLLM, Text Generation Inference, Ollama, llama.cpp, SGLang, Triton, NIM, LocalAI and others) that are referenced without a tag, with `:latest`, or with another floating tag such as `nightly` or `rocm`, in docker-compose files, Kubernetes manifests, Helm values, Dockerfile FROM lines and CI job containers. A floating tag means the server version that loads and serves the model changes without review.',
+      'Flags inference-server images (vLLM, Text Generation Inference, Ollama, llama.cpp, SGLang, Triton, NIM, LocalAI and others) that are referenced without a tag, with `:latest`, or with another floating tag such as `nightly` or `rocm`, in docker-compose files (with `.env` interpolation), Kubernetes manifests, Helm values, Dockerfile FROM lines, CI job containers and `docker run`/`docker pull` commands in scripts, Dockerfiles and CI steps. A floating tag means the server version that loads and serves the model changes without review.',
     securitySeverity: 6.5,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357', 'CWE-494'],
     keywords: servingImageKeywords,
@@ -26,7 +37,28 @@ export default defineRule({
     },
   },
   *check(ctx) {
-    for (const ref of imageRefs(ctx.file)) {
+    const dotenv = ctx.file.role === 'compose' ? composeDotenv(ctx.file, ctx.project) : undefined;
+    const refs = imageRefs(ctx.file).map((r) => (dotenv ? withComposeDotenv(r, dotenv) : r));
+    for (const run of dockerRuns(ctx.file, ctx.project)) {
+      const p = parseImage(run.image.value);
+      const tagOffset = p.tag !== undefined && !run.image.substituted ? run.image.value.lastIndexOf(`:${p.tag}`) + 1 : -1;
+      refs.push({
+        raw: run.image.word.value,
+        resolved: run.image.value,
+        registry: p.registry,
+        repository: p.repository,
+        tag: p.tag,
+        digest: p.digest,
+        span: run.image.span,
+        tagSpan: tagOffset > 0 ? { start: run.image.word.map.toSource(tagOffset), end: run.image.word.map.toSource(tagOffset + (p.tag as string).length) } : undefined,
+        dynamic: !run.image.exact,
+        where: `docker ${run.verb}, ${run.command.where}`,
+      });
+    }
+    // `{ repository, tag }` maps under keys that do not say "image" (Helm values of model charts).
+    const seen = new Set(refs.map((r) => r.span.start));
+    for (const r of repositoryMaps(ctx.file)) if (!seen.has(r.span.start)) refs.push(r);
+    for (const ref of refs) {
       if (ref.chartDefaultTag) continue;
       const server = servingImage(ref, ctx.settings);
       if (!server) continue;

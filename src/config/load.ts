@@ -25,7 +25,11 @@ let validateConfig: ValidateFunction | undefined;
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 
 function validator(): ValidateFunction {
-  validateConfig ??= ajv.compile(readPackageJson<object>('schemas', 'config.schema.json'));
+  if (!validateConfig) {
+    // settings.models.aliases entries have the shape of the built-in alias data.
+    ajv.addSchema(readPackageJson<object>('schemas', 'model-aliases.schema.json'));
+    validateConfig = ajv.compile(readPackageJson<object>('schemas', 'config.schema.json'));
+  }
   return validateConfig;
 }
 

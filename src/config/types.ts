@@ -1,5 +1,19 @@
 import type { Severity, SeverityOrOff } from '../types.js';
 
+/** Naming knowledge of one hosted model API (schemas/model-aliases.schema.json `provider`). */
+export interface ModelAliasProvider {
+  id: string;
+  name?: string;
+  models?: string[];
+  prefixes?: string[];
+  floating?: string[];
+  pinned?: string[];
+  default?: 'floating' | 'pinned';
+  pinnedForm?: string;
+  snapshots?: Record<string, string[]>;
+  docs?: string;
+}
+
 /** Facts about the project that rules cannot see in the code (the `settings:` section). */
 export interface Settings {
   inference?: { functions?: string[] };
@@ -7,7 +21,7 @@ export interface Settings {
   guardrails?: { functions?: string[] };
   auth?: { functions?: string[]; handledUpstream?: boolean | string[] };
   rateLimit?: { functions?: string[]; handledUpstream?: boolean | string[] };
-  models?: { allowed?: string[]; aliases?: unknown[] };
+  models?: { allowed?: string[]; aliases?: ModelAliasProvider[] };
   servingImages?: string[];
   pipeline?: { evalCommands?: string[]; steps?: unknown[] };
 }

@@ -525,7 +525,7 @@ function imageOfWorkload(file: FileModel, w: Workload): ImageRef | undefined {
  * arguments, the environment it sees, where it listens and whether it has an API key.
  */
 export function serverLaunches(file: FileModel, project: ProjectModel | undefined, settings: Settings): ServerLaunch[] {
-  return file.memo('facts:server-launches', () => {
+  return file.memo('facts:model-server-launches', () => {
     const out: ServerLaunch[] = [];
     const cmds = commands(file);
     const launchedIn = new Set<Workload>();

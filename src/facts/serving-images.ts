@@ -54,17 +54,20 @@ export function servingImageKeywords(settings: Settings): string[] {
 export type TagPinning = 'digest' | 'version' | 'floating' | 'untagged' | 'dynamic';
 
 const FLOATING_WORD = /(^|[-_.])(latest|nightly|main|master|dev|edge|stable|head|canary|rolling)([-_.]|$)/i;
+const DATED_OR_COMMIT = /(^|[-_.])((19|20)\d{2}-?(0[1-9]|1[0-2])-?([0-2]\d|3[01])|[0-9a-f]{7,40})([-_.]|$)/i;
 const VERSIONISH = /(\d+\.\d+|(^|[-_.])v\d+|(^|[-_.])b\d{3,}|(^|[-_.])sha-[0-9a-f]{7,}|\d{6,})/i;
 
 /**
- * How firmly a reference pins its image: a digest pins exactly; a tag with a version number
- * pins to a release; no tag, `latest`, `nightly`, `main`, or a tag with no version in it
- * (`rocm`, `server-cuda`) floats.
+ * How firmly a reference pins its image: a digest pins exactly; a tag with a version number,
+ * a date or a commit pins to a release or build; no tag, `latest`, `nightly`, `main`, or a tag
+ * with no version in it (`rocm`, `server-cuda`) floats.
  */
 export function tagPinning(ref: Pick<ImageRef, 'tag' | 'digest' | 'dynamic'>): TagPinning {
   if (ref.digest) return 'digest';
   if (ref.dynamic) return 'dynamic';
   if (ref.tag === undefined || ref.tag === '') return 'untagged';
+  // A dated or commit-named build (`nightly-2025-08-25`, `main-3f1c2a9e`) names one build.
+  if (DATED_OR_COMMIT.test(ref.tag)) return 'version';
   if (FLOATING_WORD.test(ref.tag)) return 'floating';
   return VERSIONISH.test(ref.tag) ? 'version' : 'floating';
 }

@@ -2,6 +2,7 @@ import type { FileRole, Notification, Range, Span } from '../types.js';
 import { LineIndex } from '../util/line-index.js';
 import { DockerfileModel } from '../parse/dockerfile.js';
 import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
+import { parseModelfile, type ModelfileInstruction } from '../parse/modelfile.js';
 import { PythonModule } from '../parse/python.js';
 import { ShellParser, type ShellScript } from '../parse/shell.js';
 import { firstSyntaxError, type Grammars } from '../parse/tree-sitter.js';
@@ -138,6 +139,11 @@ export class FileModel {
   dotenv(): DotenvEntry[] | undefined {
     if (this.role !== 'dotenv') return undefined;
     return this.memo('parse:dotenv', () => parseDotenv(this.text));
+  }
+
+  modelfile(): ModelfileInstruction[] | undefined {
+    if (this.role !== 'modelfile') return undefined;
+    return this.memo('parse:modelfile', () => parseModelfile(this.text));
   }
 
   /** The whole file as a shell script (role `shell`). */

@@ -90,7 +90,9 @@ export class TsModule {
         out.push({ local, module, imported: n.getName(), span: tsSpan(n), typeOnly: typeOnly || n.isTypeOnly() });
       }
     }
-    for (const eq of this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration)) {
+    const text = this.source.getFullText();
+    // The tree walks below are costly: skip them when the text cannot hold what they look for.
+    for (const eq of /\bimport\s+\w+\s*=/.test(text) ? this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration) : []) {
       const ref = eq.getModuleReference();
       if (Node.isExternalModuleReference(ref)) {
         const e = ref.getExpression();
@@ -98,7 +100,7 @@ export class TsModule {
       }
     }
     // const x = require('m'); const { a, b: c } = require('m'); const x = require('m').y
-    for (const call of this.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of text.includes('require') ? this.source.getDescendantsOfKind(SyntaxKind.CallExpression) : []) {
       const callee = call.getExpression();
       if (!Node.isIdentifier(callee) || callee.getText() !== 'require') continue;
       const arg = call.getArguments()[0];

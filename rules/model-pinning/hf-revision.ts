@@ -1,0 +1,152 @@
+import { hfLoads, tokenizerArg, type HfArg, type HfLoad } from '../../src/facts/hf-loads.js';
+import { hubDownloads, lmEvalRuns } from '../../src/facts/model-launches.js';
+import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
+import { modelRefs } from '../../src/facts/model-refs.js';
+import { CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, type RevisionState } from '../../src/facts/pinning.js';
+import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
+import type { Span } from '../../src/types.js';
+
+const LM_EVAL_HUB_BACKENDS = new Set(['hf', 'hf-auto', 'huggingface', 'hf-multimodal', 'vllm', 'vllm-vlm', 'sglang', 'steered', 'mamba_ssm']);
+
+function shaHint(model: string): string {
+  return /[{$]/.test(model) ? 'in the repository\'s commit history on the Hub' : `with \`huggingface_hub.HfApi().model_info("${model}").sha\` or in the commit history at https://huggingface.co/${model}/commits/main`;
+}
+
+interface Subject {
+  api: string;
+  model: string;
+  origin: string;
+  /** Where the model id is passed. */
+  at: Span;
+  fix: string;
+  revision: { state: RevisionState; span?: Span; text?: string; value?: string };
+}
+
+function* judge(ctx: FileContext<Record<string, never>>, s: Subject, confidence?: 'high' | 'medium'): Generator<Report> {
+  const data = { api: s.api, model: s.model, origin: s.origin, fix: s.fix, find: shaHint(s.model), revision: s.revision.value ?? '', expr: s.revision.text ?? '' };
+  switch (s.revision.state) {
+    case 'absent':
+      yield ctx.report('missingRevision', s.at, data, confidence ? { confidence } : {});
+      break;
+    case 'branch':
+      yield ctx.report('mutableRevision', s.revision.span ?? s.at, data, confidence ? { confidence } : {});
+      break;
+    case 'abbreviated':
+      yield ctx.report('abbreviatedRevision', s.revision.span ?? s.at, data, confidence ? { confidence } : {});
+      break;
+    case 'unknown':
+      yield ctx.report('unknownRevision', s.revision.span ?? s.at, data, { confidence: 'low' });
+      break;
+    default:
+      break;
+  }
+}
+
+function argRevision(rev: HfArg | undefined, opaque: boolean): Subject['revision'] {
+  if (!rev) return opaque ? { state: 'unknown', text: '**kwargs' } : { state: 'absent' };
+  const empty = /^(None|undefined|null)$/.test(rev.text.trim());
+  const state = revisionState({ present: true, empty, value: rev.str?.value, exact: rev.str?.exact });
+  return { state, span: rev.span, text: rev.text, value: rev.str?.value };
+}
+
+function loadSubject(load: HfLoad, arg: HfArg, revision: Subject['revision']): Subject {
+  const s = arg.str as NonNullable<HfArg['str']>;
+  return { api: load.api, model: s.value, origin: originNote(s), at: arg.span, fix: load.fixSyntax === 'js' ? JS_REVISION_FIX : PY_REVISION_FIX, revision };
+}
+
+export default defineRule({
+  meta: {
+    id: 'model-pinning/hf-revision',
+    category: 'model-pinning',
+    appliesTo: ['python', 'typescript', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    scope: 'file',
+    severity: 'error',
+    confidence: 'high',
+    description: 'Models loaded from the Hugging Face Hub must be pinned to a commit with a 40-hex `revision`, not a branch, a tag or nothing.',
+    fullDescription:
+      'Flags Hugging Face Hub loads without an immutable revision: transformers `from_pretrained` and `pipeline`, huggingface_hub `hf_hub_download`/`snapshot_download`, sentence-transformers, peft, diffusers, vLLM `LLM(...)`, transformers.js `pipeline`/`from_pretrained`, `huggingface-cli download` and `lm_eval --model_args pretrained=...`. Without a commit SHA every fresh load takes what the repository holds at that moment, so weights, tokenizer or remote code can change without review.',
+    securitySeverity: 7.0,
+    tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357', 'CWE-494'],
+    keywords: [
+      'from_pretrained',
+      'from_quantized',
+      'pipeline',
+      'hf_hub_download',
+      'snapshot_download',
+      'SentenceTransformer',
+      'CrossEncoder',
+      'SparseEncoder',
+      'LLM',
+      'EngineArgs',
+      'load_adapter',
+      'load_lora_weights',
+      'load_textual_inversion',
+      'load_ip_adapter',
+      'huggingface-cli',
+      'download',
+      'lm_eval',
+      'lm-eval',
+      'InferenceClient',
+      'HfInference',
+      '@huggingface/inference',
+    ],
+    messages: {
+      missingRevision:
+        '`{api}` loads "{model}"{origin} from the Hugging Face Hub without a revision, so every fresh load takes whatever the main branch holds then: changed weights, tokenizer or code reach production without review. Pin the commit you evaluated: {fix}; find it {find}.',
+      mutableRevision:
+        '`{api}` loads "{model}"{origin} at revision "{revision}", a branch or tag that the repository owner can move to other files at any time. Pin a full commit instead: {fix}; find it {find}.',
+      abbreviatedRevision:
+        '`{api}` loads "{model}"{origin} at revision "{revision}", an abbreviated commit id; the Hub resolves only full commit ids reliably. Use the full 40-hex sha: {fix}; find it {find}.',
+      unknownRevision:
+        '`{api}` loads "{model}"{origin} with a revision modelguard cannot see ({expr}). Unless it always holds a full 40-hex commit sha, the model can change without review; make sure it does, e.g. pin it in code: {fix}.',
+      defaultModel:
+        '`{api}("{task}")` names no model, so the library picks its default model for the task, which changes with library upgrades. Pass the model id explicitly and pin it to a commit: {fix}.',
+      hostedModel:
+        '"{model}"{origin} is called through the Hugging Face Inference API (`{api}`), which serves whatever the provider deployed and cannot be pinned to a commit. For a fixed version, deploy it on a dedicated Inference Endpoint at a pinned revision and pass its `endpointUrl`, or self-host it with a pinned revision.',
+      unpinnableLoad:
+        '`{api}` downloads "{model}"{origin} from the main branch and has no revision parameter. Download the file at a pinned commit with `hf_hub_download(repo_id="{model}", filename=..., revision="<40-hex commit sha>")` and load that path instead.',
+    },
+  },
+  *check(ctx) {
+    const { file, project, settings } = ctx;
+    for (const load of hfLoads(file, project)) {
+      if (load.defaultModel) {
+        yield ctx.report('defaultModel', load.calleeSpan, { api: load.api, task: load.defaultModel.task ?? '...', fix: load.fixSyntax === 'js' ? `pipeline(task, "<org>/<model>", ${JS_REVISION_FIX})` : `pipeline(task, model="<org>/<model>", ${PY_REVISION_FIX})` }, { confidence: 'medium' });
+        continue;
+      }
+      const arg = load.modelArg;
+      if (!arg?.str || load.modelKind !== 'hub' || isAllowedModel(arg.str.value, settings)) continue;
+      if (load.noRevisionParam) {
+        yield ctx.report('unpinnableLoad', arg.span, { api: load.api, model: arg.str.value, origin: originNote(arg.str) });
+        continue;
+      }
+      yield* judge(ctx, loadSubject(load, arg, argRevision(load.revision, load.opaqueArgs)), load.confidence === 'medium' ? 'medium' : undefined);
+      const tok = tokenizerArg(load);
+      if (tok?.arg.str && hubIdKind(tok.arg.str.value) === 'hub' && tok.arg.str.value !== arg.str.value && !isAllowedModel(tok.arg.str.value, settings)) {
+        const sub = loadSubject(load, tok.arg, argRevision(tok.revision, load.opaqueArgs));
+        yield* judge(ctx, { ...sub, api: `${load.api}(tokenizer=...)`, fix: 'tokenizer_revision="<40-hex commit sha>"' });
+      }
+    }
+    for (const ref of modelRefs(file, project)) {
+      if (ref.provider !== 'huggingface' || !ref.value || !ref.exact || hubIdKind(ref.value) !== 'hub' || isAllowedModel(ref.value, settings)) continue;
+      yield ctx.report('hostedModel', ref.span, { api: ref.api, model: ref.value, origin: originNote(ref) }, { severity: 'note', confidence: 'medium' });
+    }
+    for (const dl of hubDownloads(file, project)) {
+      if (!dl.repo.exact || hubIdKind(dl.repo.value) !== 'hub' || isAllowedModel(dl.repo.value, settings)) continue;
+      const rev = dl.revision;
+      // A revision passed as a variable is set by whoever runs the command: not judged.
+      if (rev && !rev.exact) continue;
+      const state = revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact });
+      yield* judge(ctx, { api: dl.tool, model: dl.repo.value, origin: '', at: dl.repo.span, fix: CLI_REVISION_FIX, revision: { state, span: rev?.span, value: rev?.value, text: rev?.word.raw } });
+    }
+    for (const run of lmEvalRuns(file, project)) {
+      if (run.backend && !LM_EVAL_HUB_BACKENDS.has(run.backend)) continue;
+      const pretrained = run.modelArgs.get('pretrained');
+      if (!pretrained?.exact || hubIdKind(pretrained.value) !== 'hub' || isAllowedModel(pretrained.value, settings)) continue;
+      const rev = run.modelArgs.get('revision');
+      if (rev && !rev.exact) continue;
+      const state = revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact });
+      yield* judge(ctx, { api: 'lm_eval', model: pretrained.value, origin: '', at: pretrained.span, fix: 'revision=<40-hex commit sha> in --model_args', revision: { state, span: rev?.span, value: rev?.value } });
+    }
+  },
+});

@@ -1,0 +1,78 @@
+import { configModels } from '../../src/facts/model-config.js';
+import { ollamaCommands } from '../../src/facts/model-launches.js';
+import { isAllowedModel, parseOllamaRef, type OllamaRef } from '../../src/facts/model-ids.js';
+import { modelRefs } from '../../src/facts/model-refs.js';
+import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
+import type { Span } from '../../src/types.js';
+
+function tagsPage(ref: OllamaRef): string {
+  if (ref.hub) return `the quantization files of https://${ref.name.replace(/^hf\.co\//i, 'huggingface.co/')}`;
+  const name = ref.name.replace(/^(registry\.ollama\.ai\/)?(library\/)?/, '');
+  return `https://ollama.com/${name.includes('/') ? name : `library/${name}`}/tags`;
+}
+
+function* judge(ctx: FileContext<Record<string, never>>, value: string, span: Span, where: string): Generator<Report> {
+  const ref = parseOllamaRef(value);
+  if (!ref || isAllowedModel(value, ctx.settings) || isAllowedModel(ref.name, ctx.settings)) return;
+  const data = { model: value, name: ref.name, where, tags: tagsPage(ref) };
+  if (ref.tag === undefined) yield ctx.report('untagged', span, data);
+  else if (ref.tag.toLowerCase() === 'latest') {
+    const tagSpan = ref.tagOffset !== undefined && span.end - span.start === value.length ? { start: span.start + ref.tagOffset, end: span.end } : span;
+    yield ctx.report('latestTag', tagSpan, data);
+  }
+}
+
+export default defineRule({
+  meta: {
+    id: 'model-pinning/ollama-tag',
+    category: 'model-pinning',
+    appliesTo: ['modelfile', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values', 'python', 'typescript', 'dotenv', 'yaml-config', 'json-config'],
+    scope: 'file',
+    severity: 'warning',
+    confidence: 'high',
+    description: 'Ollama models must be named with an explicit tag, not bare (which means `latest`) or `:latest`.',
+    fullDescription:
+      'Flags Ollama model references with no tag or with `:latest`: `ollama pull`/`ollama run` in scripts, Dockerfiles, compose, Kubernetes and CI, calls to the Ollama HTTP API, Modelfile `FROM`, the Ollama Python and JavaScript clients, LangChain/LlamaIndex Ollama classes, LiteLLM `ollama/` ids, the OpenAI client pointed at Ollama, and `OLLAMA_MODEL`-style settings. `latest` is re-pointed by the publisher to new weights, sizes and quantizations.',
+    securitySeverity: 4.0,
+    tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357'],
+    keywords: ['ollama', 'Ollama', 'OLLAMA', 'FROM', 'From', 'from', '11434'],
+    messages: {
+      untagged:
+        'Ollama model "{model}" ({where}) has no tag, so Ollama uses `{name}:latest`, which the publisher re-points to new weights and quantizations without review. Pin an explicit tag (size and quantization) from {tags}.',
+      latestTag:
+        'Ollama model "{model}" ({where}) uses the tag `latest`, which the publisher re-points to new weights and quantizations without review. Pin an explicit tag (size and quantization) from {tags}.',
+    },
+  },
+  *check(ctx) {
+    const { file, project } = ctx;
+    for (const ins of file.modelfile() ?? []) {
+      if (ins.keyword !== 'FROM') continue;
+      const value = ins.args.trim();
+      const start = ins.argsSpan.start + ins.args.indexOf(value);
+      // A local GGUF or safetensors directory of the repository is not an Ollama model.
+      if (project.exists(value) || project.exists(`${file.path.replace(/[^/]*$/, '')}${value}`)) continue;
+      yield* judge(ctx, value, { start, end: start + value.length }, 'Modelfile FROM');
+    }
+    for (const c of ollamaCommands(file, project)) {
+      if (!c.model.exact) continue;
+      const where = c.verb === 'pull' || c.verb === 'run' ? `ollama ${c.verb}, ${c.command.where}` : `Ollama API /api/${c.verb}, ${c.command.where}`;
+      yield* judge(ctx, c.model.value, c.model.span, where);
+    }
+    for (const ref of modelRefs(file, project)) {
+      if (!ref.value || !ref.exact) continue;
+      if (ref.provider === 'ollama') yield* judge(ctx, ref.value, ref.span, `\`${ref.api}\``);
+      else if (ref.provider === undefined && /^ollama(_chat)?\//.test(ref.value)) {
+        // LiteLLM-style `ollama/llama3`: the part after the prefix, inside the literal when it is one.
+        const cut = ref.value.indexOf('/') + 1;
+        const literalStart = ref.span.end - 1 - ref.value.length;
+        const inLiteral = !ref.definedIn && file.text.slice(literalStart, ref.span.end - 1) === ref.value;
+        const span = inLiteral ? { start: literalStart + cut, end: ref.span.end - 1 } : ref.span;
+        yield* judge(ctx, ref.value.slice(cut), span, `\`${ref.api}\``);
+      }
+    }
+    for (const m of configModels(file)) {
+      if (!/ollama/i.test(m.key) || m.prefixOnly) continue;
+      yield* judge(ctx, m.value, m.span, `${m.key}, ${m.where}`);
+    }
+  },
+});

@@ -1,0 +1,56 @@
+import { SERVER_NAMES, serverLaunches, type ResolvedWord } from '../../src/facts/model-launches.js';
+import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
+import { revisionState } from '../../src/facts/pinning.js';
+import { defineRule } from '../../src/rule-api.js';
+
+function shaHint(model: string): string {
+  return `with \`huggingface_hub.HfApi().model_info("${model}").sha\` or in the commit history at https://huggingface.co/${model}/commits/main`;
+}
+
+export default defineRule({
+  meta: {
+    id: 'model-pinning/serve-revision',
+    category: 'model-pinning',
+    appliesTo: ['shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    scope: 'file',
+    severity: 'error',
+    confidence: 'high',
+    description: 'Model servers (vLLM, TGI, TEI, SGLang, LMDeploy, FastChat) must be launched with the model pinned to a commit: `--revision <40-hex sha>` or `REVISION`.',
+    fullDescription:
+      'Flags model-server launches that load a Hugging Face Hub model without an immutable revision: `vllm serve M`, `python -m vllm.entrypoints.openai.api_server --model M`, `text-generation-launcher --model-id M`, TGI and TEI containers with `MODEL_ID` but no `REVISION`, `python -m sglang.launch_server --model-path M`, `lmdeploy serve api_server M`, FastChat workers (`--model-path`), and the same servers started from their images with arguments only, in shell scripts, Dockerfiles, compose, Kubernetes, Helm values and CI. Each restart then downloads whatever the repository holds.',
+    securitySeverity: 7.0,
+    tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357', 'CWE-494'],
+    keywords: ['vllm', 'text-generation', 'text-embeddings', 'sglang', 'lmdeploy', 'fastchat', 'MODEL_ID', 'model-id', '--model'],
+    messages: {
+      missingRevision:
+        '{server} serves "{model}" ({where}) without a revision, so every start or new replica downloads whatever the main branch holds then: new weights or tokenizer go live without review. Pin the commit you evaluated: {fix}; find it {find}.',
+      mutableRevision:
+        '{server} serves "{model}" ({where}) at revision "{revision}", a branch or tag that the repository owner can move at any time. Pin a full commit instead: {fix}; find it {find}.',
+      abbreviatedRevision:
+        '{server} serves "{model}" ({where}) at revision "{revision}", an abbreviated commit id; the Hub resolves only full commit ids reliably. Use the full 40-hex sha: {fix}; find it {find}.',
+    },
+  },
+  *check(ctx) {
+    const { file, project, settings } = ctx;
+    for (const launch of serverLaunches(file, project, settings)) {
+      const model = launch.model;
+      if (!model || !model.exact || hubIdKind(model.value) !== 'hub' || isAllowedModel(model.value, settings)) continue;
+      const rev: ResolvedWord | undefined = launch.revision;
+      // A revision given as a variable (set by whoever deploys) is not judged.
+      if (rev && !rev.exact) continue;
+      const state = revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact });
+      const byEnv = launch.modelFlag === 'MODEL_ID';
+      const data = {
+        server: SERVER_NAMES[launch.server],
+        model: model.value,
+        where: launch.where,
+        revision: rev?.value ?? '',
+        fix: byEnv ? '`REVISION: <40-hex commit sha>` in the same environment' : '`--revision <40-hex commit sha>`',
+        find: shaHint(model.value),
+      };
+      if (state === 'absent') yield ctx.report('missingRevision', model.span, data);
+      else if (state === 'branch') yield ctx.report('mutableRevision', rev?.span ?? model.span, data);
+      else if (state === 'abbreviated') yield ctx.report('abbreviatedRevision', rev?.span ?? model.span, data);
+    }
+  },
+});

@@ -1,0 +1,112 @@
+import type { FileModel } from '../model/file-model.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
+import type { Span } from '../types.js';
+import { envEntries } from './env.js';
+
+/**
+ * Model names written in configuration: environment variables whose name says they hold a
+ * model (`OPENAI_MODEL`, `LLM_MODEL`, `MODEL_ID`, ...) in `.env` files, compose, Kubernetes,
+ * Helm values, CI and Dockerfiles, and keys named like a model (`model`, `model_name`,
+ * `chatModel`, `OLLAMA_MODEL`) in YAML and JSON configs, plus provider-prefixed ids in
+ * provider lists (`providers: [openai:chat:gpt-4o]`).
+ */
+export interface ConfigModel {
+  /** The key or variable name. */
+  key: string;
+  value: string;
+  /** The value as written (the scalar, quotes included when quoted). */
+  span: Span;
+  /** For messages: `.env`, `service "api"`, `job "triage"`, `values evals.model`. */
+  where: string;
+  /** The key only says "provider" or "id": accept values that carry a provider prefix only. */
+  prefixOnly: boolean;
+}
+
+/** `OPENAI_MODEL`, `LLM_MODEL_NAME`, `MODEL`, `chatModel`, `model_id`, `embedding-model`. */
+export function isModelKey(key: string): boolean {
+  if (/azure/i.test(key)) return false;
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_\-.\s]+/)
+    .map((w) => w.toLowerCase());
+  const i = words.lastIndexOf('model');
+  if (i === -1) return false;
+  const after = words.slice(i + 1);
+  return after.length === 0 || (after.length === 1 && ['name', 'id', 'version', 'slug'].includes(after[0] as string));
+}
+
+const PROVIDER_KEYS = new Set(['provider', 'providers', 'targets', 'id', 'llm', 'judge']);
+
+function walk(y: YamlFile, node: YNode | null, path: string[], out: ConfigModel[], prefixOnly: boolean, depth: number): void {
+  if (!node || depth > 40) return;
+  if (isMap(node)) {
+    const entries = y.entries(node);
+    // LiteLLM proxy: `model_name` is the label the proxy exposes; `litellm_params.model` is the real id.
+    const litellm = entries.some((e) => e.key === 'litellm_params');
+    for (const e of entries) {
+      const v = e.value;
+      const key = e.key;
+      if (v && isScalar(v) && typeof v.value === 'string') {
+        const modelKey = isModelKey(key) && !(litellm && key === 'model_name');
+        const provKey = PROVIDER_KEYS.has(key.toLowerCase());
+        if (modelKey || provKey || prefixOnly) {
+          const map = y.valueMap(v as Scalar);
+          out.push({ key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: [...path, key].join('.'), prefixOnly: !modelKey });
+        }
+      } else {
+        walk(y, v, [...path, key], out, PROVIDER_KEYS.has(key.toLowerCase()) || isModelKey(key), depth + 1);
+      }
+    }
+  } else if (isSeq(node)) {
+    y.items(node).forEach((item, i) => {
+      if (prefixOnly && isScalar(item) && typeof item.value === 'string') {
+        const map = y.valueMap(item as Scalar);
+        out.push({ key: path[path.length - 1] ?? '', value: item.value, span: { start: map.toSource(0), end: map.toSource(item.value.length) }, where: `${path.join('.')}[${i}]`, prefixOnly: true });
+      } else walk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, false, depth + 1);
+    });
+  }
+}
+
+/** Model names in a configuration file, computed once per file. */
+export function configModels(file: FileModel): ConfigModel[] {
+  return file.memo('facts:config-models', () => {
+    const out: ConfigModel[] = [];
+    for (const e of envEntries(file)) {
+      if (e.value === undefined || !e.valueMap || !isModelKey(e.name)) continue;
+      out.push({ key: e.name, value: e.value, span: { start: e.valueMap.toSource(0), end: e.valueMap.toSource(e.value.length) }, where: e.where, prefixOnly: false });
+    }
+    const y = file.yaml();
+    if (!y) return out;
+    if (file.role === 'yaml-config' || file.role === 'json-config' || file.role === 'helm-values') {
+      for (const doc of y.documents) walk(y, y.root(doc), [], out, false, 0);
+    } else if (file.role === 'k8s') {
+      // ConfigMap data holds environment-style settings.
+      for (const doc of y.documents) {
+        const root = y.root(doc);
+        if (y.str(y.get(root, 'kind')) !== 'ConfigMap') continue;
+        for (const e of y.entries(y.get(root, 'data'))) {
+          const v = e.value;
+          if (!v || !isScalar(v) || typeof v.value !== 'string' || !isModelKey(e.key)) continue;
+          const map = y.valueMap(v as Scalar);
+          out.push({ key: e.key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: `ConfigMap data.${e.key}`, prefixOnly: false });
+        }
+      }
+    } else if (file.role === 'gha-workflow') {
+      // Inputs of actions: `with: { model: gpt-4o }`.
+      for (const doc of y.documents) {
+        for (const job of y.entries(y.get(y.root(doc), 'jobs'))) {
+          y.items(y.get(job.value, 'steps')).forEach((step, i) => {
+            for (const e of y.entries(y.get(step, 'with'))) {
+              const v = e.value;
+              if (!v || !isScalar(v) || typeof v.value !== 'string' || !isModelKey(e.key)) continue;
+              const map = y.valueMap(v as Scalar);
+              out.push({ key: e.key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: `job "${job.key}" step ${i + 1} with.${e.key}`, prefixOnly: false });
+            }
+          });
+        }
+      }
+    }
+    file.checkAliasLimit();
+    return out;
+  });
+}

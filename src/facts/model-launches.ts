@@ -1,0 +1,709 @@
+import type { FileModel } from '../model/file-model.js';
+import type { ProjectModel } from '../model/project.js';
+import type { ShellWord } from '../parse/shell.js';
+import type { Settings } from '../config/types.js';
+import type { Span } from '../types.js';
+import { commands, type LocatedCommand } from './commands.js';
+import { envEntries, type EnvEntry } from './env.js';
+import { imageRefs, parseImage, substitute } from './images.js';
+import { servingImage } from './serving-images.js';
+import type { Workload } from './workloads.js';
+
+/**
+ * Model launches and model fetches written as commands, in every command surface
+ * (`commands(file)`): `vllm serve`, the vLLM OpenAI server module, TGI's launcher and
+ * `download-weights`, TEI, SGLang, LMDeploy, the same servers started from their container
+ * images with only arguments (compose `command:`, Kubernetes `args:`, Dockerfile `CMD`,
+ * `docker run IMAGE ...`), TGI's `MODEL_ID`/`REVISION` environment, `huggingface-cli download`,
+ * `lm_eval --model_args`, and `ollama pull/run`. Variables are resolved where their value is
+ * in the repository (script variables, workflow `env:`, container `env:`, compose `.env`,
+ * Dockerfile `ENV`/`ARG`).
+ */
+
+/** A word of a command with its value after variables were substituted. */
+export interface ResolvedWord {
+  word: ShellWord;
+  /** The value after substitution; for `--flag=value`, the value part. */
+  value: string;
+  /** False when part of the value is still unknown (a variable with no value in the repository). */
+  exact: boolean;
+  /** Where the value is written: the word, or the part after `=`. */
+  span: Span;
+  /** True when the value came from a variable (so the text at `span` is not the value). */
+  substituted: boolean;
+}
+
+export type ServerKind = 'vllm' | 'tgi' | 'tgi-download' | 'tei' | 'sglang' | 'lmdeploy' | 'fastchat';
+
+export const SERVER_NAMES: Record<ServerKind, string> = {
+  vllm: 'vLLM',
+  tgi: 'Text Generation Inference',
+  'tgi-download': 'Text Generation Inference (download-weights)',
+  tei: 'Text Embeddings Inference',
+  sglang: 'SGLang',
+  lmdeploy: 'LMDeploy',
+  fastchat: 'FastChat',
+};
+
+export interface ServerLaunch {
+  server: ServerKind;
+  /** The command; undefined for a TGI/TEI container configured by environment only. */
+  command?: LocatedCommand;
+  /** `cli` (the server's own command), `image-args` (arguments to the image's entrypoint), `env` (TGI `MODEL_ID`). */
+  how: 'cli' | 'image-args' | 'env';
+  /** For messages: `service "vllm"`, `job "eval" step 2`, `CMD`, `docker run`. */
+  where: string;
+  model?: ResolvedWord;
+  /** How the model was given: `--model`, `--model-id`, `--model-path`, `positional`, `MODEL_ID`. */
+  modelFlag?: string;
+  revision?: ResolvedWord;
+  /** Flags given (`--trust-remote-code`, `--api-key`, ...) with their value when they take one. */
+  flags: Map<string, ResolvedWord | true>;
+  /** Environment of the same container (`MODEL_ID`, `REVISION`, `TRUST_REMOTE_CODE`, ...). */
+  env: Map<string, { value?: string; span: Span; entry?: EnvEntry }>;
+  workload?: Workload;
+}
+
+// ---------------------------------------------------------------- variables
+
+type Lookup = (name: string) => string | undefined;
+
+function ghaEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+  const all = envEntries(file);
+  const scopes = ['workflow', `job "${cmd.job}"`, `job "${cmd.job}" step ${(cmd.step ?? -1) + 1}`];
+  const map = new Map<string, string>();
+  for (const scope of scopes) for (const e of all) if (e.where === scope && e.value !== undefined) map.set(e.name, e.value);
+  return (n) => map.get(n);
+}
+
+function gitlabEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+  const map = new Map<string, string>();
+  for (const e of envEntries(file)) if ((e.where === 'global variables' || e.where === `job "${cmd.job}"`) && e.value !== undefined) map.set(e.name, e.value);
+  return (n) => map.get(n);
+}
+
+/** `.env` next to a compose file: compose reads it for `${VAR}` interpolation. */
+export function composeDotenv(file: FileModel, project: ProjectModel | undefined): Lookup {
+  if (!project) return () => undefined;
+  const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/') + 1) : '';
+  const env = project.file(`${dir}.env`);
+  const entries = env?.dotenv() ?? [];
+  return (n) => entries.filter((e) => e.key === n).pop()?.value;
+}
+
+function workloadEnv(file: FileModel, w: Workload | undefined): Lookup {
+  if (!w) return () => undefined;
+  const entries = envEntries(file).filter((e) => e.workload === w);
+  return (n) => entries.filter((e) => e.name === n).pop()?.value;
+}
+
+/** What a command's `$VAR` can resolve to, from the file (and `.env` for compose). */
+export function variables(file: FileModel, cmd: LocatedCommand, project?: ProjectModel): Lookup {
+  const sources: Lookup[] = [];
+  if (cmd.script) {
+    const vars = cmd.script.variables;
+    sources.push((n) => {
+      const hits = vars.filter((v) => v.name === n);
+      return hits.length === 1 && hits[0]?.value?.literal ? hits[0].value.value : undefined;
+    });
+  }
+  switch (cmd.origin) {
+    case 'gha-run':
+      sources.push(ghaEnv(file, cmd));
+      break;
+    case 'gitlab-script':
+      sources.push(gitlabEnv(file, cmd));
+      break;
+    case 'compose-command':
+    case 'compose-entrypoint':
+      sources.push(composeDotenv(file, project), workloadEnv(file, cmd.workload));
+      break;
+    case 'k8s-command':
+      sources.push(workloadEnv(file, cmd.workload));
+      break;
+    case 'dockerfile-run':
+    case 'dockerfile-cmd':
+    case 'dockerfile-entrypoint': {
+      const before = envEntries(file).filter((e) => (e.origin === 'dockerfile-env' || e.origin === 'dockerfile-arg') && e.nameSpan.start < cmd.span.start);
+      sources.push((n) => before.filter((e) => e.name === n).pop()?.value);
+      break;
+    }
+    default:
+      break;
+  }
+  return (n) => {
+    for (const s of sources) {
+      const v = s(n);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  };
+}
+
+function substituteAll(value: string, lookup: Lookup): { value: string; exact: boolean } {
+  // GitHub expressions: `${{ env.X }}` is known when X is; anything else is not.
+  let exact = true;
+  let v = value.replace(/\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (m, n: string) => {
+    const k = lookup(n);
+    if (k === undefined) exact = false;
+    return k ?? m;
+  });
+  if (/\$\{\{/.test(v)) exact = false;
+  // Kubernetes `$(VAR)`.
+  v = v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => {
+    const k = lookup(n);
+    if (k === undefined) exact = false;
+    return k ?? m;
+  });
+  const s = substitute(v, lookup);
+  return { value: s.value, exact: exact && !s.dynamic && !/\$\{\{|\$\(|`/.test(s.value) };
+}
+
+export function resolveWord(word: ShellWord, lookup: Lookup, offset = 0): ResolvedWord {
+  const raw = word.value.slice(offset);
+  const span = { start: word.map.toSource(offset), end: word.map.toSource(word.value.length) };
+  if (word.literal) return { word, value: raw, exact: true, span, substituted: false };
+  const r = substituteAll(raw, lookup);
+  return { word, value: r.value, exact: r.exact, span, substituted: r.value !== raw };
+}
+
+// ---------------------------------------------------------------- command shapes
+
+function base(word: string | undefined): string {
+  return (word ?? '').replace(/^.*\//, '');
+}
+
+/**
+ * Strips wrappers that run another command: `exec`, `nohup`, `env A=b`, `time`, `sudo`,
+ * `uv run`, `poetry run`, `pipenv run`, `conda run -n x`, `docker exec C`, `docker compose exec S`,
+ * `kubectl exec ... --`. Returns the index of the real command word.
+ */
+export function innerStart(words: readonly ShellWord[]): number {
+  let i = 0;
+  for (let guard = 0; guard < 8 && i < words.length; guard++) {
+    const w = base(words[i]?.value);
+    const next = words[i + 1]?.value;
+    if (w === 'exec' || w === 'nohup' || w === 'time' || w === 'sudo' || w === 'stdbuf' || w === 'nice') {
+      i++;
+      while (i < words.length && (words[i]?.value ?? '').startsWith('-')) i++;
+    } else if (w === 'env') {
+      i++;
+      while (i < words.length && /^(-|[A-Za-z_][A-Za-z0-9_]*=)/.test(words[i]?.value ?? '')) i++;
+    } else if ((w === 'uv' || w === 'poetry' || w === 'pipenv' || w === 'pdm' || w === 'hatch') && next === 'run') {
+      i += 2;
+      while (i < words.length && (words[i]?.value ?? '').startsWith('-')) i += /^--(with|python|extra|group|env-file|directory|project|from)$/.test(words[i]?.value ?? '') ? 2 : 1;
+    } else if ((w === 'conda' || w === 'mamba' || w === 'micromamba') && next === 'run') {
+      i += 2;
+      while (i < words.length && (words[i]?.value ?? '').startsWith('-')) i += /^(-n|--name|-p|--prefix)$/.test(words[i]?.value ?? '') ? 2 : 1;
+    } else if ((w === 'docker' || w === 'podman') && next === 'exec') {
+      i = skipDockerOpts(words, i + 2) + 1;
+    } else if ((w === 'docker' && next === 'compose' && (words[i + 2]?.value === 'exec' || words[i + 2]?.value === 'run')) || (w === 'docker-compose' && (next === 'exec' || next === 'run'))) {
+      i = skipDockerOpts(words, i + (w === 'docker' ? 3 : 2)) + 1;
+    } else if (w === 'kubectl' && next === 'exec') {
+      const dd = words.findIndex((x, n) => n > i && x.value === '--');
+      if (dd === -1) return words.length;
+      i = dd + 1;
+    } else break;
+  }
+  return i;
+}
+
+const DOCKER_BOOL = new Set(['--rm', '--detach', '--interactive', '--tty', '--privileged', '--init', '--read-only', '--publish-all', '--no-healthcheck', '--oom-kill-disable', '--quiet', '--no-deps', '--service-ports', '--use-aliases', '--no-TTY', '--all-tags', '--disable-content-trust', '--pull-always']);
+
+/** Index of the first word after `docker run`-style options (the image or container). */
+function skipDockerOpts(words: readonly ShellWord[], from: number): number {
+  let i = from;
+  while (i < words.length) {
+    const v = words[i]?.value ?? '';
+    if (v === '--') return i + 1;
+    if (!v.startsWith('-') || v === '-') return i;
+    if (v.startsWith('--')) i += v.includes('=') || DOCKER_BOOL.has(v) ? 1 : 2;
+    else if (/^-[dithPTq]+$/.test(v)) i += 1;
+    else i += v.length > 2 ? 1 : 2; // -p 8000:8000, -e X=y; -p8000 has its value attached
+  }
+  return i;
+}
+
+export interface DockerRun {
+  command: LocatedCommand;
+  /** `run`, `create` or `pull`. */
+  verb: 'run' | 'create' | 'pull';
+  image: ResolvedWord;
+  /** Words after the image (arguments to its entrypoint). */
+  args: ShellWord[];
+  /** `--entrypoint X`, when given. */
+  entrypoint?: string;
+  /** `-e NAME=value` / `--env NAME=value`. */
+  env: Map<string, { value?: string; span: Span }>;
+}
+
+/** `docker run|create|pull IMAGE ...` (also podman and nerdctl), in every command surface of a file. */
+export function dockerRuns(file: FileModel, project?: ProjectModel): DockerRun[] {
+  return file.memo('facts:docker-runs', () => {
+    const out: DockerRun[] = [];
+    for (const cmd of commands(file)) {
+      const words = cmd.words;
+      const start = innerStart(words);
+      const tool = base(words[start]?.value);
+      if (tool !== 'docker' && tool !== 'podman' && tool !== 'nerdctl') continue;
+      let verbAt = start + 1;
+      if (words[verbAt]?.value === 'container' || words[verbAt]?.value === 'image') verbAt++;
+      const verb = words[verbAt]?.value;
+      if (verb !== 'run' && verb !== 'create' && verb !== 'pull') continue;
+      const env = new Map<string, { value?: string; span: Span }>();
+      let entrypoint: string | undefined;
+      let i = verbAt + 1;
+      while (i < words.length) {
+        const w = words[i] as ShellWord;
+        const v = w.value;
+        if (v === '--') {
+          i++;
+          break;
+        }
+        if (!v.startsWith('-') || v === '-') break;
+        const eqForm = /^(--env|--entrypoint)=(.*)$/s.exec(v);
+        const flag = eqForm ? (eqForm[1] as string) : v;
+        if (flag === '-e' || flag === '--env' || flag === '--entrypoint') {
+          const valueWord = eqForm ? w : words[i + 1];
+          const offset = eqForm ? flag.length + 1 : 0;
+          i += eqForm ? 1 : 2;
+          if (!valueWord) break;
+          const text = valueWord.value.slice(offset);
+          if (flag === '--entrypoint') {
+            entrypoint = text;
+            continue;
+          }
+          const eq = text.indexOf('=');
+          const name = eq === -1 ? text : text.slice(0, eq);
+          const s = valueWord.map.toSource(offset + (eq === -1 ? 0 : eq + 1));
+          env.set(name, { value: eq === -1 ? undefined : text.slice(eq + 1), span: { start: s, end: valueWord.map.toSource(valueWord.value.length) } });
+          continue;
+        }
+        if (v.startsWith('--')) i += v.includes('=') || DOCKER_BOOL.has(v) ? 1 : 2;
+        else if (/^-[dithPTq]+$/.test(v)) i += 1;
+        else i += v.length > 2 ? 1 : 2;
+      }
+      const imageWord = words[i];
+      if (!imageWord) continue;
+      const image = resolveWord(imageWord, variables(file, cmd, project));
+      out.push({ command: cmd, verb, image, args: words.slice(i + 1), entrypoint, env });
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- options
+
+/** Long options and their values: `--x v`, `--x=v`; flags in `booleans` take no value. */
+function parseOptions(words: readonly ShellWord[], from: number, lookup: Lookup, booleans: ReadonlySet<string>): { flags: Map<string, ResolvedWord | true>; positionals: ResolvedWord[] } {
+  const flags = new Map<string, ResolvedWord | true>();
+  const positionals: ResolvedWord[] = [];
+  for (let i = from; i < words.length; i++) {
+    const w = words[i] as ShellWord;
+    const v = w.value;
+    if (/^--?[A-Za-z]/.test(v)) {
+      const eq = v.indexOf('=');
+      const name = (eq === -1 ? v : v.slice(0, eq)).replace(/_/g, '-');
+      if (eq !== -1) {
+        flags.set(name, resolveWord(w, lookup, eq + 1));
+        continue;
+      }
+      const next = words[i + 1];
+      if (booleans.has(name) || !next || /^--?[A-Za-z]/.test(next.value)) {
+        flags.set(name, true);
+        continue;
+      }
+      flags.set(name, resolveWord(next, lookup));
+      i++;
+    } else {
+      positionals.push(resolveWord(w, lookup));
+    }
+  }
+  return { flags, positionals };
+}
+
+const VLLM_BOOLEANS = new Set([
+  '--trust-remote-code',
+  '--enforce-eager',
+  '--enable-prefix-caching',
+  '--no-enable-prefix-caching',
+  '--disable-log-requests',
+  '--disable-log-stats',
+  '--enable-chunked-prefill',
+  '--enable-auto-tool-choice',
+  '--enable-lora',
+  '--disable-custom-all-reduce',
+  '--enable-reasoning',
+  '--disable-frontend-multiprocessing',
+  '--skip-tokenizer-init',
+  '--enable-log-requests',
+  '--disable-fastapi-docs',
+  '--enable-sleep-mode',
+  '--headless',
+]);
+const TGI_BOOLEANS = new Set(['--trust-remote-code', '--disable-custom-kernels', '--json-output', '--disable-grammar-support', '--disable-usage-stats', '--cuda-graphs-disable', '--enable-prefill-logprobs']);
+
+/** Which server a command starts, and where its arguments begin. */
+function recognise(words: readonly ShellWord[], start: number): { server: ServerKind; args: number } | undefined {
+  const w0 = base(words[start]?.value);
+  const w1 = words[start + 1]?.value;
+  if (w0 === 'vllm' && w1 === 'serve') return { server: 'vllm', args: start + 2 };
+  if (w0 === 'text-generation-launcher') return { server: 'tgi', args: start + 1 };
+  if (w0 === 'text-generation-server' && w1 === 'download-weights') return { server: 'tgi-download', args: start + 2 };
+  if (w0 === 'text-embeddings-router') return { server: 'tei', args: start + 1 };
+  if (w0 === 'lmdeploy' && w1 === 'serve' && words[start + 2]?.value === 'api_server') return { server: 'lmdeploy', args: start + 3 };
+  if (/^python(\d(\.\d+)?)?$/.test(w0)) {
+    const m = words.findIndex((x, n) => n > start && x.value === '-m');
+    const mod = m !== -1 ? words[m + 1]?.value : undefined;
+    if (mod && /^vllm\.entrypoints\.(openai\.)?api_server$/.test(mod)) return { server: 'vllm', args: m + 2 };
+    if (mod === 'sglang.launch_server') return { server: 'sglang', args: m + 2 };
+    if (mod && /^fastchat\.serve\.(model_worker|multi_model_worker|vllm_worker|sglang_worker|lightllm_worker|cli|huggingface_api)$/.test(mod)) return { server: 'fastchat', args: m + 2 };
+  }
+  return undefined;
+}
+
+/** The server an image runs when given only arguments. */
+function imageServer(server: string | undefined): ServerKind | undefined {
+  switch (server) {
+    case 'vLLM':
+      return 'vllm';
+    case 'Text Generation Inference':
+      return 'tgi';
+    case 'Text Embeddings Inference':
+      return 'tei';
+    default:
+      return undefined;
+  }
+}
+
+function launchFrom(server: ServerKind, words: readonly ShellWord[], from: number, lookup: Lookup, how: ServerLaunch['how'], where: string): ServerLaunch {
+  const booleans = server === 'tgi' || server === 'tgi-download' || server === 'tei' ? TGI_BOOLEANS : VLLM_BOOLEANS;
+  const { flags, positionals } = parseOptions(words, from, lookup, booleans);
+  const launch: ServerLaunch = { server, how, where, flags, env: new Map() };
+  const flagNames = server === 'vllm' ? ['--model'] : server === 'sglang' || server === 'fastchat' ? ['--model-path', '--model'] : server === 'lmdeploy' ? [] : ['--model-id'];
+  for (const f of flagNames) {
+    const v = flags.get(f);
+    if (v && v !== true) {
+      launch.model = v;
+      launch.modelFlag = f;
+      break;
+    }
+  }
+  // `vllm serve M`, `text-generation-server download-weights M`, `lmdeploy serve api_server M`,
+  // and the vLLM image whose entrypoint is `vllm serve`.
+  const first = positionals[0];
+  const firstIsLeading = first && words.indexOf(first.word) === from;
+  if (!launch.model && first && (server === 'tgi-download' || server === 'lmdeploy' || (server === 'vllm' && firstIsLeading))) {
+    launch.model = first;
+    launch.modelFlag = 'positional';
+  }
+  const rev = flags.get('--revision');
+  if (rev && rev !== true) launch.revision = rev;
+  return launch;
+}
+
+function envOf(file: FileModel, w: Workload | undefined): ServerLaunch['env'] {
+  const env: ServerLaunch['env'] = new Map();
+  if (!w) return env;
+  for (const e of envEntries(file)) if (e.workload === w) env.set(e.name, { value: e.value, span: e.valueSpan ?? e.nameSpan, entry: e });
+  return env;
+}
+
+/** Dockerfile: the serving image each instruction's stage is built on, and whether the stage has its own ENTRYPOINT. */
+function dockerStages(file: FileModel, settings: Settings): Array<{ start: number; server?: string; entrypoint: boolean }> {
+  const df = file.dockerfile();
+  if (!df) return [];
+  const refs = imageRefs(file);
+  const stages: Array<{ start: number; name?: string; server?: string; entrypoint: boolean }> = [];
+  for (const from of df.froms) {
+    const name = from.image.toLowerCase();
+    const parent = stages.find((s) => s.name === name);
+    const ref = refs.find((r) => r.span.start === from.imageSpan.start);
+    const own = ref ? servingImage(ref, settings) : undefined;
+    stages.push({ start: from.instruction.span.start, name: from.stage?.toLowerCase(), server: own ?? parent?.server, entrypoint: parent?.entrypoint ?? false });
+  }
+  for (const ins of df.instructions) {
+    if (ins.keyword !== 'ENTRYPOINT') continue;
+    const stage = [...stages].reverse().find((s) => s.start <= ins.span.start);
+    if (stage) stage.entrypoint = true;
+  }
+  return stages;
+}
+
+/** Every model-server launch in a file, computed once per file. */
+export function serverLaunches(file: FileModel, project?: ProjectModel, settings: Settings = {}): ServerLaunch[] {
+  return file.memo('facts:server-launches', () => {
+    const out: ServerLaunch[] = [];
+    const stages = file.role === 'dockerfile' ? dockerStages(file, settings) : [];
+    const seenWorkloads = new Set<Workload>();
+    for (const cmd of commands(file)) {
+      const lookup = variables(file, cmd, project);
+      const start = innerStart(cmd.words);
+      const known = recognise(cmd.words, start);
+      if (known) {
+        const l = launchFrom(known.server, cmd.words, known.args, lookup, 'cli', cmd.where);
+        l.command = cmd;
+        l.workload = cmd.workload;
+        l.env = envOf(file, cmd.workload);
+        out.push(l);
+        if (cmd.workload) seenWorkloads.add(cmd.workload);
+        continue;
+      }
+      // Arguments to an image's own entrypoint: compose `command:`, Kubernetes `args:`, Dockerfile CMD.
+      let server: ServerKind | undefined;
+      if (cmd.workload && (cmd.origin === 'compose-command' || cmd.origin === 'k8s-command') && !cmd.workload.entrypoint) {
+        const ref = imageRefs(file).find((r) => cmd.workload && r.span.start === (cmd.workload.image?.range?.[0] ?? -1));
+        server = imageServer(ref ? servingImage(ref, settings) : undefined);
+      } else if (cmd.origin === 'dockerfile-cmd') {
+        const stage = [...stages].reverse().find((s) => s.start <= cmd.span.start);
+        if (stage && !stage.entrypoint) server = imageServer(stage.server);
+      }
+      if (server && start === 0 && isFirstCommand(cmd)) {
+        const l = launchFrom(server, cmd.words, 0, lookup, 'image-args', cmd.where);
+        l.command = cmd;
+        l.workload = cmd.workload;
+        l.env = envOf(file, cmd.workload);
+        out.push(l);
+        if (cmd.workload) seenWorkloads.add(cmd.workload);
+      }
+    }
+    // docker run IMAGE args
+    for (const run of dockerRuns(file, project)) {
+      if (run.verb === 'pull') continue;
+      const p = parseImage(run.image.value);
+      const server = imageServer(servingImage(p, settings));
+      const lookup = variables(file, run.command, project);
+      let l: ServerLaunch | undefined;
+      if (run.entrypoint !== undefined) {
+        const known = recognise([{ ...run.image.word, value: run.entrypoint }, ...run.args], 0);
+        if (known) l = launchFrom(known.server, [{ ...run.image.word, value: run.entrypoint }, ...run.args], known.args, lookup, 'cli', `docker run, ${run.command.where}`);
+      } else if (server) {
+        const known = recognise(run.args, 0);
+        l = known ? launchFrom(known.server, run.args, known.args, lookup, 'cli', `docker run, ${run.command.where}`) : launchFrom(server, run.args, 0, lookup, 'image-args', `docker run, ${run.command.where}`);
+      }
+      if (!l) continue;
+      l.command = run.command;
+      for (const [k, v] of run.env) {
+        const value = v.value !== undefined ? substituteAll(v.value, lookup) : undefined;
+        l.env.set(k, { value: value?.exact ? value.value : v.value === undefined ? lookup(k) : undefined, span: v.span });
+      }
+      out.push(l);
+    }
+    // TGI / TEI containers configured by environment only.
+    if (file.role === 'compose' || file.role === 'k8s' || file.role === 'helm-values') {
+      const refs = imageRefs(file);
+      const byWorkload = new Map<Workload, EnvEntry[]>();
+      for (const e of envEntries(file)) if (e.workload) byWorkload.set(e.workload, [...(byWorkload.get(e.workload) ?? []), e]);
+      for (const [w, entries] of byWorkload) {
+        if (seenWorkloads.has(w)) continue;
+        const ref = refs.find((r) => r.span.start === (w.image?.range?.[0] ?? -1));
+        const server = imageServer(ref ? servingImage(ref, settings) : undefined);
+        if (server !== 'tgi' && server !== 'tei') continue;
+        const l: ServerLaunch = { server, how: 'env', where: entries[0]?.where ?? w.name, flags: new Map(), env: envOf(file, w), workload: w };
+        out.push(l);
+      }
+    }
+    if (file.role === 'dockerfile') {
+      // FROM <tgi image> + ENV MODEL_ID=... with no CMD of its own.
+      for (const stage of stages) {
+        const server = imageServer(stage.server);
+        if (server !== 'tgi' && server !== 'tei') continue;
+        const next = stages.find((s) => s.start > stage.start)?.start ?? Infinity;
+        const entries = envEntries(file).filter((e) => e.origin === 'dockerfile-env' && e.nameSpan.start > stage.start && e.nameSpan.start < next);
+        if (!entries.some((e) => e.name === 'MODEL_ID')) continue;
+        if (out.some((l) => l.command && l.command.span.start > stage.start && l.command.span.start < next)) continue;
+        const env: ServerLaunch['env'] = new Map();
+        for (const e of entries) env.set(e.name, { value: e.value, span: e.valueSpan ?? e.nameSpan, entry: e });
+        out.push({ server, how: 'env', where: 'ENV', flags: new Map(), env });
+      }
+    }
+    // TGI reads MODEL_ID / REVISION from the environment when no flag is given.
+    for (const l of out) {
+      if (l.server !== 'tgi' && l.server !== 'tei') continue;
+      if (!l.model) {
+        const m = l.env.get('MODEL_ID');
+        if (m?.value !== undefined) {
+          const lookup: Lookup = (n) => (file.role === 'compose' ? composeDotenv(file, project)(n) : undefined);
+          const r = substituteAll(m.value, lookup);
+          l.model = { word: { value: m.value, raw: m.value, span: m.span, literal: true, map: { toSource: (o) => m.span.start + o } }, value: r.value, exact: r.exact, span: m.span, substituted: r.value !== m.value };
+          l.modelFlag = 'MODEL_ID';
+        }
+      }
+      if (!l.revision) {
+        const r = l.env.get('REVISION');
+        if (r?.value !== undefined) {
+          const sub = substituteAll(r.value, (n) => (file.role === 'compose' ? composeDotenv(file, project)(n) : undefined));
+          l.revision = { word: { value: r.value, raw: r.value, span: r.span, literal: true, map: { toSource: (o) => r.span.start + o } }, value: sub.value, exact: sub.exact, span: r.span, substituted: sub.value !== r.value };
+        } else if (r) {
+          // `REVISION` set from a secret or a field reference: set deliberately, value unknown.
+          l.revision = { word: { value: '', raw: '', span: r.span, literal: false, map: { toSource: (o) => r.span.start + o } }, value: '', exact: false, span: r.span, substituted: true };
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** The first command of its script (arguments to an image entrypoint are always the whole command). */
+function isFirstCommand(cmd: LocatedCommand): boolean {
+  return cmd.exec || !cmd.before;
+}
+
+// ---------------------------------------------------------------- hub downloads
+
+export interface HubDownload {
+  command: LocatedCommand;
+  /** `huggingface-cli download`, `hf download`. */
+  tool: string;
+  repo: ResolvedWord;
+  revision?: ResolvedWord;
+  repoType?: string;
+}
+
+/** `huggingface-cli download REPO` / `hf download REPO` (model repositories only). */
+export function hubDownloads(file: FileModel, project?: ProjectModel): HubDownload[] {
+  return file.memo('facts:hub-downloads', () => {
+    const out: HubDownload[] = [];
+    for (const cmd of commands(file)) {
+      const start = innerStart(cmd.words);
+      const tool = base(cmd.words[start]?.value);
+      if ((tool !== 'huggingface-cli' && tool !== 'hf') || cmd.words[start + 1]?.value !== 'download') continue;
+      const lookup = variables(file, cmd, project);
+      const { flags, positionals } = parseOptions(cmd.words, start + 2, lookup, new Set(['--quiet', '--force-download', '--resume-download', '--local-dir-use-symlinks']));
+      const repo = positionals[0];
+      if (!repo) continue;
+      const rt = flags.get('--repo-type');
+      const repoType = rt && rt !== true ? rt.value : undefined;
+      if (repoType && repoType !== 'model') continue;
+      const rev = flags.get('--revision');
+      out.push({ command: cmd, tool: `${tool} download`, repo, revision: rev && rev !== true ? rev : undefined, repoType });
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- lm-evaluation-harness
+
+export interface LmEvalRun {
+  command: LocatedCommand;
+  /** `--model hf|vllm|...`. */
+  backend?: string;
+  /** The `--model_args` word, and its `key=value` pairs with the spans of the values. */
+  argsWord?: ShellWord;
+  modelArgs: Map<string, { value: string; span: Span; exact: boolean }>;
+}
+
+/** `lm_eval` / `lm-eval` / `python -m lm_eval` / `accelerate launch -m lm_eval`. */
+export function lmEvalRuns(file: FileModel, project?: ProjectModel): LmEvalRun[] {
+  return file.memo('facts:lm-eval', () => {
+    const out: LmEvalRun[] = [];
+    for (const cmd of commands(file)) {
+      const words = cmd.words;
+      const start = innerStart(words);
+      const w0 = base(words[start]?.value);
+      let from = -1;
+      if (w0 === 'lm_eval' || w0 === 'lm-eval') from = start + 1;
+      else if (/^python(\d(\.\d+)?)?$/.test(w0) || (w0 === 'accelerate' && words[start + 1]?.value === 'launch')) {
+        const m = words.findIndex((x, n) => n > start && x.value === '-m');
+        if (m !== -1 && (words[m + 1]?.value === 'lm_eval' || words[m + 1]?.value === 'lm_eval.__main__')) from = m + 2;
+      }
+      if (from === -1) continue;
+      const lookup = variables(file, cmd, project);
+      const run: LmEvalRun = { command: cmd, modelArgs: new Map() };
+      for (let i = from; i < words.length; i++) {
+        const v = words[i]?.value ?? '';
+        const eq = v.indexOf('=');
+        const name = eq === -1 ? v : v.slice(0, eq);
+        if (name !== '--model' && name !== '--model_args' && name !== '--model-args') continue;
+        const word = eq === -1 ? words[i + 1] : words[i];
+        if (!word) continue;
+        const offset = eq === -1 ? 0 : eq + 1;
+        if (name === '--model') run.backend = resolveWord(word, lookup, offset).value;
+        else {
+          run.argsWord = word;
+          let pos = offset;
+          for (const part of word.value.slice(offset).split(',')) {
+            const k = part.indexOf('=');
+            if (k !== -1) {
+              const key = part.slice(0, k).trim();
+              const valueStart = pos + k + 1;
+              const raw = part.slice(k + 1);
+              const r = substituteAll(raw, lookup);
+              run.modelArgs.set(key, { value: r.value, exact: r.exact, span: { start: word.map.toSource(valueStart), end: word.map.toSource(valueStart + raw.length) } });
+            }
+            pos += part.length + 1;
+          }
+        }
+        if (eq === -1) i++;
+      }
+      out.push(run);
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- Ollama
+
+export interface OllamaCommand {
+  command: LocatedCommand;
+  /** `pull`, `run`. */
+  verb: string;
+  model: ResolvedWord;
+}
+
+/** `ollama pull M` / `ollama run M`, also through `docker exec C ollama ...` and the like. */
+export function ollamaCommands(file: FileModel, project?: ProjectModel): OllamaCommand[] {
+  return file.memo('facts:ollama-commands', () => {
+    const out: OllamaCommand[] = [];
+    for (const cmd of commands(file)) {
+      const start = innerStart(cmd.words);
+      if (base(cmd.words[start]?.value) === 'curl') {
+        const api = ollamaApiCall(cmd, start);
+        if (api) out.push(api);
+        continue;
+      }
+      if (base(cmd.words[start]?.value) !== 'ollama') continue;
+      const verb = cmd.words[start + 1]?.value;
+      if (verb !== 'pull' && verb !== 'run') continue;
+      let i = start + 2;
+      while (i < cmd.words.length && (cmd.words[i]?.value ?? '').startsWith('-')) i += /^--(format|keepalive)$/.test(cmd.words[i]?.value ?? '') ? 2 : 1;
+      const w = cmd.words[i];
+      if (!w) continue;
+      out.push({ command: cmd, verb, model: resolveWord(w, variables(file, cmd, project)) });
+    }
+    return out;
+  });
+}
+
+/** `curl http://host:11434/api/pull -d '{"model": "llama3"}'`: the model in the JSON body of an Ollama API call. */
+function ollamaApiCall(cmd: LocatedCommand, start: number): OllamaCommand | undefined {
+  const words = cmd.words;
+  const url = words.find((w, i) => i > start && /\/api\/(pull|generate|chat|embed|embeddings|create|show|push)\b/.test(w.value) && /^(https?:\/\/)?[\w.-]+(:\d+)?\//.test(w.value));
+  if (!url) return undefined;
+  if (!/:11434\b|ollama/i.test(url.value)) return undefined;
+  const verb = /\/api\/(\w+)/.exec(url.value)?.[1] ?? 'api';
+  for (let i = start + 1; i < words.length; i++) {
+    const flag = words[i]?.value ?? '';
+    const inline = /^(--data(-raw|-binary)?|--json|-d)(=)?(.*)$/s.exec(flag);
+    if (!inline) continue;
+    const body = inline[3] || (inline[1] === '-d' && inline[4]) ? words[i] : words[i + 1];
+    if (!body || !body.literal) continue;
+    const offset = body === words[i] ? flag.length - (inline[4] ?? '').length : 0;
+    const text = body.value.slice(offset);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const key = json && typeof json === 'object' ? (['model', 'name'] as const).find((k) => typeof (json as Record<string, unknown>)[k] === 'string') : undefined;
+    if (!key) continue;
+    const value = (json as Record<string, string>)[key] as string;
+    const m = new RegExp(`"${key}"\\s*:\\s*"`).exec(text);
+    if (!m) continue;
+    const at = offset + m.index + m[0].length;
+    const span = { start: body.map.toSource(at), end: body.map.toSource(at + value.length) };
+    return { command: cmd, verb, model: { word: body, value, exact: true, span, substituted: false } };
+  }
+  return undefined;
+}

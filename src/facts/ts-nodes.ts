@@ -1,0 +1,79 @@
+import { ts, type Node } from 'ts-morph';
+import type { FileModel } from '../model/file-model.js';
+import { SyntaxKind } from '../parse/typescript.js';
+
+/** Node kinds the model facts look for; gathered in one pass over the compiler tree. */
+const KINDS = new Set<SyntaxKind>([
+  SyntaxKind.CallExpression,
+  SyntaxKind.NewExpression,
+  SyntaxKind.VariableDeclaration,
+  SyntaxKind.PropertyDeclaration,
+  SyntaxKind.BinaryExpression,
+]);
+
+type Wrap = (n: ts.Node) => Node;
+
+interface Collected {
+  map: Map<SyntaxKind, ts.Node[]>;
+  wrap?: Wrap;
+}
+
+function collect(file: FileModel): Collected {
+  return file.memo('facts:ts-nodes', () => {
+    const source = file.ts()?.source;
+    const map = new Map<SyntaxKind, ts.Node[]>();
+    if (!source) return { map };
+    const visit = (n: ts.Node): void => {
+      if (KINDS.has(n.kind)) {
+        const list = map.get(n.kind) ?? [];
+        list.push(n);
+        map.set(n.kind, list);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(source.compilerNode);
+    const wrap = (source as unknown as { _getNodeFromCompilerNode: Wrap })._getNodeFromCompilerNode.bind(source);
+    return { map, wrap };
+  });
+}
+
+/**
+ * The compiler nodes of a TS/JS file of some kinds, in source order, from one walk of the
+ * compiler tree per file (ts-morph's `getDescendants*` walk the tree once per call). Filter
+ * them on the raw nodes, then wrap the few that matter with `tsWrap`.
+ */
+export function tsCompilerNodes(file: FileModel, kind: SyntaxKind): readonly ts.Node[] {
+  if (!KINDS.has(kind)) throw new Error(`tsCompilerNodes: kind ${SyntaxKind[kind]} is not collected`);
+  return collect(file).map.get(kind) ?? [];
+}
+
+/** The ts-morph node of a compiler node of this file. */
+export function tsWrap(file: FileModel, node: ts.Node): Node {
+  const wrap = collect(file).wrap;
+  if (!wrap) throw new Error('tsWrap: not a TS/JS file');
+  return wrap(node);
+}
+
+/** Every node of a kind, wrapped (memoised per kind). */
+export function tsNodesOfKind(file: FileModel, kind: SyntaxKind): Node[] {
+  const nodes = tsCompilerNodes(file, kind);
+  return file.memo(`facts:ts-nodes:${kind}`, () => nodes.map((n) => tsWrap(file, n)));
+}
+
+/** The leftmost identifier of a callee (`client` in `client.chat.completions.create`), `this`, or undefined. */
+export function calleeRoot(expr: ts.Expression): string | undefined {
+  let e: ts.Node = expr;
+  for (;;) {
+    if (ts.isIdentifier(e)) return e.text;
+    if (e.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isCallExpression(e) || ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isAwaitExpression(e)) {
+      e = e.expression;
+      continue;
+    }
+    if (ts.isNewExpression(e)) {
+      e = e.expression;
+      continue;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,381 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { hfLoads } from '../src/facts/hf-loads.js';
+import { configModels, isModelKey } from '../src/facts/model-config.js';
+import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
+import { dockerRuns, hubDownloads, lmEvalRuns, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
+import { modelRefs } from '../src/facts/model-refs.js';
+import { revisionState } from '../src/facts/pinning.js';
+import { pyString, tsString } from '../src/facts/values.js';
+import { FileModel, ParserHost } from '../src/model/file-model.js';
+import { parseModelfile } from '../src/parse/modelfile.js';
+import { SyntaxKind } from '../src/parse/typescript.js';
+import { Grammars } from '../src/parse/tree-sitter.js';
+import type { FileRole, Span } from '../src/types.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const host = new ParserHost(await Grammars.load());
+
+function file(path: string, role: FileRole, text: string): FileModel {
+  return new FileModel(path, `/repo/${path}`, role, text, host);
+}
+
+/** The text a span covers. */
+const at = (f: FileModel, s: Span | undefined): string => (s ? f.text.slice(s.start, s.end) : '<none>');
+
+describe('model alias data', () => {
+  const data = JSON.parse(readFileSync(join(ROOT, 'src/data/model-aliases.json'), 'utf8')) as {
+    providers: Array<{ id: string; snapshots?: Record<string, string[]> }>;
+  };
+
+  it('validates against its schema, and every pattern compiles', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/model-aliases.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    expect(validate(data) ? [] : validate.errors).toEqual([]);
+    expect(() => providers({})).not.toThrow();
+  });
+
+  it('is consistent: every listed alias floats and every listed snapshot is pinned, under its provider', () => {
+    for (const p of data.providers) {
+      for (const [alias, snaps] of Object.entries(p.snapshots ?? {})) {
+        expect(classifyApiModel(alias, {}), alias).toMatchObject({ status: 'floating', provider: { id: p.id } });
+        for (const s of snaps) expect(classifyApiModel(s, {}), s).toMatchObject({ status: 'pinned', provider: { id: p.id } });
+      }
+    }
+  });
+});
+
+describe('classifyApiModel', () => {
+  const cases: Array<[string, string | undefined, 'floating' | 'pinned' | undefined]> = [
+    ['gpt-4o', 'openai', 'floating'],
+    ['gpt-4o-2024-08-06', 'openai', 'pinned'],
+    ['gpt-3.5-turbo-0125', 'openai', 'pinned'],
+    ['chatgpt-4o-latest', 'openai', 'floating'],
+    ['o1', 'openai', 'floating'],
+    ['o3-mini-2025-01-31', 'openai', 'pinned'],
+    ['text-embedding-3-small', 'openai', 'pinned'],
+    ['ft:gpt-4o-mini-2024-07-18:acme::abc123', 'openai', 'pinned'],
+    ['openai/gpt-4o', 'openai', 'floating'],
+    ['openai:chat:gpt-4o-mini', 'openai', 'floating'],
+    ['openai/gpt-oss-120b', 'openai', 'pinned'],
+    ['claude-3-5-sonnet-latest', 'anthropic', 'floating'],
+    ['claude-3-5-sonnet-20241022', 'anthropic', 'pinned'],
+    ['claude-sonnet-4-5', 'anthropic', 'floating'],
+    ['claude-3-5-sonnet-v2@20241022', 'anthropic', 'pinned'],
+    ['anthropic/claude-3-5-haiku-latest', 'anthropic', 'floating'],
+    ['gemini-1.5-pro', 'google', 'floating'],
+    ['gemini-1.5-pro-002', 'google', 'pinned'],
+    ['models/gemini-1.5-flash', 'google', 'floating'],
+    ['gemini-2.5-pro', 'google', 'pinned'],
+    ['gemini-2.5-flash-preview-05-20', 'google', 'pinned'],
+    ['gemini-2.0-flash-exp', 'google', 'floating'],
+    ['mistral-large-latest', 'mistral', 'floating'],
+    ['mistral-large-2411', 'mistral', 'pinned'],
+    ['open-mixtral-8x7b', 'mistral', 'pinned'],
+    ['command-r-plus', 'cohere', 'floating'],
+    ['command-r-plus-08-2024', 'cohere', 'pinned'],
+    ['embed-english-v3.0', 'cohere', 'pinned'],
+    ['llama-3.3-70b-versatile', 'groq', 'pinned'],
+    ['compound-beta', 'groq', 'floating'],
+    ['groq/compound', 'groq', 'floating'],
+    ['anthropic.claude-3-5-sonnet-20241022-v2:0', 'bedrock', 'pinned'],
+    ['us.meta.llama3-2-90b-instruct-v1:0', 'bedrock', 'pinned'],
+    ['meta-llama/Llama-3.1-8B-Instruct', undefined, undefined],
+    ['llama3', undefined, undefined],
+    ['acme-support-v3', undefined, undefined],
+    ['gpt 4o', undefined, undefined],
+  ];
+  it.each(cases)('%s → %s %s', (id, provider, status) => {
+    const c = classifyApiModel(id, {});
+    expect(c?.provider.id).toBe(provider);
+    expect(c?.status).toBe(status);
+  });
+
+  it('tries the SDK provider first', () => {
+    // `mistral-saba-24b` is a Groq-hosted model name and a Mistral family name.
+    expect(classifyApiModel('mistral-saba-24b', {}, 'groq')?.provider.id).toBe('groq');
+  });
+
+  it('takes settings: new providers, and patterns that extend a known one', () => {
+    const settings = { models: { aliases: [{ id: 'acme', models: ['^acme-'], floating: ['^acme-chat$'], default: 'pinned' as const }, { id: 'openai', pinned: ['^gpt-4o$'] }] } };
+    expect(classifyApiModel('acme-chat', settings)?.status).toBe('floating');
+    expect(classifyApiModel('acme-chat-2', settings)?.status).toBe('pinned');
+    expect(classifyApiModel('gpt-4o', settings)?.status).toBe('pinned');
+    expect(classifyApiModel('gpt-4o', {})?.status).toBe('floating');
+  });
+
+  it('reports a broken pattern in settings by name', () => {
+    expect(() => providers({ models: { aliases: [{ id: 'bad', models: ['(('] }] } })).toThrow(/settings\.models\.aliases \(bad\): invalid pattern/);
+  });
+});
+
+describe('model id helpers', () => {
+  it.each([
+    ['meta-llama/Llama-3.1-8B-Instruct', 'hub'],
+    ['gpt2', 'hub'],
+    ['bert-base-uncased', 'hub'],
+    ['all-MiniLM-L6-v2', 'unknown'],
+    ['./outputs/merged', 'local'],
+    ['/models/llama', 'local'],
+    ['~/models/llama', 'local'],
+    ['outputs/sft/checkpoint-500', 'local'],
+    ['models/model.safetensors', 'local'],
+    ['C:\\models\\llama', 'local'],
+    ['https://example.com/x', 'unknown'],
+    ['org/na me', 'unknown'],
+  ] as const)('hubIdKind(%s) = %s', (v, kind) => {
+    expect(hubIdKind(v)).toBe(kind);
+  });
+
+  it('treats bare names as Hub ids where the API adds the organisation', () => {
+    expect(hubIdKind('all-MiniLM-L6-v2', true)).toBe('hub');
+  });
+
+  it('only a full 40-hex sha pins', () => {
+    expect(isCommitSha('866a1744564be1a2aa43c15048f0738dc7301de5')).toBe(true);
+    expect(isCommitSha('866a174')).toBe(false);
+    expect(revisionState({ present: false })).toBe('absent');
+    expect(revisionState({ present: true, empty: true })).toBe('absent');
+    expect(revisionState({ present: true, value: 'main', exact: true })).toBe('branch');
+    expect(revisionState({ present: true, value: '866a174', exact: true })).toBe('abbreviated');
+    expect(revisionState({ present: true })).toBe('unknown');
+    expect(revisionState({ present: true, value: '866a1744564be1a2aa43c15048f0738dc7301de5', exact: true })).toBe('pinned');
+  });
+
+  it('parses Ollama references', () => {
+    expect(parseOllamaRef('llama3')).toEqual({ name: 'llama3', hub: false });
+    expect(parseOllamaRef('llama3.1:8b-instruct-q4_K_M')).toMatchObject({ name: 'llama3.1', tag: '8b-instruct-q4_K_M', tagOffset: 9 });
+    expect(parseOllamaRef('registry.ollama.ai/library/llama3:latest')).toMatchObject({ name: 'registry.ollama.ai/library/llama3', tag: 'latest' });
+    expect(parseOllamaRef('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF')).toEqual({ name: 'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF', hub: true });
+    expect(parseOllamaRef('./model.gguf')).toBeUndefined();
+    expect(parseOllamaRef('sha256:abc')).toBeUndefined();
+  });
+
+  it('honours settings.models.allowed (exact ids and globs)', () => {
+    const s = { models: { allowed: ['gpt-4o', 'internal/*'] } };
+    expect(isAllowedModel('gpt-4o', s)).toBe(true);
+    expect(isAllowedModel('internal/llama', s)).toBe(true);
+    expect(isAllowedModel('gpt-4o-mini', s)).toBe(false);
+  });
+
+  it.each([
+    ['OPENAI_MODEL', true],
+    ['LLM_MODEL_NAME', true],
+    ['model', true],
+    ['chatModel', true],
+    ['embedding-model-id', true],
+    ['MODEL_TIMEOUT', false],
+    ['MODEL_REGISTRY_URL', false],
+    ['AZURE_OPENAI_MODEL', false],
+    ['models', false],
+  ] as const)('isModelKey(%s) = %s', (k, v) => {
+    expect(isModelKey(k)).toBe(v);
+  });
+});
+
+describe('static values', () => {
+  it('Python: constants, parameter defaults, single assignments, env defaults', () => {
+    const f = file(
+      'app.py',
+      'python',
+      `import os
+ORG = "Qwen"
+MODEL = f"{ORG}/Qwen2.5-7B"
+
+def load(model="org/default", other=None):
+    local_id = "org/local"
+    twice = "a/b"
+    twice = "c/d"
+    use(model, local_id, twice, MODEL, os.environ.get("M", "org/env"), other)
+`,
+    );
+    const py = f.python();
+    const call = py?.calls().find((c) => c.callee === 'use');
+    const vals = (call?.args ?? []).map((a) => pyString(f, a));
+    expect(vals.map((v) => v && [v.value, v.via])).toEqual([
+      ['org/default', 'parameter-default'],
+      ['org/local', 'constant'],
+      undefined,
+      ['Qwen/Qwen2.5-7B', 'template'],
+      ['org/env', 'env-default'],
+      undefined,
+    ]);
+  });
+
+  it('TypeScript: const objects, spreads, parameter defaults, env defaults', () => {
+    const f = file(
+      'a.ts',
+      'typescript',
+      `const MODELS = { chat: "gpt-4o" } as const;
+function f(model = "gpt-4o-mini", { size = "8b" } = {}) {
+  use(MODELS.chat, model, size, process.env.M ?? "claude-3-5-sonnet-latest");
+}
+`,
+    );
+    const ts = f.ts();
+    const call = ts?.source.getDescendantsOfKind(SyntaxKind.CallExpression).find((n) => n.getText().startsWith('use('));
+    const args = call?.getArguments() ?? [];
+    expect(args.map((a) => tsString(f, a)).map((v) => v && [v.value, v.via])).toEqual([
+      ['gpt-4o', 'literal'],
+      ['gpt-4o-mini', 'parameter-default'],
+      ['8b', 'parameter-default'],
+      ['claude-3-5-sonnet-latest', 'env-default'],
+    ]);
+  });
+});
+
+describe('hfLoads', () => {
+  it('resolves import aliases, keyword and positional model ids, and revisions', () => {
+    const f = file(
+      'm.py',
+      'python',
+      `import transformers as tf
+from transformers import pipeline
+from peft import PeftModel
+R = "866a1744564be1a2aa43c15048f0738dc7301de5"
+tf.AutoModel.from_pretrained("org/a", revision=R)
+tf.AutoTokenizer.from_pretrained(pretrained_model_name_or_path="org/b", revision="main")
+pipeline("text-generation", "org/c")
+PeftModel.from_pretrained(base, model_id="org/d")
+`,
+    );
+    const loads = hfLoads(f);
+    expect(loads.map((l) => [l.api, l.modelArg?.str?.value, l.modelKind, l.revision?.str?.value])).toEqual([
+      ['tf.AutoModel.from_pretrained', 'org/a', 'hub', R_SHA],
+      ['tf.AutoTokenizer.from_pretrained', 'org/b', 'hub', 'main'],
+      ['pipeline', 'org/c', 'hub', undefined],
+      ['PeftModel.from_pretrained', 'org/d', 'hub', undefined],
+    ]);
+  });
+});
+const R_SHA = '866a1744564be1a2aa43c15048f0738dc7301de5';
+
+describe('model launches', () => {
+  it('reads vLLM, TGI and SGLang launches with their flags, through wrappers', () => {
+    const f = file(
+      's.sh',
+      'shell',
+      `M=org/model
+exec vllm serve "$M" --revision main --trust-remote-code
+uv run python -m sglang.launch_server --model-path=org/sg
+env CUDA_VISIBLE_DEVICES=0 text-generation-launcher --model-id org/tgi
+`,
+    );
+    const launches = serverLaunches(f);
+    expect(launches.map((l) => [l.server, l.model?.value, l.modelFlag, l.revision?.value, l.flags.has('--trust-remote-code')])).toEqual([
+      ['vllm', 'org/model', 'positional', 'main', true],
+      ['sglang', 'org/sg', '--model-path', undefined, false],
+      ['tgi', 'org/tgi', '--model-id', undefined, false],
+    ]);
+    expect(at(f, launches[1]?.model?.span)).toBe('org/sg');
+  });
+
+  it('reads docker run options, environment and the image arguments', () => {
+    const f = file(
+      'd.sh',
+      'shell',
+      'docker run -d --rm --gpus all -p 8080:80 -e MODEL_ID=org/x --env=REVISION=main -v /data:/data ghcr.io/huggingface/text-generation-inference:2.4.1 --port 80\n',
+    );
+    const [run] = dockerRuns(f);
+    expect(run?.image.value).toBe('ghcr.io/huggingface/text-generation-inference:2.4.1');
+    expect([...(run?.env.keys() ?? [])]).toEqual(['MODEL_ID', 'REVISION']);
+    const [l] = serverLaunches(f);
+    expect([l?.server, l?.how, l?.model?.value, l?.revision?.value]).toEqual(['tgi', 'image-args', 'org/x', 'main']);
+  });
+
+  it('reads hub downloads, lm_eval model_args and ollama commands', () => {
+    const f = file(
+      'x.sh',
+      'shell',
+      `huggingface-cli download org/a --revision main --local-dir x
+lm_eval --model hf --model_args pretrained=org/b,trust_remote_code=True --tasks mmlu
+docker compose exec ollama ollama pull llama3
+curl http://localhost:11434/api/pull -d '{"name": "phi3"}'
+`,
+    );
+    expect(hubDownloads(f).map((d) => [d.repo.value, d.revision?.value])).toEqual([['org/a', 'main']]);
+    const [run] = lmEvalRuns(f);
+    expect(run?.backend).toBe('hf');
+    expect(at(f, run?.modelArgs.get('trust_remote_code')?.span)).toBe('True');
+    expect(ollamaCommands(f).map((o) => [o.verb, o.model.value, at(f, o.model.span)])).toEqual([
+      ['pull', 'llama3', 'llama3'],
+      ['pull', 'phi3', 'phi3'],
+    ]);
+  });
+});
+
+describe('modelRefs', () => {
+  it('follows clients, factories and classes in TS', () => {
+    const f = file(
+      'a.ts',
+      'typescript',
+      `import OpenAI from "openai";
+import { anthropic } from "@ai-sdk/anthropic";
+import { ChatOpenAI } from "@langchain/openai";
+class Bot { private llm = new OpenAI({ baseURL: "http://localhost:11434/v1" }); go() { return this.llm.chat.completions.create({ model: "llama3" }); } }
+const c = new OpenAI();
+c.responses.create({ model: "gpt-4o" });
+anthropic("claude-3-5-haiku-latest");
+new ChatOpenAI({ modelName: "gpt-4o-mini" });
+`,
+    );
+    expect(modelRefs(f).map((r) => [r.api, r.value, r.provider, r.found])).toEqual([
+      ['this.llm.chat.completions.create', 'llama3', 'ollama', 'client-call'],
+      ['c.responses.create', 'gpt-4o', 'openai', 'client-call'],
+      ['anthropic', 'claude-3-5-haiku-latest', 'anthropic', 'factory'],
+      ['new ChatOpenAI', 'gpt-4o-mini', 'openai', 'constructor'],
+    ]);
+  });
+
+  it('follows clients in Python, including inline and `with` clients', () => {
+    const f = file(
+      'a.py',
+      'python',
+      `from openai import OpenAI
+import anthropic
+client = OpenAI()
+client.chat.completions.create(model="gpt-4o")
+anthropic.Anthropic().messages.create(model="claude-3-5-sonnet-latest", max_tokens=1)
+with OpenAI() as c2:
+    c2.embeddings.create(model="text-embedding-3-small", input="x")
+client.files.list()
+`,
+    );
+    expect(modelRefs(f).map((r) => [r.api, r.value, r.provider])).toEqual([
+      ['client.chat.completions.create', 'gpt-4o', 'openai'],
+      ['anthropic.Anthropic().messages.create', 'claude-3-5-sonnet-latest', 'anthropic'],
+      ['c2.embeddings.create', 'text-embedding-3-small', 'openai'],
+    ]);
+  });
+});
+
+describe('config models and Modelfiles', () => {
+  it('finds model settings in YAML configs, skipping LiteLLM labels', () => {
+    const f = file(
+      'c.yaml',
+      'yaml-config',
+      `model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+providers:
+  - openai:chat:gpt-4o-mini
+`,
+    );
+    expect(configModels(f).map((m) => [m.key, m.value, m.prefixOnly])).toEqual([
+      ['model', 'openai/gpt-4o', false],
+      ['providers', 'openai:chat:gpt-4o-mini', true],
+    ]);
+  });
+
+  it('parses Modelfile instructions, with multi-line blocks', () => {
+    const text = 'FROM llama3\nsystem """a\nFROM b"""\nadapter ./x\n';
+    expect(parseModelfile(text).map((i) => [i.keyword, i.args])).toEqual([
+      ['FROM', 'llama3'],
+      ['SYSTEM', '"""a\nFROM b"""'],
+      ['ADAPTER', './x'],
+    ]);
+  });
+});
