@@ -62,7 +62,7 @@ describe('robustness inputs, one at a time', () => {
     { dir: 'binary', findings: [], notifications: [':0:0 no-files', ':0:0 skipped-files'] },
     { dir: 'python-syntax', findings: [], notifications: [] },
     { dir: 'ts-syntax', findings: [], notifications: [] },
-    { dir: 'shell-syntax', findings: [], notifications: [] },
+    { dir: 'shell-syntax', findings: [], notifications: ['scripts/serve.sh:4:15 parse-error'] },
     {
       // "équipe 🙂" before the image: the emoji is two UTF-16 code units
       dir: 'non-ascii',
@@ -110,6 +110,7 @@ describe('robustness inputs, all together', () => {
       ':0:0 skipped-files',
       'alias-bomb/values.yaml:1:1 parse-error',
       'invalid-yaml/docker-compose.yml:5:5 parse-error',
+      'shell-syntax/scripts/serve.sh:4:15 parse-error',
     ]);
     expect(result.notifications[0]?.paths).toEqual(['binary/docker-compose.yml']);
     expect(result.notifications[2]?.message).toMatch(/^could not parse YAML: Flow sequence .*; the file was not checked$/);
