@@ -39,6 +39,8 @@ export interface Frame {
   matrix?: Map<string, string[]>;
   /** Literal values of variables (script assignments, `env:`), for naming what is published. */
   vars?: Map<string, string>;
+  /** Directory of the script being run, tried after `cwd` for relative paths. */
+  dir?: string;
 }
 
 /** `$NAME`, `${NAME}` and `${{ env.NAME }}` replaced where the value is known. */
@@ -51,7 +53,14 @@ export function substituteVars(value: string, vars: ReadonlyMap<string, string> 
 
 const SERVER_PROGRAMS = /^(vllm|text-generation-launcher|text-generation-server|ollama|llama-server|llama\.cpp|sglang\.launch_server|vllm\.entrypoints\.openai\.api_server|tritonserver|trtllm-serve|lmdeploy|tgi-server|xinference|localai|openllm|lorax-launcher|infinity_emb|mlc_llm|tabbyAPI|aphrodite)$/;
 const SERVER_TEXT = /\b(vllm|text-generation-inference|text-generation-launcher|ollama|llama-server|llama\.cpp|sglang|tritonserver|tensorrt[_-]llm|trtllm|lmdeploy|huggingface\/tgi|kserve|localai|xinference|lorax|nvcr\.io\/nim|aphrodite)\b/i;
-const MODEL_WORDS = /(vllm|tgi|text-generation|ollama|llama|llm|inference|sglang|triton|kserve|model-?serv|lmdeploy|mistral|qwen|gemma|phi-?\d|deepseek)/i;
+const MODEL_WORDS = /(vllm|\btgi\b|text-generation|ollama|llama|\bllms?\b|-llm\b|\bllm-|sglang|triton|kserve|lmdeploy|mistral|qwen|gemma|deepseek)/i;
+/** Local paths of uploads that carry metadata, not weights. */
+const METADATA_PATH = /(^|\/)(ya?ml|docs?|cards?|readme|metadata)(\/|$)|\.(md|ya?ml|json|txt|jinja|png|jpe?g|svg)$/i;
+const MODEL_IN_IMAGE = /--model(-id|-path|_id|_path)?[\s=]|\s-m\s+\S+\.gguf|\b(MODEL_ID|MODEL_NAME|HF_MODEL_ID|MODEL_PATH)\b|\.(gguf|safetensors)\b|huggingface-cli download|hf download|ollama pull|snapshot_download/;
+/** Commands and actions that start a throwaway local cluster: deploys after them are tests. */
+const LOCAL_CLUSTER = /^(minikube|kind|k3d|microk8s|k3s|ctlptl)$/;
+const LOCAL_CONTEXT = /^(minikube|kind-.*|k3d-.*|docker-desktop|rancher-desktop|microk8s|colima)$/;
+export const TEST_PATH = /(^|\/)(tests?|e2e|testing|__tests__|ci-tests?)\/|(^|\/)(test|e2e)[-_.][^/]*$|[-_]test\.(sh|py|ya?ml)$|(^|\/)test\.(sh|py)$/;
 const MODEL_CODE_IMPORTS = /^(vllm|transformers|torch|llama_cpp|sglang|tensorrt_llm|text_generation|ollama|mlc_llm|exllamav2|ctransformers|lmdeploy|optimum|diffusers|sentence_transformers|peft|accelerate)(\.|$)/;
 
 function short(text: string, max = 80): string {
@@ -137,6 +146,7 @@ export class Expander {
     if (!inv) return;
     const ng = shellNonGating(file, cs, k, state) ?? frame.inheritedNG;
     this.noteDockerBuild(inv, frame);
+    this.noteLocalCluster(inv, frame);
     for (const m of this.classifyCommand(inv, frame, resolve)) {
       this.addOp(frame, {
         kind: m.rule.kind,
@@ -170,7 +180,7 @@ export class Expander {
 
   private findFile(frame: Frame, p: string): FileModel | undefined {
     if (!p || /[$`*]/.test(p.replace(/^\$\{?(GITHUB_WORKSPACE|CI_PROJECT_DIR|PWD)\}?/, ''))) return undefined;
-    for (const cand of [joinPath(frame.cwd, p), joinPath('', p)]) {
+    for (const cand of [joinPath(frame.cwd, p), ...(frame.dir !== undefined ? [joinPath(frame.dir, p)] : []), joinPath('', p)]) {
       const f = this.project.file(cand);
       if (f) return f;
     }
@@ -226,7 +236,7 @@ export class Expander {
     const deploy = frame.deployContext || /deploy|rollout|production/i.test(file.path.split('/').pop() ?? '');
     const vars = new Map(frame.vars ?? []);
     for (const v of script.variables) if (v.value?.literal) vars.set(v.name, substituteVars(v.value.value, vars));
-    this.script(file, script.commands, state, { ...frame, stack: [...frame.stack, file.path], deployContext: deploy, vars });
+    this.script(file, script.commands, state, { ...frame, stack: [...frame.stack, file.path], deployContext: deploy, vars, dir: posix.dirname(file.path) === '.' ? '' : posix.dirname(file.path) });
   }
 
   makefile(file: FileModel): Makefile {
@@ -284,6 +294,16 @@ export class Expander {
     for (const g of goals) visit(g, 0);
   }
 
+  /** Jobs that started (or switched to) a throwaway local cluster: minikube, kind, k3d. */
+  readonly localClusters = new WeakSet<Job>();
+
+  private noteLocalCluster(inv: Invocation, frame: Frame): void {
+    const pos = positionals(inv.args).map((p) => p.word.value);
+    if (LOCAL_CLUSTER.test(inv.program)) this.localClusters.add(frame.job);
+    else if (inv.program === 'kubectl' && pos[0] === 'config' && pos[1] === 'use-context' && LOCAL_CONTEXT.test(pos[2] ?? '')) this.localClusters.add(frame.job);
+    else if ((inv.program === 'kubectl' || inv.program === 'helm') && inv.args.some((w, i) => /^--(kube-)?context$/.test(w.value) && LOCAL_CONTEXT.test(inv.args[i + 1]?.value ?? ''))) this.localClusters.add(frame.job);
+  }
+
   /** Remembers `docker build -t IMAGE -f FILE CONTEXT`, so a later `docker push IMAGE` knows what it pushes. */
   private noteDockerBuild(inv: Invocation, frame: Frame): void {
     if (inv.program !== 'docker' && inv.program !== 'podman' && inv.program !== 'buildah') return;
@@ -324,7 +344,11 @@ export class Expander {
     for (const f of files) {
       if (['k8s', 'helm-values', 'compose', 'dockerfile', 'yaml-config'].includes(f.role)) {
         if (imageRefs(f).some((r) => servingImage(r, this.settings))) serves = true;
-        else if (commands(f).some((c) => SERVER_PROGRAMS.test((invocation(c.words)?.program ?? '').replace(/^.*\//, '')))) serves = true;
+        else if (commands(f).some((c) => SERVER_PROGRAMS.test((invocation(c.words)?.program ?? '').replace(/^.*\//, '')))) {
+          // An image that builds a model server from source publishes the server, not a model:
+          // it counts when it names or bakes in a model.
+          serves = f.role !== 'dockerfile' || MODEL_IN_IMAGE.test(f.text);
+        }
       } else if (f.role === 'helm-template' || f.role === 'helm-chart') {
         if (SERVER_TEXT.test(f.text)) serves = true;
       }
@@ -367,7 +391,10 @@ export class Expander {
           break;
         }
         case 'inference-workload': {
+          // A deploy to a throwaway cluster, or from a test script, tests the stack: it deploys nothing.
+          if (this.localClusters.has(frame.job) || TEST_PATH.test(frame.stack[frame.stack.length - 1] ?? '')) return false;
           const paths = this.manifestPaths(inv, frame);
+          if (paths.some((p) => TEST_PATH.test(p))) return false;
           if (paths.length > 0) {
             if (!paths.some((p) => this.servesModel(p))) {
               if (paths.every((p) => this.project.exists(p))) return false;
@@ -418,14 +445,20 @@ export class Expander {
       let value: ShellWord | undefined;
       if (['-f', '--filename', '-k', '--kustomize', '--values'].includes(w.value)) value = args[i + 1];
       else if (/^(-f|--filename|-k|--kustomize|--values)=/.test(w.value)) value = { ...w, value: w.value.replace(/^[^=]*=/, '') };
-      if (value && value.literal && !/^https?:/.test(value.value) && value.value !== '-') out.push(joinPath(frame.cwd, value.value));
+      if (value && value.literal && !/^https?:/.test(value.value) && value.value !== '-') out.push(this.existing(frame, value.value));
     }
     if (inv.program === 'helm') {
       const pos = positionals(args).map((p) => p.word);
       const chart = pos[2];
-      if (chart?.literal && /^\.{0,2}\/|^[A-Za-z0-9_-]+\/[A-Za-z0-9_./-]+$/.test(chart.value) && this.project.exists(joinPath(frame.cwd, chart.value))) out.push(joinPath(frame.cwd, chart.value));
+      if (chart?.literal && this.project.exists(this.existing(frame, chart.value))) out.push(this.existing(frame, chart.value));
     }
     return out;
+  }
+
+  /** A path written in a command, resolved from the working directory, the script's directory or the root: the first that exists. */
+  private existing(frame: Frame, p: string): string {
+    const cands = [joinPath(frame.cwd, p), ...(frame.dir !== undefined ? [joinPath(frame.dir, p)] : []), joinPath('', p)];
+    return cands.find((c) => this.project.exists(c)) ?? (cands[0] as string);
   }
 
   /** lm-evaluation-harness tasks: which of them measure safety. */
@@ -488,6 +521,8 @@ export class Expander {
       if (target !== undefined) m.target = target;
       if (pat.rule.id === 'huggingface-cli-upload') {
         const local = rest[1]?.word;
+        // Uploading a model card or config files (README.md, model.yml) publishes no weights.
+        if (local && METADATA_PATH.test(local.value)) continue;
         if (local?.literal) m.localPath = local.value;
       }
       const tasks = this.tasksOf(pat.rule, inv, frame, resolve);

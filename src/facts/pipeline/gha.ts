@@ -7,6 +7,8 @@ import type { ShellState } from './shell-status.js';
 import { applySet, stateFromFlags } from './shell-status.js';
 
 const DEPLOY_NAME = /deploy|rollout|production/i;
+/** Actions that start a throwaway local Kubernetes cluster. */
+const LOCAL_CLUSTER_ACTIONS = /^(helm\/kind-action|engineerd\/setup-kind|medyagh\/setup-minikube|manusa\/actions-setup-minikube|AbsaOSS\/k3d-action|nolar\/setup-k3d-k3s|container-tools\/kind-action|debianmaster\/actions-k3s)$/i;
 
 /** `if:` expressions that run after a failure: `always()`, `!cancelled()`, `failure()`. */
 export function runsAfterFailure(cond: string): boolean {
@@ -163,6 +165,7 @@ class GhaBuilder {
       this.steps(action, ay, '(composite)', ay.getIn(root, ['runs', 'steps']), { ...frame, jobLabel: frame.where, depth: frame.depth + 1, stack: [...frame.stack, action.path] }, frame.step, undefined);
       return;
     }
+    if (LOCAL_CLUSTER_ACTIONS.test(uses.replace(/@.*$/, ''))) this.ex.localClusters.add(frame.job);
     const inputs = new Map<string, string>();
     for (const e of y.entries(y.get(step, 'with'))) {
       const v = y.str(e.value);

@@ -2,7 +2,7 @@ import type { Settings } from '../../config/types.js';
 import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
 import type { Confidence } from '../../types.js';
-import { Expander, type Frame } from './expand.js';
+import { Expander, TEST_PATH, type Frame } from './expand.js';
 import { ghaPipelines } from './gha.js';
 import { gitlabPipelines } from './gitlab.js';
 import { ancestors, newJob, upstreamOf, type Job, type NonGating, type Op, type Pipeline, type RunsAnyway, type Site } from './model.js';
@@ -28,7 +28,7 @@ export interface PipelineAnalysis {
   verdicts: Verdict[];
 }
 
-const TEST_PATH = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
+const TEST_FILE = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
 const SINKS = new Set(['publish', 'deploy']);
 
 function standalone(ex: Expander): Pipeline[] {
@@ -50,7 +50,7 @@ function standalone(ex: Expander): Pipeline[] {
   }
   pyWords.add('push_to_hub');
   for (const f of project.files()) {
-    if (ciReached.has(f.path) || TEST_PATH.test(f.path)) continue;
+    if (ciReached.has(f.path) || TEST_FILE.test(f.path) || TEST_PATH.test(f.path)) continue;
     if (f.role === 'shell') {
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
@@ -251,14 +251,16 @@ function analyse(pipelines: Pipeline[], standaloneIds: Set<Pipeline>): Verdict[]
       }
     }
   }
-  // One finding per place and rule: a script run by two pipelines, or one eval gating two steps.
-  const seen = new Set<string>();
-  return verdicts.filter((v) => {
-    const key = `${v.rule}|${v.at.file.path}|${v.at.span.start}|${v.at.span.end}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  // One finding per place: a script run by two pipelines, or one eval gating two steps. When
+  // pipelines disagree about a step, the most specific rule wins (fine-tune, quantize, deploy).
+  const RANK: Record<SafetyRuleId, number> = { 'finetune-without-eval': 0, 'quantize-without-eval': 1, 'deploy-without-eval': 2, 'non-gating-eval': 3 };
+  const best = new Map<string, Verdict>();
+  for (const v of verdicts) {
+    const key = `${v.rule === 'non-gating-eval' ? 'ng' : 'sink'}|${v.at.file.path}|${v.at.span.start}|${v.at.span.end}`;
+    const cur = best.get(key);
+    if (!cur || RANK[v.rule] < RANK[cur.rule]) best.set(key, v);
+  }
+  return [...best.values()];
 }
 
 const cache = new WeakMap<ProjectModel, Map<unknown, PipelineAnalysis>>();

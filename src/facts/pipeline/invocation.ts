@@ -203,12 +203,29 @@ function scriptInvocation(ws: ShellWord[], i: number, val: (i: number) => string
   return { program: base(v), path: v, runner, word: w, args: ws.slice(i + 1) };
 }
 
-/** Positional arguments (words not starting with `-`), with their index in `args`. */
+/**
+ * Flags that take a value in the tools the step data names (kubectl, helm, docker, gcloud,
+ * huggingface-cli, ollama, ...): the word after them is not a positional argument.
+ */
+const VALUE_FLAGS = new Set([
+  '-n', '--namespace', '--context', '--kube-context', '--kubeconfig', '--cluster', '--user', '-f', '--filename', '-k', '--kustomize', '--values', '--set', '--set-string', '--set-file', '--set-json',
+  '--version', '--timeout', '--repo', '--username', '--password', '--post-renderer', '-o', '--output', '-l', '--selector', '--field-manager', '--revision', '--repo-type', '--repo_type', '--commit-message',
+  '--commit-description', '--token', '--include', '--exclude', '--delete', '--path-in-repo', '--project', '--region', '--zone', '--image', '--platform', '--source', '--port', '--memory', '--cpu',
+  '--service-account', '--env-vars-file', '--set-env-vars', '--tag', '-t', '--build-arg', '--label', '--target', '--cache-from', '--cache-to', '--file', '--name', '--resource-group', '-g', '--env',
+  '-e', '--profile', '--config', '-c', '--model', '--model_args', '--tasks', '--output_path', '--probes', '--model_type', '--model_name', '--quantize', '-q',
+]);
+
+/** Positional arguments (words not starting with `-`, nor the values of flags that take one), with their index in `args`. */
 export function positionals(args: readonly ShellWord[]): Array<{ word: ShellWord; index: number }> {
   const out: Array<{ word: ShellWord; index: number }> = [];
-  args.forEach((w, index) => {
-    if (!w.value.startsWith('-') || w.value === '-') out.push({ word: w, index });
-  });
+  for (let index = 0; index < args.length; index++) {
+    const w = args[index] as ShellWord;
+    if (w.value.startsWith('-') && w.value !== '-') {
+      if (!w.value.includes('=') && VALUE_FLAGS.has(w.value)) index++;
+      continue;
+    }
+    out.push({ word: w, index });
+  }
   return out;
 }
 
