@@ -39,19 +39,28 @@ function standalone(ex: Expander): Pipeline[] {
     return { job, step: 0, where, cwd: '', depth: 0, stack: [], deployContext: false };
   };
   const ciReached = new Set(ex.reached);
-  // Python scripts are parsed only when they mention a publish or deploy call.
-  const pyWords = new Set<string>();
+  // Python scripts are parsed only when they mention a publish or deploy call, shell scripts
+  // only when they mention a command that publishes, deploys or evaluates.
+  const pyWords = new Set<string>(['push_to_hub']);
   for (const pat of ex.vocab.python) {
     if (!SINKS.has(pat.rule.kind)) continue;
     for (const c of pat.rule.python?.calls ?? []) {
       const last = (c.split('.').pop() ?? c).replace(/[*?].*$/, '');
-      if (last.length >= 4) pyWords.add(last);
+      if (last.includes('_')) pyWords.add(last);
     }
+    for (const i of pat.rule.python?.imports ?? []) pyWords.add(i.split('.').pop() as string);
   }
-  pyWords.add('push_to_hub');
+  const shellWords = new Set<string>();
+  for (const c of ex.vocab.commands) {
+    if (!SINKS.has(c.rule.kind) && c.rule.kind !== 'evaluate') continue;
+    const first = (c.text.split(/\s+/)[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
+    if (first.length >= 3) shellWords.add(first);
+  }
+  const mayPublish = (text: string): boolean => [...shellWords].some((w) => text.includes(w)) || text.includes('push_to_hub');
   for (const f of project.files()) {
     if (ciReached.has(f.path) || TEST_FILE.test(f.path) || TEST_PATH.test(f.path)) continue;
     if (f.role === 'shell') {
+      if (!mayPublish(f.text)) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });

@@ -102,9 +102,14 @@ export function newJob(pipeline: Pipeline, id: string, label: string, file: File
   return job;
 }
 
-/** Every job that finishes before `job` starts (transitive). */
+const ancestorCache = new WeakMap<Job, Set<Job>>();
+
+/** Every job that finishes before `job` starts (transitive). Call once the graph is built. */
 export function ancestors(job: Job): Set<Job> {
+  const hit = ancestorCache.get(job);
+  if (hit) return hit;
   const out = new Set<Job>();
+  ancestorCache.set(job, out);
   const stack = [...job.preds];
   while (stack.length) {
     const j = stack.pop() as Job;

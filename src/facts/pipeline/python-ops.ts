@@ -37,9 +37,14 @@ function isMainGuard(node: Node, py: PythonModule): boolean {
   return !!cond && /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/.test(py.text_(cond));
 }
 
+const defsCache = new WeakMap<PythonModule, Map<string, Node>>();
+
 /** Module-level `def name(...)` bodies. */
 function functionDefs(py: PythonModule): Map<string, Node> {
+  const hit = defsCache.get(py);
+  if (hit) return hit;
   const out = new Map<string, Node>();
+  defsCache.set(py, out);
   for (const stmt of kids(py.root)) {
     const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
     if (def?.type !== 'function_definition') continue;
@@ -235,7 +240,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       if (p.trainers) continue;
       if (spec.noTrainer && constructsTrainer) continue;
       let hit = false;
-      if (p.calls) hit = p.calls(qualified) || p.calls(callee);
+      if (p.calls && (!p.lastNames || p.lastNames.has(callee.slice(callee.lastIndexOf('.') + 1)))) hit = p.calls(qualified) || p.calls(callee);
       if (hit && p.exclude && p.exclude(callee.toLowerCase())) hit = false;
       if (hit && spec.imports && spec.imports.length > 0 && !importsAny(py, spec.imports)) hit = false;
       if (hit && spec.kwargs && !spec.kwargs.some((k) => call.kwargs.has(k))) hit = false;

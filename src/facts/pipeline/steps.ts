@@ -51,6 +51,8 @@ export interface UsesPattern {
 
 export interface PythonPattern {
   rule: StepRule;
+  /** The last name every callee pattern ends with, when they all end with a literal one (a quick check). */
+  lastNames?: Set<string>;
   calls?: (name: string) => boolean;
   exclude?: (name: string) => boolean;
   trainers?: (name: string) => boolean;
@@ -107,8 +109,10 @@ export function stepVocabulary(settings: Settings): StepVocabulary {
     if (rule.uses && rule.uses.length > 0) vocab.uses.push({ rule, test: glob(rule.uses, true) });
     const py = rule.python;
     if (py) {
+      const lasts = (py.calls ?? []).map((c) => c.split('.').pop() ?? c);
       vocab.python.push({
         rule,
+        ...(lasts.length > 0 && lasts.every((l) => !/[*?[{]/.test(l)) ? { lastNames: new Set(lasts) } : {}),
         calls: py.calls && py.calls.length > 0 ? glob(py.calls) : undefined,
         exclude: py.exclude && py.exclude.length > 0 ? glob(py.exclude, true) : undefined,
         trainers: py.trainers && py.trainers.length > 0 ? glob(py.trainers) : undefined,
