@@ -10,7 +10,7 @@ import { commands } from '../commands.js';
 import { imageRefs, parseImage } from '../images.js';
 import { servingImage } from '../serving-images.js';
 import { flagValue, invocation, positionals, type Invocation } from './invocation.js';
-import type { Job, NonGating, Op, RunsAnyway } from './model.js';
+import type { Job, NonGating, Op, RunsAnyway, Site } from './model.js';
 import { pythonOps } from './python-ops.js';
 import { applySet, shellNonGating, stateFromFlags, stateFromShebang, type ShellState } from './shell-status.js';
 import type { StepKind, StepRule, StepVocabulary } from './steps.js';
@@ -26,6 +26,8 @@ export interface Frame {
   where: string;
   stepNG?: NonGating;
   stepRunsAnyway?: RunsAnyway;
+  /** The step's `if:`, when it may skip the step. */
+  stepIf?: { text: string; at: Site };
   /** The calling command cannot fail the pipeline (`./eval.sh || true`): neither can what it runs. */
   inheritedNG?: NonGating;
   /** Directory relative paths are resolved from ('' = the root). */
@@ -127,6 +129,7 @@ export class Expander {
     const full: Op = { ...op, job: frame.job, seq: frame.job.ops.length, step: frame.step, where: frame.where };
     if (frame.stepNG) full.stepNG = frame.stepNG;
     if (frame.stepRunsAnyway) full.stepRunsAnyway = frame.stepRunsAnyway;
+    if (frame.stepIf) full.stepIf = frame.stepIf;
     if (!full.shellNG && frame.inheritedNG) full.shellNG = frame.inheritedNG;
     frame.job.ops.push(full);
   }

@@ -124,6 +124,11 @@ class GhaBuilder {
       if (ng) frame.stepNG = ng;
       else if (base.stepNG) frame.stepNG = base.stepNG;
       if (cond.runsAnyway) frame.stepRunsAnyway = cond.runsAnyway;
+      const ifNode = y.get(step, 'if');
+      const ifText = y.str(ifNode);
+      if (ifNode && ifText !== undefined && !cond.runsAnyway && !/^\s*(\$\{\{\s*)?success\(\)\s*(\}\})?\s*$/.test(ifText)) {
+        frame.stepIf = { text: ifText.trim(), at: { file, span: y.span(ifNode) } };
+      } else if (base.stepIf) frame.stepIf = base.stepIf;
       if (uses && usesNode) this.usesStep(file, y, step, usesNode, uses, frame);
       if (y.get(step, 'run')) {
         const mine = located.filter((c) => c.step === i);

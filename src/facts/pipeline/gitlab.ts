@@ -175,6 +175,10 @@ class GitlabBuilder {
       const af = keys.get('allow_failure');
       if (af && af.node && (af.y.isTrue(af.node) || isMap(af.node))) {
         job.jobNG = { id: 'allowFailure', at: { file: af.file, span: af.y.span(af.node) }, construct: isMap(af.node) ? 'allow_failure: exit_codes' : 'allow_failure: true' };
+      } else if (!af) {
+        // A manual job may never run, and GitLab lets the pipeline go on without it (allow_failure defaults to true).
+        const manual = whenVals.find((w) => w.y.str(w.node) === 'manual');
+        if (manual && manual.node) job.jobNG = { id: 'allowFailure', at: { file: manual.file, span: manual.y.span(manual.node) }, construct: 'when: manual' };
       }
       jobs.set(name, { job, keys, stage });
     }

@@ -118,6 +118,11 @@ export function before(a: Op, b: Op): boolean {
 /** Why E's failure does not stop S, or undefined when it does. */
 export function whyNotGating(e: Op, s: Op): NonGating | RunsAnyway | undefined {
   if (e.shellNG) return e.shellNG;
+  // A step with an `if:` may be skipped, and a skipped step stops nothing.
+  const norm = (t: string): string => t.replace(/^\$\{\{\s*|\s*\}\}$/g, '').replace(/\s+/g, ' ');
+  if (e.stepIf && !(e.job === s.job && e.step === s.step) && !(s.stepIf && norm(s.stepIf.text) === norm(e.stepIf.text))) {
+    return { id: 'skippable', at: e.stepIf.at, construct: `if: ${e.stepIf.text}` };
+  }
   if (e.job === s.job) {
     if (e.step === s.step) return undefined;
     if (e.stepNG) return e.stepNG;

@@ -9,7 +9,7 @@ export interface Site {
 }
 
 /** Why an evaluation cannot fail what comes after it. */
-export type NonGatingId = 'continueOnError' | 'allowFailure' | 'maskedStatus' | 'errexitOff' | 'unsafePipe';
+export type NonGatingId = 'continueOnError' | 'allowFailure' | 'maskedStatus' | 'errexitOff' | 'unsafePipe' | 'skippable';
 
 export interface NonGating {
   id: NonGatingId;
@@ -56,6 +56,8 @@ export interface Op {
   stepNG?: NonGating;
   /** Its step runs even when an earlier step failed. */
   stepRunsAnyway?: RunsAnyway;
+  /** The `if:` of its step, when the step may be skipped (GitHub Actions). */
+  stepIf?: { text: string; at: Site };
   /** For messages: `job "train" step "Upload"`, with the script it is in. */
   where: string;
   confidence?: Confidence;
