@@ -258,6 +258,60 @@ describe('pipeline model: GitLab CI', () => {
   });
 });
 
+describe('step classification', () => {
+  /** The kinds of ops one `run:` line gives, in a job named `job`. */
+  const kinds = async (cmd: string, job = 'build', extra: Record<string, string> = {}): Promise<string> => {
+    const p = await project({ '.github/workflows/x.yml': ['on: push', 'jobs:', `  ${job}:`, '    runs-on: x', '    steps:', `      - run: ${JSON.stringify(cmd)}`].join('\n'), ...extra });
+    return pipelineAnalysis(p, {}).pipelines[0]?.jobs.flatMap((j) => j.ops.map((o) => o.kind)).join(',') ?? '';
+  };
+  it.each([
+    ['huggingface-cli upload acme/m ./out', 'publish'],
+    ['hf upload acme/m ./out', 'publish'],
+    ['git push https://user:$HF_TOKEN@huggingface.co/acme/m main', 'publish'],
+    ['git push origin main', ''],
+    ['ollama push acme/m:7b', 'publish'],
+    ['ollama create acme/m:q4 --quantize q4_K_M -f Modelfile', 'quantize'],
+    ['cog push r8.im/acme/m', 'publish'],
+    ['mlflow models register -m runs:/x/model -n support', 'publish'],
+    ['sky serve up serve.yaml', 'deploy'],
+    ['gcloud run deploy llm --image vllm/vllm-openai:v0.6.4', 'deploy'],
+    ['gcloud run deploy web --image gcr.io/acme/web:1', ''],
+    ['axolotl train cfg.yml', 'finetune'],
+    ['trl dpo --model_name_or_path m', 'finetune'],
+    ['tune run lora_finetune_single_device --config c.yaml', 'finetune'],
+    ['tune run eleuther_eval --config e.yaml tasks=[toxigen]', 'evaluate'],
+    ['tune run generate --config g.yaml', ''],
+    ['llamafactory-cli train sft.yaml', 'finetune'],
+    ['openai api fine_tuning.jobs.create -t file-abc -m gpt-4o-mini-2024-07-18', 'finetune'],
+    ['optimum-cli export onnx --model m out/', 'quantize'],
+    ['python -m mlx_lm.convert --hf-path m -q', 'quantize'],
+    ['python -m mlx_lm.convert --hf-path m', ''],
+    ['lm_eval --model hf --tasks toxigen', 'evaluate'],
+    ['python -m garak --probes dan', 'evaluate'],
+    ['npx promptfoo@latest redteam run', 'evaluate'],
+    ['inspect eval inspect_evals/strong_reject --model hf/m', 'evaluate'],
+    ['deepeval test run test_safety.py', 'evaluate'],
+    ['python HarmBench/generate_completions.py --model m', 'evaluate'],
+    ['pip install garak lm-eval', ''],
+    ['echo lm_eval', ''],
+  ])('%s', async (cmd, expected) => {
+    expect(await kinds(cmd)).toBe(expected);
+  });
+  it('counts `vllm serve` as a deploy only in a deploy job or script', async () => {
+    expect(await kinds('vllm serve acme/m --port 8000', 'deploy-prod')).toBe('deploy');
+    expect(await kinds('vllm serve acme/m --port 8000 &', 'safety-eval')).toBe('');
+  });
+  it('reads Python scripts a step runs: Llama Guard scoring, PyRIT, giskard, OpenAI fine-tuning, GGUF exports', async () => {
+    const py = (code: string) => kinds('python job.py', 'build', { 'job.py': code });
+    expect(await py('from transformers import AutoModelForCausalLM\nguard = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-Guard-3-8B")\n')).toBe('evaluate');
+    expect(await py('from pyrit.orchestrator import PromptSendingOrchestrator\nPromptSendingOrchestrator(objective_target=None)\n')).toBe('evaluate');
+    expect(await py('import giskard\nreport = giskard.scan(model, dataset)\n')).toBe('evaluate');
+    expect(await py('from openai import OpenAI\nclient = OpenAI()\nclient.fine_tuning.jobs.create(training_file="file-abc", model="gpt-4o-mini-2024-07-18")\n')).toBe('finetune');
+    expect(await py('from unsloth import FastLanguageModel\nmodel.push_to_hub_gguf("acme/m-GGUF", tokenizer, quantization_method="q4_k_m")\n')).toBe('quantize,publish');
+    expect(await py('from huggingface_hub import HfApi\nHfApi().upload_folder(folder_path="out", repo_id="acme/m")\n')).toBe('publish');
+  });
+});
+
 describe('step vocabulary', () => {
   it('is valid data, and the settings schema describes steps the same way', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas', 'pipeline-steps.schema.json'), 'utf8'));

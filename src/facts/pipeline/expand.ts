@@ -524,8 +524,11 @@ export class Expander {
       if (target !== undefined) m.target = target;
       if (pat.rule.id === 'huggingface-cli-upload') {
         const local = rest[1]?.word;
-        // Uploading a model card or config files (README.md, model.yml) publishes no weights.
+        // Uploading a model card or config files (README.md, model.yml) publishes no weights,
+        // and neither does a dataset or a Space.
         if (local && METADATA_PATH.test(local.value)) continue;
+        const repoType = flagValue(inv.args, ['--repo-type', '--repo_type'])?.value;
+        if (repoType === 'dataset' || repoType === 'space') continue;
         if (local?.literal) m.localPath = local.value;
       }
       const tasks = this.tasksOf(pat.rule, inv, frame, resolve);
@@ -546,6 +549,8 @@ export class Expander {
       const w = rule.with ?? {};
       if (!Object.entries(w).every(([k, v]) => {
         const given = inputs.get(k);
+        // An expression (`push: ${{ github.event_name != 'pull_request' }}`) may well be true.
+        if (given !== undefined && /^\s*\$\{\{[\s\S]*\}\}\s*$/.test(given)) return true;
         return given !== undefined && (given === v || new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(given));
       })) continue;
       let confidence: Confidence | undefined;

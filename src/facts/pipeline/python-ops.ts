@@ -252,6 +252,8 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         hit = values.some((v) => p.strings?.(v));
       }
       if (!hit) continue;
+      const repoType = call.kwargs.get('repo_type');
+      if (repoType && /^(dataset|space)$/.test(py.stringValue(repoType)?.value ?? '')) continue;
       const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
         op.target = firstString(py, call, ['repo_id', 'repo_name', 'name', 'model_name', 'endpoint_name']) ?? (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
