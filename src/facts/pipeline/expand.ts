@@ -11,7 +11,7 @@ import { imageRefs, parseImage } from '../images.js';
 import { servingImage } from '../serving-images.js';
 import { flagValue, invocation, positionals, type Invocation } from './invocation.js';
 import type { Job, NonGating, Op, RunsAnyway, Site } from './model.js';
-import { pythonOps } from './python-ops.js';
+import { METADATA_PATH, pythonOps } from './python-ops.js';
 import { applySet, shellNonGating, stateFromFlags, stateFromShebang, type ShellState } from './shell-status.js';
 import type { StepKind, StepRule, StepVocabulary } from './steps.js';
 
@@ -56,8 +56,6 @@ export function substituteVars(value: string, vars: ReadonlyMap<string, string> 
 const SERVER_PROGRAMS = /^(vllm|text-generation-launcher|text-generation-server|ollama|llama-server|llama\.cpp|sglang\.launch_server|vllm\.entrypoints\.openai\.api_server|tritonserver|trtllm-serve|lmdeploy|tgi-server|xinference|localai|openllm|lorax-launcher|infinity_emb|mlc_llm|tabbyAPI|aphrodite)$/;
 const SERVER_TEXT = /\b(vllm|text-generation-inference|text-generation-launcher|ollama|llama-server|llama\.cpp|sglang|tritonserver|tensorrt[_-]llm|trtllm|lmdeploy|huggingface\/tgi|kserve|localai|xinference|lorax|nvcr\.io\/nim|aphrodite)\b/i;
 const MODEL_WORDS = /(vllm|\btgi\b|text-generation|ollama|llama|\bllms?\b|-llm\b|\bllm-|sglang|triton|kserve|lmdeploy|mistral|qwen|gemma|deepseek)/i;
-/** Local paths of uploads that carry metadata, not weights. */
-const METADATA_PATH = /(^|\/)(ya?ml|docs?|cards?|readme|metadata)(\/|$)|\.(md|ya?ml|json|txt|jinja|png|jpe?g|svg)$/i;
 const MODEL_IN_IMAGE = /--model(-id|-path|_id|_path)?[\s=]|\s-m\s+\S+\.gguf|\b(MODEL_ID|MODEL_NAME|HF_MODEL_ID|MODEL_PATH)\b|\.(gguf|safetensors)\b|huggingface-cli download|hf download|ollama pull|snapshot_download/;
 /** Commands and actions that start a throwaway local cluster: deploys after them are tests. */
 const LOCAL_CLUSTER = /^(minikube|kind|k3d|microk8s|k3s|ctlptl)$/;

@@ -56,7 +56,15 @@ function standalone(ex: Expander): Pipeline[] {
     const first = (c.text.split(/\s+/)[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
     if (first.length >= 3) shellWords.add(first);
   }
-  const mayPublish = (text: string): boolean => [...shellWords].some((w) => text.includes(w)) || text.includes('push_to_hub');
+  // ... or run a Python script that may publish (by file or module name).
+  const pyNames = new Set<string>();
+  for (const f of project.withRole('python')) {
+    if (![...pyWords].some((w) => f.text.includes(w))) continue;
+    const noExt = f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '');
+    pyNames.add(noExt.split('/').pop() as string);
+  }
+  const mayPublish = (text: string): boolean =>
+    [...shellWords].some((w) => text.includes(w)) || text.includes('push_to_hub') || [...pyNames].some((n) => n.length >= 3 && text.includes(n));
   for (const f of project.files()) {
     if (ciReached.has(f.path) || TEST_FILE.test(f.path) || TEST_PATH.test(f.path)) continue;
     if (f.role === 'shell') {

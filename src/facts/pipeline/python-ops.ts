@@ -18,6 +18,11 @@ export interface PyOp {
 
 const MAX_DEPTH = 4;
 
+const WEIGHTS = /\.(safetensors|gguf|bin|pt|pth|ckpt|onnx|h5|keras|tflite|mlmodel|engine|plan|nemo|ggml)$/i;
+
+/** Paths of uploads that carry metadata, not weights. */
+export const METADATA_PATH = /(^|\/)(ya?ml|docs?|cards?|readme|metadata|results?|logs?|metrics)(\/|$)|\.(md|ya?ml|json|jsonl|csv|txt|jinja|png|jpe?g|svg|log)$/i;
+
 function kids(node: Node): Node[] {
   return node.namedChildren.filter((c): c is Node => c !== null);
 }
@@ -55,6 +60,33 @@ function functionDefs(py: PythonModule): Map<string, Node> {
   return out;
 }
 
+const classCache = new WeakMap<PythonModule, Map<string, Map<string, Node>>>();
+
+/** Module-level classes and their methods' bodies. */
+function classDefs(py: PythonModule): Map<string, Map<string, Node>> {
+  const hit = classCache.get(py);
+  if (hit) return hit;
+  const out = new Map<string, Map<string, Node>>();
+  classCache.set(py, out);
+  for (const stmt of kids(py.root)) {
+    const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (cls?.type !== 'class_definition') continue;
+    const name = cls.childForFieldName('name');
+    const body = cls.childForFieldName('body');
+    if (!name || !body) continue;
+    const methods = new Map<string, Node>();
+    for (const m of kids(body)) {
+      const def = m.type === 'decorated_definition' ? m.childForFieldName('definition') : m;
+      if (def?.type !== 'function_definition') continue;
+      const mn = def.childForFieldName('name');
+      const mb = def.childForFieldName('body');
+      if (mn && mb) methods.set(py.text_(mn), mb);
+    }
+    out.set(py.text_(name), methods);
+  }
+  return out;
+}
+
 interface Reached {
   file: FileModel;
   py: PythonModule;
@@ -70,6 +102,17 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
   const out: Reached[] = [];
   let hasMain = false;
   const visiting = new Set<string>();
+  const instances = new Map<string, string>();
+  const currentClass = (f: FileModel, py: PythonModule, node: Node): string | undefined => {
+    for (let n: Node | null = node.parent; n; n = n.parent) {
+      if (n.type === 'class_definition') {
+        const name = n.childForFieldName('name');
+        return name ? py.text_(name) : undefined;
+      }
+    }
+    void f;
+    return undefined;
+  };
   const byNode = new Map<FileModel, Map<number, PyCall>>();
   const callsOf = (f: FileModel, py: PythonModule): Map<number, PyCall> => {
     let m = byNode.get(f);
@@ -86,8 +129,27 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
     const call = callsOf(f, py).get(node.startIndex * 1_000_000 + node.endIndex);
     if (!call) return;
     out.push({ file: f, py, call });
+    if (depth >= MAX_DEPTH) return;
+    // `x = Helper(...)` of a class of the script: remember it, and run `__init__`.
+    const classes = classDefs(py);
+    if (classes.has(call.callee)) {
+      const parent = node.parent;
+      const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
+      if (left) instances.set(`${f.path}#${py.text_(left)}`, call.callee);
+      const init = classes.get(call.callee)?.get('__init__');
+      if (init) enter(f, py, `${call.callee}.__init__`, init, depth + 1);
+      return;
+    }
+    // `x.method(...)` on such an instance, `Helper(...).method(...)`, or `self.method(...)` inside its class.
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(\(\))?\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(call.callee);
+    if (m) {
+      const cls = m[2] ? (classes.has(m[1] as string) ? m[1] : undefined) : m[1] === 'self' ? currentClass(f, py, node) : instances.get(`${f.path}#${m[1] as string}`);
+      const body = cls ? classes.get(cls)?.get(m[3] as string) : undefined;
+      if (cls && body) enter(f, py, `${cls}.${m[3] as string}`, body, depth + 1);
+      return;
+    }
     // Enter the function it calls, when it is the script's own.
-    if (depth >= MAX_DEPTH || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(call.callee)) return;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(call.callee)) return;
     const local = functionDefs(py).get(call.callee);
     if (local) {
       enter(f, py, call.callee, local, depth + 1);
@@ -254,6 +316,18 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       if (!hit) continue;
       const repoType = call.kwargs.get('repo_type');
       if (repoType && /^(dataset|space)$/.test(py.stringValue(repoType)?.value ?? '')) continue;
+      if (rule.kind === 'publish' && /upload|commit/.test(callee)) {
+        // A model card, config or results file is no model.
+        const pathNode = call.kwargs.get('path_or_fileobj') ?? call.kwargs.get('folder_path') ?? call.args[0];
+        const path = pathNode ? py.stringValue(pathNode)?.value : undefined;
+        if (path && METADATA_PATH.test(path)) continue;
+        // One file is a model only when it is a weights file.
+        if (/upload_file$/.test(callee)) {
+          const inRepo = call.kwargs.get('path_in_repo');
+          const names = [path, inRepo ? py.stringValue(inRepo)?.value : undefined].filter((x): x is string => !!x);
+          if (!names.some((n) => WEIGHTS.test(n))) continue;
+        }
+      }
       const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
         op.target = firstString(py, call, ['repo_id', 'repo_name', 'name', 'model_name', 'endpoint_name']) ?? (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
