@@ -126,6 +126,9 @@ describe('shell status: what can and cannot fail a script', () => {
     expect(runsAfterFailure('failure()')).toBe(true);
     expect(runsAfterFailure("always() && needs.eval.result == 'success'")).toBe(false);
     expect(runsAfterFailure("github.ref == 'refs/heads/main'")).toBe(false);
+    expect(runsAfterFailure('${{ !cancelled() && !failure() }}')).toBe(false);
+    expect(runsAfterFailure("always() && needs.eval.result != 'failure'")).toBe(false);
+    expect(runsAfterFailure('success() || failure()')).toBe(true);
   });
 });
 
@@ -348,6 +351,16 @@ describe('standalone scripts', () => {
     });
     const v = pipelineAnalysis(p, {}).verdicts;
     expect(v.map((x) => `${x.rule} ${x.at.file.path} ${x.confidence}`)).toEqual(['deploy-without-eval scripts/other.sh medium']);
+  });
+
+  it('reads a Python entry script that publishes through a function of another module', async () => {
+    const p = await project({
+      'train.py': ['from trl import SFTTrainer', 'from helpers.hub import publish', '', 'if __name__ == "__main__":', '    trainer = SFTTrainer(model="m")', '    trainer.train()', '    publish(trainer.model)'].join('\n'),
+      'helpers/__init__.py': '',
+      'helpers/hub.py': ['def publish(model):', '    model.push_to_hub("acme/m")'].join('\n'),
+    });
+    const v = pipelineAnalysis(p, {}).verdicts;
+    expect(v.map((x) => `${x.rule} ${x.at.file.path} ${x.data.where}`)).toEqual(['finetune-without-eval helpers/hub.py Script train.py']);
   });
 
   it('reads Python scripts in execution order, entering functions where they are called', async () => {

@@ -13,6 +13,8 @@ const LOCAL_CLUSTER_ACTIONS = /^(helm\/kind-action|engineerd\/setup-kind|medyagh
 /** `if:` expressions that run after a failure: `always()`, `!cancelled()`, `failure()`. */
 export function runsAfterFailure(cond: string): boolean {
   const c = cond.replace(/^\s*\$\{\{|\}\}\s*$/g, '');
+  // `!failure()` and `result != 'failure'` wait for the jobs before to succeed (or be skipped).
+  if (/!\s*failure\s*\(\s*\)|\.(result|outcome|conclusion)\s*!=\s*'failure'/.test(c)) return false;
   if (!/always\s*\(\s*\)|!\s*cancelled\s*\(\s*\)|failure\s*\(\s*\)/.test(c)) return false;
   // `always() && needs.eval.result == 'success'` still waits for success.
   return !/\.(result|outcome|conclusion)\s*==\s*'success'|success\s*\(\s*\)\s*&&|&&\s*success\s*\(\s*\)/.test(c);

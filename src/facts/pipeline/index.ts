@@ -63,6 +63,7 @@ function standalone(ex: Expander): Pipeline[] {
     const noExt = f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '');
     pyNames.add(noExt.split('/').pop() as string);
   }
+  const topLevelPublish = new RegExp(`^(?![ \\t]|def |class |import |from |#).*\\b(${[...pyWords].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|train)\\b`, 'm');
   const mayPublish = (text: string): boolean =>
     [...shellWords].some((w) => text.includes(w)) || text.includes('push_to_hub') || [...pyNames].some((n) => n.length >= 3 && text.includes(n));
   for (const f of project.files()) {
@@ -73,7 +74,12 @@ function standalone(ex: Expander): Pipeline[] {
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });
     } else if (f.role === 'python') {
-      if (![...pyWords].some((w) => f.text.includes(w))) continue;
+      // An entry script (a `__main__` block) that publishes or imports a module of the
+      // repository that may, or a script that publishes from module-level code. Library
+      // modules are read only where a script calls them.
+      const isMain = /__name__\s*==\s*['"]__main__['"]/.test(f.text);
+      const mentions = isMain && ([...pyWords].some((w) => f.text.includes(w)) || [...pyNames].some((n) => n.length >= 3 && f.text.includes(n)));
+      if (!mentions && !topLevelPublish.test(f.text)) continue;
       if (!pythonOps(f, ex.vocab, project).some((o) => SINKS.has(o.kind))) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.pythonFile(f, makeFrame(p, `script ${f.path}`, f)));
