@@ -207,6 +207,7 @@ export class Expander {
   pythonFile(file: FileModel, frame: Frame): void {
     if (frame.stack.includes(file.path)) return;
     this.mark(file.path);
+    if (!this.mayMatter(file)) return;
     for (const op of pythonOps(file, this.vocab, this.project)) {
       if (op.file !== file) this.mark(op.file.path);
       this.addOp(frame, {
@@ -230,9 +231,10 @@ export class Expander {
 
   shellFile(file: FileModel, frame: Frame, flags?: string): void {
     if (frame.stack.includes(file.path)) return;
+    this.mark(file.path);
+    if (!this.mayMatter(file)) return;
     const script = file.shellScript();
     if (!script) return;
-    this.mark(file.path);
     const state = flags ? stateFromFlags(flags) : stateFromShebang(file.text);
     const deploy = frame.deployContext || /deploy|rollout|production/i.test(file.path.split('/').pop() ?? '');
     const vars = new Map(frame.vars ?? []);
@@ -303,6 +305,71 @@ export class Expander {
     if (LOCAL_CLUSTER.test(inv.program)) this.localClusters.add(frame.job);
     else if (inv.program === 'kubectl' && pos[0] === 'config' && pos[1] === 'use-context' && LOCAL_CONTEXT.test(pos[2] ?? '')) this.localClusters.add(frame.job);
     else if ((inv.program === 'kubectl' || inv.program === 'helm') && inv.args.some((w, i) => /^--(kube-)?context$/.test(w.value) && LOCAL_CONTEXT.test(inv.args[i + 1]?.value ?? ''))) this.localClusters.add(frame.job);
+  }
+
+  private words?: { shell: RegExp; python: RegExp };
+
+  /**
+   * A cheap look at a script's text before it is parsed: it can do something to a model only
+   * if it names a command or call of the step vocabulary, or runs another script of the
+   * repository that may (by file name; one level deep is enough for a prefilter).
+   */
+  mayMatter(file: FileModel): boolean {
+    return file.memo('facts:pipeline:may-matter', () => {
+      const w = this.vocabWords();
+      if (file.role === 'python') return w.python.test(file.text) || this.runsRepoScript(file.text, 'python');
+      return w.shell.test(file.text) || this.runsRepoScript(file.text, 'shell');
+    });
+  }
+
+  private repoScripts?: { shell: Set<string>; python: Set<string> };
+
+  private runsRepoScript(text: string, role: 'shell' | 'python'): boolean {
+    if (!this.repoScripts) {
+      const w = this.vocabWords();
+      const shell = new Set<string>();
+      const python = new Set<string>();
+      for (const f of this.project.files()) {
+        if (f.role === 'shell' && w.shell.test(f.text)) shell.add(f.path.split('/').pop() as string);
+        if (f.role === 'python' && w.python.test(f.text)) python.add((f.path.split('/').pop() as string).replace(/\.py$/, ''));
+        if (f.role === 'makefile') shell.add('make');
+      }
+      this.repoScripts = { shell, python };
+    }
+    const names = role === 'python' ? this.repoScripts.python : new Set([...this.repoScripts.shell, ...this.repoScripts.python]);
+    for (const n of names) if (n.length >= 3 && text.includes(n)) return true;
+    return false;
+  }
+
+  private vocabWords(): { shell: RegExp; python: RegExp } {
+    if (this.words) return this.words;
+    const esc = (x: string): string => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const shell = new Set<string>(['push_to_hub', 'set +e']);
+    for (const c of this.vocab.commands) {
+      for (const tok of c.text.split(/\s+/).slice(0, 1)) {
+        const lit = tok.replace(/^.*\//, '').split(/[*?[{]/).find((x) => x.length >= 2) ?? '';
+        if (lit) shell.add(lit);
+      }
+    }
+    const python = new Set<string>();
+    for (const p of this.vocab.python) {
+      const spec = p.rule.python ?? {};
+      for (const c of [...(spec.calls ?? []), ...(spec.trainers ?? [])]) {
+        const lit = (c.split('.').pop() ?? c).split(/[*?[{]/).find((x) => x.length >= 4);
+        if (lit) python.add(lit);
+      }
+      for (const i of spec.imports ?? []) python.add(i.split('.')[0] as string);
+      for (const st of spec.strings ?? []) {
+        const lit = st.split(/[*?[{]/).find((x) => x.length >= 4);
+        if (lit) python.add(lit);
+      }
+    }
+    python.add('Trainer');
+    this.words = {
+      shell: new RegExp([...shell].map((x) => (x.length < 4 ? `\\b${esc(x)}\\b` : esc(x))).join('|')),
+      python: new RegExp([...python].map(esc).join('|')),
+    };
+    return this.words;
   }
 
   /** Remembers `docker build -t IMAGE -f FILE CONTEXT`, so a later `docker push IMAGE` knows what it pushes. */

@@ -30,6 +30,7 @@ export interface PipelineAnalysis {
 
 const TEST_FILE = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
 const SINKS = new Set(['publish', 'deploy']);
+const DEPLOY_FILE = /deploy|rollout|production/i;
 
 function standalone(ex: Expander): Pipeline[] {
   const out: Array<{ p: Pipeline; root: string; reached: Set<string> }> = [];
@@ -51,10 +52,14 @@ function standalone(ex: Expander): Pipeline[] {
     for (const i of pat.rule.python?.imports ?? []) pyWords.add(i.split('.').pop() as string);
   }
   const shellWords = new Set<string>();
+  const deployWords = new Set<string>();
   for (const c of ex.vocab.commands) {
     if (!SINKS.has(c.rule.kind) && c.rule.kind !== 'evaluate') continue;
     const first = (c.text.split(/\s+/)[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
-    if (first.length >= 3) shellWords.add(first);
+    if (first.length < 3) continue;
+    // A model server started by a script is a deploy only in a deploy script.
+    if (c.rule.when?.includes('deploy-context')) deployWords.add(first);
+    else shellWords.add(first);
   }
   // ... or run a Python script that may publish (by file or module name).
   const pyNames = new Set<string>();
@@ -64,12 +69,15 @@ function standalone(ex: Expander): Pipeline[] {
     pyNames.add(noExt.split('/').pop() as string);
   }
   const topLevelPublish = new RegExp(`^(?![ \\t]|def |class |import |from |#).*\\b(${[...pyWords].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|train)\\b`, 'm');
-  const mayPublish = (text: string): boolean =>
-    [...shellWords].some((w) => text.includes(w)) || text.includes('push_to_hub') || [...pyNames].some((n) => n.length >= 3 && text.includes(n));
+  const mayPublish = (f: FileModel): boolean =>
+    [...shellWords].some((w) => f.text.includes(w)) ||
+    f.text.includes('push_to_hub') ||
+    [...pyNames].some((n) => n.length >= 3 && f.text.includes(n)) ||
+    (DEPLOY_FILE.test(f.path) && [...deployWords].some((w) => f.text.includes(w)));
   for (const f of project.files()) {
     if (ciReached.has(f.path) || TEST_FILE.test(f.path) || TEST_PATH.test(f.path)) continue;
     if (f.role === 'shell') {
-      if (!mayPublish(f.text)) continue;
+      if (!mayPublish(f)) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });
@@ -78,7 +86,7 @@ function standalone(ex: Expander): Pipeline[] {
       // repository that may, or a script that publishes from module-level code. Library
       // modules are read only where a script calls them.
       const isMain = /__name__\s*==\s*['"]__main__['"]/.test(f.text);
-      const mentions = isMain && ([...pyWords].some((w) => f.text.includes(w)) || [...pyNames].some((n) => n.length >= 3 && f.text.includes(n)));
+      const mentions = isMain && ([...pyWords].some((w) => f.text.includes(w)) || importsNamed(f.text, pyNames));
       if (!mentions && !topLevelPublish.test(f.text)) continue;
       if (!pythonOps(f, ex.vocab, project).some((o) => SINKS.has(o.kind))) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
@@ -102,6 +110,15 @@ function standalone(ex: Expander): Pipeline[] {
     .filter((c) => !out.some((o) => o !== c && o.reached.has(c.root) && !c.reached.has(o.root)))
     .filter((c) => c.p.jobs.some((j) => j.ops.some((o) => SINKS.has(o.kind))))
     .map((c) => c.p);
+}
+
+/** The script imports a module whose last name is in `names` (`from helpers.hub import x`, `import hub`). */
+function importsNamed(text: string, names: ReadonlySet<string>): boolean {
+  for (const m of text.matchAll(/^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+([\w, \t]+)|import[ \t]+([\w.]+))/gm)) {
+    const mods = [m[1] ?? m[3] ?? '', ...(m[2] ?? '').split(',').map((x) => x.trim())];
+    for (const mod of mods) if (names.has(mod.split('.').pop() ?? '')) return true;
+  }
+  return false;
 }
 
 function line(site: Site): number {
