@@ -160,6 +160,7 @@ export class Expander {
         ...(ng ? { shellNG: ng } : {}),
         ...(m.confidence ? { confidence: m.confidence } : {}),
       });
+      if (m.rule.kind === 'finetune') this.pushWhileTraining(inv, file, frame);
     }
     if (frame.depth >= MAX_DEPTH) return;
     const sub: Frame = { ...frame, depth: frame.depth + 1, ...(ng ? { inheritedNG: ng } : {}) };
@@ -305,6 +306,38 @@ export class Expander {
     if (LOCAL_CLUSTER.test(inv.program)) this.localClusters.add(frame.job);
     else if (inv.program === 'kubectl' && pos[0] === 'config' && pos[1] === 'use-context' && LOCAL_CONTEXT.test(pos[2] ?? '')) this.localClusters.add(frame.job);
     else if ((inv.program === 'kubectl' || inv.program === 'helm') && inv.args.some((w, i) => /^--(kube-)?context$/.test(w.value) && LOCAL_CONTEXT.test(inv.args[i + 1]?.value ?? ''))) this.localClusters.add(frame.job);
+  }
+
+  /**
+   * A fine-tuning CLI that pushes the model itself when training ends: `--push_to_hub`, or a
+   * config file (axolotl, LLaMA-Factory, TRL) with `hub_model_id:` or `push_to_hub: true`.
+   * The publish is reported where it is asked for.
+   */
+  private pushWhileTraining(inv: Invocation, file: FileModel, frame: Frame): void {
+    const rule = this.vocab.python.find((p) => p.rule.id === 'hf-push-to-hub')?.rule;
+    if (!rule) return;
+    const flag = inv.args.find((w) => /^--push[_-]to[_-]hub(=(true|True|1))?$/.test(w.value));
+    if (flag) {
+      const hub = flagValue(inv.args, ['--hub_model_id', '--hub-model-id']);
+      this.addOp(frame, { kind: 'publish', rule, at: { file, span: flag.span }, text: `${flag.value} (the trainer pushes when training ends)`, ...(hub ? { target: hub.value } : {}) });
+      return;
+    }
+    const configs = [...positionals(inv.args).map((p) => p.word.value), flagValue(inv.args, ['--config', '-c'])?.value].filter((v): v is string => !!v && /\.ya?ml$/.test(v));
+    for (const c of configs) {
+      const cfg = this.findFile(frame, c);
+      if (!cfg) continue;
+      const m = /^(hub_model_id|push_to_hub)[ \t]*:[ \t]*(["']?)([^\s"'#]+)\2/m.exec(cfg.text);
+      if (!m || (m[1] === 'push_to_hub' && !/^(true|True|yes)$/.test(m[3] as string)) || /^(null|~|false)$/.test(m[3] as string)) continue;
+      const hubId = /^hub_model_id[ \t]*:[ \t]*(["']?)([^\s"'#]+)\1/m.exec(cfg.text)?.[2];
+      this.addOp(frame, {
+        kind: 'publish',
+        rule,
+        at: { file: cfg, span: { start: m.index, end: m.index + m[0].length } },
+        text: `${m[0]} in ${cfg.path} (pushed when training ends)`,
+        ...(hubId ? { target: hubId } : {}),
+      });
+      return;
+    }
   }
 
   private words?: { shell: RegExp; python: RegExp };
