@@ -187,6 +187,34 @@ describe('pipeline model: GitHub Actions', () => {
     expect(a.verdicts.map((v) => `${v.rule} ${v.at.file.path}`)).toEqual(['finetune-without-eval scripts/push.sh']);
   });
 
+  it('follows cd and working-directory to find the scripts a step runs', async () => {
+    const p = await project({
+      '.github/workflows/a.yml': [
+        'on: push',
+        'jobs:',
+        '  a:',
+        '    runs-on: x',
+        '    defaults:',
+        '      run:',
+        '        working-directory: training',
+        '    steps:',
+        '      - run: |',
+        '          cd scripts',
+        '          ./publish.sh',
+        '      - run: bash scripts/publish.sh',
+        '      - working-directory: .',
+        '        run: cd ${{ github.workspace }}/training && python train.py',
+      ].join('\n'),
+      'training/scripts/publish.sh': '#!/bin/sh\nset -e\nollama push acme/m:1\n',
+      'training/train.py': 'from trl import SFTTrainer\nSFTTrainer(model="m").train()\n',
+    });
+    expect(ops(pipelineAnalysis(p, {}).pipelines[0])).toEqual([
+      'a: publish@training/scripts/publish.sh:3:1',
+      'a: publish@training/scripts/publish.sh:3:1',
+      'a: finetune@training/train.py:2:1',
+    ]);
+  });
+
   it('links workflow_run chains, and gates them only with a conclusion check', async () => {
     const files = (check: boolean) => ({
       '.github/workflows/eval.yml': ['name: eval', 'on: push', 'jobs:', '  e:', '    runs-on: x', '    steps:', '      - run: garak --probes dan'].join('\n'),

@@ -80,6 +80,17 @@ export function joinPath(cwd: string, p: string): string {
   return joined === '.' ? '' : joined.replace(/^\.\//, '');
 }
 
+/** `cd dir` / `pushd dir` with a literal directory: the frame with that working directory. */
+export function changeDir(c: ShellCommand, frame: Frame): Frame | undefined {
+  const name = c.words[0]?.value;
+  if (name !== 'cd' && name !== 'pushd') return undefined;
+  const arg = c.words.slice(1).find((w) => !w.value.startsWith('-'));
+  if (!arg) return { ...frame, cwd: '' };
+  const v = arg.value.replace(/^\$\{\{\s*github\.workspace\s*\}\}/, '');
+  if (!arg.literal && v === arg.value && !/^\$\{?(GITHUB_WORKSPACE|CI_PROJECT_DIR)\}?/.test(v)) return undefined;
+  return { ...frame, cwd: joinPath(frame.cwd, v || '.') };
+}
+
 interface Match {
   rule: StepRule;
   words: ShellWord[];
@@ -132,12 +143,18 @@ export class Expander {
     frame.job.ops.push(full);
   }
 
-  /** Runs a script's commands in order; `state` is updated by `set` commands. */
+  /** Runs a script's commands in order; `state` is updated by `set` commands, the directory by `cd`. */
   script(file: FileModel, cs: readonly ShellCommand[], state: ShellState, frame: Frame, resolve?: (w: ShellWord) => string | undefined): void {
+    let f = frame;
     for (let k = 0; k < cs.length; k++) {
       const c = cs[k] as ShellCommand;
       if (applySet(c, state)) continue;
-      this.command(file, cs, k, state, frame, resolve);
+      const moved = changeDir(c, f);
+      if (moved) {
+        f = moved;
+        continue;
+      }
+      this.command(file, cs, k, state, f, resolve);
     }
   }
 

@@ -1,7 +1,7 @@
 import type { FileModel } from '../../model/file-model.js';
 import { isMap, isScalar, isSeq, type YamlFile, type YNode } from '../../parse/yaml.js';
 import { commands, type LocatedCommand } from '../commands.js';
-import { joinPath, MAX_DEPTH, type Expander, type Frame } from './expand.js';
+import { changeDir, joinPath, MAX_DEPTH, type Expander, type Frame } from './expand.js';
 import { newJob, type Job, type NonGating, type Pipeline, type RunsAnyway } from './model.js';
 import type { ShellState } from './shell-status.js';
 import { applySet, stateFromFlags } from './shell-status.js';
@@ -150,11 +150,17 @@ class GhaBuilder {
     const main = located[0]?.script;
     const states = new Map<unknown, ShellState>();
     for (const key of groups.keys()) states.set(key, key === main ? { ...initial } : { errexit: false, pipefail: false });
+    let f = frame;
     for (const c of located) {
       const cs = groups.get(c.script) as LocatedCommand[];
       const state = states.get(c.script) as ShellState;
       if (applySet(c, state)) continue;
-      this.ex.command(file, cs, cs.indexOf(c), state, frame);
+      const moved = c.script === main ? changeDir(c, f) : undefined;
+      if (moved) {
+        f = moved;
+        continue;
+      }
+      this.ex.command(file, cs, cs.indexOf(c), state, f);
     }
   }
 
