@@ -5,6 +5,10 @@ import modelPinningHfRevision from './model-pinning/hf-revision.js';
 import modelPinningOllamaTag from './model-pinning/ollama-tag.js';
 import modelPinningServeRevision from './model-pinning/serve-revision.js';
 import modelPinningServingImage from './model-pinning/serving-image.js';
+import safetyEvalDeployWithoutEval from './safety-eval/deploy-without-eval.js';
+import safetyEvalFinetuneWithoutEval from './safety-eval/finetune-without-eval.js';
+import safetyEvalNonGatingEval from './safety-eval/non-gating-eval.js';
+import safetyEvalQuantizeWithoutEval from './safety-eval/quantize-without-eval.js';
 import weightsIntegrityTrustRemoteCode from './weights-integrity/trust-remote-code.js';
 import weightsIntegrityUnsafeDeserialization from './weights-integrity/unsafe-deserialization.js';
 import weightsIntegrityUnverifiedDownload from './weights-integrity/unverified-download.js';
@@ -17,6 +21,10 @@ export const rules: readonly Rule[] = [
   modelPinningOllamaTag,
   modelPinningServeRevision,
   modelPinningServingImage,
+  safetyEvalDeployWithoutEval,
+  safetyEvalFinetuneWithoutEval,
+  safetyEvalNonGatingEval,
+  safetyEvalQuantizeWithoutEval,
   weightsIntegrityTrustRemoteCode,
   weightsIntegrityUnsafeDeserialization,
   weightsIntegrityUnverifiedDownload,

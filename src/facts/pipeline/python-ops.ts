@@ -1,0 +1,351 @@
+import type { Node } from 'web-tree-sitter';
+import type { FileModel } from '../../model/file-model.js';
+import type { ProjectModel } from '../../model/project.js';
+import type { PyCall, PythonModule } from '../../parse/python.js';
+import type { Span } from '../../types.js';
+import type { StepKind, StepRule, StepVocabulary } from './steps.js';
+
+/** Something a Python script does to a model, in the order the script does it. */
+export interface PyOp {
+  kind: StepKind;
+  rule: StepRule;
+  file: FileModel;
+  span: Span;
+  text: string;
+  target?: string;
+  tasks?: string[];
+}
+
+const MAX_DEPTH = 4;
+
+const WEIGHTS = /\.(safetensors|gguf|bin|pt|pth|ckpt|onnx|h5|keras|tflite|mlmodel|engine|plan|nemo|ggml)$/i;
+
+/** Paths of uploads that carry metadata, not weights. */
+export const METADATA_PATH = /(^|\/)(ya?ml|docs?|cards?|readme|metadata|results?|logs?|metrics)(\/|$)|\.(md|ya?ml|json|jsonl|csv|txt|jinja|png|jpe?g|svg|log)$/i;
+
+function kids(node: Node): Node[] {
+  return node.namedChildren.filter((c): c is Node => c !== null);
+}
+
+function plainName(chain: string): string {
+  return chain.replace(/\(\)/g, '').replace(/\[\]/g, '');
+}
+
+function short(text: string, max = 70): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function isMainGuard(node: Node, py: PythonModule): boolean {
+  if (node.type !== 'if_statement') return false;
+  const cond = node.childForFieldName('condition');
+  return !!cond && /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/.test(py.text_(cond));
+}
+
+const defsCache = new WeakMap<PythonModule, Map<string, Node>>();
+
+/** Module-level `def name(...)` bodies. */
+function functionDefs(py: PythonModule): Map<string, Node> {
+  const hit = defsCache.get(py);
+  if (hit) return hit;
+  const out = new Map<string, Node>();
+  defsCache.set(py, out);
+  for (const stmt of kids(py.root)) {
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type !== 'function_definition') continue;
+    const name = def.childForFieldName('name');
+    const body = def.childForFieldName('body');
+    if (name && body) out.set(py.text_(name), body);
+  }
+  return out;
+}
+
+const classCache = new WeakMap<PythonModule, Map<string, Map<string, Node>>>();
+
+/** Module-level classes and their methods' bodies. */
+function classDefs(py: PythonModule): Map<string, Map<string, Node>> {
+  const hit = classCache.get(py);
+  if (hit) return hit;
+  const out = new Map<string, Map<string, Node>>();
+  classCache.set(py, out);
+  for (const stmt of kids(py.root)) {
+    const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (cls?.type !== 'class_definition') continue;
+    const name = cls.childForFieldName('name');
+    const body = cls.childForFieldName('body');
+    if (!name || !body) continue;
+    const methods = new Map<string, Node>();
+    for (const m of kids(body)) {
+      const def = m.type === 'decorated_definition' ? m.childForFieldName('definition') : m;
+      if (def?.type !== 'function_definition') continue;
+      const mn = def.childForFieldName('name');
+      const mb = def.childForFieldName('body');
+      if (mn && mb) methods.set(py.text_(mn), mb);
+    }
+    out.set(py.text_(name), methods);
+  }
+  return out;
+}
+
+interface Reached {
+  file: FileModel;
+  py: PythonModule;
+  call: PyCall;
+}
+
+/**
+ * The calls a script makes when run, in order: module-level code and the `__main__` block,
+ * entering the module's own functions (and functions imported from the repository) where they
+ * are called. Function bodies nobody calls are not run.
+ */
+function executedCalls(file: FileModel, project: ProjectModel | undefined): { calls: Reached[]; hasMain: boolean } {
+  const out: Reached[] = [];
+  let hasMain = false;
+  const visiting = new Set<string>();
+  const instances = new Map<string, string>();
+  const currentClass = (f: FileModel, py: PythonModule, node: Node): string | undefined => {
+    for (let n: Node | null = node.parent; n; n = n.parent) {
+      if (n.type === 'class_definition') {
+        const name = n.childForFieldName('name');
+        return name ? py.text_(name) : undefined;
+      }
+    }
+    void f;
+    return undefined;
+  };
+  const byNode = new Map<FileModel, Map<number, PyCall>>();
+  const callsOf = (f: FileModel, py: PythonModule): Map<number, PyCall> => {
+    let m = byNode.get(f);
+    if (!m) {
+      m = new Map(py.calls().map((c) => [c.node.startIndex * 1_000_000 + c.node.endIndex, c]));
+      byNode.set(f, m);
+    }
+    return m;
+  };
+  const walkNode = (f: FileModel, py: PythonModule, node: Node, depth: number): void => {
+    if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'decorated_definition' || node.type === 'lambda') return;
+    for (const k of kids(node)) walkNode(f, py, k, depth);
+    if (node.type !== 'call') return;
+    const call = callsOf(f, py).get(node.startIndex * 1_000_000 + node.endIndex);
+    if (!call) return;
+    out.push({ file: f, py, call });
+    if (depth >= MAX_DEPTH) return;
+    // `x = Helper(...)` of a class of the script: remember it, and run `__init__`.
+    const classes = classDefs(py);
+    if (classes.has(call.callee)) {
+      const parent = node.parent;
+      const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
+      if (left) instances.set(`${f.path}#${py.text_(left)}`, call.callee);
+      const init = classes.get(call.callee)?.get('__init__');
+      if (init) enter(f, py, `${call.callee}.__init__`, init, depth + 1);
+      return;
+    }
+    // `x.method(...)` on such an instance, `Helper(...).method(...)`, or `self.method(...)` inside its class.
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(\(\))?\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(call.callee);
+    if (m) {
+      const cls = m[2] ? (classes.has(m[1] as string) ? m[1] : undefined) : m[1] === 'self' ? currentClass(f, py, node) : instances.get(`${f.path}#${m[1] as string}`);
+      const body = cls ? classes.get(cls)?.get(m[3] as string) : undefined;
+      if (cls && body) enter(f, py, `${cls}.${m[3] as string}`, body, depth + 1);
+      return;
+    }
+    // Enter the function it calls, when it is the script's own.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(call.callee)) return;
+    const local = functionDefs(py).get(call.callee);
+    if (local) {
+      enter(f, py, call.callee, local, depth + 1);
+      return;
+    }
+    const imported = py.importMap().get(call.callee);
+    if (!imported || !project) return;
+    const dot = imported.lastIndexOf('.');
+    const module = imported.slice(0, dot);
+    const name = imported.slice(dot + 1);
+    const target = project.index.resolvePy(f.path, module);
+    const tf = target ? project.file(target) : undefined;
+    const tpy = tf?.python();
+    const body = tpy ? functionDefs(tpy).get(name) : undefined;
+    if (tf && tpy && body) enter(tf, tpy, name, body, depth + 1);
+  };
+  const enter = (f: FileModel, py: PythonModule, name: string, body: Node, depth: number): void => {
+    const key = `${f.path}#${name}`;
+    if (visiting.has(key)) return;
+    visiting.add(key);
+    walkNode(f, py, body, depth);
+    visiting.delete(key);
+  };
+  const py = file.python();
+  if (!py) return { calls: out, hasMain };
+  for (const stmt of kids(py.root)) {
+    if (isMainGuard(stmt, py)) {
+      hasMain = true;
+      const body = stmt.childForFieldName('consequence');
+      if (body) walkNode(file, py, body, 0);
+      continue;
+    }
+    walkNode(file, py, stmt, 0);
+  }
+  return { calls: out, hasMain };
+}
+
+function importsAny(py: PythonModule, modules: readonly string[]): boolean {
+  return py.imports().some((i) => modules.some((m) => i.module === m || i.module.startsWith(`${m}.`) || i.qualified === m || i.qualified.startsWith(`${m}.`)));
+}
+
+function firstString(py: PythonModule, call: PyCall, kwNames: readonly string[]): string | undefined {
+  for (const k of kwNames) {
+    const n = call.kwargs.get(k);
+    const v = n ? py.stringValue(n) : undefined;
+    if (v) return v.value;
+  }
+  const a = call.args[0];
+  const v = a ? py.stringValue(a) : undefined;
+  return v?.value;
+}
+
+function stringList(py: PythonModule, node: Node | undefined): string[] | undefined {
+  if (!node) return undefined;
+  if (node.type === 'list' || node.type === 'tuple') {
+    const out: string[] = [];
+    for (const k of kids(node)) {
+      const v = py.stringValue(k);
+      if (!v || !v.exact) return undefined;
+      out.push(v.value);
+    }
+    return out;
+  }
+  const v = py.stringValue(node);
+  return v?.exact ? v.value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+const TRAINING_ARGS = /(^|\.)(TrainingArguments|Seq2SeqTrainingArguments|[A-Za-z]*Config)$/;
+
+/** What a Python script does to a model when it runs, in order. */
+export function pythonOps(file: FileModel, vocab: StepVocabulary, project?: ProjectModel): PyOp[] {
+  return file.memo('facts:pipeline:python-ops', () => computeOps(file, vocab, project));
+}
+
+function computeOps(file: FileModel, vocab: StepVocabulary, project: ProjectModel | undefined): PyOp[] {
+  const py = file.python();
+  if (!py) return [];
+  const { calls: executed, hasMain } = executedCalls(file, project);
+  let reached = executed;
+  const opsFor = (list: Reached[]): PyOp[] => classify(list, vocab);
+  let ops = opsFor(reached);
+  if (ops.length === 0 && hasMain) {
+    // A CLI (fire, typer, click) calls its commands indirectly: take every call, in source order.
+    reached = py.calls().map((call) => ({ file, py, call }));
+    ops = opsFor(reached);
+  }
+  return ops;
+}
+
+function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
+  const out: PyOp[] = [];
+  const files = new Set(reached.map((r) => r.py));
+  // Trainer instances: names bound to a trainer constructor, anywhere in the scripts.
+  const trainerNames = new Set<string>();
+  let constructsTrainer = false;
+  const trainerRules = vocab.python.filter((p) => p.trainers);
+  const isTrainerClass = (q: string): StepRule | undefined => trainerRules.find((p) => p.trainers?.(q))?.rule;
+  for (const py of files) {
+    for (const c of py.calls()) {
+      if (!isTrainerClass(plainName(c.qualified))) continue;
+      constructsTrainer = true;
+      const parent = c.node.parent;
+      if (parent?.type === 'assignment') {
+        const left = parent.childForFieldName('left');
+        if (left) trainerNames.add(py.text_(left));
+      }
+    }
+  }
+  const hubIds = new Map<PythonModule, string>();
+  for (const py of files) {
+    for (const c of py.calls()) {
+      const id = c.kwargs.get('hub_model_id');
+      const v = id ? py.stringValue(id) : undefined;
+      if (v) hubIds.set(py, v.value);
+    }
+  }
+  const seen = new Set<string>();
+  const push = (op: PyOp): void => {
+    const key = `${op.file.path}:${op.span.start}:${op.kind}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(op);
+  };
+  for (const { file, py, call } of reached) {
+    const callee = plainName(call.callee);
+    const qualified = plainName(call.qualified);
+    const argText = call.node.childForFieldName('arguments');
+    const text = short(`${call.callee || py.text_(call.node)}(${argText && py.text_(argText).replace(/^\(|\)$/g, '').trim() ? '…' : ''})`);
+    // Fine-tune: `.train()` on a trainer.
+    if (/\.train$/.test(callee) && call.args.length === 0) {
+      const recv = callee.slice(0, -'.train'.length);
+      const rule = isTrainerClass(plainName(py.qualify(recv))) ?? (trainerNames.has(recv) || (constructsTrainer && /trainer/i.test(recv)) ? trainerRules[0]?.rule : undefined);
+      if (rule) {
+        push({ kind: 'finetune', rule, file, span: call.calleeSpan, text });
+        // push_to_hub=True in the training arguments publishes from inside train().
+        for (const c of py.calls()) {
+          if (!TRAINING_ARGS.test(plainName(c.qualified))) continue;
+          const flag = c.kwargs.get('push_to_hub');
+          if (!flag || py.text_(flag) !== 'True') continue;
+          const kw = flag.parent ?? flag;
+          const pubRule = vocab.python.find((p) => p.rule.kind === 'publish' && p.rule.id === 'hf-push-to-hub')?.rule ?? rule;
+          push({ kind: 'publish', rule: pubRule, file, span: { start: kw.startIndex, end: kw.endIndex }, text: `${py.text_(kw)} (the Trainer pushes while it trains)`, target: hubIds.get(py) });
+        }
+        continue;
+      }
+    }
+    for (const p of vocab.python) {
+      const rule = p.rule;
+      const spec = rule.python ?? {};
+      if (p.trainers) continue;
+      if (spec.noTrainer && constructsTrainer) continue;
+      let hit = false;
+      if (p.calls && (!p.lastNames || p.lastNames.has(callee.slice(callee.lastIndexOf('.') + 1)))) hit = p.calls(qualified) || p.calls(callee);
+      if (hit && p.exclude && p.exclude(callee.toLowerCase())) hit = false;
+      if (hit && spec.imports && spec.imports.length > 0 && !importsAny(py, spec.imports)) hit = false;
+      if (hit && spec.kwargs && !spec.kwargs.some((k) => call.kwargs.has(k))) hit = false;
+      if (!p.calls && !p.strings && spec.imports && spec.imports.length > 0) {
+        hit = spec.imports.some((m) => qualified === m || qualified.startsWith(`${m}.`));
+      }
+      if (!hit && p.strings) {
+        const values = [...call.args, ...call.kwargs.values()].map((n) => py.stringValue(n)?.value).filter((v): v is string => !!v);
+        hit = values.some((v) => p.strings?.(v));
+      }
+      if (!hit) continue;
+      const repoType = call.kwargs.get('repo_type');
+      if (repoType && /^(dataset|space)$/.test(py.stringValue(repoType)?.value ?? '')) continue;
+      if (rule.kind === 'publish' && /upload|commit/.test(callee)) {
+        // A model card, config or results file is no model.
+        const pathNode = call.kwargs.get('path_or_fileobj') ?? call.kwargs.get('folder_path') ?? call.args[0];
+        const path = pathNode ? py.stringValue(pathNode)?.value : undefined;
+        if (path && METADATA_PATH.test(path)) continue;
+        // One file is a model only when it is a weights file.
+        if (/upload_file$/.test(callee)) {
+          const inRepo = call.kwargs.get('path_in_repo');
+          const names = [path, inRepo ? py.stringValue(inRepo)?.value : undefined].filter((x): x is string => !!x);
+          if (!names.some((n) => WEIGHTS.test(n))) continue;
+        }
+      }
+      const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
+      if (rule.kind === 'publish' || rule.kind === 'deploy') {
+        op.target = firstString(py, call, ['repo_id', 'repo_name', 'name', 'model_name', 'endpoint_name']) ?? (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
+        if (op.target !== undefined && /^(True|False|None)$/.test(op.target)) delete op.target;
+      }
+      if (rule.kind === 'evaluate' && rule.tasks) {
+        const tasks = stringList(py, call.kwargs.get('tasks'));
+        if (tasks) op.tasks = tasks;
+      }
+      // GGUF exports from unsloth quantize and (push_to_hub_gguf) publish in one call.
+      if (rule.kind === 'quantize' && /push_to_hub_gguf$/.test(callee)) {
+        push(op);
+        const pubRule = vocab.python.find((x) => x.rule.id === 'hf-push-to-hub')?.rule ?? rule;
+        push({ ...op, kind: 'publish', rule: pubRule, target: firstString(py, call, ['repo_id']) });
+        continue;
+      }
+      push(op);
+    }
+  }
+  return out;
+}
