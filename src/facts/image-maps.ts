@@ -1,5 +1,6 @@
 import type { FileModel } from '../model/file-model.js';
-import { isMap, isScalar, isSeq, type YamlFile, type YNode } from '../parse/yaml.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
+import type { Span } from '../types.js';
 import { parseImage, type ImageRef } from './images.js';
 
 /**
@@ -12,15 +13,52 @@ export function repositoryMaps(file: FileModel): ImageRef[] {
   return file.memo('facts:image-maps', () => {
     const out: ImageRef[] = [];
     const y = file.yaml();
-    if (!y || file.role !== 'helm-values') return out;
-    for (const doc of y.documents) walk(y, y.root(doc), [], out, 0);
+    if (!y || (file.role !== 'helm-values' && file.role !== 'k8s')) return out;
+    for (const doc of y.documents) walk(y, y.root(doc), [], out, 0, file.role === 'k8s' ? 'resource' : 'values');
     file.checkAliasLimit();
     return out;
   });
 }
 
-function walk(y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], depth: number): void {
+const IMAGE_REF = /^[a-z0-9][a-z0-9._/:@-]*$/i;
+
+function walk(y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], depth: number, label: string): void {
   if (!node || depth > 40) return;
+  const key = (path[path.length - 1] ?? '').toLowerCase();
+  // Custom resources (operators, KServe, ...) write `image: { registry, name: "repo:tag" }`.
+  if (isMap(node) && key.includes('image') && !y.get(node, 'repository')) {
+    const nameNode = y.get(node, 'name');
+    const name = y.str(nameNode);
+    if (nameNode && isScalar(nameNode) && name && IMAGE_REF.test(name) && name.includes('/')) {
+      const registry = y.str(y.get(node, 'registry'));
+      const tagNode = y.get(node, 'tag');
+      const tag = y.str(tagNode);
+      const prefix = registry ? `${registry}/` : '';
+      const full = `${prefix}${name}${tag && !name.includes(':') ? `:${tag}` : ''}`;
+      const p = parseImage(full);
+      // The tag written inside `name` ("repo:latest"): point at it.
+      let inName: Span | undefined;
+      if (!(tagNode && tag) && p.tag && p.tagOffset !== undefined && p.tagOffset >= prefix.length) {
+        const map = y.valueMap(nameNode as Scalar);
+        const at = p.tagOffset - prefix.length;
+        inName = { start: map.toSource(at), end: map.toSource(at + p.tag.length) };
+      }
+      out.push({
+        raw: full,
+        resolved: full,
+        registry: p.registry,
+        repository: p.repository,
+        tag: p.tag || undefined,
+        digest: p.digest,
+        span: tagNode && tag ? y.span(tagNode) : y.span(nameNode),
+        tagSpan: tagNode && tag ? y.span(tagNode) : inName,
+        dynamic: false,
+        where: `${label} ${path.join('.')}`,
+        chartDefaultTag: label === 'values' && !p.tag,
+      });
+      return;
+    }
+  }
   if (isMap(node)) {
     const repoNode = y.get(node, 'repository');
     const repo = y.str(repoNode);
@@ -41,12 +79,12 @@ function walk(y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], 
         span: tagNode && tag ? y.span(tagNode) : y.span(repoNode),
         tagSpan: tagNode && tag ? y.span(tagNode) : undefined,
         dynamic: false,
-        where: `values ${path.join('.')}`,
-        chartDefaultTag: !tag,
+        where: `${label} ${path.join('.')}`,
+        chartDefaultTag: label === 'values' && !tag,
       });
     }
-    for (const e of y.entries(node)) walk(y, e.value, [...path, e.key], out, depth + 1);
+    for (const e of y.entries(node)) walk(y, e.value, [...path, e.key], out, depth + 1, label);
   } else if (isSeq(node)) {
-    y.items(node).forEach((item, i) => walk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, depth + 1));
+    y.items(node).forEach((item, i) => walk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, depth + 1, label));
   }
 }
