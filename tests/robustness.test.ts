@@ -60,8 +60,17 @@ describe('robustness inputs, one at a time', () => {
     },
     // nothing is left to scan: the binary file is skipped and the run says it found no files
     { dir: 'binary', findings: [], notifications: [':0:0 no-files', ':0:0 skipped-files'] },
-    { dir: 'python-syntax', findings: [], notifications: [] },
-    { dir: 'ts-syntax', findings: [], notifications: [] },
+    {
+      // parsed with error recovery: the inference call after the broken function is still checked
+      dir: 'python-syntax',
+      findings: ['app/serve.py:11:12 inference-logging/unlogged-inference unlogged'],
+      notifications: ['app/serve.py:6:10 parse-error'],
+    },
+    {
+      dir: 'ts-syntax',
+      findings: ['src/client.ts:8:10 inference-logging/unlogged-inference unlogged'],
+      notifications: ['src/client.ts:5:1 parse-error'],
+    },
     { dir: 'shell-syntax', findings: [], notifications: [] },
     {
       // "équipe 🙂" before the image: the emoji is two UTF-16 code units
@@ -105,11 +114,15 @@ describe('robustness inputs, all together', () => {
       'alias-bomb/values.yaml:4:8 latestTag',
       'bom-crlf/docker-compose.yml:3:12 untagged',
       'non-ascii/docker-compose.yml:5:65 latestTag',
+      'python-syntax/app/serve.py:11:12 unlogged',
+      'ts-syntax/src/client.ts:8:10 unlogged',
     ]);
     expect(result.notifications.map(where)).toEqual([
       ':0:0 skipped-files',
       'alias-bomb/values.yaml:1:1 parse-error',
       'invalid-yaml/docker-compose.yml:5:5 parse-error',
+      'python-syntax/app/serve.py:6:10 parse-error',
+      'ts-syntax/src/client.ts:5:1 parse-error',
     ]);
     expect(result.notifications[0]?.paths).toEqual(['binary/docker-compose.yml']);
     expect(result.notifications[2]?.message).toMatch(/^could not parse YAML: Flow sequence .*; the file was not checked$/);

@@ -90,7 +90,9 @@ export class TsModule {
         out.push({ local, module, imported: n.getName(), span: tsSpan(n), typeOnly: typeOnly || n.isTypeOnly() });
       }
     }
-    for (const eq of this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration)) {
+    // Walking every call is the costly part: only files that mention `require` can have these.
+    const mentionsRequire = this.source.getFullText().includes('require');
+    for (const eq of mentionsRequire ? this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration) : []) {
       const ref = eq.getModuleReference();
       if (Node.isExternalModuleReference(ref)) {
         const e = ref.getExpression();
@@ -98,7 +100,7 @@ export class TsModule {
       }
     }
     // const x = require('m'); const { a, b: c } = require('m'); const x = require('m').y
-    for (const call of this.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of mentionsRequire ? this.source.getDescendantsOfKind(SyntaxKind.CallExpression) : []) {
       const callee = call.getExpression();
       if (!Node.isIdentifier(callee) || callee.getText() !== 'require') continue;
       const arg = call.getArguments()[0];
