@@ -25,7 +25,8 @@ type Decl =
   | { k: 'fn'; node: Node }
   | { k: 'class'; node: Node }
   | { k: 'import'; imp: TsImport }
-  | { k: 'bind'; init: Node; prop: string };
+  | { k: 'bind'; init: Node; prop: string }
+  | { k: 'annot'; node: Node };
 
 const MAX_DEPTH = 14;
 const FETCH_MODULES = new Set(['node-fetch', 'undici', 'cross-fetch', 'isomorphic-fetch', 'isomorphic-unfetch', 'ofetch']);
@@ -132,6 +133,7 @@ export class TsInference implements FileAnalyzer {
     }
     const body = Node.isSourceFile(owner) ? owner : (owner as unknown as { getBody(): Node | undefined }).getBody?.();
     if (!body || (!Node.isSourceFile(body) && !Node.isBlock(body))) return m;
+    const reassigned = new Set<string>();
     forEachStatement(body, (st) => {
       if (Node.isFunctionDeclaration(st)) {
         const name = st.getName();
@@ -146,6 +148,9 @@ export class TsInference implements FileAnalyzer {
           const init = c.getInitializer();
           if (Node.isIdentifier(nameNode)) {
             if (init) add(nameNode.getText(), { k: 'expr', node: init });
+            const type = c.getTypeNode();
+            if (type) add(nameNode.getText(), { k: 'annot', node: type });
+            if (!init && Node.isSourceFile(owner)) reassigned.add(nameNode.getText());
           } else if (Node.isObjectBindingPattern(nameNode) && init) {
             for (const el of nameNode.getElements()) {
               const prop = propName(el.getPropertyNameNode()) ?? el.getName();
@@ -155,12 +160,22 @@ export class TsInference implements FileAnalyzer {
         }
       } else if (Node.isExpressionStatement(st)) {
         const e = st.getExpression();
-        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
+        if (Node.isBinaryExpression(e) && ASSIGN_OPS.has(e.getOperatorToken().getKind())) {
           const left = e.getLeft();
           if (Node.isIdentifier(left)) add(left.getText(), { k: 'expr', node: e.getRight() });
         }
       }
     });
+    // `let cached; function get() { cached ??= new OpenAI(); return cached; }`: module variables
+    // declared without a value take the values assigned to them in functions.
+    if (reassigned.size > 0) {
+      for (const b of owner.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+        const left = b.getLeft();
+        if (!Node.isIdentifier(left) || !reassigned.has(left.getText()) || !ASSIGN_OPS.has(b.getOperatorToken().getKind())) continue;
+        const fn = b.getFirstAncestor((a) => isFunctionLike(a));
+        if (fn && !this.scopeOf(fn).has(left.getText())) add(left.getText(), { k: 'expr', node: b.getRight() });
+      }
+    }
     return m;
   }
 
@@ -169,7 +184,8 @@ export class TsInference implements FileAnalyzer {
     for (let n: Node | undefined = at; n; n = n.getParent()) {
       if (isFunctionLike(n) || Node.isSourceFile(n)) {
         const decls = this.scopeOf(n).get(name);
-        if (decls) return best(decls.map((d) => this.declValue(d)));
+        // A value assigned says more than a type annotation: annotations last.
+        if (decls) return best([...decls.filter((d) => d.k !== 'annot'), ...decls.filter((d) => d.k === 'annot')].map((d) => this.declValue(d)));
       }
     }
     return { t: 'global', name };
@@ -189,6 +205,8 @@ export class TsInference implements FileAnalyzer {
         return this.importValue(d.imp);
       case 'bind':
         return this.member(this.valueOf(d.init), d.prop);
+      case 'annot':
+        return this.annotationValue(d.node);
     }
   }
 
@@ -1174,6 +1192,7 @@ export class TsInference implements FileAnalyzer {
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
+const ASSIGN_OPS = new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]);
 
 /**
  * Every statement of a block or source file, nested blocks included (if/else, try, loops, switch,

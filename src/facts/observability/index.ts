@@ -63,7 +63,8 @@ export function callEvidence(site: InferenceSite): RecordingEvidence | undefined
   if (tel) {
     const enabled = site.args.get('experimental_telemetry.isEnabled');
     const literal = tel.text.trim().startsWith('{');
-    if (enabled ? enabled.text === 'true' : !literal) return at(tel, 'telemetry', 'AI SDK telemetry');
+    // Enabled unless `isEnabled` is literally false (a flag from the environment counts as wired up).
+    if (enabled ? enabled.text.trim() !== 'false' : !literal) return at(tel, 'telemetry', 'AI SDK telemetry');
   }
   for (const key of ['callbacks', 'config.callbacks', 'success_callback']) {
     const cb = site.args.get(key);
