@@ -95,6 +95,31 @@ export class InferenceContext {
     return this.pyModules.get(key);
   }
 
+  private _repoNames?: Set<string>;
+
+  /**
+   * Every name a TS/JS file of the repository declares as a function, method or class (a cheap
+   * text scan, once): a call whose callee ends in another name cannot be a call edge.
+   */
+  repoNames(): Set<string> {
+    if (this._repoNames) return this._repoNames;
+    const names = new Set<string>();
+    const re = /\b(?:function\s*\*?\s*|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
+    for (const f of this.project.files()) {
+      if (f.role !== 'typescript') continue;
+      for (const m of f.text.matchAll(re)) {
+        const n = m[1] ?? m[2] ?? m[3];
+        if (n) names.add(n);
+      }
+      // Local names of imports from the repository (`import ask from "./llm"`, `{ a as b }`).
+      for (const m of f.text.matchAll(/import\s+([^'";]+?)\s+from\s+['"](?:\.|@\/|~\/)[^'"]*['"]|(?:const|let|var)\s+([^=;]+?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g)) {
+        for (const id of (m[1] ?? m[2] ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []) names.add(id);
+      }
+    }
+    this._repoNames = names;
+    return names;
+  }
+
   /** The analyzer of a TS/JS or Python file, created once per file. */
   analyzer(file: FileModel | undefined): FileAnalyzer | undefined {
     if (!file) return undefined;
@@ -119,6 +144,35 @@ export class InferenceContext {
   }
 
   private readonly callerCache: Memo<string, CallEdge[]> = new Map();
+  private readonly importerCache = new Map<string, string[]>();
+  private codeFiles?: FileModel[];
+  private readonly stemFiles = new Map<string, FileModel[]>();
+
+  /**
+   * Files of the repository that import `path`. Same answer as RepoIndex.importers, but only
+   * files whose text mentions the module's name are parsed to check: a pre-commit run on a
+   * handful of files does not parse the whole repository.
+   */
+  importersOf(path: string): string[] {
+    const hit = this.importerCache.get(path);
+    if (hit) return hit;
+    this.codeFiles ??= this.project.files().filter((f) => f.role === 'typescript' || f.role === 'python');
+    const parts = path.replace(/\.[^./]+$/, '').split('/');
+    let stem = parts.pop() ?? '';
+    if ((stem === 'index' || stem === '__init__') && parts.length > 0) stem = parts.pop() as string;
+    let candidates = this.stemFiles.get(stem);
+    if (!candidates) {
+      candidates = this.codeFiles.filter((f) => f.text.includes(stem));
+      this.stemFiles.set(stem, candidates);
+    }
+    const out: string[] = [];
+    for (const f of candidates) {
+      if (f.path !== path && this.project.index.importsOf(f).some((e) => e.resolved === path)) out.push(f.path);
+    }
+    this.importerCache.set(path, out);
+    return out;
+  }
+
   /** Incremented whenever a cycle cuts a computation short; results computed meanwhile are not cached. */
   cycles = 0;
 
@@ -158,7 +212,7 @@ export class InferenceContext {
         for (let d = 0; d < importerDepth && frontier.length > 0; d++) {
           const next: string[] = [];
           for (const p of frontier) {
-            for (const imp of this.project.index.importers(p)) {
+            for (const imp of this.importersOf(p)) {
               if (files.has(imp)) continue;
               files.add(imp);
               next.push(imp);
@@ -166,8 +220,17 @@ export class InferenceContext {
           }
           frontier = next;
         }
+        // A file can only call the function if it mentions its name (its class's, for a constructor).
+        const last = fn.name.split('.').pop() ?? fn.name;
+        const name = last === '__init__' || last === 'constructor' ? (fn.className ?? last) : last;
+        if (name.startsWith('<')) return [];
+        const word = new RegExp(`(^|[^\\w$])${name.replace(/[$]/g, '\\$')}([^\\w$]|$)`, 'g');
         const out: CallEdge[] = [];
         for (const p of [...files].sort()) {
+          const f = this.project.file(p);
+          const mentions = f ? (f.text.match(word) ?? []).length : 0;
+          const viaCls = last === '__init__' && p === fn.path && /\bcls\s*\(/.test(f?.text ?? '');
+          if (mentions < (p === fn.path ? 2 : 1) && !viaCls) continue;
           for (const e of this.analyzerAt(p)?.edges() ?? []) if (e.to.id === fn.id && e.to.span.start === fn.span.start) out.push(e);
         }
         return out;

@@ -31,7 +31,6 @@ const MAX_DEPTH = 14;
 const HTTP_FACTORIES = new Set(['requests.Session', 'requests.session', 'httpx.Client', 'httpx.AsyncClient', 'aiohttp.ClientSession']);
 const HTTP_FUNCTIONS = new Set(['requests.post', 'httpx.post', 'requests.request', 'httpx.request']);
 const FN_TYPES = new Set(['function_definition', 'lambda']);
-const SCOPE_TYPES = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
 /** Calls that call their first argument (with the rest as its arguments). */
 const HIGHER_ORDER = /^(asyncio\.to_thread|functools\.partial|anyio\.to_thread\.run_sync|starlette\.concurrency\.run_in_threadpool|fastapi\.concurrency\.run_in_threadpool)$/;
 const HIGHER_ORDER_METHODS = /\.(submit|run_in_executor)$/;
@@ -226,24 +225,37 @@ export class PyInference implements FileAnalyzer {
 
   /** The value of a name at a node (function scopes, then the module, then imports). */
   resolveName(name: string, at: Node): PyValue | undefined {
-    let scope: Node | null = at.parent;
-    while (scope && !SCOPE_TYPES.has(scope.type)) scope = scope.parent;
-    if (!scope) return undefined;
-    const from = scope;
+    const from = this.scopeContaining(at);
     return this.ctx.memo(this.names, `${from.id}|${name}`, () => this.resolveFrom(name, from));
   }
 
   private readonly names: Memo<string, PyValue> = new Map();
-  private readonly parentScopes = new Map<number, Node | null>();
   private readonly selfParams = new Map<number, { cls?: Node; first?: string }>();
+  private scopeNodes?: Array<{ start: number; end: number; node: Node }>;
+
+  /**
+   * The innermost function, lambda or class around a node (the module outside them), found from
+   * positions: walking `.parent` marshals every ancestor out of WebAssembly.
+   */
+  private scopeContaining(n: Node): Node {
+    // Positions as plain numbers: endIndex is computed in WebAssembly on every read.
+    this.scopeNodes ??= this.mod.root
+      .descendantsOfType(['function_definition', 'lambda', 'class_definition'])
+      .filter((x): x is Node => x !== null)
+      .map((node) => ({ start: node.startIndex, end: node.endIndex, node }));
+    const start = n.startIndex;
+    const end = n.endIndex;
+    let found: Node | undefined;
+    for (const s of this.scopeNodes) {
+      if (s.start > start) break;
+      if (end > s.end || (s.start === start && s.end === end)) continue;
+      found = s.node;
+    }
+    return found ?? this.mod.root;
+  }
 
   private parentScope(n: Node): Node | null {
-    let p = this.parentScopes.get(n.id);
-    if (p !== undefined) return p;
-    p = n.parent;
-    while (p && !SCOPE_TYPES.has(p.type)) p = p.parent;
-    this.parentScopes.set(n.id, p);
-    return p;
+    return n.type === 'module' ? null : this.scopeContaining(n);
   }
 
   /** Resolution from a scope (function, lambda, class body or module) outwards. */
@@ -263,7 +275,10 @@ export class PyInference implements FileAnalyzer {
           if (sp.cls && sp.first === name && (name === 'self' || name === 'cls')) {
             return name === 'self' ? { t: 'instance', path: this.file.path, node: sp.cls } : { t: 'class', path: this.file.path, node: sp.cls };
           }
-          if (this.isGlobal(n, name)) continue;
+          if (!this.mayDeclare(n, name) || this.isGlobal(n, name)) {
+            sawFunction = true;
+            continue;
+          }
           const decls = this.scopeOf(n).get(name);
           if (decls) return best(decls.map((d) => this.declValue(d)));
         }
@@ -278,6 +293,23 @@ export class PyInference implements FileAnalyzer {
       }
     }
     return undefined;
+  }
+
+  private readonly fnTexts = new Map<number, string>();
+
+  /**
+   * Whether a function's text could bind `name` (parameter, assignment, loop or `with` target,
+   * import, nested def): when not, its scope need not be built to look the name up.
+   */
+  private mayDeclare(fn: Node, name: string): boolean {
+    let text = this.fnTexts.get(fn.id);
+    if (text === undefined) {
+      text = this.mod.text.slice(fn.startIndex, fn.endIndex);
+      this.fnTexts.set(fn.id, text);
+    }
+    if (!text.includes(name)) return false;
+    const n = name.replace(/[^\w]/g, '');
+    return new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`).test(text);
   }
 
   private readonly globals = new Map<number, Set<string>>();
@@ -818,8 +850,7 @@ export class PyInference implements FileAnalyzer {
   // ---------------------------------------------------------------- functions
 
   enclosingFn(n: Node): Node {
-    let a: Node | null = n.parent;
-    while (a && !SCOPE_TYPES.has(a.type)) a = a.parent;
+    let a: Node | null = this.scopeContaining(n);
     while (a && !FN_TYPES.has(a.type) && a.type !== 'module') a = this.parentScope(a);
     return a && FN_TYPES.has(a.type) ? a : this.mod.root;
   }

@@ -45,6 +45,10 @@ export function isFunctionLike(n: Node): boolean {
   );
 }
 
+function isFnLikeC(n: ts.Node): boolean {
+  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+}
+
 function unwrap(n: Node): Node {
   let cur = n;
   for (;;) {
@@ -111,6 +115,14 @@ export class TsInference implements FileAnalyzer {
     this.sf = this.mod.source;
   }
 
+  /** The ts-morph node of a compiler node of this file. */
+  wrap(n: ts.Node): Node {
+    const w = (this.sf as unknown as { _getNodeFromCompilerNode?(x: ts.Node): Node })._getNodeFromCompilerNode;
+    if (w) return w.call(this.sf, n);
+    const start = n.getStart(this.sf.compilerNode);
+    return this.sf.getDescendantAtStartWithWidth(start, n.end - start) ?? this.sf;
+  }
+
   // ---------------------------------------------------------------- scopes
 
   private scopeOf(owner: Node): Map<string, Decl[]> {
@@ -131,39 +143,38 @@ export class TsInference implements FileAnalyzer {
         if (Node.isIdentifier(nameNode)) add(nameNode.getText(), { k: 'param', node: p, fn: owner });
       }
     }
-    const body = Node.isSourceFile(owner) ? owner : (owner as unknown as { getBody(): Node | undefined }).getBody?.();
-    if (!body || (!Node.isSourceFile(body) && !Node.isBlock(body))) return m;
+    const cOwner = owner.compilerNode;
+    const body: ts.Node | undefined = ts.isSourceFile(cOwner) ? cOwner : (cOwner as ts.FunctionLikeDeclaration).body;
+    if (!body || (!ts.isSourceFile(body) && !ts.isBlock(body))) return m;
     const reassigned = new Set<string>();
-    forEachStatement(body, (st) => {
-      if (Node.isFunctionDeclaration(st)) {
-        const name = st.getName();
-        if (name) add(name, { k: 'fn', node: st });
-      } else if (Node.isClassDeclaration(st)) {
-        const name = st.getName();
-        if (name) add(name, { k: 'class', node: st });
-      } else if (Node.isVariableStatement(st) || Node.isVariableDeclarationList(st)) {
-        const decls = Node.isVariableStatement(st) ? st.getDeclarations() : st.getDeclarations();
-        for (const c of decls) {
-          const nameNode = c.getNameNode();
-          const init = c.getInitializer();
-          if (Node.isIdentifier(nameNode)) {
-            if (init) add(nameNode.getText(), { k: 'expr', node: init });
-            const type = c.getTypeNode();
-            if (type) add(nameNode.getText(), { k: 'annot', node: type });
-            if (!init && Node.isSourceFile(owner)) reassigned.add(nameNode.getText());
-          } else if (Node.isObjectBindingPattern(nameNode) && init) {
-            for (const el of nameNode.getElements()) {
-              const prop = propName(el.getPropertyNameNode()) ?? el.getName();
-              add(el.getName(), { k: 'bind', init, prop });
+    const w = (n: ts.Node): Node => this.wrap(n);
+    // Statements as compiler nodes; only what a declaration points to is wrapped.
+    forEachStatementC(body, (st) => {
+      if (ts.isFunctionDeclaration(st)) {
+        if (st.name) add(st.name.text, { k: 'fn', node: w(st) });
+      } else if (ts.isClassDeclaration(st)) {
+        if (st.name) add(st.name.text, { k: 'class', node: w(st) });
+      } else if (ts.isVariableStatement(st) || ts.isVariableDeclarationList(st)) {
+        const list = ts.isVariableStatement(st) ? st.declarationList : st;
+        for (const c of list.declarations) {
+          if (ts.isIdentifier(c.name)) {
+            const name = c.name.text;
+            if (c.initializer) add(name, { k: 'expr', node: w(c.initializer) });
+            if (c.type) add(name, { k: 'annot', node: w(c.type) });
+            if (!c.initializer && ts.isSourceFile(cOwner)) reassigned.add(name);
+          } else if (ts.isObjectBindingPattern(c.name) && c.initializer) {
+            const init = w(c.initializer);
+            for (const el of c.name.elements) {
+              if (!ts.isIdentifier(el.name)) continue;
+              const pn = el.propertyName;
+              const prop = pn && (ts.isIdentifier(pn) || ts.isStringLiteral(pn)) ? pn.text : el.name.text;
+              add(el.name.text, { k: 'bind', init, prop });
             }
           }
         }
-      } else if (Node.isExpressionStatement(st)) {
-        const e = st.getExpression();
-        if (Node.isBinaryExpression(e) && ASSIGN_OPS.has(e.getOperatorToken().getKind())) {
-          const left = e.getLeft();
-          if (Node.isIdentifier(left)) add(left.getText(), { k: 'expr', node: e.getRight() });
-        }
+      } else if (ts.isExpressionStatement(st)) {
+        const e = st.expression;
+        if (ts.isBinaryExpression(e) && ASSIGN_OPS.has(e.operatorToken.kind) && ts.isIdentifier(e.left)) add(e.left.text, { k: 'expr', node: w(e.right) });
       }
     });
     // `let cached; function get() { cached ??= new OpenAI(); return cached; }`: module variables
@@ -181,9 +192,10 @@ export class TsInference implements FileAnalyzer {
 
   /** The value a name has at a node, looking through the enclosing scopes. */
   resolveIdent(name: string, at: Node): TsValue | undefined {
-    for (let n: Node | undefined = at; n; n = n.getParent()) {
-      if (isFunctionLike(n) || Node.isSourceFile(n)) {
-        const decls = this.scopeOf(n).get(name);
+    // Walk compiler parents and wrap only the scopes: wrapping every ancestor is slow.
+    for (let cn: ts.Node | undefined = at.compilerNode; cn; cn = cn.parent) {
+      if (isFnLikeC(cn) || cn.kind === SyntaxKind.SourceFile) {
+        const decls = this.scopeOf(this.wrap(cn)).get(name);
         // A value assigned says more than a type annotation: annotations last.
         if (decls) return best([...decls.filter((d) => d.k !== 'annot'), ...decls.filter((d) => d.k === 'annot')].map((d) => this.declValue(d)));
       }
@@ -428,13 +440,10 @@ export class TsInference implements FileAnalyzer {
       const body = fn.getBody();
       if (!Node.isBlock(body)) exprs.push(body);
     }
-    const body = (fn as unknown as { getBody?(): Node | undefined }).getBody?.();
-    if (body && Node.isBlock(body)) {
-      forEachStatement(body, (st) => {
-        if (Node.isReturnStatement(st)) {
-          const x = st.getExpression();
-          if (x) exprs.push(x);
-        }
+    const body = (fn.compilerNode as ts.FunctionLikeDeclaration).body;
+    if (body && ts.isBlock(body)) {
+      forEachStatementC(body, (st) => {
+        if (ts.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
       });
     }
     return best(exprs.map((x) => this.valueOf(x)));
@@ -724,7 +733,7 @@ export class TsInference implements FileAnalyzer {
   // ---------------------------------------------------------------- functions
 
   private enclosingFn(n: Node): Node {
-    for (let a = n.getParent(); a; a = a.getParent()) if (isFunctionLike(a)) return a;
+    for (let cn = n.compilerNode.parent; cn; cn = cn.parent) if (isFnLikeC(cn)) return this.wrap(cn);
     return this.sf;
   }
 
@@ -817,20 +826,34 @@ export class TsInference implements FileAnalyzer {
   // ---------------------------------------------------------------- call graph
 
   /** Every call and `new` expression of the file, in document order (computed once). */
-  private calls(): Node[] {
-    if (!this._calls) {
-      // A plain compiler walk, wrapping only the calls: ts-morph's descendant iterators are slow.
-      const found: ts.Node[] = [];
+  private _compilerCalls?: Array<ts.CallExpression | ts.NewExpression>;
+
+  /**
+   * Every call and `new` expression of the file whose callee is a name or a property access
+   * not rooted in a well-known global, as compiler nodes, in document order (computed once).
+   * A plain compiler walk: ts-morph's descendant iterators and wrappers are the slow part.
+   */
+  private compilerCalls(): Array<ts.CallExpression | ts.NewExpression> {
+    if (!this._compilerCalls) {
+      const found: Array<ts.CallExpression | ts.NewExpression> = [];
       const walk = (n: ts.Node): void => {
-        if (n.kind === SyntaxKind.CallExpression || n.kind === SyntaxKind.NewExpression) found.push(n);
+        if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+          let root: ts.Node = n.expression;
+          while (ts.isPropertyAccessExpression(root)) root = root.expression;
+          const named = ts.isIdentifier(n.expression) || ts.isPropertyAccessExpression(n.expression);
+          if (named && !(ts.isIdentifier(root) && SKIP_ROOTS.has(root.text))) found.push(n);
+        }
         ts.forEachChild(n, walk);
       };
       walk(this.sf.compilerNode);
-      const wrap = (this.sf as unknown as { _getNodeFromCompilerNode?(n: ts.Node): Node })._getNodeFromCompilerNode;
-      this._calls = wrap
-        ? found.map((n) => wrap.call(this.sf, n))
-        : [...this.sf.getDescendantsOfKind(SyntaxKind.CallExpression), ...this.sf.getDescendantsOfKind(SyntaxKind.NewExpression)].sort((a, b) => a.getStart() - b.getStart());
+      this._compilerCalls = found;
     }
+    return this._compilerCalls;
+  }
+
+  /** The calls of compilerCalls(), wrapped (for callers that need every one). */
+  private calls(): Node[] {
+    this._calls ??= this.compilerCalls().map((n) => this.wrap(n));
     return this._calls;
   }
 
@@ -844,12 +867,13 @@ export class TsInference implements FileAnalyzer {
     const before = this.ctx.cycles;
     const out: CallEdge[] = [];
     try {
-      for (const n of this.calls()) {
+      for (const cn of this.compilerCalls()) {
+        // Only a name that is a function or class of the repository can be a call edge.
+        const last = ts.isPropertyAccessExpression(cn.expression) ? cn.expression.name.text : (cn.expression as ts.Identifier).text;
+        if (!this.ctx.repoNames().has(last)) continue;
+        const n = this.wrap(cn);
         if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
         const callee = n.getExpression();
-        const root = callee.getText().split(/[.([]/)[0] ?? '';
-        if (SKIP_ROOTS.has(root)) continue;
-        if (!Node.isIdentifier(callee) && !Node.isPropertyAccessExpression(callee)) continue;
         let cv = this.valueOf(callee);
         let target: Node | undefined;
         let path: string | undefined;
@@ -864,13 +888,20 @@ export class TsInference implements FileAnalyzer {
         const other = path === this.file.path ? this : this.ctx.tsAt(path);
         if (!other) continue;
         cv = undefined;
+        let args: ArgMap | undefined;
+        // eslint-disable-next-line @typescript-eslint/no-this-alias
+        const self = this;
         out.push({
           from: this.fnInfo(this.enclosingFn(n)),
           to: other.fnInfo(target),
           node: n,
           span: tsSpan(n),
           calleeSpan: tsSpan(callee),
-          args: this.flattenArgs(n.getArguments() ?? []),
+          // Worked out on first use: most edges are never asked for their arguments.
+          get args(): ArgMap {
+            args ??= self.flattenArgs(n.getArguments() ?? []);
+            return args;
+          },
           resultNames: this.resultNames(n),
         });
       }
@@ -890,17 +921,13 @@ export class TsInference implements FileAnalyzer {
     const k = this.ctx.k;
     const customNames = new Set(this.ctx.customFunctions.map((r) => r.name.split('.').pop() as string));
     this._sites = out; // re-entrancy (a parameter resolved through callers) sees a partial list
-    for (const call of this.calls()) {
-      if (!Node.isCallExpression(call)) continue;
-      const callee = call.getExpression();
-      let last = '';
-      if (Node.isPropertyAccessExpression(callee)) last = callee.getName();
-      else if (Node.isIdentifier(callee)) last = callee.getText();
-      else continue;
-      const root = callee.getText().split(/[.([]/)[0] ?? '';
-      if (SKIP_ROOTS.has(root)) continue;
-      if (Node.isPropertyAccessExpression(callee) && !k.methodNames.has(last) && !customNames.has(last) && !HTTP_METHODS.has(last) && !k.tsFunctionNames.has(last)) continue;
-      const site = this.siteAt(call);
+    for (const cn of this.compilerCalls()) {
+      if (!ts.isCallExpression(cn)) continue;
+      if (ts.isPropertyAccessExpression(cn.expression)) {
+        const last = cn.expression.name.text;
+        if (!k.methodNames.has(last) && !customNames.has(last) && !HTTP_METHODS.has(last) && !k.tsFunctionNames.has(last)) continue;
+      }
+      const site = this.siteAt(this.wrap(cn));
       if (site) out.push(site);
     }
     return out;
@@ -1197,35 +1224,32 @@ const ASSIGN_OPS = new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionE
 /**
  * Every statement of a block or source file, nested blocks included (if/else, try, loops, switch,
  * labels), without descending into expressions or nested functions: cheap on large JSX files.
- * For-loop variable lists are handed over too.
+ * For-loop variable lists are handed over too. Compiler nodes, not ts-morph wrappers.
  */
-export function forEachStatement(block: Node, cb: (st: Node) => void): void {
-  const visitStatements = (list: Node[]): void => {
-    for (const st of list) visit(st);
-  };
-  const visit = (st: Node | undefined): void => {
+function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
+  const visit = (st: ts.Node | undefined): void => {
     if (!st) return;
     cb(st);
-    if (Node.isBlock(st) || Node.isSourceFile(st) || Node.isModuleBlock(st)) visitStatements(st.getStatements());
-    else if (Node.isIfStatement(st)) {
-      visit(st.getThenStatement());
-      visit(st.getElseStatement());
-    } else if (Node.isTryStatement(st)) {
-      visit(st.getTryBlock());
-      visit(st.getCatchClause()?.getBlock());
-      visit(st.getFinallyBlock());
-    } else if (Node.isForStatement(st) || Node.isForOfStatement(st) || Node.isForInStatement(st)) {
-      const init = st.getInitializer();
-      if (init && Node.isVariableDeclarationList(init)) cb(init);
-      visit(st.getStatement());
-    } else if (Node.isWhileStatement(st) || Node.isDoStatement(st) || Node.isLabeledStatement(st)) {
-      visit(st.getStatement());
-    } else if (Node.isSwitchStatement(st)) {
-      for (const clause of st.getClauses()) visitStatements(clause.getStatements());
+    if (ts.isBlock(st) || ts.isSourceFile(st) || ts.isModuleBlock(st)) st.statements.forEach(visit);
+    else if (ts.isIfStatement(st)) {
+      visit(st.thenStatement);
+      visit(st.elseStatement);
+    } else if (ts.isTryStatement(st)) {
+      visit(st.tryBlock);
+      visit(st.catchClause?.block);
+      visit(st.finallyBlock);
+    } else if (ts.isForStatement(st) || ts.isForOfStatement(st) || ts.isForInStatement(st)) {
+      if (st.initializer && ts.isVariableDeclarationList(st.initializer)) cb(st.initializer);
+      visit(st.statement);
+    } else if (ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isLabeledStatement(st)) {
+      visit(st.statement);
+    } else if (ts.isSwitchStatement(st)) {
+      for (const clause of st.caseBlock.clauses) clause.statements.forEach(visit);
     }
   };
-  if (Node.isSourceFile(block) || Node.isBlock(block)) visitStatements(block.getStatements());
+  if (ts.isSourceFile(block) || ts.isBlock(block)) block.statements.forEach(visit);
 }
+
 
 /** Names bound by a declaration name: `x`, `{ a, b: c }` → a, c; `[x, y]`. */
 export function bindingNames(n: Node): string[] {

@@ -8,6 +8,7 @@ import { span as pySpan } from '../../parse/python.js';
 import { tsSpan } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
 import { envEntries } from '../env.js';
+import { InferenceContext } from '../inference/context.js';
 import { ObservabilityKnowledge } from './data.js';
 
 /** Tracing set up for a whole process: which SDKs it records, and where it is started. */
@@ -243,7 +244,7 @@ function ancestors(project: ProjectModel, s: ProcessState, path: string): Set<st
     const p = queue.shift() as string;
     if (a.has(p)) continue;
     a.add(p);
-    for (const imp of project.index.importers(p)) queue.push(imp);
+    for (const imp of InferenceContext.of(project).importersOf(p)) queue.push(imp);
   }
   s.ancestors.set(path, a);
   return a;

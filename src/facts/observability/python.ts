@@ -6,12 +6,22 @@ import { ObservabilityKnowledge } from './data.js';
 import { META_PROPS } from './ts.js';
 import type { RecordingEvidence, Relation } from './types.js';
 
+// Every node tree-sitter hands to JavaScript is marshalled out of WebAssembly: this module asks
+// for the few node types it needs in one query per scope and reads the rest from the text.
+
 const MUTATORS = new Set(['append', 'extend', 'add', 'update', 'insert', 'write', 'put', 'put_nowait', 'appendleft']);
 const CONTEXT_NAMES = new Set(['request', 'req', 'ctx', 'context', 'event', 'websocket', 'ws', 'background_tasks', 'self', 'cls']);
+const SCOPE_QUERY = ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'call'];
 
 interface Def {
   targets: string[];
   sources: string[];
+}
+
+interface ScopeFacts {
+  defs: Def[];
+  locals: Set<string>;
+  calls: Node[];
 }
 
 function kids(n: Node): Node[] {
@@ -22,124 +32,107 @@ function field(n: Node, name: string): Node | undefined {
   return n.childForFieldName(name) ?? undefined;
 }
 
-/** `self.x.y` → `self.x`; `a.b[0]` → `a`. */
-function rootToken(a: PyInference, n: Node): string | undefined {
-  let cur = n;
-  for (;;) {
-    if (cur.type === 'attribute') {
-      const obj = field(cur, 'object') as Node;
-      if (obj.type === 'identifier' && a.text(obj) === 'self') return `self.${a.text(field(cur, 'attribute') as Node)}`;
-      cur = obj;
-    } else if (cur.type === 'subscript') cur = field(cur, 'value') as Node;
-    else if (cur.type === 'identifier') return a.text(cur);
-    else return undefined;
-  }
-}
-
-/** The variables an expression reads (`self.x` as one name); `len(x)` is not a read of x's content. */
+/**
+ * The variables an expression reads, from its identifiers and the text around them: attribute
+ * and keyword names are not variables, `self.x` is one name, and `len(x)`, `x.usage`,
+ * `x["usage"]` are not reads of x's content.
+ */
 export function pyTokens(a: PyInference, expr: Node): Set<string> {
   const out = new Set<string>();
-  const visit = (n: Node): void => {
-    if (n.type === 'attribute' && META_PROPS.has(a.text(field(n, 'attribute') as Node))) return;
-    if (n.type === 'subscript') {
-      const key = field(n, 'subscript');
-      if (key?.type === 'string' && META_PROPS.has(a.mod.stringValue(key)?.value ?? '')) return;
+  const src = a.mod.text;
+  const ids = expr.type === 'identifier' ? [expr] : expr.descendantsOfType('identifier');
+  for (const id of ids) {
+    if (!id) continue;
+    const s = id.startIndex;
+    const e = id.endIndex;
+    const name = src.slice(s, e);
+    const before = src.slice(Math.max(0, s - 12), s);
+    const after = src.slice(e, e + 48);
+    if (/\.\s*$/.test(before)) continue;
+    if (/^\s*=(?!=)/.test(after) && /[(,]\s*$/.test(src.slice(Math.max(0, s - 200), s))) continue;
+    const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(after)?.[1] ?? /^\s*\[\s*["']([A-Za-z_]\w*)["']\s*\]/.exec(after)?.[1];
+    if (attr && META_PROPS.has(attr)) continue;
+    if (/\blen\(\s*$/.test(before) && /^\s*\)/.test(after)) continue;
+    if (name === 'self' && attr) {
+      out.add(`self.${attr}`);
+      continue;
     }
-    if (n.type === 'attribute') {
-      const obj = field(n, 'object');
-      if (obj?.type === 'identifier' && a.text(obj) === 'self') {
-        out.add(`self.${a.text(field(n, 'attribute') as Node)}`);
-        return;
-      }
-      if (obj) visit(obj);
-      return;
-    }
-    if (n.type === 'keyword_argument') {
-      const v = field(n, 'value');
-      if (v) visit(v);
-      return;
-    }
-    if (n.type === 'call' && a.text(field(n, 'function') as Node) === 'len') return;
-    if (n.type === 'identifier') {
-      out.add(a.text(n));
-      return;
-    }
-    for (const c of kids(n)) visit(c);
-  };
-  visit(expr);
+    out.add(name);
+  }
   return out;
 }
 
-function defsOf(a: PyInference, scope: Node): { defs: Def[]; locals: Set<string> } {
+/** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
+function leftRoots(a: PyInference, left: Node): string[] {
+  if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern' || left.type === 'tuple') return kids(left).flatMap((c) => leftRoots(a, c));
+  const m = /^\s*(self\s*\.\s*[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(a.text(left));
+  return m ? [(m[1] as string).replace(/\s+/g, '')] : [];
+}
+
+const facts = new WeakMap<PyInference, Map<number, ScopeFacts>>();
+
+/** Assignments, data movements and calls of a function (closures included) or of top-level code. */
+function scopeFacts(a: PyInference, scope: Node): ScopeFacts {
+  let byScope = facts.get(a);
+  if (!byScope) {
+    byScope = new Map();
+    facts.set(a, byScope);
+  }
+  const hit = byScope.get(scope.id);
+  if (hit) return hit;
   const defs: Def[] = [];
   const locals = new Set<string>();
+  const calls: Node[] = [];
   const moduleLevel = scope.type === 'module';
   const params = field(scope, 'parameters');
   for (const p of params ? kids(params) : []) {
     const n = p.type === 'identifier' ? p : p.type === 'typed_parameter' ? kids(p).find((c) => c.type === 'identifier') : field(p, 'name');
     if (n?.type === 'identifier') locals.add(a.text(n));
   }
-  const visit = (n: Node): void => {
-    for (const c of kids(n)) {
-      if (moduleLevel && (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'decorated_definition')) continue;
-      if (c.type === 'assignment' || c.type === 'augmented_assignment') {
-        const left = field(c, 'left');
-        const right = field(c, 'right');
-        if (left && right) {
-          const ts = leftRoots(a, left);
-          for (const t of ts) locals.add(t);
-          defs.push({ targets: ts, sources: [...pyTokens(a, right), ...(c.type === 'augmented_assignment' ? ts : [])] });
-        }
-      } else if (c.type === 'for_statement' || c.type === 'for_in_clause') {
-        const left = field(c, 'left');
-        const right = field(c, 'right');
-        if (left && right) {
-          const ts = leftRoots(a, left);
-          for (const t of ts) locals.add(t);
-          defs.push({ targets: ts, sources: [...pyTokens(a, right)] });
-        }
-      } else if (c.type === 'as_pattern') {
-        const value = kids(c)[0];
-        const alias = field(c, 'alias');
-        const target = alias ? kids(alias)[0] : undefined;
-        if (value && target) {
-          const ts = leftRoots(a, target);
-          for (const t of ts) locals.add(t);
-          defs.push({ targets: ts, sources: [...pyTokens(a, value)] });
-        }
-      } else if (c.type === 'named_expression') {
-        const name = field(c, 'name');
-        const value = field(c, 'value');
-        if (name && value) {
-          locals.add(a.text(name));
-          defs.push({ targets: [a.text(name)], sources: [...pyTokens(a, value)] });
-        }
-      } else if (c.type === 'call') {
-        const fn = field(c, 'function');
-        if (fn?.type === 'attribute') {
-          const method = a.text(field(fn, 'attribute') as Node);
-          const t = rootToken(a, field(fn, 'object') as Node);
+  const body = moduleLevel ? scope : field(scope, 'body');
+  const nested = moduleLevel ? scope.descendantsOfType(['function_definition', 'class_definition']).filter((n): n is Node => n !== null) : [];
+  const inNested = (n: Node): boolean => nested.some((d) => d.startIndex <= n.startIndex && n.endIndex <= d.endIndex);
+  for (const c of body ? body.descendantsOfType(SCOPE_QUERY) : []) {
+    if (!c || (nested.length > 0 && inNested(c))) continue;
+    if (c.type === 'call') {
+      calls.push(c);
+      const fn = field(c, 'function');
+      if (fn?.type === 'attribute') {
+        const method = a.text(field(fn, 'attribute') as Node);
+        if (MUTATORS.has(method)) {
+          const [t] = leftRoots(a, field(fn, 'object') as Node);
           const args = field(c, 'arguments');
-          if (t && MUTATORS.has(method) && args) defs.push({ targets: [t], sources: [...pyTokens(a, args)] });
+          if (t && args) defs.push({ targets: [t], sources: [...pyTokens(a, args)] });
         }
       }
-      visit(c);
+      continue;
     }
-  };
-  const body = moduleLevel ? scope : field(scope, 'body');
-  if (body) visit(body);
-  return { defs, locals };
-}
-
-function leftRoots(a: PyInference, left: Node): string[] {
-  if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern' || left.type === 'tuple') return kids(left).flatMap((c) => leftRoots(a, c));
-  const r = rootToken(a, left);
-  return r ? [r] : [];
+    let left: Node | undefined;
+    let right: Node | undefined;
+    if (c.type === 'as_pattern') {
+      right = kids(c)[0];
+      const alias = field(c, 'alias');
+      left = alias ? kids(alias)[0] : undefined;
+    } else if (c.type === 'named_expression') {
+      left = field(c, 'name');
+      right = field(c, 'value');
+    } else {
+      left = field(c, 'left');
+      right = field(c, 'right');
+    }
+    if (!left || !right) continue;
+    const targets = leftRoots(a, left);
+    for (const t of targets) locals.add(t);
+    defs.push({ targets, sources: [...pyTokens(a, right), ...(c.type === 'augmented_assignment' ? targets : [])] });
+  }
+  const f = { defs, locals, calls };
+  byScope.set(scope.id, f);
+  return f;
 }
 
 /** Names related to an inference call's input (backwards) and output (forwards) within one function. */
 export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resultNames: string[]): Relation {
-  const { defs, locals } = defsOf(a, scope);
+  const { defs, locals } = scopeFacts(a, scope);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('self.');
   const inputs = new Set<string>();
   for (const e of inputExprs) for (const t of pyTokens(a, e)) if (isLocal(t) && !CONTEXT_NAMES.has(t)) inputs.add(t);
@@ -176,15 +169,27 @@ export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resu
   return { inputs, outputs };
 }
 
+/** Could this call record something, by the look of its callee's text? (The full test resolves it.) */
+function mayRecord(a: PyInference, ctx: InferenceContext, call: Node, args: Node): boolean {
+  if (ctx.loggingFunctions.length > 0) return true;
+  const k = ObservabilityKnowledge.get();
+  const callee = a.mod.text.slice(call.startIndex, args.startIndex).replace(/\s+/g, '');
+  const last = /([A-Za-z_]\w*)$/.exec(callee)?.[1] ?? '';
+  if (callee.includes('.')) return k.pyLoggerMethods.has(last) || k.helperName.test(last) || k.recorderMethods.has(last);
+  return k.helperName.test(last) || k.pyLoggerMethods.has(last);
+}
+
 /** What kind of recording call this is, if any: a logger, a logging helper, a tracing API. */
 export function pyRecorder(a: PyInference, ctx: InferenceContext, call: Node): string | undefined {
   const k = ObservabilityKnowledge.get();
   const fn = field(call, 'function');
   if (!fn) return undefined;
-  const v = a.valueOf(fn);
-  if (v?.t === 'fn') {
-    const info = ctx.pyAt(v.path)?.fnInfo(v.node);
-    if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+  if (ctx.loggingFunctions.length > 0) {
+    const v = a.valueOf(fn);
+    if (v?.t === 'fn') {
+      const info = ctx.pyAt(v.path)?.fnInfo(v.node);
+      if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+    }
   }
   if (fn.type === 'attribute') {
     const method = a.text(field(fn, 'attribute') as Node);
@@ -202,36 +207,22 @@ export function pyRecorder(a: PyInference, ctx: InferenceContext, call: Node): s
   } else if (fn.type === 'identifier') {
     const name = a.text(fn);
     if (k.helperName.test(name)) return name;
-    // from loguru import logger; logger(...) is not a thing, but `from logging import info` is.
+    // `from logging import info`
     const q = a.mod.qualify(name);
     if (q !== name && k.pyLoggerModules.some((m) => q.startsWith(`${m}.`)) && k.pyLoggerMethods.has(q.split('.').pop() as string)) return q;
   }
   return undefined;
 }
 
+/** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
 export function pyLoggingEvidence(a: PyInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
-  const moduleLevel = scope.type === 'module';
-  let found: RecordingEvidence | undefined;
-  const visit = (n: Node): void => {
-    for (const c of kids(n)) {
-      if (found) return;
-      if (moduleLevel && (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'decorated_definition')) continue;
-      if (c.type === 'call') {
-        const tool = pyRecorder(a, ctx, c);
-        const args = field(c, 'arguments');
-        if (tool && args) {
-          const containsCall = callNode !== undefined && args.startIndex <= callNode.startIndex && callNode.endIndex <= args.endIndex;
-          const related = [...pyTokens(a, args)].some((t) => rel.inputs.has(t) || rel.outputs.has(t));
-          if (containsCall || related) {
-            found = { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
-            return;
-          }
-        }
-      }
-      visit(c);
-    }
-  };
-  const body = moduleLevel ? scope : field(scope, 'body');
-  if (body) visit(body);
-  return found;
+  for (const c of scopeFacts(a, scope).calls) {
+    const args = field(c, 'arguments');
+    if (!args || !mayRecord(a, ctx, c, args)) continue;
+    const containsCall = callNode !== undefined && args.startIndex <= callNode.startIndex && callNode.endIndex <= args.endIndex;
+    if (!containsCall && ![...pyTokens(a, args)].some((t) => rel.inputs.has(t) || rel.outputs.has(t))) continue;
+    const tool = pyRecorder(a, ctx, c);
+    if (tool) return { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
+  }
+  return undefined;
 }

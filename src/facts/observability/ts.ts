@@ -1,9 +1,11 @@
-import { Node, SyntaxKind } from 'ts-morph';
-import { tsSpan } from '../../parse/typescript.js';
+import { Node, ts } from 'ts-morph';
 import type { InferenceContext } from '../inference/context.js';
-import { bindingNames, isFunctionLike, type TsInference } from '../inference/ts.js';
+import type { TsInference } from '../inference/ts.js';
 import { ObservabilityKnowledge } from './data.js';
 import type { RecordingEvidence, Relation } from './types.js';
+
+// This module walks plain compiler nodes (no ts-morph wrappers): it runs for every inference
+// call of a repository, and wrapping every node of every function is what made it slow.
 
 /**
  * Properties that describe a value instead of holding its text: logging `res.usage` or
@@ -23,91 +25,130 @@ interface Def {
   sources: string[];
 }
 
+interface ScopeFacts {
+  defs: Def[];
+  locals: Set<string>;
+  /** Calls in the scope (closures included; for a source file, top-level code only). */
+  calls: ts.CallExpression[];
+}
+
+type FnLike = ts.FunctionLikeDeclaration;
+
+function isFnLike(n: ts.Node): n is FnLike {
+  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
+function bindingNames(n: ts.BindingName): string[] {
+  if (ts.isIdentifier(n)) return [n.text];
+  const out: string[] = [];
+  for (const el of n.elements) if (ts.isBindingElement(el)) out.push(...bindingNames(el.name));
+  return out;
+}
+
 /** `this.x.y` → `this.x`; `a.b[0]` → `a`. */
-function rootToken(n: Node): string | undefined {
+function rootToken(n: ts.Node): string | undefined {
   let cur = n;
   for (;;) {
-    if (Node.isPropertyAccessExpression(cur)) {
-      const obj = cur.getExpression();
-      if (obj.getKind() === SyntaxKind.ThisKeyword) return `this.${cur.getName()}`;
-      cur = obj;
-    } else if (Node.isElementAccessExpression(cur) || Node.isNonNullExpression(cur) || Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur)) {
-      cur = cur.getExpression();
-    } else if (Node.isIdentifier(cur)) {
-      return cur.getText();
+    if (ts.isPropertyAccessExpression(cur)) {
+      if (cur.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${cur.name.text}`;
+      cur = cur.expression;
+    } else if (ts.isElementAccessExpression(cur) || ts.isNonNullExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur)) {
+      cur = cur.expression;
+    } else if (ts.isIdentifier(cur)) {
+      return cur.text;
     } else return undefined;
   }
 }
 
-/** The variables an expression reads (`this.x` as one name); counts (`x.length`) are not reads of x's content. */
-export function tsTokens(expr: Node): Set<string> {
-  const out = new Set<string>();
-  const visit = (n: Node): void => {
-    if (Node.isPropertyAccessExpression(n) && n.getExpression().getKind() === SyntaxKind.ThisKeyword) {
-      out.add(`this.${n.getName()}`);
+/** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of their content. */
+function tokens(expr: ts.Node, out = new Set<string>()): Set<string> {
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n)) {
+      if (n.expression.kind === ts.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
+      else if (!META_PROPS.has(n.name.text)) visit(n.expression);
       return;
     }
-    if (Node.isPropertyAccessExpression(n) && META_PROPS.has(n.getName())) return;
-    if (Node.isIdentifier(n)) {
-      const p = n.getParent();
-      if (p && Node.isPropertyAccessExpression(p) && p.getNameNode() === n) return;
-      if (p && (Node.isPropertyAssignment(p) || Node.isPropertyDeclaration(p) || Node.isMethodDeclaration(p)) && p.getNameNode() === n) return;
-      out.add(n.getText());
+    if (ts.isIdentifier(n)) {
+      out.add(n.text);
       return;
     }
-    n.forEachChild(visit);
+    if (ts.isPropertyAssignment(n)) {
+      visit(n.initializer);
+      return;
+    }
+    if (ts.isShorthandPropertyAssignment(n)) {
+      out.add(n.name.text);
+      return;
+    }
+    ts.forEachChild(n, visit);
   };
   visit(expr);
   return out;
 }
 
-/** Assignments and data movements inside a function (closures included; for `<module>`, top-level code). */
-function defsOf(scope: Node): { defs: Def[]; locals: Set<string> } {
+/** The variables a wrapped expression reads. */
+export function tsTokens(expr: Node): Set<string> {
+  return tokens(expr.compilerNode);
+}
+
+const facts = new WeakMap<ts.Node, ScopeFacts>();
+
+/** Assignments, data movements and calls of a function (closures included) or of top-level code. */
+function scopeFacts(scope: ts.Node): ScopeFacts {
+  let f = facts.get(scope);
+  if (f) return f;
   const defs: Def[] = [];
   const locals = new Set<string>();
-  if (isFunctionLike(scope)) {
-    for (const p of (scope as unknown as { getParameters(): Array<{ getNameNode(): Node }> }).getParameters()) for (const n of bindingNames(p.getNameNode())) locals.add(n);
-  }
-  const moduleLevel = Node.isSourceFile(scope);
-  const visit = (n: Node): void => {
-    n.forEachChild((c) => {
-      if (moduleLevel && isFunctionLike(c)) return;
-      if (Node.isVariableDeclaration(c)) {
-        const targets = bindingNames(c.getNameNode());
-        for (const t of targets) locals.add(t);
-        const init = c.getInitializer();
-        const p = c.getParent()?.getParent();
-        if (init) defs.push({ targets, sources: [...tsTokens(init)] });
-        else if (p && (Node.isForOfStatement(p) || Node.isForInStatement(p))) defs.push({ targets, sources: [...tsTokens(p.getExpression())] });
-      } else if (Node.isBinaryExpression(c)) {
-        const op = c.getOperatorToken().getKind();
-        if (op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment) {
-          const t = rootToken(c.getLeft());
-          if (t) defs.push({ targets: [t], sources: [...tsTokens(c.getRight()), ...(op === SyntaxKind.EqualsToken ? [] : [t])] });
+  const calls: ts.CallExpression[] = [];
+  const moduleLevel = ts.isSourceFile(scope);
+  if (isFnLike(scope)) for (const p of scope.parameters) for (const n of bindingNames(p.name)) locals.add(n);
+  const visit = (c: ts.Node): void => {
+    if (moduleLevel && isFnLike(c)) return;
+    if (ts.isVariableDeclaration(c)) {
+      const targets = bindingNames(c.name);
+      for (const t of targets) locals.add(t);
+      const loop = c.parent?.parent;
+      if (c.initializer) defs.push({ targets, sources: [...tokens(c.initializer)] });
+      else if (loop && (ts.isForOfStatement(loop) || ts.isForInStatement(loop))) defs.push({ targets, sources: [...tokens(loop.expression)] });
+    } else if (ts.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
+      const t = rootToken(c.left);
+      if (t) defs.push({ targets: [t], sources: [...tokens(c.right), ...(c.operatorToken.kind === ts.SyntaxKind.EqualsToken ? [] : [t])] });
+    } else if (ts.isCallExpression(c)) {
+      calls.push(c);
+      const callee = c.expression;
+      if (ts.isPropertyAccessExpression(callee)) {
+        const t = rootToken(callee.expression);
+        if (t && MUTATORS.has(callee.name.text)) {
+          const sources = new Set<string>();
+          for (const a of c.arguments) tokens(a, sources);
+          defs.push({ targets: [t], sources: [...sources] });
         }
-      } else if (Node.isCallExpression(c)) {
-        const callee = c.getExpression();
-        if (Node.isPropertyAccessExpression(callee)) {
-          const t = rootToken(callee.getExpression());
-          if (t && MUTATORS.has(callee.getName())) defs.push({ targets: [t], sources: c.getArguments().flatMap((a) => [...tsTokens(a)]) });
-          // stream.on('data', (chunk) => ...), result.then((r) => ...), messages.map((m) => ...)
-          if (t) {
-            for (const a of c.getArguments()) {
-              if (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) {
-                const params = a.getParameters().flatMap((p) => bindingNames(p.getNameNode()));
-                for (const q of params) locals.add(q);
-                defs.push({ targets: params, sources: [t] });
-              }
+        // stream.on('data', (chunk) => ...), result.then((r) => ...), messages.map((m) => ...)
+        if (t) {
+          for (const a of c.arguments) {
+            if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) {
+              const params = a.parameters.flatMap((p) => bindingNames(p.name));
+              for (const q of params) locals.add(q);
+              defs.push({ targets: params, sources: [t] });
             }
           }
         }
       }
-      visit(c);
-    });
+    }
+    ts.forEachChild(c, visit);
   };
-  const body = Node.isSourceFile(scope) ? scope : (scope as unknown as { getBody?(): Node | undefined }).getBody?.();
-  if (body) visit(body);
-  return { defs, locals };
+  const body = moduleLevel ? scope : (scope as FnLike).body;
+  if (body) {
+    if (moduleLevel) ts.forEachChild(body, visit);
+    else visit(body);
+  }
+  f = { defs, locals, calls };
+  facts.set(scope, f);
+  return f;
 }
 
 /**
@@ -116,10 +157,10 @@ function defsOf(scope: Node): { defs: Def[]; locals: Set<string> } {
  * into (forwards, to a fixpoint).
  */
 export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[]): Relation {
-  const { defs, locals } = defsOf(scope);
+  const { defs, locals } = scopeFacts(scope.compilerNode);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('this.');
   const inputs = new Set<string>();
-  for (const e of inputExprs) for (const t of tsTokens(e)) if (isLocal(t)) inputs.add(t);
+  for (const e of inputExprs) for (const t of tokens(e.compilerNode)) if (isLocal(t)) inputs.add(t);
   let frontier = [...inputs];
   for (let step = 0; step < 3 && frontier.length > 0; step++) {
     const next: string[] = [];
@@ -153,15 +194,29 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
   return { inputs, outputs };
 }
 
+/** Could this call record something, by the look of its name? (The full test resolves the callee.) */
+function mayRecord(call: ts.CallExpression, ctx: InferenceContext): boolean {
+  const k = ObservabilityKnowledge.get();
+  const callee = call.expression;
+  if (ctx.loggingFunctions.length > 0) return true;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const m = callee.name.text;
+    return k.tsLoggerMethods.has(m) || k.helperName.test(m) || k.recorderMethods.has(m);
+  }
+  return ts.isIdentifier(callee) && k.helperName.test(callee.text);
+}
+
 /** What kind of recording call this is, if any: a logger, a logging helper, a tracing API. */
 export function tsRecorder(a: TsInference, ctx: InferenceContext, call: Node): string | undefined {
   if (!Node.isCallExpression(call)) return undefined;
   const k = ObservabilityKnowledge.get();
   const callee = call.getExpression();
-  const v = a.valueOf(callee);
-  if (v?.t === 'fn') {
-    const info = ctx.tsAt(v.path)?.fnInfo(v.node);
-    if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+  if (ctx.loggingFunctions.length > 0) {
+    const v = a.valueOf(callee);
+    if (v?.t === 'fn') {
+      const info = ctx.tsAt(v.path)?.fnInfo(v.node);
+      if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+    }
   }
   if (Node.isPropertyAccessExpression(callee)) {
     const method = callee.getName();
@@ -183,25 +238,19 @@ export function tsRecorder(a: TsInference, ctx: InferenceContext, call: Node): s
 
 /** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
 export function tsLoggingEvidence(a: TsInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
-  const moduleLevel = Node.isSourceFile(scope);
-  let found: RecordingEvidence | undefined;
-  const check = (c: Node): void => {
-    if (found || (moduleLevel && isFunctionLike(c))) return;
-    if (Node.isCallExpression(c)) {
-      const tool = tsRecorder(a, ctx, c);
-      if (tool) {
-        const args = c.getArguments();
-        const containsCall = callNode !== undefined && args.some((x) => x.getStart() <= callNode.getStart() && callNode.getEnd() <= x.getEnd());
-        const related = args.some((x) => [...tsTokens(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
-        if (containsCall || related) {
-          found = { kind: 'log', tool, path: a.file.path, span: tsSpan(c.getExpression()) };
-          return;
-        }
-      }
-    }
-    c.forEachChild(check);
-  };
-  const body = moduleLevel ? scope : (scope as unknown as { getBody?(): Node | undefined }).getBody?.();
-  if (body) check(body);
-  return found;
+  const { calls } = scopeFacts(scope.compilerNode);
+  const sf = a.sf.compilerNode;
+  const at = callNode ? { start: callNode.getStart(), end: callNode.getEnd() } : undefined;
+  for (const c of calls) {
+    if (!mayRecord(c, ctx)) continue;
+    const containsCall = at !== undefined && c.arguments.some((x) => x.getStart(sf) <= at.start && at.end <= x.end);
+    const related = containsCall || c.arguments.some((x) => [...tokens(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
+    if (!related) continue;
+    const wrapped = a.wrap(c);
+    const tool = tsRecorder(a, ctx, wrapped);
+    if (!tool) continue;
+    const callee = c.expression;
+    return { kind: 'log', tool, path: a.file.path, span: { start: callee.getStart(sf), end: callee.end } };
+  }
+  return undefined;
 }
