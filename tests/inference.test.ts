@@ -10,6 +10,7 @@ import {
   functionsOf,
   functionsReachingInference,
   inferenceSites,
+  isTestFile,
   reachableSites,
   type InferenceSite,
 } from '../src/facts/inference/index.js';
@@ -723,6 +724,13 @@ describe('project inference functions (settings.inference.functions)', () => {
   });
 });
 
+describe('test files', () => {
+  it('are recognised by directory and name', () => {
+    expect(['tests/test_a.py', 'app/a_test.py', 'conftest.py', 'web/__tests__/x.ts', 'src/x.test.ts', 'src/x.spec.tsx', 'test/e2e.js'].filter(isTestFile)).toHaveLength(7);
+    expect(['app/testing.py', 'src/latest.ts', 'app/contest.py', 'src/attest/x.ts'].filter(isTestFile)).toEqual([]);
+  });
+});
+
 describe('functions and reachability', () => {
   const files = {
     'lib/llm.ts': `import OpenAI from "openai";
@@ -793,7 +801,7 @@ describe('the valid fixtures of inference-logging/unlogged-inference are not vac
       const root = join(dir, name);
       const settings = loadConfig(findConfig(root), ruleInfo, root).settings;
       const p = await load(root, settings);
-      const found = allSites(p).filter((s) => s.kind !== 'embedding' && s.kind !== 'classify');
+      const found = allSites(p).filter((s) => s.kind !== 'embedding' && s.kind !== 'classify' && !isTestFile(s.path));
       expect(found.length).toBeGreaterThan(0);
       for (const s of found) expect(recordingEvidence(p, s), summary(p, s)).toBeDefined();
     });

@@ -245,6 +245,24 @@ def f(q):
     ).toEqual(['other.py:3 -', 'traced.py:3 traced-client (Langfuse)', 'worker.py:5 instrumentation (Langfuse)']);
   });
 
+  it('AI SDK callbacks given to the call receive its output: logging there counts', async () => {
+    expect(
+      await evidence({
+        'a.ts': `import { streamText } from "ai";
+import { openai } from "@ai-sdk/openai";
+import pino from "pino";
+const log = pino();
+export function chat(prompt: string) {
+  return streamText({ model: openai("gpt-4o-2024-08-06"), prompt, onFinish: ({ text, usage }) => log.info({ text, usage }, "done") }).toDataStreamResponse();
+}
+export function chatUsageOnly(question: string) {
+  return streamText({ model: openai("gpt-4o-2024-08-06"), prompt: question, onFinish: (e) => log.info({ tokens: e.usage }, "done") }).toDataStreamResponse();
+}
+`,
+      }),
+    ).toEqual(['a.ts:6 log (log)', 'a.ts:9 -']);
+  });
+
   it('AI SDK telemetry counts when enabled (or given as a variable), not when disabled or absent', async () => {
     expect(
       await evidence({

@@ -1,4 +1,4 @@
-import { inferenceSites, InferenceContext, type InferenceSite } from '../../src/facts/inference/index.js';
+import { inferenceSites, InferenceContext, isTestFile, type InferenceSite } from '../../src/facts/inference/index.js';
 import { ObservabilityKnowledge, recordingEvidence } from '../../src/facts/observability/index.js';
 import { defineRule } from '../../src/rule-api.js';
 
@@ -56,6 +56,8 @@ export default defineRule<Options>({
   *check(ctx) {
     const inference = InferenceContext.of(ctx.project, ctx.settings);
     const k = ObservabilityKnowledge.get();
+    // Test code is not deployed: its model calls are not production traffic to record.
+    if (isTestFile(ctx.file.path)) return;
     for (const site of inferenceSites(ctx.file, ctx.project)) {
       if (site.kind === 'classify') continue;
       if (site.kind === 'embedding' && !ctx.options.embeddings) continue;

@@ -38,3 +38,11 @@ export function anonymousName(line: number): string {
 }
 
 export const MODULE_FN = '<module>';
+
+/**
+ * Test code: `tests/`, `__tests__/`, `test_x.py`, `x_test.py`, `x.test.ts`, `x.spec.ts`,
+ * `conftest.py`. It is not deployed, so it neither needs nor provides production logging.
+ */
+export function isTestFile(path: string): boolean {
+  return /(^|\/)(tests?|__tests__|spec|e2e)\//.test(path) || /(^|\/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/.test(path);
+}

@@ -14,6 +14,7 @@ import type { CallEdge, FunctionInfo, InferenceSite } from './types.js';
 export type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceKind, InferenceSite, PySite, TsSite } from './types.js';
 export { InferenceContext, parseFunctionRefs, type FunctionRef } from './context.js';
 export { SdkKnowledge } from './sdks.js';
+export { isTestFile, pipelineKind } from './common.js';
 
 /** The inference calls in a TS/JS or Python file (empty for other files). */
 export function inferenceSites(file: FileModel, project: ProjectModel): InferenceSite[] {

@@ -6,6 +6,7 @@
 import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { ProjectModel } from '../../model/project.js';
+import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
 import type { ArgExpr, CallEdge, ClientOrigin, FunctionInfo, InferenceSite } from '../inference/types.js';
 import { ObservabilityKnowledge } from './data.js';
@@ -95,7 +96,7 @@ export function loggingIn(project: ProjectModel, fn: FunctionInfo, inputExprs: A
   if (fn.lang === 'ts') {
     const a = ctx.tsAt(fn.path);
     if (!a) return undefined;
-    const rel = tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames);
+    const rel = tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames, callNode as TsNode | undefined);
     return tsLoggingEvidence(a, ctx, fn.node as TsNode, rel, callNode as TsNode | undefined);
   }
   const a = ctx.pyAt(fn.path);
@@ -118,7 +119,8 @@ function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number,
   const key = `${fn.id}@${fn.span.start}`;
   if (seen.has(key)) return undefined;
   seen.add(key);
-  const callers: CallEdge[] = ctx.callersOf(fn);
+  // Tests call production code without logging it; they are not a production path.
+  const callers: CallEdge[] = ctx.callersOf(fn).filter((e) => !isTestFile(e.from.path));
   if (callers.length === 0) return undefined;
   let evidence: RecordingEvidence | undefined;
   for (const edge of callers) {

@@ -52,7 +52,7 @@ export function pyTokens(a: PyInference, expr: Node): Set<string> {
     if (/^\s*=(?!=)/.test(after) && /[(,]\s*$/.test(src.slice(Math.max(0, s - 200), s))) continue;
     const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(after)?.[1] ?? /^\s*\[\s*["']([A-Za-z_]\w*)["']\s*\]/.exec(after)?.[1];
     if (attr && META_PROPS.has(attr)) continue;
-    if (/\blen\(\s*$/.test(before) && /^\s*\)/.test(after)) continue;
+    if (/\blen\(\s*$/.test(before) && /^(\s*(\.\s*[A-Za-z_]\w*|\[[^\]]*\]))*\s*\)/.test(after)) continue;
     if (name === 'self' && attr) {
       out.add(`self.${attr}`);
       continue;

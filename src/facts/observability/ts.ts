@@ -156,7 +156,7 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
  * from (backwards, a few steps, request objects excluded) and the variables its result flows
  * into (forwards, to a fixpoint).
  */
-export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[]): Relation {
+export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[], callNode?: Node): Relation {
   const { defs, locals } = scopeFacts(scope.compilerNode);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('this.');
   const inputs = new Set<string>();
@@ -178,6 +178,17 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
   for (const r of resultNames) {
     const root = /^(this\.[A-Za-z_$][\w$]*|[A-Za-z_$][\w$]*)/.exec(r)?.[0];
     if (root) outputs.add(root);
+  }
+  // Callbacks given to the call itself (`onFinish: ({ text }) => ...`, `onChunk`) receive its output.
+  if (callNode && ts.isCallExpression(callNode.compilerNode)) {
+    const visit = (n: ts.Node): void => {
+      if (ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) {
+        for (const p of n.parameters) for (const name of bindingNames(p.name)) outputs.add(name);
+        return;
+      }
+      if (ts.isObjectLiteralExpression(n) || ts.isPropertyAssignment(n)) ts.forEachChild(n, visit);
+    };
+    for (const a of callNode.compilerNode.arguments) visit(a);
   }
   for (let changed = true, guard = 0; changed && guard < 12; guard++) {
     changed = false;
