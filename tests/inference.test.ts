@@ -584,6 +584,12 @@ async def f(prompt):
     requests.post("http://billing:8000/invoices/generate", json={"order": 1})
     requests.get(f"{OLLAMA}/api/tags")
     requests.post("/api/chat", json={"model": "x"})
+    post_json(os.environ["LLM_URL"] + "/v1/chat/completions", {"model": "m", "messages": []})
+    post_json("http://billing:8000/api/chat", {"messages": []})
+
+
+def post_json(url, payload):
+    return requests.post(url, json=payload, timeout=30).json()
 `,
     });
     expect(allSites(p).map((s) => `${summary(p, s)} ${s.url}`)).toEqual([
@@ -591,6 +597,7 @@ async def f(prompt):
       'app.py:12 http POST /v1/chat/completions chat https://api.openai.com/v1/chat/completions',
       'app.py:13 http POST /generate completion http://tgi:8080/generate',
       'app.py:15 http POST /v1/completions completion http://vllm:8000/v1/completions',
+      'app.py:19 http POST /v1/chat/completions chat {os.environ["LLM_URL"]}/v1/chat/completions',
     ]);
   });
 });

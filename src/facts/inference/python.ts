@@ -940,7 +940,6 @@ export class PyInference implements FileAnalyzer {
     this.edgesBusy = true;
     const before = this.ctx.cycles;
     const out: CallEdge[] = [];
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     try {
       for (const c of this.mod.calls()) {
@@ -1069,7 +1068,16 @@ export class PyInference implements FileAnalyzer {
       return this.clientSite(call, cv, m, path || `${receiver}(...)`, receiver);
     }
     if (cv.t === 'fn') {
-      const info = this.ctx.pyAt(cv.path)?.fnInfo(cv.node);
+      const owner = this.ctx.pyAt(cv.path);
+      const helper = owner?.httpHelper(cv.node);
+      const info = owner?.fnInfo(cv.node);
+      if (helper && info) {
+        const flat = this.flattenArgs(argsNode);
+        const arg = (name: string): ArgExpr | undefined => flat.get(name) ?? flat.get(`#${info.params.indexOf(name)}`);
+        const url = arg(helper.url);
+        const site = url ? this.httpSite(call, 'post', undefined, { url, body: helper.body ? arg(helper.body) : undefined }) : undefined;
+        if (site) return site;
+      }
       const ref = info ? this.ctx.customFunction(info) : undefined;
       if (!info || !ref) return undefined;
       const flat = this.flattenArgs(argsNode);
@@ -1116,17 +1124,22 @@ export class PyInference implements FileAnalyzer {
     });
   }
 
-  /** `requests.post(url, json=...)`, `httpx.post`, `client.post` on a Session/Client. */
-  private httpSite(call: Node, verb: 'post' | 'request', instance: ClientOrigin | undefined): PySite | undefined {
+  /**
+   * `requests.post(url, json=...)`, `httpx.post`, `client.post` on a Session/Client; or, with
+   * `via`, a call of a project helper that posts to a URL it is given.
+   */
+  private httpSite(call: Node, verb: 'post' | 'request', instance: ClientOrigin | undefined, via?: { url: ArgExpr; body?: ArgExpr }): PySite | undefined {
     const flat = this.flattenArgs(field(call, 'arguments'));
-    let urlArg: ArgExpr | undefined;
-    if (verb === 'request') {
+    let urlArg: ArgExpr | undefined = via?.url;
+    if (via) {
+      if (via.body) flat.set('json', via.body);
+    } else if (verb === 'request') {
       const method = pick(flat, ['method', '#0'])?.value;
       if (method?.toUpperCase() !== 'POST') return undefined;
       urlArg = pick(flat, ['url', '#1']);
     } else urlArg = pick(flat, ['url', '#0']);
     if (!urlArg) return undefined;
-    let url = urlArg.value;
+    let url = this.urlValue(urlArg.node as Node);
     if (url === undefined) return undefined;
     if (instance) {
       const base = instance.args.get('base_url')?.value;
@@ -1157,6 +1170,46 @@ export class PyInference implements FileAnalyzer {
       url,
       sdkName: `${p.api} over HTTP`,
     });
+  }
+
+  /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
+  private urlValue(n: Node): string | undefined {
+    const v = this.mod.stringValue(n);
+    if (v) return v.value;
+    const u = unwrap(n);
+    if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {
+      const part = (x: Node | undefined): string => (x ? (this.urlValue(x) ?? `{${this.text(x)}}`) : '');
+      const value = part(field(u, 'left')) + part(field(u, 'right'));
+      return /[a-z/]/i.test(value.replace(/\{[^}]*\}/g, '')) ? value : undefined;
+    }
+    return undefined;
+  }
+
+  private readonly helpers = new Map<number, { url: string; body?: string } | null>();
+
+  /**
+   * A function of this module that POSTs (requests, httpx, a session) to a URL it takes as a
+   * parameter, maybe with the JSON body too: its callers say where the request goes.
+   */
+  httpHelper(fn: Node): { url: string; body?: string } | undefined {
+    if (this.helpers.has(fn.id)) return this.helpers.get(fn.id) ?? undefined;
+    this.helpers.set(fn.id, null);
+    const params = this.fnInfo(fn).params;
+    if (params.length === 0 || fn.type !== 'function_definition') return undefined;
+    for (const c of this.mod.calls()) {
+      if (!/\.(post|request)$/.test(c.callee) || this.enclosingFn(c.node).id !== fn.id) continue;
+      const cv = this.valueOf(field(c.node, 'function'));
+      const isHttp = (cv?.t === 'extern' && HTTP_FUNCTIONS.has(cv.q)) || (cv?.t === 'http' && cv.path.join('.') === 'post');
+      if (!isHttp) continue;
+      const urlNode = c.kwargs.get('url') ?? c.args[c.callee.endsWith('.request') ? 1 : 0];
+      if (urlNode?.type !== 'identifier' || !params.includes(this.text(urlNode))) continue;
+      const bodyNode = c.kwargs.get('json') ?? c.kwargs.get('data');
+      const body = bodyNode?.type === 'identifier' && params.includes(this.text(bodyNode)) ? this.text(bodyNode) : undefined;
+      const found = { url: this.text(urlNode), body };
+      this.helpers.set(fn.id, found);
+      return found;
+    }
+    return undefined;
   }
 
   private makeSite(

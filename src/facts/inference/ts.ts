@@ -810,9 +810,11 @@ export class TsInference implements FileAnalyzer {
 
   functions(): FunctionInfo[] {
     const out = [this.fnInfo(this.sf)];
-    this.sf.forEachDescendant((n) => {
-      if (isFunctionLike(n)) out.push(this.fnInfo(n));
-    });
+    const walk = (n: ts.Node): void => {
+      if (isFnLikeC(n)) out.push(this.fnInfo(this.wrap(n)));
+      ts.forEachChild(n, walk);
+    };
+    walk(this.sf.compilerNode);
     return out;
   }
 
@@ -874,7 +876,7 @@ export class TsInference implements FileAnalyzer {
         const n = this.wrap(cn);
         if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
         const callee = n.getExpression();
-        let cv = this.valueOf(callee);
+        const cv = this.valueOf(callee);
         let target: Node | undefined;
         let path: string | undefined;
         if (cv?.t === 'fn') {
@@ -887,9 +889,7 @@ export class TsInference implements FileAnalyzer {
         if (!target || !path) continue;
         const other = path === this.file.path ? this : this.ctx.tsAt(path);
         if (!other) continue;
-        cv = undefined;
         let args: ArgMap | undefined;
-        // eslint-disable-next-line @typescript-eslint/no-this-alias
         const self = this;
         out.push({
           from: this.fnInfo(this.enclosingFn(n)),
