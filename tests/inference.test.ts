@@ -676,10 +676,11 @@ def e():
     ).toEqual(['app/main.py:3 openai chat.completions.create chat <- OpenAI() @ app/main.py']);
   });
 
-  it('constructor injection through a classmethod factory and asyncio.to_thread (medium confidence)', async () => {
+  it('constructor injection through a classmethod factory and asyncio.to_thread; client methods run in threads', async () => {
     const p = await project({
       'p.py': `import asyncio
 
+from google import genai
 from langchain_openai import ChatOpenAI
 
 
@@ -701,12 +702,19 @@ def grade(judge, text):
 
 async def main():
     await asyncio.to_thread(grade, ChatOpenAI(model="gpt-4o"), "t")
+    client = genai.Client()
+    r = await asyncio.to_thread(client.models.generate_content, model="gemini-2.0-flash-001", contents="t")
+    await asyncio.get_running_loop().run_in_executor(None, client.models.embed_content, "m", "t")
 `,
     });
     expect(allSites(p).map((s) => `${summary(p, s)} ${s.confidence}`)).toEqual([
-      'p.py:15 langchain ainvoke chat <- self.llm @ p.py medium',
-      'p.py:19 langchain invoke chat <- judge @ p.py medium',
+      'p.py:16 langchain ainvoke chat <- self.llm @ p.py medium',
+      'p.py:20 langchain invoke chat <- judge @ p.py medium',
+      'p.py:26 google models.generate_content chat <- client @ p.py high',
+      'p.py:27 google models.embed_content embedding <- client @ p.py high',
     ]);
+    const viaThread = allSites(p)[2];
+    expect([viaThread?.model?.text, viaThread?.prompt?.text, viaThread?.resultNames.join()]).toEqual(['"gemini-2.0-flash-001"', '"t"', 'r']);
   });
 });
 

@@ -1011,6 +1011,14 @@ export class PyInference implements FileAnalyzer {
     for (const c of this.mod.calls()) {
       const fnNode = field(c.node, 'function');
       if (!fnNode) continue;
+      // asyncio.to_thread(client.models.generate_content, model=..., contents=...)
+      if (HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee)) {
+        const shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
+        const target = c.args[shift];
+        const site = target && (target.type === 'attribute' || target.type === 'identifier') ? this.siteViaReference(c.node, target, shift + 1) : undefined;
+        if (site) out.push(site);
+        continue;
+      }
       const last = c.callee.split('.').pop() ?? '';
       if (fnNode.type === 'attribute') {
         const root = c.callee.split(/[.(]/)[0] ?? '';
@@ -1093,6 +1101,35 @@ export class PyInference implements FileAnalyzer {
       });
     }
     return undefined;
+  }
+
+  /** A client method handed to a function that calls it: `asyncio.to_thread(client.x.create, **kwargs)`. */
+  private siteViaReference(call: Node, target: Node, shift: number): PySite | undefined {
+    const cv = this.valueOf(target);
+    if (cv?.t !== 'client' || cv.path.length === 0) return undefined;
+    const path = cv.path.join('.');
+    const m = this.ctx.k.method(cv.type, path);
+    if (!m?.kind) return undefined;
+    const all = this.flattenArgs(field(call, 'arguments'));
+    const flat = new Map<string, ArgExpr>();
+    for (const [key, v] of all) {
+      const pos = /^#(\d+)$/.exec(key);
+      if (!pos) flat.set(key, v);
+      else if (Number(pos[1]) >= shift) flat.set(`#${Number(pos[1]) - shift}`, v);
+    }
+    return this.makeSite(call, {
+      sdk: m.sdk,
+      api: path,
+      kind: m.kind,
+      stream: m.stream || flat.get('stream')?.text === 'True',
+      args: flat,
+      prompt: pick(flat, m.prompt),
+      model: pick(flat, m.model) ?? cv.origin.model,
+      receiver: this.receiverText(target, cv.path.length),
+      client: cv.origin,
+      confidence: cv.confidence,
+      callee: target,
+    });
   }
 
   private receiverText(fnNode: Node, pathLength: number): string {
@@ -1228,9 +1265,11 @@ export class PyInference implements FileAnalyzer {
       custom?: string;
       url?: string;
       sdkName?: string;
+      /** The callee, when it is not the call's own function (`asyncio.to_thread(client.x, ...)`). */
+      callee?: Node;
     },
   ): PySite {
-    const fnNode = field(call, 'function') as Node;
+    const fnNode = s.callee ?? (field(call, 'function') as Node);
     return {
       lang: 'python',
       path: this.file.path,
