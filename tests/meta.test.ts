@@ -72,7 +72,7 @@ describe('per-file fact caches', () => {
     for (const p of src) {
       for (const m of readFileSync(p, 'utf8').matchAll(/\.memo(?:<[^>]*>)?\(\s*(['`])([^'`]*)\1/g)) {
         const key = m[2] as string;
-        keys.set(key, [...(keys.get(key) ?? []), relative(ROOT, p)]);
+        keys.set(key, [...new Set([...(keys.get(key) ?? []), relative(ROOT, p)])]);
       }
     }
     expect(keys.size).toBeGreaterThan(10);

@@ -42,6 +42,7 @@ describe('repository index', () => {
       'src/app/clients.py': 'from openai import OpenAI\nclient = OpenAI()\n',
       'src/app/api/__init__.py': '',
       'src/app/api/routes.py': 'from ..clients import client\nfrom app import clients\nimport app.clients as c\nimport requests\n',
+      'src/main.py': 'import app.api.routes\n',
     });
     const routes = p.file('src/app/api/routes.py');
     const edges = routes ? p.index.importsOf(routes) : [];
@@ -52,6 +53,9 @@ describe('repository index', () => {
       { module: 'requests', resolved: undefined },
     ]);
     expect(p.index.importers('src/app/clients.py')).toEqual(['src/app/api/routes.py']);
+    // `import pkg.mod` binds `pkg` but imports the submodule
+    const main = p.file('src/main.py');
+    expect(main && p.index.importsOf(main)).toEqual([{ module: 'app.api.routes', resolved: 'src/app/api/routes.py' }]);
   });
 
   it('lists packages declared in package.json, requirements files and pyproject.toml', async () => {

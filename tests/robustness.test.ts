@@ -61,12 +61,16 @@ describe('robustness inputs, one at a time', () => {
     // nothing is left to scan: the binary file is skipped and the run says it found no files
     { dir: 'binary', findings: [], notifications: [':0:0 no-files', ':0:0 skipped-files'] },
     {
-      // error recovery still sees the LLM(...) load after the broken signature
+      // error recovery still sees the LLM(...) load and the inference call after the broken function
       dir: 'python-syntax',
-      findings: ['app/serve.py:7:22 model-pinning/hf-revision missingRevision'],
+      findings: ['app/serve.py:7:22 model-pinning/hf-revision missingRevision', 'app/serve.py:11:12 inference-logging/unlogged-inference unlogged'],
       notifications: ['app/serve.py:6:10 parse-error'],
     },
-    { dir: 'ts-syntax', findings: [], notifications: ['src/client.ts:5:1 parse-error'] },
+    {
+      dir: 'ts-syntax',
+      findings: ['src/client.ts:8:10 inference-logging/unlogged-inference unlogged'],
+      notifications: ['src/client.ts:5:1 parse-error'],
+    },
     {
       // the docker run line before the unterminated quote is still checked
       dir: 'shell-syntax',
@@ -116,8 +120,10 @@ describe('robustness inputs, all together', () => {
       'bom-crlf/docker-compose.yml:3:12 untagged',
       'non-ascii/docker-compose.yml:5:65 latestTag',
       'python-syntax/app/serve.py:7:22 missingRevision',
+      'python-syntax/app/serve.py:11:12 unlogged',
       'shell-syntax/scripts/serve.sh:3:36 openServer',
       'shell-syntax/scripts/serve.sh:3:53 latestTag',
+      'ts-syntax/src/client.ts:8:10 unlogged',
     ]);
     expect(result.notifications.map(where)).toEqual([
       ':0:0 skipped-files',

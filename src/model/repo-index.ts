@@ -112,9 +112,11 @@ export class RepoIndex {
     if (py) {
       const seen = new Set<string>();
       for (const imp of py.imports()) {
-        // `from pkg import mod` may name a submodule: try `pkg.mod` before `pkg`.
-        const sub = imp.star ? undefined : imp.qualified;
-        const resolved = (sub ? this.resolvePy(file.path, sub) : undefined) ?? this.resolvePy(file.path, imp.module);
+        // `from pkg import mod` may name a submodule: try `pkg.mod` before `pkg`. `import pkg.mod`
+        // (qualified is just `pkg`) names the submodule itself.
+        const fromImport = imp.qualified.startsWith(imp.module.endsWith('.') ? imp.module : `${imp.module}.`);
+        const sub = imp.star || !fromImport ? undefined : imp.qualified;
+        const resolved = (sub ? this.resolvePy(file.path, sub) : undefined) ?? this.resolvePy(file.path, imp.module) ?? (fromImport ? undefined : this.resolvePy(file.path, imp.qualified));
         const key = `${imp.module}|${resolved ?? ''}`;
         if (seen.has(key)) continue;
         seen.add(key);

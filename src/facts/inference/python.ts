@@ -1,0 +1,1296 @@
+import type { Node } from 'web-tree-sitter';
+import type { FileModel } from '../../model/file-model.js';
+import { span, type PythonModule } from '../../parse/python.js';
+import type { Span } from '../../types.js';
+import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
+import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
+import type { MethodInfo } from './sdks.js';
+import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceKind, PySite } from './types.js';
+
+/** What a Python expression evaluates to, as far as the analysis needs to know. */
+export type PyValue =
+  | { t: 'client'; type: string; origin: ClientOrigin; path: string[]; confidence: 'high' | 'medium' }
+  /** requests.Session(), httpx.Client(base_url=...), aiohttp.ClientSession(). */
+  | { t: 'http'; origin: ClientOrigin; path: string[] }
+  /** A name from outside the repository, qualified: `openai.OpenAI`, `boto3.Session().client`. */
+  | { t: 'extern'; q: string }
+  | { t: 'fn'; path: string; node: Node }
+  | { t: 'class'; path: string; node: Node }
+  | { t: 'instance'; path: string; node: Node }
+  | { t: 'module'; path: string };
+
+type Decl =
+  | { k: 'expr'; node: Node }
+  | { k: 'param'; node: Node; fn: Node; index: number }
+  | { k: 'fn'; node: Node }
+  | { k: 'class'; node: Node }
+  | { k: 'import'; q: string }
+  | { k: 'annot'; node: Node };
+
+const MAX_DEPTH = 14;
+const HTTP_FACTORIES = new Set(['requests.Session', 'requests.session', 'httpx.Client', 'httpx.AsyncClient', 'aiohttp.ClientSession']);
+const HTTP_FUNCTIONS = new Set(['requests.post', 'httpx.post', 'requests.request', 'httpx.request']);
+const FN_TYPES = new Set(['function_definition', 'lambda']);
+/** Calls that call their first argument (with the rest as its arguments). */
+const HIGHER_ORDER = /^(asyncio\.to_thread|functools\.partial|anyio\.to_thread\.run_sync|starlette\.concurrency\.run_in_threadpool|fastapi\.concurrency\.run_in_threadpool)$/;
+const HIGHER_ORDER_METHODS = /\.(submit|run_in_executor)$/;
+
+function kids(n: Node): Node[] {
+  return n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+}
+
+function field(n: Node, name: string): Node | undefined {
+  return n.childForFieldName(name) ?? undefined;
+}
+
+function isClient(v: PyValue | undefined): v is Extract<PyValue, { t: 'client' }> {
+  return v?.t === 'client';
+}
+
+function best(values: Iterable<PyValue | undefined>): PyValue | undefined {
+  let first: PyValue | undefined;
+  for (const v of values) {
+    if (!v) continue;
+    if (v.t === 'client' || v.t === 'http') return v;
+    first ??= v;
+  }
+  return first;
+}
+
+/** `await x`, `(x)` → x. */
+function unwrap(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (cur.type === 'await' || cur.type === 'parenthesized_expression') {
+      const inner = kids(cur)[0];
+      if (!inner) return cur;
+      cur = inner;
+    } else return cur;
+  }
+}
+
+const COMPOUND = new Set([
+  'block',
+  'module',
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'except_clause',
+  'except_group_clause',
+  'finally_clause',
+  'with_statement',
+  'match_statement',
+  'case_clause',
+]);
+
+/**
+ * Every statement under a block (nested blocks of if/for/while/try/with/match included), without
+ * descending into expressions or into nested functions and classes.
+ */
+export function forEachPyStatement(block: Node, cb: (st: Node) => void): void {
+  for (const c of kids(block)) {
+    if (COMPOUND.has(c.type) && c.type !== 'block') cb(c);
+    if (COMPOUND.has(c.type)) forEachPyStatement(c, cb);
+    else if (c.type === 'block') forEachPyStatement(c, cb);
+    else cb(c);
+  }
+}
+
+/** The function_definition a decorated_definition wraps, or the node itself. */
+function definitionOf(n: Node): Node {
+  if (n.type === 'decorated_definition') return field(n, 'definition') ?? n;
+  return n;
+}
+
+/**
+ * Inference call sites of one Python module, with the clients they use tracked through the
+ * code: import aliases, clients defined in other modules of the repository, `self.client`,
+ * factory functions, annotated and dependency-injected parameters, LangChain chains.
+ */
+export class PyInference implements FileAnalyzer {
+  readonly mod: PythonModule;
+  private readonly values: Memo<number, PyValue> = new Map();
+  private readonly scopes = new Map<number, Map<string, Decl[]>>();
+  private readonly members: Memo<string, PyValue> = new Map();
+  private readonly returns: Memo<number, PyValue> = new Map();
+  private readonly fnInfos = new Map<number, FunctionInfo>();
+  private _sites?: PySite[];
+  private _edges?: CallEdge[];
+  private edgesBusy = false;
+  private edgesTries = 0;
+  private depth = 0;
+
+  constructor(
+    readonly file: FileModel,
+    readonly ctx: InferenceContext,
+  ) {
+    this.mod = file.python() as PythonModule;
+  }
+
+  text(n: Node): string {
+    return this.mod.text_(n);
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  private scopeOf(owner: Node): Map<string, Decl[]> {
+    let m = this.scopes.get(owner.id);
+    if (m) return m;
+    m = new Map();
+    this.scopes.set(owner.id, m);
+    const add = (name: string, d: Decl): void => {
+      const list = m.get(name);
+      if (list) list.push(d);
+      else m.set(name, [d]);
+    };
+    let body: Node | undefined;
+    if (owner.type === 'module') {
+      body = owner;
+      for (const imp of this.mod.imports()) if (!imp.star) add(imp.local, { k: 'import', q: imp.qualified });
+      // `global _client` in a function: its assignments bind the module-level name.
+      if (this.mod.text.includes('global ')) {
+        for (const g of owner.descendantsOfType('global_statement')) {
+          if (!g) continue;
+          const fn = this.enclosingFn(g);
+          if (fn.type !== 'function_definition') continue;
+          const local = this.scopeOf(fn);
+          for (const nameNode of kids(g)) {
+            const name = this.text(nameNode);
+            for (const d of local.get(name) ?? []) if (d.k === 'expr') add(name, d);
+          }
+        }
+      }
+    } else if (owner.type === 'class_definition') {
+      body = field(owner, 'body');
+    } else {
+      const params = field(owner, 'parameters');
+      let i = 0;
+      for (const p of params ? kids(params) : []) {
+        if (p.type === 'keyword_separator' || p.type === 'positional_separator') continue;
+        const nameNode = p.type === 'identifier' ? p : p.type === 'typed_parameter' ? kids(p).find((c) => c.type === 'identifier') : field(p, 'name');
+        if (nameNode && nameNode.type === 'identifier') add(this.text(nameNode), { k: 'param', node: p, fn: owner, index: i });
+        i++;
+      }
+      body = field(owner, 'body');
+    }
+    if (!body) return m;
+    forEachPyStatement(body, (c) => {
+      const def = definitionOf(c);
+      if (def.type === 'function_definition') {
+        const name = field(def, 'name');
+        if (name) add(this.text(name), { k: 'fn', node: def });
+        return;
+      }
+      if (def.type === 'class_definition') {
+        const name = field(def, 'name');
+        if (name) add(this.text(name), { k: 'class', node: def });
+        return;
+      }
+      if (c.type === 'expression_statement') {
+        for (const e of kids(c)) {
+          if (e.type === 'assignment') {
+            const left = field(e, 'left');
+            const right = field(e, 'right');
+            const type = field(e, 'type');
+            if (left?.type === 'identifier') {
+              if (right) add(this.text(left), { k: 'expr', node: right });
+              if (type) add(this.text(left), { k: 'annot', node: type });
+            }
+          } else if (e.type === 'named_expression') {
+            const name = field(e, 'name');
+            const value = field(e, 'value');
+            if (name && value) add(this.text(name), { k: 'expr', node: value });
+          }
+        }
+      } else if (c.type === 'with_statement') {
+        // with X() as name
+        for (const clause of kids(c)) {
+          if (clause.type !== 'with_clause') continue;
+          for (const item of kids(clause)) {
+            const p = kids(item)[0];
+            if (p?.type !== 'as_pattern') continue;
+            const value = kids(p)[0];
+            const alias = field(p, 'alias');
+            const target = alias ? kids(alias)[0] : undefined;
+            if (value && target?.type === 'identifier') add(this.text(target), { k: 'expr', node: value });
+          }
+        }
+      }
+    });
+    return m;
+  }
+
+  /** The value of a name at a node (function scopes, then the module, then imports). */
+  resolveName(name: string, at: Node): PyValue | undefined {
+    const from = this.scopeContaining(at);
+    return this.ctx.memo(this.names, `${from.id}|${name}`, () => this.resolveFrom(name, from));
+  }
+
+  private readonly names: Memo<string, PyValue> = new Map();
+  private readonly selfParams = new Map<number, { cls?: Node; first?: string }>();
+  private scopeNodes?: Array<{ start: number; end: number; node: Node }>;
+
+  /**
+   * The innermost function, lambda or class around a node (the module outside them), found from
+   * positions: walking `.parent` marshals every ancestor out of WebAssembly.
+   */
+  private scopeContaining(n: Node): Node {
+    // Positions as plain numbers: endIndex is computed in WebAssembly on every read.
+    this.scopeNodes ??= this.mod.root
+      .descendantsOfType(['function_definition', 'lambda', 'class_definition'])
+      .filter((x): x is Node => x !== null)
+      .map((node) => ({ start: node.startIndex, end: node.endIndex, node }));
+    const start = n.startIndex;
+    const end = n.endIndex;
+    let found: Node | undefined;
+    for (const s of this.scopeNodes) {
+      if (s.start > start) break;
+      if (end > s.end || (s.start === start && s.end === end)) continue;
+      found = s.node;
+    }
+    return found ?? this.mod.root;
+  }
+
+  private parentScope(n: Node): Node | null {
+    return n.type === 'module' ? null : this.scopeContaining(n);
+  }
+
+  /** Resolution from a scope (function, lambda, class body or module) outwards. */
+  private resolveFrom(name: string, start: Node): PyValue | undefined {
+    let sawFunction = false;
+    for (let n: Node | null = start; n; n = this.parentScope(n)) {
+      if (FN_TYPES.has(n.type)) {
+        if (n.type === 'function_definition') {
+          // `self` / `cls`: the enclosing class.
+          let sp = this.selfParams.get(n.id);
+          if (!sp) {
+            const params = field(n, 'parameters');
+            const first = params ? kids(params)[0] : undefined;
+            sp = { cls: this.classOfMethod(n), first: first ? this.text(first) : undefined };
+            this.selfParams.set(n.id, sp);
+          }
+          if (sp.cls && sp.first === name && (name === 'self' || name === 'cls')) {
+            return name === 'self' ? { t: 'instance', path: this.file.path, node: sp.cls } : { t: 'class', path: this.file.path, node: sp.cls };
+          }
+          if (!this.mayDeclare(n, name) || this.isGlobal(n, name)) {
+            sawFunction = true;
+            continue;
+          }
+          const decls = this.scopeOf(n).get(name);
+          if (decls) return best(decls.map((d) => this.declValue(d)));
+        }
+        sawFunction = true;
+      } else if (n.type === 'class_definition') {
+        if (sawFunction) continue;
+        const decls = this.scopeOf(n).get(name);
+        if (decls) return best(decls.map((d) => this.declValue(d)));
+      } else if (n.type === 'module') {
+        const decls = this.scopeOf(n).get(name);
+        if (decls) return best(decls.map((d) => this.declValue(d)));
+      }
+    }
+    return undefined;
+  }
+
+  private readonly fnTexts = new Map<number, string>();
+
+  /**
+   * Whether a function's text could bind `name` (parameter, assignment, loop or `with` target,
+   * import, nested def): when not, its scope need not be built to look the name up.
+   */
+  private mayDeclare(fn: Node, name: string): boolean {
+    let text = this.fnTexts.get(fn.id);
+    if (text === undefined) {
+      text = this.mod.text.slice(fn.startIndex, fn.endIndex);
+      this.fnTexts.set(fn.id, text);
+    }
+    if (!text.includes(name)) return false;
+    const n = name.replace(/[^\w]/g, '');
+    return new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`).test(text);
+  }
+
+  private readonly globals = new Map<number, Set<string>>();
+
+  /** Names a function declares `global`. */
+  private isGlobal(fn: Node, name: string): boolean {
+    let g = this.globals.get(fn.id);
+    if (!g) {
+      g = new Set();
+      const body = field(fn, 'body');
+      if (body && this.mod.text.slice(body.startIndex, body.endIndex).includes('global')) {
+        for (const st of body.descendantsOfType('global_statement')) if (st) for (const c of kids(st)) g.add(this.text(c));
+      }
+      this.globals.set(fn.id, g);
+    }
+    return g.has(name);
+  }
+
+  private readonly selfAssigns = new Map<number, Map<string, Node[]>>();
+
+  /** `self.x = ...` / `self.x: T = ...` assignments anywhere in a class, by attribute name. */
+  private selfAssignments(cls: Node): Map<string, Node[]> {
+    let m = this.selfAssigns.get(cls.id);
+    if (m) return m;
+    m = new Map();
+    const body = field(cls, 'body');
+    for (const a of body ? body.descendantsOfType('assignment') : []) {
+      if (!a) continue;
+      const left = field(a, 'left');
+      if (left?.type !== 'attribute') continue;
+      const obj = field(left, 'object');
+      const attr = field(left, 'attribute');
+      if (!obj || !attr || this.text(obj) !== 'self') continue;
+      const name = this.text(attr);
+      const list = m.get(name) ?? [];
+      list.push(a);
+      m.set(name, list);
+    }
+    this.selfAssigns.set(cls.id, m);
+    return m;
+  }
+
+  /** The class a method belongs to. */
+  private classOfMethod(fn: Node): Node | undefined {
+    let p = fn.parent;
+    if (p?.type === 'decorated_definition') p = p.parent;
+    if (p?.type === 'block' && p.parent?.type === 'class_definition') return p.parent;
+    return undefined;
+  }
+
+  private declValue(d: Decl): PyValue | undefined {
+    switch (d.k) {
+      case 'expr':
+        return this.valueOf(d.node);
+      case 'param':
+        return this.paramValue(d.node, d.fn, d.index);
+      case 'fn':
+        return { t: 'fn', path: this.file.path, node: d.node };
+      case 'class':
+        return { t: 'class', path: this.file.path, node: d.node };
+      case 'import':
+        return this.qualifiedValue(d.q);
+      case 'annot':
+        return this.annotationValue(d.node);
+    }
+  }
+
+  /**
+   * A qualified name from an import: a module, class or value of the repository when it
+   * resolves there, else an external name.
+   */
+  qualifiedValue(q: string): PyValue | undefined {
+    const parts = q.split('.');
+    const dots = /^\.*/.exec(q)?.[0].length ?? 0;
+    // Try the longest module prefix that is a file of the repository.
+    for (let i = parts.length; i > dots; i--) {
+      const mod = parts.slice(0, i).join('.');
+      const path = this.resolveModule(mod);
+      if (!path) continue;
+      let v: PyValue | undefined = { t: 'module', path };
+      for (const attr of parts.slice(i)) v = this.member(v, attr);
+      if (v) return v;
+      break;
+    }
+    if (dots > 0) return undefined;
+    return { t: 'extern', q };
+  }
+
+  /** A module of the repository; an absolute name found only inside another package does not count. */
+  private resolveModule(module: string): string | undefined {
+    const path = this.ctx.resolvePy(this.file.path, module);
+    if (!path || module.startsWith('.')) return path;
+    const rel = module.split('.').join('/');
+    const root = path.endsWith('/__init__.py') ? path.slice(0, -`${rel}/__init__.py`.length) : path.slice(0, -`${rel}.py`.length);
+    const rootDir = root.replace(/\/$/, '');
+    if (rootDir && this.ctx.project.exists(`${rootDir}/__init__.py`)) return undefined;
+    return path;
+  }
+
+  /** A module-level binding of this file. */
+  exportValue(name: string): PyValue | undefined {
+    const decls = this.scopeOf(this.mod.root).get(name);
+    if (decls) return best(decls.map((d) => this.declValue(d)));
+    // A submodule of a package (`from app import llm` with app/llm.py).
+    if (this.file.path.endsWith('__init__.py')) {
+      const dir = this.file.path.slice(0, -'__init__.py'.length);
+      for (const c of [`${dir}${name}.py`, `${dir}${name}/__init__.py`]) if (this.ctx.project.exists(c)) return { t: 'module', path: c };
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- values
+
+  valueOf(e: Node | undefined): PyValue | undefined {
+    if (!e || this.depth > MAX_DEPTH) return undefined;
+    return this.ctx.memo(this.values, e.id, () => {
+      this.depth++;
+      try {
+        return this.compute(e);
+      } finally {
+        this.depth--;
+      }
+    });
+  }
+
+  private compute(e0: Node): PyValue | undefined {
+    const e = unwrap(e0);
+    if (e.id !== e0.id) return this.valueOf(e);
+    switch (e.type) {
+      case 'identifier':
+        return this.resolveName(this.text(e), e);
+      case 'attribute': {
+        const obj = field(e, 'object');
+        const attr = field(e, 'attribute');
+        return obj && attr ? this.member(this.valueOf(obj), this.text(attr)) : undefined;
+      }
+      case 'call':
+        return this.callValue(e);
+      case 'conditional_expression': {
+        const [a, , b] = kids(e);
+        return best([this.valueOf(a), this.valueOf(b)]);
+      }
+      case 'boolean_operator':
+        return best([this.valueOf(field(e, 'left')), this.valueOf(field(e, 'right'))]);
+      case 'binary_operator': {
+        const op = field(e, 'operator');
+        if (op && this.text(op) === '|') return this.chainOf(this.pipeParts(e), e);
+        return undefined;
+      }
+      case 'lambda':
+        return { t: 'fn', path: this.file.path, node: e };
+      default:
+        return undefined;
+    }
+  }
+
+  /** `a | b | c` → [a, b, c]. */
+  private pipeParts(e: Node): Node[] {
+    if (e.type === 'binary_operator' && this.text(field(e, 'operator') as Node) === '|') {
+      return [...this.pipeParts(field(e, 'left') as Node), ...this.pipeParts(field(e, 'right') as Node)];
+    }
+    return [unwrap(e)];
+  }
+
+  member(v: PyValue | undefined, name: string): PyValue | undefined {
+    if (!v) return undefined;
+    switch (v.t) {
+      case 'client':
+      case 'http':
+        return { ...v, path: [...v.path, name] };
+      case 'extern':
+        return { t: 'extern', q: `${v.q}.${name}` };
+      case 'module':
+        return this.ctx.pyAt(v.path)?.exportValue(name);
+      case 'instance':
+      case 'class':
+        return this.ctx.pyAt(v.path)?.memberValue(v.node, name);
+      default:
+        return undefined;
+    }
+  }
+
+  /** An attribute of a class of this file: class attributes, `self.x =` in methods, properties, methods, bases. */
+  memberValue(cls: Node, name: string): PyValue | undefined {
+    const key = `${cls.id}#${name}`;
+    return this.ctx.memo(this.members, key, () => this.computeMember(cls, name));
+  }
+
+  private computeMember(cls: Node, name: string): PyValue | undefined {
+    const candidates: Array<PyValue | undefined> = [];
+    const decls = this.scopeOf(cls).get(name);
+    for (const d of decls ?? []) {
+      if (d.k === 'fn') {
+        const isProperty = d.node.parent?.type === 'decorated_definition' && kids(d.node.parent).some((c) => c.type === 'decorator' && /property$/.test(this.text(c)));
+        candidates.push(isProperty ? this.returnValue(d.node) : { t: 'fn', path: this.file.path, node: d.node });
+      } else candidates.push(this.declValue(d));
+    }
+    for (const a of this.selfAssignments(cls).get(name) ?? []) {
+      const right = field(a, 'right');
+      const type = field(a, 'type');
+      if (right) candidates.push(this.valueOf(right));
+      if (type) candidates.push(this.annotationValue(type));
+    }
+    const found = best(candidates);
+    if (found) return found;
+    const supers = field(cls, 'superclasses');
+    for (const s of supers ? kids(supers) : []) {
+      if (s.type === 'keyword_argument') continue;
+      const base = this.valueOf(s);
+      if (base?.t === 'class') {
+        const v = this.ctx.pyAt(base.path)?.memberValue(base.node, name);
+        if (v) return v;
+      }
+    }
+    return undefined;
+  }
+
+  returnValue(fn: Node): PyValue | undefined {
+    return this.ctx.memo(this.returns, fn.id, () => this.computeReturn(fn));
+  }
+
+  private computeReturn(fn: Node): PyValue | undefined {
+    const exprs: Node[] = [];
+    if (fn.type === 'lambda') {
+      const b = field(fn, 'body');
+      if (b) exprs.push(b);
+    } else {
+      const visit = (n: Node): void => {
+        for (const c of kids(n)) {
+          const def = definitionOf(c);
+          if (def.type === 'function_definition' || def.type === 'class_definition' || c.type === 'lambda') continue;
+          if (c.type === 'return_statement') {
+            const x = kids(c)[0];
+            if (x) exprs.push(x);
+          }
+          visit(c);
+        }
+      };
+      const body = field(fn, 'body');
+      if (body) visit(body);
+    }
+    return best(exprs.map((x) => this.valueOf(x)));
+  }
+
+  private paramValue(p: Node, fn: Node, index: number): PyValue | undefined {
+    const type = field(p, 'type') ?? (p.type === 'typed_parameter' ? kids(p).find((c) => c.type === 'type') : undefined);
+    const fromType = type ? this.annotationValue(type) : undefined;
+    if (fromType) return fromType;
+    const def = p.type === 'default_parameter' || p.type === 'typed_default_parameter' ? field(p, 'value') : undefined;
+    if (def) {
+      const v = this.valueOf(def);
+      if (v) return v;
+    }
+    if (p.type !== 'identifier' && p.type !== 'default_parameter' && p.type !== 'typed_parameter' && p.type !== 'typed_default_parameter') return undefined;
+    // Not annotated: what do the callers in the repository pass?
+    const info = this.fnInfo(fn);
+    const name = this.text(p.type === 'identifier' ? p : ((field(p, 'name') ?? kids(p)[0]) as Node));
+    const offset = info.className && this.isMethod(fn) ? 1 : 0;
+    for (const edge of this.ctx.callersOf(info, 2)) {
+      const arg = edge.args.get(`#${index - offset}`) ?? edge.args.get(name);
+      if (!arg) continue;
+      const caller = this.ctx.pyAt(edge.from.path);
+      const v = caller?.valueOf(arg.node as Node);
+      if (isClient(v)) return { ...v, confidence: 'medium' };
+    }
+    return undefined;
+  }
+
+  private isMethod(fn: Node): boolean {
+    if (!this.classOfMethod(fn)) return false;
+    const dec = fn.parent?.type === 'decorated_definition' ? this.text(fn.parent) : '';
+    return !/@staticmethod\b/.test(dec);
+  }
+
+  /** A type annotation naming an SDK client class or a repository class. */
+  annotationValue(t: Node): PyValue | undefined {
+    let n = t.type === 'type' ? kids(t)[0] : t;
+    if (!n) return undefined;
+    if (n.type === 'string') {
+      // "OpenAI": a forward reference
+      const inner = this.mod.stringValue(n)?.value;
+      if (!inner || !/^[A-Za-z_][\w.]*$/.test(inner)) return undefined;
+      let v = this.resolveName(inner.split('.')[0] as string, t);
+      for (const attr of inner.split('.').slice(1)) v = this.member(v, attr);
+      return this.annotationFromValue(v, t, inner);
+    }
+    if (n.type === 'generic_type' || n.type === 'subscript') {
+      // Optional[X], Annotated[X, ...]
+      const inner = n.descendantsOfType('type')[0] ?? kids(n)[1];
+      return inner ? this.annotationValue(inner) : undefined;
+    }
+    if (n.type === 'binary_operator') return best([this.annotationValue(field(n, 'left') as Node), this.annotationValue(field(n, 'right') as Node)]);
+    if (n.type !== 'identifier' && n.type !== 'attribute') return undefined;
+    n = unwrap(n);
+    return this.annotationFromValue(this.valueOf(n), t, this.text(n));
+  }
+
+  private annotationFromValue(v: PyValue | undefined, at: Node, text: string): PyValue | undefined {
+    if (!v) return undefined;
+    if (v.t === 'extern') {
+      const k = this.ctx.k;
+      const entry = k.pyEntry('constructors', v.q) ?? k.pyEntry('annotations', v.q);
+      if (!entry?.type) return undefined;
+      return {
+        t: 'client',
+        type: entry.type,
+        origin: { via: 'parameter', path: this.file.path, span: span(at), className: text, module: v.q.split('.').slice(0, -1).join('.'), wrappers: [], args: new Map() },
+        path: [],
+        confidence: 'high',
+      };
+    }
+    if (v.t === 'class') return { t: 'instance', path: v.path, node: v.node };
+    return isClient(v) ? v : undefined;
+  }
+
+  private origin(via: ClientOrigin['via'], node: Node, q: string, args: ArgMap, modelSel: readonly string[] | undefined): ClientOrigin {
+    return {
+      via,
+      path: this.file.path,
+      span: span(node),
+      className: q,
+      module: q.split('.').slice(0, -1).join('.'),
+      wrappers: [],
+      args,
+      model: pick(args, modelSel ?? ['model', 'model_name']),
+    };
+  }
+
+  private callValue(e: Node): PyValue | undefined {
+    const fnNode = field(e, 'function');
+    if (!fnNode) return undefined;
+    const argsNode = field(e, 'arguments');
+    const cv = this.valueOf(fnNode);
+    const k = this.ctx.k;
+    if (cv?.t === 'extern') {
+      const q = cv.q;
+      const flat = (): Map<string, ArgExpr> => this.flattenArgs(argsNode);
+      if (HTTP_FACTORIES.has(q)) return { t: 'http', origin: this.origin('constructor', e, q, flat(), []), path: [] };
+      if (q === 'fastapi.Depends' || q === 'fastapi.params.Depends') {
+        const dep = argsNode ? kids(argsNode)[0] : undefined;
+        const dv = dep ? this.valueOf(dep) : undefined;
+        if (dv?.t === 'fn') return this.ctx.pyAt(dv.path)?.returnValue(dv.node);
+        if (dv?.t === 'class') return { t: 'instance', path: dv.path, node: dv.node };
+        return undefined;
+      }
+      // boto3.client("bedrock-runtime"), session.client(service_name="bedrock-runtime")
+      if (/(^|\.)(client)$/.test(q) && /^(boto3|aioboto3|botocore)\b/.test(q)) {
+        const a = flat();
+        const service = pick(a, ['service_name', '#0'])?.value;
+        if (service === 'bedrock-runtime') return { t: 'client', type: 'bedrock', origin: this.origin('factory', e, q, a, ['modelId']), path: [], confidence: 'high' };
+        return undefined;
+      }
+      const entry = k.pyEntry('constructors', q) ?? k.pyEntry('factories', q);
+      if (entry?.type) {
+        if (entry.requiresModel) return this.chainOf(argsNode ? kids(argsNode).flatMap((a) => (a.type === 'list' ? kids(a) : a.type === 'keyword_argument' ? [] : [a])) : [], e);
+        const a = flat();
+        const origin = this.origin(k.pyEntry('constructors', q) ? 'constructor' : 'factory', e, q, a, entry.model);
+        if (entry.task) origin.task = pick(a, [entry.task, 'task'])?.value;
+        return { t: 'client', type: entry.type, origin, path: [], confidence: 'high' };
+      }
+    }
+    if (isClient(cv) && cv.path.length > 0) {
+      const m = k.method(cv.type, cv.path.join('.'));
+      if (m?.self) return { ...cv, path: [] };
+      if (m?.returns) {
+        const a = this.flattenArgs(argsNode);
+        const origin: ClientOrigin = { ...cv.origin, args: new Map([...cv.origin.args, ...a]), model: pick(a, ['model', 'model_name', '#0']) ?? cv.origin.model };
+        return { t: 'client', type: m.returns, origin, path: [], confidence: cv.confidence };
+      }
+    }
+    if (cv?.t === 'fn') {
+      const r = this.ctx.pyAt(cv.path)?.returnValue(cv.node);
+      if (r) return r;
+    }
+    if (cv?.t === 'class') return { t: 'instance', path: cv.path, node: cv.node };
+    // A call taking a client and not known to return something else: a wrapper
+    // (`wrap_openai(OpenAI())`, `instructor.from_openai(client)`, `get_peft_model(model, cfg)`).
+    const first = argsNode ? kids(argsNode).find((a) => a.type !== 'keyword_argument') : undefined;
+    if (first && !(isClient(cv) && cv.path.length > 0)) {
+      const inner = this.valueOf(first);
+      if (isClient(inner)) {
+        const name = cv?.t === 'extern' ? cv.q : this.mod.chain(fnNode) || this.text(fnNode);
+        return { ...inner, origin: { ...inner.origin, wrappers: [...inner.origin.wrappers, name] } };
+      }
+    }
+    if (cv?.t === 'extern') return { t: 'extern', q: `${cv.q}()` };
+    return undefined;
+  }
+
+  private chainOf(parts: Node[], at: Node): PyValue | undefined {
+    const models: ClientOrigin[] = [];
+    let confidence: 'high' | 'medium' = 'high';
+    for (const p of parts) {
+      const v = this.valueOf(p);
+      if (isClient(v) && this.ctx.k.typeSdk(v.type) === 'langchain' && v.path.length === 0) {
+        models.push(v.origin);
+        if (v.confidence === 'medium') confidence = 'medium';
+      }
+    }
+    const first = models[0];
+    if (!first) return undefined;
+    return { t: 'client', type: 'langchain-chain', origin: { ...first, via: 'factory', path: this.file.path, span: span(at), parts: models, className: 'RunnableSequence' }, path: [], confidence };
+  }
+
+  // ---------------------------------------------------------------- arguments
+
+  /** An argument; its string value is worked out only when asked for. */
+  argExpr(n: Node): ArgExpr {
+    const mod = this.mod;
+    let s: ReturnType<PythonModule['stringValue']> | null = null;
+    const get = (): ReturnType<PythonModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    return {
+      text: this.text(n),
+      span: span(n),
+      get value() {
+        return get()?.value;
+      },
+      get exact() {
+        return get()?.exact;
+      },
+      node: n,
+    };
+  }
+
+  /** A dict literal, directly or through a local name. */
+  private dictLiteral(n: Node | undefined, depth = 0): Node | undefined {
+    if (!n || depth > 3) return undefined;
+    const u = unwrap(n);
+    if (u.type === 'dictionary') return u;
+    if (u.type === 'call' && this.text(field(u, 'function') as Node) === 'dict') return field(u, 'arguments');
+    if (u.type === 'identifier') {
+      for (let a: Node | null = u.parent; a; a = a.parent) {
+        if (a.type === 'function_definition' || a.type === 'module') {
+          const d = this.scopeOf(a).get(this.text(u))?.find((x) => x.k === 'expr');
+          return d && d.k === 'expr' ? this.dictLiteral(d.node, depth + 1) : undefined;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private flattenDict(dict: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
+    for (const pair of kids(dict)) {
+      let key: string | undefined;
+      let value: Node | undefined;
+      if (pair.type === 'pair') {
+        const k = field(pair, 'key');
+        key = k ? this.mod.stringValue(k)?.value : undefined;
+        value = field(pair, 'value');
+      } else if (pair.type === 'keyword_argument') {
+        const k = field(pair, 'name');
+        key = k ? this.text(k) : undefined;
+        value = field(pair, 'value');
+      } else if (pair.type === 'dictionary_splat') {
+        const inner = this.dictLiteral(kids(pair)[0]);
+        if (inner && depth < 3) this.flattenDict(inner, prefix, out, depth + 1);
+        continue;
+      }
+      if (!key || !value) continue;
+      const full = prefix + key;
+      if (!out.has(full)) out.set(full, this.argExpr(value));
+      const inner = depth < 2 ? this.dictLiteral(value) : undefined;
+      if (inner) this.flattenDict(inner, `${full}.`, out, depth + 1);
+    }
+  }
+
+  flattenArgs(argsNode: Node | undefined): Map<string, ArgExpr> {
+    const out = new Map<string, ArgExpr>();
+    if (!argsNode) return out;
+    let i = 0;
+    const later: Array<[Node, string]> = [];
+    for (const a of kids(argsNode)) {
+      if (a.type === 'keyword_argument') {
+        const name = field(a, 'name');
+        const value = field(a, 'value');
+        if (name && value) {
+          out.set(this.text(name), this.argExpr(value));
+          later.push([value, `${this.text(name)}.`]);
+        }
+      } else if (a.type === 'dictionary_splat') {
+        const inner = this.dictLiteral(kids(a)[0]);
+        if (inner) this.flattenDict(inner, '', out, 1);
+      } else if (a.type !== 'list_splat') {
+        out.set(`#${i++}`, this.argExpr(a));
+        later.push([a, '']);
+      }
+    }
+    for (const [v, prefix] of later) {
+      const d = this.dictLiteral(v);
+      if (d) this.flattenDict(d, prefix, out, 0);
+    }
+    return out;
+  }
+
+  /** Variables the result of a call lands in. */
+  resultNames(call: Node): string[] {
+    let n: Node = call;
+    for (let guard = 0; guard < 10; guard++) {
+      const p = n.parent;
+      if (!p) return [];
+      if (p.type === 'await' || p.type === 'parenthesized_expression' || (p.type === 'subscript' && field(p, 'value')?.id === n.id)) {
+        n = p;
+        continue;
+      }
+      // result.content, result.content.strip(): still the result
+      if (p.type === 'attribute' && field(p, 'object')?.id === n.id) {
+        n = p.parent?.type === 'call' && field(p.parent, 'function')?.id === p.id ? p.parent : p;
+        continue;
+      }
+      if (p.type === 'assignment' && field(p, 'right')?.id === n.id) {
+        const left = field(p, 'left');
+        return left ? this.targetNames(left) : [];
+      }
+      if (p.type === 'augmented_assignment' && field(p, 'right')?.id === n.id) {
+        const left = field(p, 'left');
+        return left ? this.targetNames(left) : [];
+      }
+      if (p.type === 'for_statement' && field(p, 'right')?.id === n.id) {
+        const left = field(p, 'left');
+        return left ? this.targetNames(left) : [];
+      }
+      if (p.type === 'as_pattern' && kids(p)[0]?.id === n.id) {
+        const alias = field(p, 'alias');
+        const target = alias ? kids(alias)[0] : undefined;
+        return target ? this.targetNames(target) : [];
+      }
+      return [];
+    }
+    return [];
+  }
+
+  targetNames(n: Node): string[] {
+    if (n.type === 'identifier' || n.type === 'attribute' || n.type === 'subscript') return [this.text(n)];
+    if (n.type === 'pattern_list' || n.type === 'tuple_pattern' || n.type === 'list_pattern' || n.type === 'tuple') return kids(n).flatMap((c) => this.targetNames(c));
+    return [];
+  }
+
+  // ---------------------------------------------------------------- functions
+
+  enclosingFn(n: Node): Node {
+    let a: Node | null = this.scopeContaining(n);
+    while (a && !FN_TYPES.has(a.type) && a.type !== 'module') a = this.parentScope(a);
+    return a && FN_TYPES.has(a.type) ? a : this.mod.root;
+  }
+
+  fnInfo(node: Node): FunctionInfo {
+    let info = this.fnInfos.get(node.id);
+    if (info) return info;
+    if (node.type === 'module') {
+      info = { lang: 'python', path: this.file.path, name: MODULE_FN, id: `${this.file.path}#${MODULE_FN}`, span: { start: 0, end: 0 }, node, exported: false, params: [], decorators: [] };
+      this.fnInfos.set(node.id, info);
+      return info;
+    }
+    let name: string;
+    let nameSpan: Span;
+    let className: string | undefined;
+    const decorators: string[] = [];
+    if (node.type === 'lambda') {
+      name = anonymousName(node.startPosition.row + 1);
+      nameSpan = { start: node.startIndex, end: node.startIndex + 6 };
+    } else {
+      const nameNode = field(node, 'name') as Node;
+      name = this.text(nameNode);
+      nameSpan = span(nameNode);
+      const cls = this.classOfMethod(node);
+      if (cls) {
+        className = this.text(field(cls, 'name') as Node);
+        name = `${className}.${name}`;
+      } else {
+        const outer = this.enclosingFn(node);
+        if (outer.type !== 'module') name = `${this.fnInfo(outer).name}.${name}`;
+      }
+      if (node.parent?.type === 'decorated_definition') {
+        for (const d of kids(node.parent)) {
+          if (d.type !== 'decorator') continue;
+          let expr = kids(d)[0];
+          if (expr?.type === 'call') expr = field(expr, 'function');
+          if (!expr) continue;
+          const chain = this.mod.chain(expr);
+          decorators.push(chain ? this.mod.qualify(chain) : this.text(expr));
+        }
+      }
+    }
+    const params: string[] = [];
+    const ps = field(node, 'parameters');
+    for (const p of ps ? kids(ps) : []) {
+      const n = p.type === 'identifier' ? p : p.type === 'typed_parameter' ? kids(p).find((c) => c.type === 'identifier') : field(p, 'name');
+      if (n?.type === 'identifier') params.push(this.text(n));
+    }
+    if (className && params[0] && (params[0] === 'self' || params[0] === 'cls')) params.shift();
+    const topLevel = this.enclosingFn(node).type === 'module' && !className;
+    info = {
+      lang: 'python',
+      path: this.file.path,
+      name,
+      id: `${this.file.path}#${name}`,
+      span: nameSpan,
+      node,
+      className,
+      exported: topLevel && !name.startsWith('_'),
+      params,
+      decorators,
+    };
+    this.fnInfos.set(node.id, info);
+    return info;
+  }
+
+  functions(): FunctionInfo[] {
+    const out = [this.fnInfo(this.mod.root)];
+    for (const n of this.mod.root.descendantsOfType(['function_definition', 'lambda'])) if (n) out.push(this.fnInfo(n));
+    return out;
+  }
+
+  functionAt(offset: number): FunctionInfo {
+    const n = this.mod.root.descendantForIndex(offset);
+    for (let a: Node | null = n; a; a = a.parent) if (FN_TYPES.has(a.type)) return this.fnInfo(a);
+    return this.fnInfo(this.mod.root);
+  }
+
+  // ---------------------------------------------------------------- call graph
+
+  edges(): CallEdge[] {
+    if (this._edges) return this._edges;
+    if (this.edgesBusy) {
+      this.ctx.cycles++;
+      return [];
+    }
+    this.edgesBusy = true;
+    const before = this.ctx.cycles;
+    const out: CallEdge[] = [];
+    const self = this;
+    try {
+      for (const c of this.mod.calls()) {
+        let fnNode = field(c.node, 'function');
+        if (!fnNode || (fnNode.type !== 'identifier' && fnNode.type !== 'attribute')) continue;
+        if (/^(print|len|str|int|float|dict|list|set|tuple|isinstance|getattr|setattr|hasattr|super|range|enumerate|zip|sorted|open|json\.|os\.|re\.|logging\.)$/.test(c.callee)) continue;
+        // asyncio.to_thread(f, a, b), executor.submit(f, a), loop.run_in_executor(None, f, a), partial(f, a)
+        let shift = 0;
+        const hof = HIGHER_ORDER.exec(c.qualified) ?? HIGHER_ORDER_METHODS.exec(c.callee);
+        if (hof) {
+          shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
+          const f = c.args[shift];
+          if (!f) continue;
+          fnNode = f;
+          shift += 1;
+        } else if (c.callee.startsWith('asyncio.')) continue;
+        const cv = this.valueOf(fnNode);
+        let target: Node | undefined;
+        let path: string | undefined;
+        if (cv?.t === 'fn') {
+          target = cv.node;
+          path = cv.path;
+        } else if (cv?.t === 'class') {
+          const init = this.ctx.pyAt(cv.path)?.scopeOf(cv.node).get('__init__')?.find((d) => d.k === 'fn');
+          if (init && init.k === 'fn') {
+            target = init.node;
+            path = cv.path;
+          }
+        }
+        if (!target || !path) continue;
+        const other = path === this.file.path ? this : this.ctx.pyAt(path);
+        if (!other) continue;
+        const node = c.node;
+        let args: ArgMap | undefined;
+        out.push({
+          from: this.fnInfo(this.enclosingFn(node)),
+          to: other.fnInfo(target),
+          node,
+          span: c.span,
+          calleeSpan: span(fnNode),
+          // Worked out on first use: most edges are never asked for their arguments.
+          get args(): ArgMap {
+            if (!args) {
+              const all = self.flattenArgs(field(node, 'arguments'));
+              args = shift === 0 ? all : new Map([...all].flatMap(([k, v]): Array<[string, ArgExpr]> => (/^#\d+$/.test(k) ? (Number(k.slice(1)) >= shift ? [[`#${Number(k.slice(1)) - shift}`, v]] : []) : [[k, v]])));
+            }
+            return args;
+          },
+          resultNames: this.resultNames(node),
+        });
+      }
+    } finally {
+      this.edgesBusy = false;
+    }
+    // Cut short by a cycle: recompute next time (a few times at most).
+    if (this.ctx.cycles === before || ++this.edgesTries >= 3) this._edges = out;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- sites
+
+  sites(): PySite[] {
+    if (this._sites) return this._sites;
+    const out: PySite[] = [];
+    this._sites = out;
+    const k = this.ctx.k;
+    const customNames = new Set(this.ctx.customFunctions.map((r) => r.name.split('.').pop() as string));
+    const imported = this.mod.importMap();
+    for (const c of this.mod.calls()) {
+      const fnNode = field(c.node, 'function');
+      if (!fnNode) continue;
+      // asyncio.to_thread(client.models.generate_content, model=..., contents=...)
+      if (HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee)) {
+        const shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
+        const target = c.args[shift];
+        const site = target && (target.type === 'attribute' || target.type === 'identifier') ? this.siteViaReference(c.node, target, shift + 1) : undefined;
+        if (site) out.push(site);
+        continue;
+      }
+      const last = c.callee.split('.').pop() ?? '';
+      if (fnNode.type === 'attribute') {
+        const root = c.callee.split(/[.(]/)[0] ?? '';
+        if (!k.methodNames.has(last) && !customNames.has(last) && last !== 'post' && last !== 'request' && !imported.has(root)) continue;
+      } else if (fnNode.type !== 'identifier') continue;
+      if (/^(print|len|str|int|float|dict|list|set|tuple|isinstance|getattr|hasattr|super|range|enumerate|zip|sorted|open)$/.test(c.callee)) continue;
+      const site = this.siteAt(c.node, fnNode);
+      if (site) out.push(site);
+    }
+    return out;
+  }
+
+  private siteAt(call: Node, fnNode: Node): PySite | undefined {
+    const cv = this.valueOf(fnNode);
+    if (!cv) return undefined;
+    const k = this.ctx.k;
+    const argsNode = field(call, 'arguments');
+    if (cv.t === 'extern') {
+      const entry = k.pyEntry('functions', cv.q);
+      if (entry?.sdk && entry.kind) {
+        const flat = this.flattenArgs(argsNode);
+        return this.makeSite(call, {
+          sdk: entry.sdk,
+          api: cv.q,
+          kind: entry.kind,
+          stream: entry.stream === true || flat.get('stream')?.text === 'True',
+          args: flat,
+          prompt: pick(flat, entry.prompt ?? ['messages', 'prompt', '#0']),
+          model: pick(flat, entry.model ?? ['model']),
+        });
+      }
+      // The module-level client of openai (`openai.chat.completions.create`, `openai.ChatCompletion.create`).
+      for (const inst of ['openai']) {
+        if (cv.q.startsWith(`${inst}.`)) {
+          const m = k.method(k.pyEntry('instances', inst)?.type ?? '', cv.q.slice(inst.length + 1));
+          if (m?.kind) {
+            const origin: ClientOrigin = { via: 'module-instance', path: this.file.path, span: span(fnNode), className: inst, module: inst, wrappers: [], args: new Map() };
+            return this.clientSite(call, { t: 'client', type: k.pyEntry('instances', inst)?.type as string, origin, path: [], confidence: 'high' }, m, cv.q.slice(inst.length + 1), inst);
+          }
+        }
+      }
+      if (HTTP_FUNCTIONS.has(cv.q)) return this.httpSite(call, cv.q.endsWith('.request') ? 'request' : 'post', undefined);
+      return undefined;
+    }
+    if (cv.t === 'http') {
+      const verb = cv.path.join('.');
+      if (verb === 'post' || verb === 'request') return this.httpSite(call, verb, cv.origin);
+      return undefined;
+    }
+    if (cv.t === 'client') {
+      const path = cv.path.join('.');
+      const m = k.method(cv.type, path || '__call__');
+      if (!m?.kind) return undefined;
+      const receiver = fnNode.type === 'attribute' ? this.receiverText(fnNode, cv.path.length) : this.text(fnNode);
+      return this.clientSite(call, cv, m, path || `${receiver}(...)`, receiver);
+    }
+    if (cv.t === 'fn') {
+      const owner = this.ctx.pyAt(cv.path);
+      const helper = owner?.httpHelper(cv.node);
+      const info = owner?.fnInfo(cv.node);
+      if (helper && info) {
+        const flat = this.flattenArgs(argsNode);
+        const arg = (name: string): ArgExpr | undefined => flat.get(name) ?? flat.get(`#${info.params.indexOf(name)}`);
+        const url = arg(helper.url);
+        const site = url ? this.httpSite(call, 'post', undefined, { url, body: helper.body ? arg(helper.body) : undefined }) : undefined;
+        if (site) return site;
+      }
+      const ref = info ? this.ctx.customFunction(info) : undefined;
+      if (!info || !ref) return undefined;
+      const flat = this.flattenArgs(argsNode);
+      return this.makeSite(call, {
+        sdk: 'custom',
+        api: info.name,
+        kind: 'chat',
+        stream: false,
+        args: flat,
+        prompt: pick(flat, ['messages', 'prompt', 'input', '#0']),
+        model: pick(flat, ['model']),
+        custom: ref.entry,
+      });
+    }
+    return undefined;
+  }
+
+  /** A client method handed to a function that calls it: `asyncio.to_thread(client.x.create, **kwargs)`. */
+  private siteViaReference(call: Node, target: Node, shift: number): PySite | undefined {
+    const cv = this.valueOf(target);
+    if (cv?.t !== 'client' || cv.path.length === 0) return undefined;
+    const path = cv.path.join('.');
+    const m = this.ctx.k.method(cv.type, path);
+    if (!m?.kind) return undefined;
+    const all = this.flattenArgs(field(call, 'arguments'));
+    const flat = new Map<string, ArgExpr>();
+    for (const [key, v] of all) {
+      const pos = /^#(\d+)$/.exec(key);
+      if (!pos) flat.set(key, v);
+      else if (Number(pos[1]) >= shift) flat.set(`#${Number(pos[1]) - shift}`, v);
+    }
+    return this.makeSite(call, {
+      sdk: m.sdk,
+      api: path,
+      kind: m.kind,
+      stream: m.stream || flat.get('stream')?.text === 'True',
+      args: flat,
+      prompt: pick(flat, m.prompt),
+      model: pick(flat, m.model) ?? cv.origin.model,
+      receiver: this.receiverText(target, cv.path.length),
+      client: cv.origin,
+      confidence: cv.confidence,
+      callee: target,
+    });
+  }
+
+  private receiverText(fnNode: Node, pathLength: number): string {
+    let n: Node = fnNode;
+    for (let i = 0; i < pathLength && n.type === 'attribute'; i++) n = field(n, 'object') as Node;
+    return this.text(n);
+  }
+
+  private clientSite(call: Node, cv: Extract<PyValue, { t: 'client' }>, m: MethodInfo, api: string, receiver: string): PySite {
+    const flat = this.flattenArgs(field(call, 'arguments'));
+    let kind: InferenceKind = m.kind as InferenceKind;
+    let sdkName: string | undefined;
+    if (cv.type === 'transformers-pipeline') {
+      kind = pipelineKind(cv.origin.task);
+      sdkName = `${this.ctx.k.sdkName(m.sdk)} pipeline`;
+    }
+    return this.makeSite(call, {
+      sdk: m.sdk,
+      api,
+      kind,
+      stream: m.stream || flat.get('stream')?.text === 'True',
+      args: flat,
+      prompt: pick(flat, m.prompt),
+      model: pick(flat, m.model) ?? cv.origin.model,
+      receiver,
+      client: cv.origin,
+      confidence: cv.confidence,
+      sdkName,
+    });
+  }
+
+  /**
+   * `requests.post(url, json=...)`, `httpx.post`, `client.post` on a Session/Client; or, with
+   * `via`, a call of a project helper that posts to a URL it is given.
+   */
+  private httpSite(call: Node, verb: 'post' | 'request', instance: ClientOrigin | undefined, via?: { url: ArgExpr; body?: ArgExpr }): PySite | undefined {
+    const flat = this.flattenArgs(field(call, 'arguments'));
+    let urlArg: ArgExpr | undefined = via?.url;
+    if (via) {
+      if (via.body) flat.set('json', via.body);
+    } else if (verb === 'request') {
+      const method = pick(flat, ['method', '#0'])?.value;
+      if (method?.toUpperCase() !== 'POST') return undefined;
+      urlArg = pick(flat, ['url', '#1']);
+    } else urlArg = pick(flat, ['url', '#0']);
+    if (!urlArg) return undefined;
+    let url = this.urlValue(urlArg.node as Node);
+    if (url === undefined) return undefined;
+    if (instance) {
+      const base = instance.args.get('base_url')?.value;
+      if (url.startsWith('/') || !/^[a-z]+:\/\//i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+    }
+    if (url.startsWith('/')) return undefined;
+    const p = this.ctx.k.httpPath(url);
+    if (!p) return undefined;
+    const bodyNode = pick(flat, ['json', 'data', 'content']);
+    const body = new Map<string, ArgExpr>();
+    const dict = bodyNode ? this.dictLiteral(bodyNode.node as Node) : undefined;
+    if (dict) this.flattenDict(dict, '', body, 0);
+    if (p.ambiguous) {
+      const host = url.slice(0, url.length - p.path.length);
+      const bodySays = ['model', 'inputs'].some((key) => body.has(key));
+      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
+    }
+    const args = new Map<string, ArgExpr>([...flat, ...body]);
+    return this.makeSite(call, {
+      sdk: 'http',
+      api: `POST ${p.path}`,
+      kind: p.kind,
+      stream: p.stream === true || body.get('stream')?.text === 'True' || flat.get('stream')?.text === 'True',
+      args,
+      prompt: pick(body, ['messages', 'prompt', 'inputs', 'input']) ?? bodyNode,
+      model: pick(body, ['model']),
+      confidence: p.ambiguous ? 'medium' : 'high',
+      url,
+      sdkName: `${p.api} over HTTP`,
+    });
+  }
+
+  /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
+  private urlValue(n: Node): string | undefined {
+    const v = this.mod.stringValue(n);
+    if (v) return v.value;
+    const u = unwrap(n);
+    if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {
+      const part = (x: Node | undefined): string => (x ? (this.urlValue(x) ?? `{${this.text(x)}}`) : '');
+      const value = part(field(u, 'left')) + part(field(u, 'right'));
+      return /[a-z/]/i.test(value.replace(/\{[^}]*\}/g, '')) ? value : undefined;
+    }
+    return undefined;
+  }
+
+  private readonly helpers = new Map<number, { url: string; body?: string } | null>();
+
+  /**
+   * A function of this module that POSTs (requests, httpx, a session) to a URL it takes as a
+   * parameter, maybe with the JSON body too: its callers say where the request goes.
+   */
+  httpHelper(fn: Node): { url: string; body?: string } | undefined {
+    if (this.helpers.has(fn.id)) return this.helpers.get(fn.id) ?? undefined;
+    this.helpers.set(fn.id, null);
+    const params = this.fnInfo(fn).params;
+    if (params.length === 0 || fn.type !== 'function_definition') return undefined;
+    for (const c of this.mod.calls()) {
+      if (!/\.(post|request)$/.test(c.callee) || this.enclosingFn(c.node).id !== fn.id) continue;
+      const cv = this.valueOf(field(c.node, 'function'));
+      const isHttp = (cv?.t === 'extern' && HTTP_FUNCTIONS.has(cv.q)) || (cv?.t === 'http' && cv.path.join('.') === 'post');
+      if (!isHttp) continue;
+      const urlNode = c.kwargs.get('url') ?? c.args[c.callee.endsWith('.request') ? 1 : 0];
+      if (urlNode?.type !== 'identifier' || !params.includes(this.text(urlNode))) continue;
+      const bodyNode = c.kwargs.get('json') ?? c.kwargs.get('data');
+      const body = bodyNode?.type === 'identifier' && params.includes(this.text(bodyNode)) ? this.text(bodyNode) : undefined;
+      const found = { url: this.text(urlNode), body };
+      this.helpers.set(fn.id, found);
+      return found;
+    }
+    return undefined;
+  }
+
+  private makeSite(
+    call: Node,
+    s: {
+      sdk: string;
+      api: string;
+      kind: InferenceKind;
+      stream: boolean;
+      args: ArgMap;
+      prompt?: ArgExpr;
+      model?: ArgExpr;
+      receiver?: string;
+      client?: ClientOrigin;
+      confidence?: 'high' | 'medium' | 'low';
+      custom?: string;
+      url?: string;
+      sdkName?: string;
+      /** The callee, when it is not the call's own function (`asyncio.to_thread(client.x, ...)`). */
+      callee?: Node;
+    },
+  ): PySite {
+    const fnNode = s.callee ?? (field(call, 'function') as Node);
+    return {
+      lang: 'python',
+      path: this.file.path,
+      sdk: s.sdk,
+      sdkName: s.sdkName ?? this.ctx.k.sdkName(s.sdk),
+      api: s.api,
+      kind: s.kind,
+      stream: s.stream,
+      calleeSpan: span(fnNode),
+      span: span(call),
+      receiver: s.receiver,
+      client: s.client,
+      prompt: s.prompt,
+      model: s.model,
+      args: s.args,
+      resultNames: this.resultNames(call),
+      fn: this.fnInfo(this.enclosingFn(call)),
+      confidence: s.confidence ?? 'high',
+      custom: s.custom,
+      url: s.url,
+      node: call,
+    };
+  }
+}

@@ -1,0 +1,1270 @@
+import { Node, SyntaxKind, ts, type ParameterDeclaration, type SourceFile } from 'ts-morph';
+import type { FileModel } from '../../model/file-model.js';
+import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
+import type { Span } from '../../types.js';
+import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
+import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
+import type { MethodInfo } from './sdks.js';
+import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceKind, TsSite } from './types.js';
+
+/** What an expression evaluates to, as far as the analysis needs to know. */
+export type TsValue =
+  | { t: 'client'; type: string; origin: ClientOrigin; path: string[]; confidence: 'high' | 'medium' }
+  /** An axios instance (`axios.create({ baseURL })`). */
+  | { t: 'http'; origin: ClientOrigin; path: string[] }
+  | { t: 'extern'; module: string; name: string }
+  | { t: 'global'; name: string }
+  | { t: 'fn'; path: string; node: Node }
+  | { t: 'class'; path: string; node: Node }
+  | { t: 'instance'; path: string; node: Node }
+  | { t: 'module'; path: string };
+
+type Decl =
+  | { k: 'expr'; node: Node }
+  | { k: 'param'; node: ParameterDeclaration; fn: Node }
+  | { k: 'fn'; node: Node }
+  | { k: 'class'; node: Node }
+  | { k: 'import'; imp: TsImport }
+  | { k: 'bind'; init: Node; prop: string }
+  | { k: 'annot'; node: Node };
+
+const MAX_DEPTH = 14;
+const FETCH_MODULES = new Set(['node-fetch', 'undici', 'cross-fetch', 'isomorphic-fetch', 'isomorphic-unfetch', 'ofetch']);
+/** Callees never worth resolving. */
+const SKIP_ROOTS = new Set(['console', 'JSON', 'Math', 'Object', 'Array', 'Promise', 'String', 'Number', 'Date', 'Reflect', 'Symbol', 'process', 'Buffer', 'Response', 'NextResponse', 'z', 'React']);
+
+export function isFunctionLike(n: Node): boolean {
+  return (
+    Node.isFunctionDeclaration(n) ||
+    Node.isArrowFunction(n) ||
+    Node.isFunctionExpression(n) ||
+    Node.isMethodDeclaration(n) ||
+    Node.isConstructorDeclaration(n) ||
+    Node.isGetAccessorDeclaration(n) ||
+    Node.isSetAccessorDeclaration(n)
+  );
+}
+
+function isFnLikeC(n: ts.Node): boolean {
+  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+}
+
+function unwrap(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (
+      Node.isParenthesizedExpression(cur) ||
+      Node.isAsExpression(cur) ||
+      Node.isNonNullExpression(cur) ||
+      Node.isSatisfiesExpression(cur) ||
+      Node.isTypeAssertion(cur) ||
+      Node.isAwaitExpression(cur)
+    ) {
+      cur = cur.getExpression();
+    } else return cur;
+  }
+}
+
+function propName(n: Node | undefined): string | undefined {
+  if (!n) return undefined;
+  if (Node.isIdentifier(n) || Node.isPrivateIdentifier(n)) return n.getText();
+  if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n) || Node.isNumericLiteral(n)) return n.getLiteralText();
+  return undefined;
+}
+
+function isClient(v: TsValue | undefined): v is Extract<TsValue, { t: 'client' }> {
+  return v?.t === 'client';
+}
+
+/** Prefers a client (or HTTP client) among candidate values; else the first known value. */
+function best(values: Iterable<TsValue | undefined>): TsValue | undefined {
+  let first: TsValue | undefined;
+  for (const v of values) {
+    if (!v) continue;
+    if (v.t === 'client' || v.t === 'http') return v;
+    first ??= v;
+  }
+  return first;
+}
+
+/**
+ * Inference call sites of one TS/JS file, with the clients they use tracked through the code:
+ * import aliases, clients exported from other modules, `this.client`, factories, annotated
+ * parameters (and un-annotated ones, from their callers), LangChain chains.
+ */
+export class TsInference implements FileAnalyzer {
+  readonly mod: TsModule;
+  readonly sf: SourceFile;
+  private readonly values: Memo<Node, TsValue> = new Map();
+  private readonly scopes = new Map<Node, Map<string, Decl[]>>();
+  private readonly members: Memo<string, TsValue> = new Map();
+  private readonly returns: Memo<Node, TsValue> = new Map();
+  private readonly fnInfos = new Map<Node, FunctionInfo>();
+  private _sites?: TsSite[];
+  private _calls?: Node[];
+  private _edges?: CallEdge[];
+  private edgesBusy = false;
+  private edgesTries = 0;
+  private depth = 0;
+
+  constructor(
+    readonly file: FileModel,
+    readonly ctx: InferenceContext,
+  ) {
+    this.mod = file.ts() as TsModule;
+    this.sf = this.mod.source;
+  }
+
+  /** The ts-morph node of a compiler node of this file. */
+  wrap(n: ts.Node): Node {
+    const w = (this.sf as unknown as { _getNodeFromCompilerNode?(x: ts.Node): Node })._getNodeFromCompilerNode;
+    if (w) return w.call(this.sf, n);
+    const start = n.getStart(this.sf.compilerNode);
+    return this.sf.getDescendantAtStartWithWidth(start, n.end - start) ?? this.sf;
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  private scopeOf(owner: Node): Map<string, Decl[]> {
+    let m = this.scopes.get(owner);
+    if (m) return m;
+    m = new Map();
+    this.scopes.set(owner, m);
+    const add = (name: string, d: Decl): void => {
+      const list = m.get(name);
+      if (list) list.push(d);
+      else m.set(name, [d]);
+    };
+    if (Node.isSourceFile(owner)) {
+      for (const imp of this.mod.imports()) add(imp.local, { k: 'import', imp });
+    } else if (isFunctionLike(owner)) {
+      for (const p of (owner as unknown as { getParameters(): ParameterDeclaration[] }).getParameters()) {
+        const nameNode = p.getNameNode();
+        if (Node.isIdentifier(nameNode)) add(nameNode.getText(), { k: 'param', node: p, fn: owner });
+      }
+    }
+    const cOwner = owner.compilerNode;
+    const body: ts.Node | undefined = ts.isSourceFile(cOwner) ? cOwner : (cOwner as ts.FunctionLikeDeclaration).body;
+    if (!body || (!ts.isSourceFile(body) && !ts.isBlock(body))) return m;
+    const reassigned = new Set<string>();
+    const w = (n: ts.Node): Node => this.wrap(n);
+    // Statements as compiler nodes; only what a declaration points to is wrapped.
+    forEachStatementC(body, (st) => {
+      if (ts.isFunctionDeclaration(st)) {
+        if (st.name) add(st.name.text, { k: 'fn', node: w(st) });
+      } else if (ts.isClassDeclaration(st)) {
+        if (st.name) add(st.name.text, { k: 'class', node: w(st) });
+      } else if (ts.isVariableStatement(st) || ts.isVariableDeclarationList(st)) {
+        const list = ts.isVariableStatement(st) ? st.declarationList : st;
+        for (const c of list.declarations) {
+          if (ts.isIdentifier(c.name)) {
+            const name = c.name.text;
+            if (c.initializer) add(name, { k: 'expr', node: w(c.initializer) });
+            if (c.type) add(name, { k: 'annot', node: w(c.type) });
+            if (!c.initializer && ts.isSourceFile(cOwner)) reassigned.add(name);
+          } else if (ts.isObjectBindingPattern(c.name) && c.initializer) {
+            const init = w(c.initializer);
+            for (const el of c.name.elements) {
+              if (!ts.isIdentifier(el.name)) continue;
+              const pn = el.propertyName;
+              const prop = pn && (ts.isIdentifier(pn) || ts.isStringLiteral(pn)) ? pn.text : el.name.text;
+              add(el.name.text, { k: 'bind', init, prop });
+            }
+          }
+        }
+      } else if (ts.isExpressionStatement(st)) {
+        const e = st.expression;
+        if (ts.isBinaryExpression(e) && ASSIGN_OPS.has(e.operatorToken.kind) && ts.isIdentifier(e.left)) add(e.left.text, { k: 'expr', node: w(e.right) });
+      }
+    });
+    // `let cached; function get() { cached ??= new OpenAI(); return cached; }`: module variables
+    // declared without a value take the values assigned to them in functions.
+    if (reassigned.size > 0) {
+      for (const b of owner.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+        const left = b.getLeft();
+        if (!Node.isIdentifier(left) || !reassigned.has(left.getText()) || !ASSIGN_OPS.has(b.getOperatorToken().getKind())) continue;
+        const fn = b.getFirstAncestor((a) => isFunctionLike(a));
+        if (fn && !this.scopeOf(fn).has(left.getText())) add(left.getText(), { k: 'expr', node: b.getRight() });
+      }
+    }
+    return m;
+  }
+
+  /** The value a name has at a node, looking through the enclosing scopes. */
+  resolveIdent(name: string, at: Node): TsValue | undefined {
+    // Walk compiler parents and wrap only the scopes: wrapping every ancestor is slow.
+    for (let cn: ts.Node | undefined = at.compilerNode; cn; cn = cn.parent) {
+      if (isFnLikeC(cn) || cn.kind === SyntaxKind.SourceFile) {
+        const decls = this.scopeOf(this.wrap(cn)).get(name);
+        // A value assigned says more than a type annotation: annotations last.
+        if (decls) return best([...decls.filter((d) => d.k !== 'annot'), ...decls.filter((d) => d.k === 'annot')].map((d) => this.declValue(d)));
+      }
+    }
+    return { t: 'global', name };
+  }
+
+  private declValue(d: Decl): TsValue | undefined {
+    switch (d.k) {
+      case 'expr':
+        return this.valueOf(d.node);
+      case 'param':
+        return this.paramValue(d.node, d.fn);
+      case 'fn':
+        return { t: 'fn', path: this.file.path, node: d.node };
+      case 'class':
+        return { t: 'class', path: this.file.path, node: d.node };
+      case 'import':
+        return this.importValue(d.imp);
+      case 'bind':
+        return this.member(this.valueOf(d.init), d.prop);
+      case 'annot':
+        return this.annotationValue(d.node);
+    }
+  }
+
+  private importValue(imp: TsImport): TsValue | undefined {
+    const resolved = this.ctx.project.index.resolveTs(this.file.path, imp.module);
+    if (resolved) {
+      if (imp.imported === '*') return { t: 'module', path: resolved };
+      return this.ctx.tsAt(resolved)?.exportValue(imp.imported) ?? undefined;
+    }
+    const inst = this.ctx.k.tsEntry('instances', imp.module, imp.imported);
+    if (inst?.type) {
+      const origin: ClientOrigin = {
+        via: 'module-instance',
+        path: this.file.path,
+        span: imp.span,
+        className: imp.imported === 'default' ? imp.local : imp.imported,
+        module: imp.module,
+        wrappers: [],
+        args: new Map(),
+      };
+      return { t: 'client', type: inst.type, origin, path: [], confidence: 'high' };
+    }
+    return { t: 'extern', module: imp.module, name: imp.imported };
+  }
+
+  /** The value a module exports under `name` (`default` for the default export). */
+  exportValue(name: string, seen = new Set<string>()): TsValue | undefined {
+    if (seen.has(`${this.file.path}#${name}`)) return undefined;
+    seen.add(`${this.file.path}#${name}`);
+    const sf = this.sf;
+    for (const st of sf.getStatements()) {
+      if (name === 'default' && Node.isExportAssignment(st)) return this.valueOf(st.getExpression());
+      // hasExportKeyword, not isExported(): the latter builds a type-checked program.
+      if ((Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st)) && st.hasExportKeyword()) {
+        const matches = name === 'default' ? st.hasDefaultKeyword() : st.getName() === name && !st.hasDefaultKeyword();
+        if (matches) return Node.isFunctionDeclaration(st) ? { t: 'fn', path: this.file.path, node: st } : { t: 'class', path: this.file.path, node: st };
+      }
+      if (Node.isVariableStatement(st) && st.hasExportKeyword()) {
+        for (const d of st.getDeclarations()) {
+          if (d.getName() === name) {
+            const init = d.getInitializer();
+            return init ? this.valueOf(init) : undefined;
+          }
+        }
+      }
+      if (Node.isExportDeclaration(st)) {
+        const spec = st.getModuleSpecifierValue();
+        const target = spec ? this.ctx.project.index.resolveTs(this.file.path, spec) : undefined;
+        if (st.isNamespaceExport() || st.getNamedExports().length === 0) {
+          // export * from './x'
+          if (target) {
+            const v = this.ctx.tsAt(target)?.exportValue(name, seen);
+            if (v) return v;
+          }
+          continue;
+        }
+        for (const ne of st.getNamedExports()) {
+          const exported = ne.getAliasNode()?.getText() ?? ne.getName();
+          if (exported !== name) continue;
+          if (spec) {
+            if (target) return this.ctx.tsAt(target)?.exportValue(ne.getName(), seen);
+            return { t: 'extern', module: spec, name: ne.getName() };
+          }
+          return this.resolveIdent(ne.getName(), sf);
+        }
+      }
+      // CommonJS: module.exports = { a, b }; module.exports.a = ...; exports.a = ...
+      if (Node.isExpressionStatement(st)) {
+        const e = st.getExpression();
+        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
+          const left = e.getLeft().getText().replace(/\s+/g, '');
+          const right = e.getRight();
+          if (left === 'module.exports') {
+            if (Node.isObjectLiteralExpression(right)) {
+              for (const p of right.getProperties()) {
+                if (Node.isShorthandPropertyAssignment(p) && p.getName() === name) return this.resolveIdent(name, sf);
+                if (Node.isPropertyAssignment(p) && propName(p.getNameNode()) === name) return this.valueOf(p.getInitializer());
+              }
+            } else if (name === 'default') return this.valueOf(right);
+          }
+          if (left === `module.exports.${name}` || left === `exports.${name}`) return this.valueOf(right);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- values
+
+  /** What an expression evaluates to; undefined when unknown. */
+  valueOf(e: Node | undefined): TsValue | undefined {
+    if (!e || this.depth > MAX_DEPTH) return undefined;
+    return this.ctx.memo(this.values, e, () => {
+      this.depth++;
+      try {
+        return this.compute(e);
+      } finally {
+        this.depth--;
+      }
+    });
+  }
+
+  private compute(e0: Node): TsValue | undefined {
+    const e = unwrap(e0);
+    if (e !== e0) return this.valueOf(e);
+    if (Node.isIdentifier(e)) return this.resolveIdent(e.getText(), e);
+    if (e.getKind() === SyntaxKind.ThisKeyword) {
+      const cls = e.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a));
+      return cls ? { t: 'instance', path: this.file.path, node: cls } : undefined;
+    }
+    if (Node.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.getExpression()), e.getName());
+    if (Node.isElementAccessExpression(e)) {
+      const arg = e.getArgumentExpression();
+      const key = arg && (Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg)) ? arg.getLiteralValue() : undefined;
+      return key ? this.member(this.valueOf(e.getExpression()), key) : undefined;
+    }
+    if (Node.isCallExpression(e)) return this.callValue(e);
+    if (Node.isNewExpression(e)) return this.newValue(e);
+    if (Node.isConditionalExpression(e)) return best([this.valueOf(e.getWhenTrue()), this.valueOf(e.getWhenFalse())]);
+    if (Node.isBinaryExpression(e)) {
+      const op = e.getOperatorToken().getKind();
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.AmpersandAmpersandToken) {
+        return best([this.valueOf(e.getLeft()), this.valueOf(e.getRight())]);
+      }
+      if (op === SyntaxKind.EqualsToken) return this.valueOf(e.getRight());
+      return undefined;
+    }
+    if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) return { t: 'fn', path: this.file.path, node: e };
+    if (Node.isClassExpression(e)) return { t: 'class', path: this.file.path, node: e };
+    return undefined;
+  }
+
+  /** `v.name`. */
+  member(v: TsValue | undefined, name: string): TsValue | undefined {
+    if (!v) return undefined;
+    switch (v.t) {
+      case 'client':
+        return { ...v, path: [...v.path, name] };
+      case 'http':
+        return { ...v, path: [...v.path, name] };
+      case 'extern':
+        return { t: 'extern', module: v.module, name: v.name === '*' ? name : `${v.name}.${name}` };
+      case 'module':
+        return this.ctx.tsAt(v.path)?.exportValue(name);
+      case 'instance':
+      case 'class':
+        return this.ctx.tsAt(v.path)?.memberValue(v.node, name);
+      case 'global':
+        return v.name === 'globalThis' || v.name === 'window' || v.name === 'self' ? { t: 'global', name } : { t: 'global', name: `${v.name}.${name}` };
+      default:
+        return undefined;
+    }
+  }
+
+  /** A member of a class of this file: property, parameter property, `this.x =` assignment, getter, method, or inherited. */
+  memberValue(cls: Node, name: string): TsValue | undefined {
+    const key = `${cls.getStart()}#${name}`;
+    return this.ctx.memo(this.members, key, () => this.computeMember(cls, name));
+  }
+
+  private computeMember(cls: Node, name: string): TsValue | undefined {
+    if (!Node.isClassDeclaration(cls) && !Node.isClassExpression(cls)) return undefined;
+    const candidates: Array<TsValue | undefined> = [];
+    for (const m of cls.getMembers()) {
+      if (Node.isPropertyDeclaration(m) && m.getName() === name) {
+        const init = m.getInitializer();
+        if (init) candidates.push(this.valueOf(init));
+        const t = m.getTypeNode();
+        if (t) candidates.push(this.annotationValue(t));
+      } else if (Node.isConstructorDeclaration(m)) {
+        for (const p of m.getParameters()) if (p.isParameterProperty() && p.getName() === name) candidates.push(this.paramValue(p, m));
+      } else if (Node.isGetAccessorDeclaration(m) && m.getName() === name) {
+        candidates.push(this.returnValue(m));
+      } else if (Node.isMethodDeclaration(m) && m.getName() === name) {
+        candidates.push({ t: 'fn', path: this.file.path, node: m });
+      }
+    }
+    for (const right of this.thisAssignments(cls).get(name) ?? []) candidates.push(this.valueOf(right));
+    const found = best(candidates);
+    if (found) return found;
+    const ext = Node.isClassDeclaration(cls) || Node.isClassExpression(cls) ? cls.getExtends() : undefined;
+    if (ext) {
+      const base = this.valueOf(ext.getExpression());
+      if (base?.t === 'class') return this.ctx.tsAt(base.path)?.memberValue(base.node, name);
+    }
+    return undefined;
+  }
+
+  private readonly thisAssigns = new Map<Node, Map<string, Node[]>>();
+
+  /** `this.x = ...` assignments anywhere in a class, by property name. */
+  private thisAssignments(cls: Node): Map<string, Node[]> {
+    let m = this.thisAssigns.get(cls);
+    if (m) return m;
+    m = new Map();
+    if (cls.getText().includes('this.')) {
+      for (const b of cls.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+        if (b.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+        const left = b.getLeft();
+        if (Node.isPropertyAccessExpression(left) && left.getExpression().getKind() === SyntaxKind.ThisKeyword) {
+          const list = m.get(left.getName()) ?? [];
+          list.push(b.getRight());
+          m.set(left.getName(), list);
+        }
+      }
+    }
+    this.thisAssigns.set(cls, m);
+    return m;
+  }
+
+  /** What a function returns (first client among its return statements). */
+  returnValue(fn: Node): TsValue | undefined {
+    return this.ctx.memo(this.returns, fn, () => this.computeReturn(fn));
+  }
+
+  private computeReturn(fn: Node): TsValue | undefined {
+    const exprs: Node[] = [];
+    if (Node.isArrowFunction(fn)) {
+      const body = fn.getBody();
+      if (!Node.isBlock(body)) exprs.push(body);
+    }
+    const body = (fn.compilerNode as ts.FunctionLikeDeclaration).body;
+    if (body && ts.isBlock(body)) {
+      forEachStatementC(body, (st) => {
+        if (ts.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
+      });
+    }
+    return best(exprs.map((x) => this.valueOf(x)));
+  }
+
+  /** A parameter: its type annotation, its default, or what its callers pass. */
+  paramValue(p: ParameterDeclaration, fn: Node): TsValue | undefined {
+    const t = p.getTypeNode();
+    const fromType = t ? this.annotationValue(t) : undefined;
+    if (fromType) return fromType;
+    const init = p.getInitializer();
+    const fromInit = init ? this.valueOf(init) : undefined;
+    if (fromInit) return fromInit;
+    // Not annotated: what do the callers in the repository pass?
+    const index = (fn as unknown as { getParameters(): ParameterDeclaration[] }).getParameters().indexOf(p);
+    if (index < 0 || !Node.isIdentifier(p.getNameNode())) return undefined;
+    const info = this.fnInfo(fn);
+    for (const edge of this.ctx.callersOf(info, 2)) {
+      const arg = edge.args.get(`#${index}`);
+      if (!arg) continue;
+      const caller = this.ctx.tsAt(edge.from.path);
+      const v = caller?.valueOf(arg.node as Node);
+      if (isClient(v)) return { ...v, confidence: 'medium' };
+    }
+    return undefined;
+  }
+
+  /** A type annotation naming an SDK client class (`OpenAI`, `ChatOpenAI`, `BaseChatModel`) or a repository class. */
+  annotationValue(t: Node): TsValue | undefined {
+    if (Node.isUnionTypeNode(t)) return best(t.getTypeNodes().map((x) => this.annotationValue(x)));
+    if (Node.isParenthesizedTypeNode(t)) return this.annotationValue(t.getTypeNode());
+    if (!Node.isTypeReference(t)) return undefined;
+    const nameNode = t.getTypeName();
+    const text = nameNode.getText();
+    const [first, ...rest] = text.split('.');
+    let v = this.resolveIdent(first as string, t);
+    for (const r of rest) v = this.member(v, r);
+    if (!v) return undefined;
+    if (v.t === 'extern') {
+      const k = this.ctx.k;
+      const entry =
+        k.tsEntry('constructors', v.module, v.name) ??
+        k.tsEntry('annotations', v.module, v.name) ??
+        (v.name === '*' ? k.tsEntry('constructors', v.module, 'default') : undefined);
+      if (!entry?.type) return undefined;
+      return {
+        t: 'client',
+        type: entry.type,
+        origin: { via: 'parameter', path: this.file.path, span: tsSpan(t), className: text, module: v.module, wrappers: [], args: new Map() },
+        path: [],
+        confidence: 'high',
+      };
+    }
+    if (v.t === 'class') return { t: 'instance', path: v.path, node: v.node };
+    return isClient(v) ? v : undefined;
+  }
+
+  private origin(via: ClientOrigin['via'], node: Node, className: string, module: string, args: ArgMap, modelSel: readonly string[] | undefined): ClientOrigin {
+    return {
+      via,
+      path: this.file.path,
+      span: tsSpan(node),
+      className,
+      module,
+      wrappers: [],
+      args,
+      model: pick(args, modelSel ?? ['model', 'modelName']),
+    };
+  }
+
+  private newValue(e: Node): TsValue | undefined {
+    if (!Node.isNewExpression(e)) return undefined;
+    const cv = this.valueOf(e.getExpression());
+    const args = e.getArguments();
+    if (cv?.t === 'extern') {
+      const k = this.ctx.k;
+      const entry = k.tsEntry('constructors', cv.module, cv.name) ?? (cv.name === '*' ? k.tsEntry('constructors', cv.module, 'default') : undefined);
+      if (entry?.type) {
+        const flat = this.flattenArgs(args);
+        return { t: 'client', type: entry.type, origin: this.origin('constructor', e, e.getExpression().getText(), cv.module, flat, entry.model), path: [], confidence: 'high' };
+      }
+      return { t: 'extern', module: cv.module, name: `${cv.name}()` };
+    }
+    if (cv?.t === 'class') return { t: 'instance', path: cv.path, node: cv.node };
+    if (cv?.t === 'global' && cv.name === 'Proxy' && args[0]) {
+      const inner = this.valueOf(args[0]);
+      if (isClient(inner)) return { ...inner, origin: { ...inner.origin, wrappers: [...inner.origin.wrappers, 'Proxy'] } };
+    }
+    return undefined;
+  }
+
+  private callValue(e: Node): TsValue | undefined {
+    if (!Node.isCallExpression(e)) return undefined;
+    const callee = e.getExpression();
+    const args = e.getArguments();
+    if (callee.getKind() === SyntaxKind.ImportKeyword) {
+      const a = args[0];
+      const spec = a && Node.isStringLiteral(a) ? a.getLiteralValue() : undefined;
+      const path = spec ? this.ctx.project.index.resolveTs(this.file.path, spec) : undefined;
+      return path ? { t: 'module', path } : spec ? { t: 'extern', module: spec, name: '*' } : undefined;
+    }
+    // LangChain composition: prompt.pipe(model), model.pipe(parser)
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'pipe') {
+      const chain = this.chainOf([callee.getExpression(), ...args], e);
+      if (chain) return chain;
+    }
+    const cv = this.valueOf(callee);
+    const k = this.ctx.k;
+    if (cv?.t === 'extern') {
+      if (cv.module === 'axios' && /(^|\.)create$/.test(cv.name)) {
+        return { t: 'http', origin: this.origin('factory', e, callee.getText(), 'axios', this.flattenArgs(args), []), path: [] };
+      }
+      const entry = k.tsEntry('factories', cv.module, cv.name) ?? k.tsEntry('constructors', cv.module, cv.name);
+      if (entry?.type) {
+        if (entry.requiresModel) return this.chainOf(args.flatMap((a) => (Node.isArrayLiteralExpression(a) ? a.getElements() : [a])), e);
+        const flat = this.flattenArgs(args);
+        const origin = this.origin('factory', e, callee.getText(), cv.module, flat, entry.model);
+        if (entry.task) origin.task = pick(flat, [entry.task])?.value;
+        return { t: 'client', type: entry.type, origin, path: [], confidence: 'high' };
+      }
+    }
+    if (isClient(cv) && cv.path.length > 0) {
+      const m = k.method(cv.type, cv.path.join('.'));
+      if (m?.self) return { ...cv, path: [] };
+      if (m?.returns) {
+        const flat = this.flattenArgs(args);
+        const origin: ClientOrigin = { ...cv.origin, args: new Map([...cv.origin.args, ...flat]), model: pick(flat, ['model', 'modelName']) ?? cv.origin.model };
+        return { t: 'client', type: m.returns, origin, path: [], confidence: cv.confidence };
+      }
+    }
+    if (cv?.t === 'fn') {
+      const r = this.ctx.tsAt(cv.path)?.returnValue(cv.node);
+      if (r) return r;
+    }
+    // A call that takes a client and is not known to return something else: a wrapper
+    // (`observeOpenAI(client)`, `wrapOpenAI(new OpenAI())`, `instrument(client)`).
+    if (args[0] && !(isClient(cv) && cv.path.length > 0)) {
+      const inner = this.valueOf(args[0]);
+      if (isClient(inner)) {
+        const name = cv?.t === 'extern' ? `${cv.module}#${cv.name}` : callee.getText();
+        return { ...inner, origin: { ...inner.origin, wrappers: [...inner.origin.wrappers, name] } };
+      }
+    }
+    // Something external (`pino()`, `winston.createLogger()`): known by where it comes from.
+    if (cv?.t === 'extern') return { t: 'extern', module: cv.module, name: `${cv.name}()` };
+    return undefined;
+  }
+
+  /** A LangChain chain, when one of the parts is a LangChain model or chain. */
+  private chainOf(parts: Node[], at: Node): TsValue | undefined {
+    const models: ClientOrigin[] = [];
+    let confidence: 'high' | 'medium' = 'high';
+    for (const p of parts) {
+      const v = this.valueOf(p);
+      if (isClient(v) && this.ctx.k.typeSdk(v.type) === 'langchain' && v.path.length === 0) {
+        models.push(v.origin);
+        if (v.confidence === 'medium') confidence = 'medium';
+      }
+    }
+    const first = models[0];
+    if (!first) return undefined;
+    const origin: ClientOrigin = { ...first, via: 'factory', path: this.file.path, span: tsSpan(at), parts: models, className: 'RunnableSequence' };
+    return { t: 'client', type: 'langchain-chain', origin, path: [], confidence };
+  }
+
+  // ---------------------------------------------------------------- arguments
+
+  /** An argument; its string value is worked out only when asked for. */
+  argExpr(n: Node): ArgExpr {
+    const mod = this.mod;
+    let s: ReturnType<TsModule['stringValue']> | null = null;
+    const get = (): ReturnType<TsModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    return {
+      text: n.getText(),
+      span: tsSpan(n),
+      get value() {
+        return get()?.value;
+      },
+      get exact() {
+        return get()?.exact;
+      },
+      node: n,
+    };
+  }
+
+  /** The object literal an expression is (directly, or through a local `const`). */
+  private objectLiteral(n: Node | undefined, depth = 0): Node | undefined {
+    if (!n || depth > 3) return undefined;
+    const u = unwrap(n);
+    if (Node.isObjectLiteralExpression(u)) return u;
+    if (Node.isIdentifier(u)) {
+      for (let a: Node | undefined = u; a; a = a.getParent()) {
+        if (isFunctionLike(a) || Node.isSourceFile(a)) {
+          const decls = this.scopeOf(a).get(u.getText());
+          if (decls) {
+            const d = decls.find((x) => x.k === 'expr');
+            return d && d.k === 'expr' ? this.objectLiteral(d.node, depth + 1) : undefined;
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private flattenObject(obj: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
+    if (!Node.isObjectLiteralExpression(obj)) return;
+    for (const p of obj.getProperties()) {
+      if (Node.isSpreadAssignment(p)) {
+        const inner = this.objectLiteral(p.getExpression());
+        if (inner && depth < 3) this.flattenObject(inner, prefix, out, depth + 1);
+        continue;
+      }
+      let key: string | undefined;
+      let value: Node | undefined;
+      if (Node.isPropertyAssignment(p)) {
+        key = propName(p.getNameNode());
+        value = p.getInitializer();
+      } else if (Node.isShorthandPropertyAssignment(p)) {
+        key = p.getName();
+        value = p.getNameNode();
+      } else if (Node.isMethodDeclaration(p)) {
+        key = p.getName();
+        value = p;
+      }
+      if (!key || !value) continue;
+      const full = prefix + key;
+      if (!out.has(full)) out.set(full, this.argExpr(value));
+      const inner = depth < 2 ? this.objectLiteral(value) : undefined;
+      if (inner) this.flattenObject(inner, `${full}.`, out, depth + 1);
+    }
+  }
+
+  flattenArgs(args: Node[]): Map<string, ArgExpr> {
+    const out = new Map<string, ArgExpr>();
+    args.forEach((a, i) => out.set(`#${i}`, this.argExpr(a)));
+    for (const a of args) {
+      const obj = this.objectLiteral(a);
+      if (obj) this.flattenObject(obj, '', out, 0);
+    }
+    return out;
+  }
+
+  /** Variables the result of a call lands in. */
+  resultNames(call: Node): string[] {
+    let n: Node = call;
+    for (let guard = 0; guard < 8; guard++) {
+      const p = n.getParent();
+      if (!p) return [];
+      if (
+        Node.isAwaitExpression(p) ||
+        Node.isParenthesizedExpression(p) ||
+        Node.isAsExpression(p) ||
+        Node.isNonNullExpression(p) ||
+        Node.isSatisfiesExpression(p) ||
+        (Node.isElementAccessExpression(p) && p.getExpression() === n)
+      ) {
+        n = p;
+        continue;
+      }
+      // result.text, result.text.trim(), (await res.json()): still the result
+      if (Node.isPropertyAccessExpression(p) && p.getExpression() === n && p.getName() !== 'then') {
+        const gp = p.getParent();
+        n = gp && Node.isCallExpression(gp) && gp.getExpression() === p ? gp : p;
+        continue;
+      }
+      if (Node.isPropertyAccessExpression(p) && p.getName() === 'then') {
+        const call2 = p.getParent();
+        const cb = call2 && Node.isCallExpression(call2) ? call2.getArguments()[0] : undefined;
+        if (cb && (Node.isArrowFunction(cb) || Node.isFunctionExpression(cb))) {
+          const first = cb.getParameters()[0]?.getNameNode();
+          return first ? bindingNames(first) : [];
+        }
+        return [];
+      }
+      if (Node.isVariableDeclaration(p) && p.getInitializer() === n) return bindingNames(p.getNameNode());
+      if (Node.isBinaryExpression(p) && p.getRight() === n && p.getOperatorToken().getKind() === SyntaxKind.EqualsToken) return [p.getLeft().getText()];
+      if (Node.isForOfStatement(p) && p.getExpression() === n) {
+        const init = p.getInitializer();
+        if (Node.isVariableDeclarationList(init)) return init.getDeclarations().flatMap((d) => bindingNames(d.getNameNode()));
+        return [init.getText()];
+      }
+      return [];
+    }
+    return [];
+  }
+
+  // ---------------------------------------------------------------- functions
+
+  private enclosingFn(n: Node): Node {
+    for (let cn = n.compilerNode.parent; cn; cn = cn.parent) if (isFnLikeC(cn)) return this.wrap(cn);
+    return this.sf;
+  }
+
+  /** The FunctionInfo of a function node of this file (or the source file: `<module>`). */
+  fnInfo(node: Node): FunctionInfo {
+    let info = this.fnInfos.get(node);
+    if (info) return info;
+    if (Node.isSourceFile(node)) {
+      info = { lang: 'ts', path: this.file.path, name: MODULE_FN, id: `${this.file.path}#${MODULE_FN}`, span: { start: 0, end: 0 }, node, exported: false, params: [], decorators: [] };
+      this.fnInfos.set(node, info);
+      return info;
+    }
+    let name = '';
+    let nameNode: Node | undefined;
+    let exported = false;
+    let className: string | undefined;
+    const decorators: string[] = [];
+    const cls = Node.isMethodDeclaration(node) || Node.isConstructorDeclaration(node) || Node.isGetAccessorDeclaration(node) || Node.isSetAccessorDeclaration(node) ? node.getParent() : undefined;
+    if (cls && (Node.isClassDeclaration(cls) || Node.isClassExpression(cls))) {
+      className = cls.getName() ?? 'default';
+      const member = Node.isConstructorDeclaration(node) ? 'constructor' : (node as unknown as { getName(): string }).getName();
+      name = `${className}.${member}`;
+      nameNode = Node.isConstructorDeclaration(node) ? node.getFirstChildByKind(SyntaxKind.ConstructorKeyword) : (node as unknown as { getNameNode(): Node }).getNameNode();
+      exported = Node.isClassDeclaration(cls) && cls.hasExportKeyword();
+      for (const d of (node as unknown as { getDecorators?(): Array<{ getName(): string }> }).getDecorators?.() ?? []) decorators.push(d.getName());
+    } else if (Node.isFunctionDeclaration(node)) {
+      name = node.getName() ?? 'default';
+      nameNode = node.getNameNode();
+      exported = node.hasExportKeyword();
+    } else {
+      // Arrow functions and function expressions: named after what holds them.
+      let holder: Node = node;
+      let p = holder.getParent();
+      // traceable(async () => ...), observe(fn): wrappers become decorators.
+      while (p && Node.isCallExpression(p) && p.getArguments().includes(holder as never)) {
+        const cv = this.valueOf(p.getExpression());
+        decorators.push(cv?.t === 'extern' ? `${cv.module}#${cv.name}` : p.getExpression().getText());
+        holder = p;
+        p = holder.getParent();
+      }
+      while (p && (Node.isParenthesizedExpression(p) || Node.isAsExpression(p) || Node.isSatisfiesExpression(p))) {
+        holder = p;
+        p = p.getParent();
+      }
+      if (p && Node.isVariableDeclaration(p)) {
+        name = p.getName();
+        nameNode = p.getNameNode();
+        const st = p.getVariableStatement();
+        exported = st?.hasExportKeyword() ?? false;
+      } else if (p && (Node.isPropertyAssignment(p) || Node.isPropertyDeclaration(p))) {
+        name = propName(p.getNameNode()) ?? '';
+        nameNode = p.getNameNode();
+        const c = p.getParent();
+        if (c && (Node.isClassDeclaration(c) || Node.isClassExpression(c))) {
+          className = c.getName() ?? 'default';
+          name = `${className}.${name}`;
+        }
+      } else if (p && Node.isExportAssignment(p)) {
+        name = 'default';
+        exported = true;
+      } else if (p && Node.isBinaryExpression(p)) {
+        name = p.getLeft().getText().replace(/^(module\.)?exports\./, '');
+        exported = /^(module\.)?exports\./.test(p.getLeft().getText());
+      }
+      if (!name) name = anonymousName(this.file.lines.position(node.getStart()).line);
+    }
+    const params = ((node as unknown as { getParameters(): ParameterDeclaration[] }).getParameters?.() ?? []).map((q) => q.getNameNode().getText());
+    const body = (node as unknown as { getBody?(): Node | undefined }).getBody?.();
+    const span: Span = nameNode ? tsSpan(nameNode) : { start: node.getStart(), end: Math.min(node.getEnd(), body ? body.getStart() : node.getEnd()) };
+    info = { lang: 'ts', path: this.file.path, name, id: `${this.file.path}#${name}`, span, node, className, exported, params, decorators };
+    this.fnInfos.set(node, info);
+    return info;
+  }
+
+  functions(): FunctionInfo[] {
+    const out = [this.fnInfo(this.sf)];
+    const walk = (n: ts.Node): void => {
+      if (isFnLikeC(n)) out.push(this.fnInfo(this.wrap(n)));
+      ts.forEachChild(n, walk);
+    };
+    walk(this.sf.compilerNode);
+    return out;
+  }
+
+  functionAt(offset: number): FunctionInfo {
+    const n = this.sf.getDescendantAtPos(offset);
+    if (!n) return this.fnInfo(this.sf);
+    for (let a: Node | undefined = n; a; a = a.getParent()) if (isFunctionLike(a)) return this.fnInfo(a);
+    return this.fnInfo(this.sf);
+  }
+
+  // ---------------------------------------------------------------- call graph
+
+  /** Every call and `new` expression of the file, in document order (computed once). */
+  private _compilerCalls?: Array<ts.CallExpression | ts.NewExpression>;
+
+  /**
+   * Every call and `new` expression of the file whose callee is a name or a property access
+   * not rooted in a well-known global, as compiler nodes, in document order (computed once).
+   * A plain compiler walk: ts-morph's descendant iterators and wrappers are the slow part.
+   */
+  private compilerCalls(): Array<ts.CallExpression | ts.NewExpression> {
+    if (!this._compilerCalls) {
+      const found: Array<ts.CallExpression | ts.NewExpression> = [];
+      const walk = (n: ts.Node): void => {
+        if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+          let root: ts.Node = n.expression;
+          while (ts.isPropertyAccessExpression(root)) root = root.expression;
+          const named = ts.isIdentifier(n.expression) || ts.isPropertyAccessExpression(n.expression);
+          if (named && !(ts.isIdentifier(root) && SKIP_ROOTS.has(root.text))) found.push(n);
+        }
+        ts.forEachChild(n, walk);
+      };
+      walk(this.sf.compilerNode);
+      this._compilerCalls = found;
+    }
+    return this._compilerCalls;
+  }
+
+  /** The calls of compilerCalls(), wrapped (for callers that need every one). */
+  private calls(): Node[] {
+    this._calls ??= this.compilerCalls().map((n) => this.wrap(n));
+    return this._calls;
+  }
+
+  edges(): CallEdge[] {
+    if (this._edges) return this._edges;
+    if (this.edgesBusy) {
+      this.ctx.cycles++;
+      return [];
+    }
+    this.edgesBusy = true;
+    const before = this.ctx.cycles;
+    const out: CallEdge[] = [];
+    try {
+      for (const cn of this.compilerCalls()) {
+        // Only a name that is a function or class of the repository can be a call edge.
+        const last = ts.isPropertyAccessExpression(cn.expression) ? cn.expression.name.text : (cn.expression as ts.Identifier).text;
+        if (!this.ctx.repoNames().has(last)) continue;
+        const n = this.wrap(cn);
+        if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
+        const callee = n.getExpression();
+        const cv = this.valueOf(callee);
+        let target: Node | undefined;
+        let path: string | undefined;
+        if (cv?.t === 'fn') {
+          target = cv.node;
+          path = cv.path;
+        } else if (Node.isNewExpression(n) && cv?.t === 'class' && (Node.isClassDeclaration(cv.node) || Node.isClassExpression(cv.node))) {
+          target = cv.node.getConstructors()[0];
+          path = cv.path;
+        }
+        if (!target || !path) continue;
+        const other = path === this.file.path ? this : this.ctx.tsAt(path);
+        if (!other) continue;
+        let args: ArgMap | undefined;
+        const self = this;
+        out.push({
+          from: this.fnInfo(this.enclosingFn(n)),
+          to: other.fnInfo(target),
+          node: n,
+          span: tsSpan(n),
+          calleeSpan: tsSpan(callee),
+          // Worked out on first use: most edges are never asked for their arguments.
+          get args(): ArgMap {
+            args ??= self.flattenArgs(n.getArguments() ?? []);
+            return args;
+          },
+          resultNames: this.resultNames(n),
+        });
+      }
+    } finally {
+      this.edgesBusy = false;
+    }
+    // Cut short by a cycle: recompute next time (a few times at most).
+    if (this.ctx.cycles === before || ++this.edgesTries >= 3) this._edges = out;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- sites
+
+  sites(): TsSite[] {
+    if (this._sites) return this._sites;
+    const out: TsSite[] = [];
+    const k = this.ctx.k;
+    const customNames = new Set(this.ctx.customFunctions.map((r) => r.name.split('.').pop() as string));
+    this._sites = out; // re-entrancy (a parameter resolved through callers) sees a partial list
+    for (const cn of this.compilerCalls()) {
+      if (!ts.isCallExpression(cn)) continue;
+      if (ts.isPropertyAccessExpression(cn.expression)) {
+        const last = cn.expression.name.text;
+        if (!k.methodNames.has(last) && !customNames.has(last) && !HTTP_METHODS.has(last) && !k.tsFunctionNames.has(last)) continue;
+      }
+      const site = this.siteAt(this.wrap(cn));
+      if (site) out.push(site);
+    }
+    return out;
+  }
+
+  private siteAt(call: Node): TsSite | undefined {
+    if (!Node.isCallExpression(call)) return undefined;
+    const callee = call.getExpression();
+    const cv = this.valueOf(callee);
+    if (!cv) return undefined;
+    const k = this.ctx.k;
+    const args = call.getArguments();
+    if (cv.t === 'extern') {
+      const entry = k.tsEntry('functions', cv.module, cv.name);
+      if (entry?.sdk && entry.kind) {
+        const flat = this.flattenArgs(args);
+        return this.makeSite(call, {
+          sdk: entry.sdk,
+          api: cv.name,
+          kind: entry.kind,
+          stream: entry.stream ?? false,
+          args: flat,
+          prompt: pick(flat, entry.prompt ?? ['messages', 'prompt']),
+          model: pick(flat, entry.model ?? ['model']),
+        });
+      }
+      if (FETCH_MODULES.has(cv.module) && /^(default|fetch|\*|ofetch|\$fetch)$/.test(cv.name)) return this.fetchSite(call);
+      if (cv.module === 'axios') return this.axiosSite(call, cv.name.replace(/^default\.?/, ''), undefined);
+      return undefined;
+    }
+    if (cv.t === 'global') {
+      if (cv.name === 'fetch') return this.fetchSite(call);
+      return undefined;
+    }
+    if (cv.t === 'http') {
+      const verb = cv.path.join('.');
+      return this.axiosSite(call, verb, cv.origin);
+    }
+    if (cv.t === 'client') {
+      const path = cv.path.join('.');
+      if (path === 'send') return this.commandSite(call, cv);
+      const m = k.method(cv.type, path || '__call__');
+      if (!m?.kind) return undefined;
+      return this.clientSite(call, cv, m, path || callee.getText());
+    }
+    if (cv.t === 'fn') {
+      const helper = this.ctx.tsAt(cv.path)?.httpHelper(cv.node);
+      if (helper) {
+        const site = this.httpSite(call, args[helper.url], helper.body !== undefined ? args[helper.body] : undefined, undefined);
+        if (site) return site;
+      }
+      const info = this.ctx.tsAt(cv.path)?.fnInfo(cv.node);
+      const ref = info ? this.ctx.customFunction(info) : undefined;
+      if (!ref || !info) return undefined;
+      const flat = this.flattenArgs(args);
+      return this.makeSite(call, {
+        sdk: 'custom',
+        api: info.name,
+        kind: 'chat',
+        stream: false,
+        args: flat,
+        prompt: pick(flat, ['messages', 'prompt', 'input', '#0']),
+        model: pick(flat, ['model']),
+        custom: ref.entry,
+      });
+    }
+    return undefined;
+  }
+
+  private clientSite(call: Node, cv: Extract<TsValue, { t: 'client' }>, m: MethodInfo, api: string): TsSite | undefined {
+    if (!Node.isCallExpression(call)) return undefined;
+    const flat = this.flattenArgs(call.getArguments());
+    let kind: InferenceKind = m.kind as InferenceKind;
+    let sdkName: string | undefined;
+    if (cv.type === 'transformers-pipeline') {
+      kind = pipelineKind(cv.origin.task);
+      sdkName = `${this.ctx.k.sdkName(m.sdk)} pipeline`;
+    }
+    const streamArg = flat.get('stream');
+    const callee = call.getExpression();
+    return this.makeSite(call, {
+      sdk: m.sdk,
+      api,
+      kind,
+      stream: m.stream || streamArg?.text === 'true',
+      args: flat,
+      prompt: pick(flat, m.prompt),
+      model: pick(flat, m.model) ?? cv.origin.model,
+      receiver: Node.isPropertyAccessExpression(callee) ? receiverText(callee, cv.path.length) : callee.getText(),
+      client: cv.origin,
+      confidence: cv.confidence,
+      sdkName,
+    });
+  }
+
+  /** Bedrock: `client.send(new InvokeModelCommand({ modelId, body }))`. */
+  private commandSite(call: Node, cv: Extract<TsValue, { t: 'client' }>): TsSite | undefined {
+    if (!Node.isCallExpression(call)) return undefined;
+    const arg = call.getArguments()[0];
+    let cmd: Node | undefined = arg ? unwrap(arg) : undefined;
+    if (cmd && Node.isIdentifier(cmd)) {
+      const decls = this.scopeOf(this.enclosingFn(call)).get(cmd.getText()) ?? this.scopeOf(this.sf).get(cmd.getText());
+      const d = decls?.find((x) => x.k === 'expr');
+      cmd = d && d.k === 'expr' ? unwrap(d.node) : undefined;
+    }
+    if (!cmd || !Node.isNewExpression(cmd)) return undefined;
+    const name = cmd.getExpression().getText().split('.').pop() as string;
+    const m = this.ctx.k.command(cv.type, name);
+    if (!m?.kind) return undefined;
+    const flat = this.flattenArgs(cmd.getArguments());
+    const callee = call.getExpression();
+    return this.makeSite(call, {
+      sdk: m.sdk,
+      api: `send(${name})`,
+      kind: m.kind,
+      stream: m.stream,
+      args: flat,
+      prompt: pick(flat, m.prompt),
+      model: pick(flat, m.model),
+      receiver: Node.isPropertyAccessExpression(callee) ? receiverText(callee, 1) : undefined,
+      client: cv.origin,
+      confidence: cv.confidence,
+    });
+  }
+
+  /** `fetch(url, { method: "POST", body })` to an inference path. */
+  private fetchSite(call: Node): TsSite | undefined {
+    if (!Node.isCallExpression(call)) return undefined;
+    const [urlArg, initArg] = call.getArguments();
+    if (!urlArg) return undefined;
+    const init = this.objectLiteral(initArg);
+    const initArgs = new Map<string, ArgExpr>();
+    if (init) this.flattenObject(init, '', initArgs, 0);
+    const method = initArgs.get('method');
+    if (!method) return undefined;
+    if (method.value !== undefined && method.value.toUpperCase() !== 'POST') return undefined;
+    let body = initArgs.get('body')?.node as Node | undefined;
+    if (body) {
+      const b = unwrap(body);
+      if (Node.isCallExpression(b) && b.getExpression().getText() === 'JSON.stringify') body = b.getArguments()[0];
+    }
+    return this.httpSite(call, urlArg, body, undefined);
+  }
+
+  /** `axios.post(url, data)`, `axios({ url, method, data })`, `api.post(path, data)` on an axios instance. */
+  private axiosSite(call: Node, verb: string, instance: ClientOrigin | undefined): TsSite | undefined {
+    if (!Node.isCallExpression(call)) return undefined;
+    const args = call.getArguments();
+    if (verb === 'post') return this.httpSite(call, args[0], args[1], instance);
+    if (verb === '' || verb === 'request') {
+      const cfg = this.objectLiteral(args[0]);
+      if (!cfg) return undefined;
+      const m = new Map<string, ArgExpr>();
+      this.flattenObject(cfg, '', m, 0);
+      if (m.get('method')?.value?.toUpperCase() !== 'POST') return undefined;
+      return this.httpSite(call, m.get('url')?.node as Node | undefined, m.get('data')?.node as Node | undefined, instance);
+    }
+    return undefined;
+  }
+
+  private httpSite(call: Node, urlNode: Node | undefined, body: Node | undefined, instance: ClientOrigin | undefined): TsSite | undefined {
+    if (!urlNode) return undefined;
+    let url = this.urlValue(urlNode);
+    if (url === undefined) return undefined;
+    const base = instance?.args.get('baseURL')?.value;
+    if (instance) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+    // Same-origin paths (`/api/chat`) call the app's own backend, not a model server.
+    if (url.startsWith('/')) return undefined;
+    const p = this.ctx.k.httpPath(url);
+    if (!p) return undefined;
+    const bodyArgs = new Map<string, ArgExpr>();
+    const obj = this.objectLiteral(body);
+    if (obj) this.flattenObject(obj, '', bodyArgs, 0);
+    if (p.ambiguous) {
+      const host = url.slice(0, url.length - p.path.length);
+      const bodySays = ['model', 'inputs'].some((key) => bodyArgs.has(key));
+      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
+    }
+    const flat = new Map<string, ArgExpr>([['#0', this.argExpr(urlNode)], ...bodyArgs]);
+    if (body) flat.set('body', this.argExpr(body));
+    return this.makeSite(call, {
+      sdk: 'http',
+      api: `POST ${p.path}`,
+      kind: p.kind,
+      stream: p.stream === true || bodyArgs.get('stream')?.text === 'true',
+      args: flat,
+      prompt: pick(flat, ['messages', 'prompt', 'inputs', 'input', 'body']),
+      model: pick(flat, ['model']),
+      confidence: p.ambiguous ? 'medium' : 'high',
+      url,
+      sdkName: `${p.api} over HTTP`,
+    });
+  }
+
+  private urlValue(n: Node): string | undefined {
+    const u = unwrap(n);
+    if (Node.isNewExpression(u) && u.getExpression().getText() === 'URL') {
+      const [path, base] = u.getArguments();
+      const pv = path ? this.mod.stringValue(path)?.value : undefined;
+      if (pv === undefined) return undefined;
+      const bv = base ? (this.mod.stringValue(base)?.value ?? `\${${base.getText()}}`) : '';
+      return bv.replace(/\/+$/, '') + pv;
+    }
+    const s = this.mod.stringValue(u);
+    if (s) return s.value;
+    // process.env.OLLAMA_URL + "/api/chat": unknown parts kept as ${...}
+    if (Node.isBinaryExpression(u) && u.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+      const part = (x: Node): string => this.urlValue(x) ?? `\${${x.getText()}}`;
+      const v = part(u.getLeft()) + part(u.getRight());
+      return /[a-z/]/i.test(v.replace(/\$\{[^}]*\}/g, '')) ? v : undefined;
+    }
+    return undefined;
+  }
+
+  private readonly helpers = new Map<Node, { url: number; body?: number } | null>();
+
+  /**
+   * A function of this file that POSTs with `fetch` to a URL it takes as a parameter (and maybe
+   * the body too): `fetchChatResponse(url, body)`. Its callers say where the request goes.
+   */
+  httpHelper(fn: Node): { url: number; body?: number } | undefined {
+    if (this.helpers.has(fn)) return this.helpers.get(fn) ?? undefined;
+    this.helpers.set(fn, null);
+    const params = ((fn as unknown as { getParameters?(): ParameterDeclaration[] }).getParameters?.() ?? []).map((p) => p.getName());
+    if (params.length === 0) return undefined;
+    for (const call of this.calls()) {
+      if (!Node.isCallExpression(call) || this.enclosingFn(call) !== fn) continue;
+      const callee = call.getExpression();
+      if (!Node.isIdentifier(callee) || callee.getText() !== 'fetch') continue;
+      const [urlArg, initArg] = call.getArguments();
+      const url = urlArg && Node.isIdentifier(urlArg) ? params.indexOf(urlArg.getText()) : -1;
+      if (url < 0) continue;
+      const init = this.objectLiteral(initArg);
+      const m = new Map<string, ArgExpr>();
+      if (init) this.flattenObject(init, '', m, 0);
+      if (m.get('method')?.value?.toUpperCase() !== 'POST') continue;
+      let body = m.get('body')?.node as Node | undefined;
+      if (body && Node.isCallExpression(body) && body.getExpression().getText() === 'JSON.stringify') body = body.getArguments()[0];
+      const b = body && Node.isIdentifier(body) ? params.indexOf(body.getText()) : -1;
+      const found = { url, body: b >= 0 ? b : undefined };
+      this.helpers.set(fn, found);
+      return found;
+    }
+    return undefined;
+  }
+
+  private makeSite(
+    call: Node,
+    s: {
+      sdk: string;
+      api: string;
+      kind: InferenceKind;
+      stream: boolean;
+      args: ArgMap;
+      prompt?: ArgExpr;
+      model?: ArgExpr;
+      receiver?: string;
+      client?: ClientOrigin;
+      confidence?: 'high' | 'medium' | 'low';
+      custom?: string;
+      url?: string;
+      sdkName?: string;
+    },
+  ): TsSite {
+    const callee = (call as unknown as { getExpression(): Node }).getExpression();
+    return {
+      lang: 'ts',
+      path: this.file.path,
+      sdk: s.sdk,
+      sdkName: s.sdkName ?? this.ctx.k.sdkName(s.sdk),
+      api: s.api,
+      kind: s.kind,
+      stream: s.stream,
+      calleeSpan: tsSpan(callee),
+      span: tsSpan(call),
+      receiver: s.receiver,
+      client: s.client,
+      prompt: s.prompt,
+      model: s.model,
+      args: s.args,
+      resultNames: this.resultNames(call),
+      fn: this.fnInfo(this.enclosingFn(call)),
+      confidence: s.confidence ?? 'high',
+      custom: s.custom,
+      url: s.url,
+      node: call,
+    };
+  }
+}
+
+const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
+const ASSIGN_OPS = new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]);
+
+/**
+ * Every statement of a block or source file, nested blocks included (if/else, try, loops, switch,
+ * labels), without descending into expressions or nested functions: cheap on large JSX files.
+ * For-loop variable lists are handed over too. Compiler nodes, not ts-morph wrappers.
+ */
+function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
+  const visit = (st: ts.Node | undefined): void => {
+    if (!st) return;
+    cb(st);
+    if (ts.isBlock(st) || ts.isSourceFile(st) || ts.isModuleBlock(st)) st.statements.forEach(visit);
+    else if (ts.isIfStatement(st)) {
+      visit(st.thenStatement);
+      visit(st.elseStatement);
+    } else if (ts.isTryStatement(st)) {
+      visit(st.tryBlock);
+      visit(st.catchClause?.block);
+      visit(st.finallyBlock);
+    } else if (ts.isForStatement(st) || ts.isForOfStatement(st) || ts.isForInStatement(st)) {
+      if (st.initializer && ts.isVariableDeclarationList(st.initializer)) cb(st.initializer);
+      visit(st.statement);
+    } else if (ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isLabeledStatement(st)) {
+      visit(st.statement);
+    } else if (ts.isSwitchStatement(st)) {
+      for (const clause of st.caseBlock.clauses) clause.statements.forEach(visit);
+    }
+  };
+  if (ts.isSourceFile(block) || ts.isBlock(block)) block.statements.forEach(visit);
+}
+
+
+/** Names bound by a declaration name: `x`, `{ a, b: c }` → a, c; `[x, y]`. */
+export function bindingNames(n: Node): string[] {
+  if (Node.isIdentifier(n)) return [n.getText()];
+  if (Node.isObjectBindingPattern(n) || Node.isArrayBindingPattern(n)) {
+    const out: string[] = [];
+    for (const el of n.getElements()) if (Node.isBindingElement(el)) out.push(...bindingNames(el.getNameNode()));
+    return out;
+  }
+  return [];
+}
+
+/** `this.client` for callee `this.client.chat.completions.create` with a 3-name method path. */
+function receiverText(callee: Node, pathLength: number): string {
+  let n: Node = callee;
+  for (let i = 0; i < pathLength && Node.isPropertyAccessExpression(n); i++) n = n.getExpression();
+  return n.getText();
+}

@@ -1,0 +1,228 @@
+import type { Node } from 'web-tree-sitter';
+import { span } from '../../parse/python.js';
+import type { InferenceContext } from '../inference/context.js';
+import type { PyInference } from '../inference/python.js';
+import { ObservabilityKnowledge } from './data.js';
+import { META_PROPS } from './ts.js';
+import type { RecordingEvidence, Relation } from './types.js';
+
+// Every node tree-sitter hands to JavaScript is marshalled out of WebAssembly: this module asks
+// for the few node types it needs in one query per scope and reads the rest from the text.
+
+const MUTATORS = new Set(['append', 'extend', 'add', 'update', 'insert', 'write', 'put', 'put_nowait', 'appendleft']);
+const CONTEXT_NAMES = new Set(['request', 'req', 'ctx', 'context', 'event', 'websocket', 'ws', 'background_tasks', 'self', 'cls']);
+const SCOPE_QUERY = ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'call'];
+
+interface Def {
+  targets: string[];
+  sources: string[];
+}
+
+interface ScopeFacts {
+  defs: Def[];
+  locals: Set<string>;
+  calls: Node[];
+}
+
+function kids(n: Node): Node[] {
+  return n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+}
+
+function field(n: Node, name: string): Node | undefined {
+  return n.childForFieldName(name) ?? undefined;
+}
+
+/**
+ * The variables an expression reads, from its identifiers and the text around them: attribute
+ * and keyword names are not variables, `self.x` is one name, and `len(x)`, `x.usage`,
+ * `x["usage"]` are not reads of x's content.
+ */
+export function pyTokens(a: PyInference, expr: Node): Set<string> {
+  const out = new Set<string>();
+  const src = a.mod.text;
+  const ids = expr.type === 'identifier' ? [expr] : expr.descendantsOfType('identifier');
+  for (const id of ids) {
+    if (!id) continue;
+    const s = id.startIndex;
+    const e = id.endIndex;
+    const name = src.slice(s, e);
+    const before = src.slice(Math.max(0, s - 12), s);
+    const after = src.slice(e, e + 48);
+    if (/\.\s*$/.test(before)) continue;
+    if (/^\s*=(?!=)/.test(after) && /[(,]\s*$/.test(src.slice(Math.max(0, s - 200), s))) continue;
+    const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(after)?.[1] ?? /^\s*\[\s*["']([A-Za-z_]\w*)["']\s*\]/.exec(after)?.[1];
+    if (attr && META_PROPS.has(attr)) continue;
+    if (/\blen\(\s*$/.test(before) && /^(\s*(\.\s*[A-Za-z_]\w*|\[[^\]]*\]))*\s*\)/.test(after)) continue;
+    if (name === 'self' && attr) {
+      out.add(`self.${attr}`);
+      continue;
+    }
+    out.add(name);
+  }
+  return out;
+}
+
+/** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
+function leftRoots(a: PyInference, left: Node): string[] {
+  if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern' || left.type === 'tuple') return kids(left).flatMap((c) => leftRoots(a, c));
+  const m = /^\s*(self\s*\.\s*[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(a.text(left));
+  return m ? [(m[1] as string).replace(/\s+/g, '')] : [];
+}
+
+const facts = new WeakMap<PyInference, Map<number, ScopeFacts>>();
+
+/** Assignments, data movements and calls of a function (closures included) or of top-level code. */
+function scopeFacts(a: PyInference, scope: Node): ScopeFacts {
+  let byScope = facts.get(a);
+  if (!byScope) {
+    byScope = new Map();
+    facts.set(a, byScope);
+  }
+  const hit = byScope.get(scope.id);
+  if (hit) return hit;
+  const defs: Def[] = [];
+  const locals = new Set<string>();
+  const calls: Node[] = [];
+  const moduleLevel = scope.type === 'module';
+  const params = field(scope, 'parameters');
+  for (const p of params ? kids(params) : []) {
+    const n = p.type === 'identifier' ? p : p.type === 'typed_parameter' ? kids(p).find((c) => c.type === 'identifier') : field(p, 'name');
+    if (n?.type === 'identifier') locals.add(a.text(n));
+  }
+  const body = moduleLevel ? scope : field(scope, 'body');
+  const nested = moduleLevel ? scope.descendantsOfType(['function_definition', 'class_definition']).filter((n): n is Node => n !== null) : [];
+  const inNested = (n: Node): boolean => nested.some((d) => d.startIndex <= n.startIndex && n.endIndex <= d.endIndex);
+  for (const c of body ? body.descendantsOfType(SCOPE_QUERY) : []) {
+    if (!c || (nested.length > 0 && inNested(c))) continue;
+    if (c.type === 'call') {
+      calls.push(c);
+      const fn = field(c, 'function');
+      if (fn?.type === 'attribute') {
+        const method = a.text(field(fn, 'attribute') as Node);
+        if (MUTATORS.has(method)) {
+          const [t] = leftRoots(a, field(fn, 'object') as Node);
+          const args = field(c, 'arguments');
+          if (t && args) defs.push({ targets: [t], sources: [...pyTokens(a, args)] });
+        }
+      }
+      continue;
+    }
+    let left: Node | undefined;
+    let right: Node | undefined;
+    if (c.type === 'as_pattern') {
+      right = kids(c)[0];
+      const alias = field(c, 'alias');
+      left = alias ? kids(alias)[0] : undefined;
+    } else if (c.type === 'named_expression') {
+      left = field(c, 'name');
+      right = field(c, 'value');
+    } else {
+      left = field(c, 'left');
+      right = field(c, 'right');
+    }
+    if (!left || !right) continue;
+    const targets = leftRoots(a, left);
+    for (const t of targets) locals.add(t);
+    defs.push({ targets, sources: [...pyTokens(a, right), ...(c.type === 'augmented_assignment' ? targets : [])] });
+  }
+  const f = { defs, locals, calls };
+  byScope.set(scope.id, f);
+  return f;
+}
+
+/** Names related to an inference call's input (backwards) and output (forwards) within one function. */
+export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resultNames: string[]): Relation {
+  const { defs, locals } = scopeFacts(a, scope);
+  const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('self.');
+  const inputs = new Set<string>();
+  for (const e of inputExprs) for (const t of pyTokens(a, e)) if (isLocal(t) && !CONTEXT_NAMES.has(t)) inputs.add(t);
+  let frontier = [...inputs];
+  for (let step = 0; step < 3 && frontier.length > 0; step++) {
+    const next: string[] = [];
+    for (const d of defs) {
+      if (!d.targets.some((t) => frontier.includes(t))) continue;
+      for (const s of d.sources) {
+        if (!isLocal(s) || inputs.has(s) || CONTEXT_NAMES.has(s)) continue;
+        inputs.add(s);
+        next.push(s);
+      }
+    }
+    frontier = next;
+  }
+  const outputs = new Set<string>();
+  for (const r of resultNames) {
+    const root = /^(self\.[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(r)?.[0];
+    if (root && root !== 'self') outputs.add(root);
+  }
+  for (let changed = true, guard = 0; changed && guard < 12; guard++) {
+    changed = false;
+    for (const d of defs) {
+      if (!d.sources.some((s) => outputs.has(s))) continue;
+      for (const t of d.targets) {
+        if (!outputs.has(t)) {
+          outputs.add(t);
+          changed = true;
+        }
+      }
+    }
+  }
+  return { inputs, outputs };
+}
+
+/** Could this call record something, by the look of its callee's text? (The full test resolves it.) */
+function mayRecord(a: PyInference, ctx: InferenceContext, call: Node, args: Node): boolean {
+  if (ctx.loggingFunctions.length > 0) return true;
+  const k = ObservabilityKnowledge.get();
+  const callee = a.mod.text.slice(call.startIndex, args.startIndex).replace(/\s+/g, '');
+  const last = /([A-Za-z_]\w*)$/.exec(callee)?.[1] ?? '';
+  if (callee.includes('.')) return k.pyLoggerMethods.has(last) || k.helperName.test(last) || k.recorderMethods.has(last);
+  return k.helperName.test(last) || k.pyLoggerMethods.has(last);
+}
+
+/** What kind of recording call this is, if any: a logger, a logging helper, a tracing API. */
+export function pyRecorder(a: PyInference, ctx: InferenceContext, call: Node): string | undefined {
+  const k = ObservabilityKnowledge.get();
+  const fn = field(call, 'function');
+  if (!fn) return undefined;
+  if (ctx.loggingFunctions.length > 0) {
+    const v = a.valueOf(fn);
+    if (v?.t === 'fn') {
+      const info = ctx.pyAt(v.path)?.fnInfo(v.node);
+      if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+    }
+  }
+  if (fn.type === 'attribute') {
+    const method = a.text(field(fn, 'attribute') as Node);
+    const recv = field(fn, 'object') as Node;
+    const recvName = recv.type === 'attribute' ? a.text(field(recv, 'attribute') as Node) : a.text(recv);
+    if (k.pyLoggerMethods.has(method)) {
+      const q = a.mod.qualify(a.mod.chain(recv));
+      if (k.pyLoggerModules.some((m) => q === m || q.startsWith(`${m}.`))) return q;
+      if (k.loggerName.test(recvName)) return recvName;
+      const rv = a.valueOf(recv);
+      if (rv?.t === 'extern' && k.pyLoggerModules.some((m) => rv.q === m || rv.q.startsWith(`${m}.`))) return rv.q.split('.')[0];
+    }
+    if (k.helperName.test(method) && /log/i.test(recvName)) return `${recvName}.${method}`;
+    if (k.recorderMethods.has(method) && k.recorderReceiver.test(a.text(recv))) return a.text(recv);
+  } else if (fn.type === 'identifier') {
+    const name = a.text(fn);
+    if (k.helperName.test(name)) return name;
+    // `from logging import info`
+    const q = a.mod.qualify(name);
+    if (q !== name && k.pyLoggerModules.some((m) => q.startsWith(`${m}.`)) && k.pyLoggerMethods.has(q.split('.').pop() as string)) return q;
+  }
+  return undefined;
+}
+
+/** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
+export function pyLoggingEvidence(a: PyInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
+  for (const c of scopeFacts(a, scope).calls) {
+    const args = field(c, 'arguments');
+    if (!args || !mayRecord(a, ctx, c, args)) continue;
+    const containsCall = callNode !== undefined && args.startIndex <= callNode.startIndex && callNode.endIndex <= args.endIndex;
+    if (!containsCall && ![...pyTokens(a, args)].some((t) => rel.inputs.has(t) || rel.outputs.has(t))) continue;
+    const tool = pyRecorder(a, ctx, c);
+    if (tool) return { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
+  }
+  return undefined;
+}

@@ -1,0 +1,267 @@
+import { Node, ts } from 'ts-morph';
+import type { InferenceContext } from '../inference/context.js';
+import type { TsInference } from '../inference/ts.js';
+import { ObservabilityKnowledge } from './data.js';
+import type { RecordingEvidence, Relation } from './types.js';
+
+// This module walks plain compiler nodes (no ts-morph wrappers): it runs for every inference
+// call of a repository, and wrapping every node of every function is what made it slow.
+
+/**
+ * Properties that describe a value instead of holding its text: logging `res.usage` or
+ * `messages.length` is not logging the prompt or the response.
+ */
+export const META_PROPS = new Set([
+  'length', 'size', 'usage', 'usage_metadata', 'usageMetadata', 'response_metadata', 'id', 'model', 'status', 'statusCode',
+  'headers', 'finish_reason', 'finishReason', 'stop_reason', 'stopReason', 'created', 'object', 'system_fingerprint',
+  'cost', 'latency', 'duration', 'tokens', 'token_usage', 'prompt_tokens', 'completion_tokens', 'total_tokens',
+]);
+const MUTATORS = new Set(['push', 'unshift', 'concat', 'set', 'add', 'write', 'enqueue', 'append', 'assign']);
+/** Request and context objects: the prompt comes out of them, but logging them is not logging the prompt. */
+const CONTEXT_NAMES = new Set(['req', 'request', 'ctx', 'context', 'c', 'event', 'e', 'evt', 'res', 'reply', 'next', 'params', 'props']);
+
+interface Def {
+  targets: string[];
+  sources: string[];
+}
+
+interface ScopeFacts {
+  defs: Def[];
+  locals: Set<string>;
+  /** Calls in the scope (closures included; for a source file, top-level code only). */
+  calls: ts.CallExpression[];
+}
+
+type FnLike = ts.FunctionLikeDeclaration;
+
+function isFnLike(n: ts.Node): n is FnLike {
+  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+}
+
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
+function bindingNames(n: ts.BindingName): string[] {
+  if (ts.isIdentifier(n)) return [n.text];
+  const out: string[] = [];
+  for (const el of n.elements) if (ts.isBindingElement(el)) out.push(...bindingNames(el.name));
+  return out;
+}
+
+/** `this.x.y` → `this.x`; `a.b[0]` → `a`. */
+function rootToken(n: ts.Node): string | undefined {
+  let cur = n;
+  for (;;) {
+    if (ts.isPropertyAccessExpression(cur)) {
+      if (cur.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${cur.name.text}`;
+      cur = cur.expression;
+    } else if (ts.isElementAccessExpression(cur) || ts.isNonNullExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur)) {
+      cur = cur.expression;
+    } else if (ts.isIdentifier(cur)) {
+      return cur.text;
+    } else return undefined;
+  }
+}
+
+/** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of their content. */
+function tokens(expr: ts.Node, out = new Set<string>()): Set<string> {
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n)) {
+      if (n.expression.kind === ts.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
+      else if (!META_PROPS.has(n.name.text)) visit(n.expression);
+      return;
+    }
+    if (ts.isIdentifier(n)) {
+      out.add(n.text);
+      return;
+    }
+    if (ts.isPropertyAssignment(n)) {
+      visit(n.initializer);
+      return;
+    }
+    if (ts.isShorthandPropertyAssignment(n)) {
+      out.add(n.name.text);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(expr);
+  return out;
+}
+
+/** The variables a wrapped expression reads. */
+export function tsTokens(expr: Node): Set<string> {
+  return tokens(expr.compilerNode);
+}
+
+const facts = new WeakMap<ts.Node, ScopeFacts>();
+
+/** Assignments, data movements and calls of a function (closures included) or of top-level code. */
+function scopeFacts(scope: ts.Node): ScopeFacts {
+  let f = facts.get(scope);
+  if (f) return f;
+  const defs: Def[] = [];
+  const locals = new Set<string>();
+  const calls: ts.CallExpression[] = [];
+  const moduleLevel = ts.isSourceFile(scope);
+  if (isFnLike(scope)) for (const p of scope.parameters) for (const n of bindingNames(p.name)) locals.add(n);
+  const visit = (c: ts.Node): void => {
+    if (moduleLevel && isFnLike(c)) return;
+    if (ts.isVariableDeclaration(c)) {
+      const targets = bindingNames(c.name);
+      for (const t of targets) locals.add(t);
+      const loop = c.parent?.parent;
+      if (c.initializer) defs.push({ targets, sources: [...tokens(c.initializer)] });
+      else if (loop && (ts.isForOfStatement(loop) || ts.isForInStatement(loop))) defs.push({ targets, sources: [...tokens(loop.expression)] });
+    } else if (ts.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
+      const t = rootToken(c.left);
+      if (t) defs.push({ targets: [t], sources: [...tokens(c.right), ...(c.operatorToken.kind === ts.SyntaxKind.EqualsToken ? [] : [t])] });
+    } else if (ts.isCallExpression(c)) {
+      calls.push(c);
+      const callee = c.expression;
+      if (ts.isPropertyAccessExpression(callee)) {
+        const t = rootToken(callee.expression);
+        if (t && MUTATORS.has(callee.name.text)) {
+          const sources = new Set<string>();
+          for (const a of c.arguments) tokens(a, sources);
+          defs.push({ targets: [t], sources: [...sources] });
+        }
+        // stream.on('data', (chunk) => ...), result.then((r) => ...), messages.map((m) => ...)
+        if (t) {
+          for (const a of c.arguments) {
+            if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) {
+              const params = a.parameters.flatMap((p) => bindingNames(p.name));
+              for (const q of params) locals.add(q);
+              defs.push({ targets: params, sources: [t] });
+            }
+          }
+        }
+      }
+    }
+    ts.forEachChild(c, visit);
+  };
+  const body = moduleLevel ? scope : (scope as FnLike).body;
+  if (body) {
+    if (moduleLevel) ts.forEachChild(body, visit);
+    else visit(body);
+  }
+  f = { defs, locals, calls };
+  facts.set(scope, f);
+  return f;
+}
+
+/**
+ * The names related to an inference call within one function: the variables its prompt is built
+ * from (backwards, a few steps, request objects excluded) and the variables its result flows
+ * into (forwards, to a fixpoint).
+ */
+export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[], callNode?: Node): Relation {
+  const { defs, locals } = scopeFacts(scope.compilerNode);
+  const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('this.');
+  const inputs = new Set<string>();
+  for (const e of inputExprs) for (const t of tokens(e.compilerNode)) if (isLocal(t)) inputs.add(t);
+  let frontier = [...inputs];
+  for (let step = 0; step < 3 && frontier.length > 0; step++) {
+    const next: string[] = [];
+    for (const d of defs) {
+      if (!d.targets.some((t) => frontier.includes(t))) continue;
+      for (const s of d.sources) {
+        if (!isLocal(s) || inputs.has(s) || CONTEXT_NAMES.has(s)) continue;
+        inputs.add(s);
+        next.push(s);
+      }
+    }
+    frontier = next;
+  }
+  const outputs = new Set<string>();
+  for (const r of resultNames) {
+    const root = /^(this\.[A-Za-z_$][\w$]*|[A-Za-z_$][\w$]*)/.exec(r)?.[0];
+    if (root) outputs.add(root);
+  }
+  // Callbacks given to the call itself (`onFinish: ({ text }) => ...`, `onChunk`) receive its output.
+  if (callNode && ts.isCallExpression(callNode.compilerNode)) {
+    const visit = (n: ts.Node): void => {
+      if (ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) {
+        for (const p of n.parameters) for (const name of bindingNames(p.name)) outputs.add(name);
+        return;
+      }
+      if (ts.isObjectLiteralExpression(n) || ts.isPropertyAssignment(n)) ts.forEachChild(n, visit);
+    };
+    for (const a of callNode.compilerNode.arguments) visit(a);
+  }
+  for (let changed = true, guard = 0; changed && guard < 12; guard++) {
+    changed = false;
+    for (const d of defs) {
+      if (!d.sources.some((s) => outputs.has(s))) continue;
+      for (const t of d.targets) {
+        if (!outputs.has(t)) {
+          outputs.add(t);
+          changed = true;
+        }
+      }
+    }
+  }
+  return { inputs, outputs };
+}
+
+/** Could this call record something, by the look of its name? (The full test resolves the callee.) */
+function mayRecord(call: ts.CallExpression, ctx: InferenceContext): boolean {
+  const k = ObservabilityKnowledge.get();
+  const callee = call.expression;
+  if (ctx.loggingFunctions.length > 0) return true;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const m = callee.name.text;
+    return k.tsLoggerMethods.has(m) || k.helperName.test(m) || k.recorderMethods.has(m);
+  }
+  return ts.isIdentifier(callee) && k.helperName.test(callee.text);
+}
+
+/** What kind of recording call this is, if any: a logger, a logging helper, a tracing API. */
+export function tsRecorder(a: TsInference, ctx: InferenceContext, call: Node): string | undefined {
+  if (!Node.isCallExpression(call)) return undefined;
+  const k = ObservabilityKnowledge.get();
+  const callee = call.getExpression();
+  if (ctx.loggingFunctions.length > 0) {
+    const v = a.valueOf(callee);
+    if (v?.t === 'fn') {
+      const info = ctx.tsAt(v.path)?.fnInfo(v.node);
+      if (info && ctx.loggingFunction(info)) return `logging helper ${info.name}`;
+    }
+  }
+  if (Node.isPropertyAccessExpression(callee)) {
+    const method = callee.getName();
+    const recv = callee.getExpression();
+    const recvName = Node.isPropertyAccessExpression(recv) ? recv.getName() : recv.getText();
+    if (k.tsLoggerMethods.has(method)) {
+      if (recv.getText() === 'console') return 'console';
+      if (k.loggerName.test(recvName)) return recvName;
+      const rv = a.valueOf(recv);
+      if (rv?.t === 'extern' && k.tsLoggerModules.has(rv.module)) return rv.module;
+    }
+    if (k.helperName.test(method) && (k.loggerName.test(recvName) || /log/i.test(recvName))) return `${recvName}.${method}`;
+    if (k.recorderMethods.has(method) && k.recorderReceiver.test(recv.getText())) return recv.getText();
+  } else if (Node.isIdentifier(callee) && k.helperName.test(callee.getText())) {
+    return callee.getText();
+  }
+  return undefined;
+}
+
+/** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
+export function tsLoggingEvidence(a: TsInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
+  const { calls } = scopeFacts(scope.compilerNode);
+  const sf = a.sf.compilerNode;
+  const at = callNode ? { start: callNode.getStart(), end: callNode.getEnd() } : undefined;
+  for (const c of calls) {
+    if (!mayRecord(c, ctx)) continue;
+    const containsCall = at !== undefined && c.arguments.some((x) => x.getStart(sf) <= at.start && at.end <= x.end);
+    const related = containsCall || c.arguments.some((x) => [...tokens(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
+    if (!related) continue;
+    const wrapped = a.wrap(c);
+    const tool = tsRecorder(a, ctx, wrapped);
+    if (!tool) continue;
+    const callee = c.expression;
+    return { kind: 'log', tool, path: a.file.path, span: { start: callee.getStart(sf), end: callee.end } };
+  }
+  return undefined;
+}
