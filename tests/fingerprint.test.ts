@@ -70,3 +70,71 @@ describe('finding fingerprints', () => {
     expect(moved.findings[0]?.fingerprint).not.toBe(base.findings[0]?.fingerprint);
   });
 });
+
+describe('primaryLocationLineHash against a BigInt reference', () => {
+  /** The same algorithm in plain BigInt arithmetic, as a cross-check of the 32-bit-halves version. */
+  function reference(text: string): Map<number, string> {
+    const MASK = (1n << 64n) - 1n;
+    let first = 1n;
+    for (let i = 0; i < 100; i++) first = (first * 37n) & MASK;
+    const win = new Array<number>(100).fill(0);
+    const lines = new Array<number>(100).fill(-1);
+    const counts = new Map<string, number>();
+    const out = new Map<number, string>();
+    let hash = 0n;
+    let idx = 0;
+    let line = 0;
+    let start = true;
+    let cr = false;
+    const emit = () => {
+      const v = hash.toString(16);
+      const n = (counts.get(v) ?? 0) + 1;
+      counts.set(v, n);
+      out.set(lines[idx] as number, `${v}:${n}`);
+      lines[idx] = -1;
+    };
+    const upd = (c: number) => {
+      const b = win[idx] as number;
+      win[idx] = c;
+      hash = (37n * hash + BigInt(c) - first * BigInt(b)) & MASK;
+      idx = (idx + 1) % 100;
+    };
+    const proc = (ch: number) => {
+      let c = ch;
+      if (c === 32 || c === 9 || (cr && c === 10)) {
+        cr = false;
+        return;
+      }
+      if (c === 13) {
+        c = 10;
+        cr = true;
+      } else cr = false;
+      if (lines[idx] !== -1) emit();
+      if (start) {
+        start = false;
+        lines[idx] = ++line;
+      }
+      if (c === 10) start = true;
+      upd(c);
+    };
+    for (let i = 0; i < text.length; i++) proc(text.charCodeAt(i));
+    proc(65535);
+    for (let i = 0; i < 100; i++) {
+      if (lines[idx] !== -1) emit();
+      upd(0);
+    }
+    return out;
+  }
+
+  it('agrees on random text with every kind of character', () => {
+    let seed = 42;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = ['a', 'Z', '0', ' ', '\t', '\n', '\r\n', '\r', 'é', '😀', '~', '\uffff'];
+    for (let t = 0; t < 40; t++) {
+      let s = '';
+      const len = Math.floor(rnd() * 600);
+      for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+      expect(Object.fromEntries(lineHashes(s))).toEqual(Object.fromEntries(reference(s)));
+    }
+  });
+});

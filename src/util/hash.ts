@@ -5,12 +5,13 @@ export function sha256(text: string): string {
 }
 
 const BLOCK_SIZE = 100;
-const MOD = 37n;
-const MASK = (1n << 64n) - 1n;
-const FIRST_MOD = (() => {
+const MOD = 37;
+const TWO32 = 2 ** 32;
+/** 37^100 mod 2^64, as two 32-bit halves. */
+const [FIRST_HI, FIRST_LO] = (() => {
   let m = 1n;
-  for (let i = 0; i < BLOCK_SIZE; i++) m = (m * MOD) & MASK;
-  return m;
+  for (let i = 0; i < BLOCK_SIZE; i++) m = (m * 37n) & ((1n << 64n) - 1n);
+  return [Number(m >> 32n), Number(m & 0xffffffffn)];
 })();
 
 /**
@@ -18,20 +19,22 @@ const FIRST_MOD = (() => {
  * as github/codeql-action's upload-sarif does (a base-37 rolling hash, mod 2^64, over the next
  * 100 characters from the start of each line, skipping spaces and tabs, CR/CRLF read as LF;
  * `:n` counts earlier lines with the same hash). Returns the hash of each 1-based line.
+ * The 64-bit arithmetic uses two 32-bit halves in doubles (every intermediate stays below 2^53).
  */
 export function lineHashes(text: string): Map<number, string> {
   const out = new Map<number, string>();
   const window: number[] = new Array(BLOCK_SIZE).fill(0);
   const lineNumbers: number[] = new Array(BLOCK_SIZE).fill(-1);
   const counts = new Map<string, number>();
-  let hash = 0n;
+  let hi = 0;
+  let lo = 0;
   let index = 0;
   let lineNumber = 0;
   let lineStart = true;
   let prevCR = false;
 
   const outputHash = (): void => {
-    const value = hash.toString(16);
+    const value = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
     const n = (counts.get(value) ?? 0) + 1;
     counts.set(value, n);
     out.set(lineNumbers[index] as number, `${value}:${n}`);
@@ -40,7 +43,21 @@ export function lineHashes(text: string): Map<number, string> {
   const update = (current: number): void => {
     const begin = window[index] as number;
     window[index] = current;
-    hash = (MOD * hash + BigInt(current) - FIRST_MOD * BigInt(begin)) & MASK;
+    // hash = 37 * hash + current - FIRST * begin  (mod 2^64)
+    let l = lo * MOD + current;
+    let h = hi * MOD + Math.floor(l / TWO32);
+    l %= TWO32;
+    const subLo = FIRST_LO * begin;
+    const subHi = FIRST_HI * begin + Math.floor(subLo / TWO32);
+    l -= subLo % TWO32;
+    if (l < 0) {
+      l += TWO32;
+      h -= 1;
+    }
+    h = (h - (subHi % TWO32)) % TWO32;
+    if (h < 0) h += TWO32;
+    lo = l;
+    hi = h;
     index = (index + 1) % BLOCK_SIZE;
   };
   const processChar = (c: number): void => {
