@@ -1,4 +1,3 @@
-import { repositoryMaps } from '../../src/facts/image-maps.js';
 import { imageRefs, parseImage, substitute, type ImageRef } from '../../src/facts/images.js';
 import { composeDotenv, dockerRuns } from '../../src/facts/model-launches.js';
 import { servingImage, servingImageKeywords, tagPinning } from '../../src/facts/serving-images.js';
@@ -55,9 +54,6 @@ export default defineRule({
         where: `docker ${run.verb}, ${run.command.where}`,
       });
     }
-    // `{ repository, tag }` maps under keys that do not say "image" (Helm values of model charts).
-    const seen = new Set(refs.map((r) => r.span.start));
-    for (const r of repositoryMaps(ctx.file)) if (!seen.has(r.span.start)) refs.push(r);
     for (const ref of refs) {
       if (ref.chartDefaultTag) continue;
       const server = servingImage(ref, ctx.settings);

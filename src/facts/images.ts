@@ -93,59 +93,75 @@ function fromScalar(file: FileModel, y: YamlFile, node: YNode | null, where: str
   return make(raw, value, dynamic, y.span(node), y.valueMap(node as Scalar), where);
 }
 
-/** Helm-style `image: { registry, repository, tag, digest }`. */
-function fromHelmMap(y: YamlFile, node: YNode, where: string): ImageRef | undefined {
-  const repoNode = y.get(node, 'repository') ?? y.get(node, 'name');
-  const repo = y.str(repoNode);
-  if (!repo || !repoNode || !/^[a-z0-9][a-z0-9._/:-]*$/i.test(repo)) return undefined;
+const IMAGE_NAME = /^[a-z0-9][a-z0-9._/:@-]*$/i;
+
+/**
+ * An image written as a map: Helm's `{ registry, repository, tag, digest }` (under any key:
+ * `servingEngineSpec.modelSpec[0]` in the vLLM production stack), or a custom resource's
+ * `image: { registry, name: "repo:tag" }`. An empty or absent tag in Helm values is the chart's
+ * `appVersion`, which the chart version pins (`chartDefaultTag`).
+ */
+function fromImageMap(y: YamlFile, node: YNode, key: string, where: string, values: boolean): ImageRef | undefined {
+  const repoNode = y.get(node, 'repository');
+  const byName = !repoNode && key.toLowerCase().includes('image');
+  const nameNode = repoNode ?? (byName ? y.get(node, 'name') : null);
+  const name = y.str(nameNode);
+  if (!nameNode || !isScalar(nameNode) || !name || !IMAGE_NAME.test(name) || (byName && !name.includes('/'))) return undefined;
   const registry = y.str(y.get(node, 'registry'));
   const tagNode = y.get(node, 'tag');
   const tag = y.str(tagNode);
   const digest = y.str(y.get(node, 'digest')) ?? y.str(y.get(node, 'sha'));
-  const full = `${registry ? `${registry}/` : ''}${repo}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+  const prefix = registry ? `${registry}/` : '';
+  const full = `${prefix}${name}${tag && !(byName && name.includes(':')) ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
   const p = parseImage(full);
+  let tagSpan = tagNode && tag ? y.span(tagNode) : undefined;
+  if (!tagSpan && p.tag && p.tagOffset !== undefined && p.tagOffset >= prefix.length) {
+    // The tag written inside `name: "repo:latest"`: point at it.
+    const map = y.valueMap(nameNode as Scalar);
+    const at = p.tagOffset - prefix.length;
+    tagSpan = { start: map.toSource(at), end: map.toSource(at + p.tag.length) };
+  }
   return {
     raw: full,
     resolved: full,
     registry: p.registry,
     repository: p.repository,
-    tag: tag || undefined,
-    digest: digest || undefined,
-    span: tagNode && tag ? y.span(tagNode) : y.span(repoNode),
-    tagSpan: tagNode && tag ? y.span(tagNode) : undefined,
+    tag: p.tag || undefined,
+    digest: p.digest || undefined,
+    span: tagNode && tag ? y.span(tagNode) : y.span(nameNode),
+    tagSpan,
     dynamic: false,
     where,
-    // An empty or absent Helm tag means "the chart's appVersion", which the chart version pins.
-    chartDefaultTag: !tag,
+    chartDefaultTag: values && !p.tag,
   };
 }
 
-function helmImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], depth = 0): void {
+/** `image:` scalars and image maps at any depth (Helm values, custom resources). */
+function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], values: boolean, depth = 0): void {
   if (!node || depth > 40) return;
+  const label = values ? 'values' : 'resource';
   if (isMap(node)) {
-    const entries = y.entries(node);
-    const hasRepo = entries.some((e) => e.key === 'repository' && isScalar(e.value));
-    if (hasRepo && (path[path.length - 1] ?? '').toLowerCase().includes('image')) {
-      const ref = fromHelmMap(y, node, `values ${path.join('.')}`);
-      if (ref) out.push(ref);
-      return;
+    const ref = fromImageMap(y, node, path[path.length - 1] ?? '', `${label} ${path.join('.')}`, values);
+    if (ref) {
+      out.push(ref);
+      if (!y.get(node, 'repository')) return;
     }
-    for (const e of entries) {
+    for (const e of y.entries(node)) {
       if (e.key === 'image' && e.value && isScalar(e.value)) {
-        const ref = fromScalar(file, y, e.value, `values ${[...path, e.key].join('.')}`);
-        if (ref) out.push(ref);
+        const r = fromScalar(file, y, e.value, `${label} ${[...path, e.key].join('.')}`);
+        if (r) out.push(r);
       } else {
-        helmImages(file, y, e.value, [...path, e.key], out, depth + 1);
+        walkImages(file, y, e.value, [...path, e.key], out, values, depth + 1);
       }
     }
   } else if (isSeq(node)) {
-    y.items(node).forEach((i, n) => helmImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, depth + 1));
+    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, values, depth + 1));
   }
 }
 
 /**
- * Every container image a file names: compose `image:`, Kubernetes containers, Helm values
- * (`image: x:tag` and `image: {repository, tag}`), Dockerfile `FROM`, GitHub Actions job
+ * Every container image a file names: compose `image:`, Kubernetes containers and custom
+ * resources, Helm values (`image: x:tag` and `{repository, tag}` maps under any key), Dockerfile `FROM`, GitHub Actions job
  * containers, services and `docker://` steps, GitLab `image:`/`services:`.
  */
 export function imageRefs(file: FileModel): ImageRef[] {
@@ -161,11 +177,18 @@ export function imageRefs(file: FileModel): ImageRef[] {
           const ref = fromScalar(file, y, w.image, where);
           if (ref) out.push(ref);
         }
+        if (file.role === 'k8s') {
+          // Custom resources (operator runtimes, KServe) name images outside container lists.
+          const seen = new Set(out.map((r) => r.span.start));
+          const more: ImageRef[] = [];
+          for (const doc of y.documents) walkImages(file, y, y.root(doc), [], more, false);
+          for (const r of more) if (!seen.has(r.span.start)) out.push(r);
+        }
         break;
       }
       case 'helm-values':
         if (!y) break;
-        for (const doc of y.documents) helmImages(file, y, y.root(doc), [], out);
+        for (const doc of y.documents) walkImages(file, y, y.root(doc), [], out, true);
         break;
       case 'gha-workflow':
         if (!y) break;
