@@ -822,3 +822,17 @@ describe('the valid fixtures of inference-logging/unlogged-inference are not vac
     });
   }
 });
+
+describe('import cycles', () => {
+  it('modules that import a name from each other resolve to nothing instead of recursing forever', async () => {
+    const p = await project({
+      'pkg/__init__.py': 'from pkg.conversation import get_conv_template\n',
+      'pkg/conversation.py': 'from pkg import get_conv_template\nfrom pkg.model import client\n\ndef run(prompt):\n    conv = get_conv_template("vicuna")\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n',
+      'pkg/model.py': 'from openai import OpenAI\nfrom pkg.conversation import get_conv_template\nclient = OpenAI()\n',
+    });
+    const f = p.file('pkg/conversation.py');
+    expect(f).toBeDefined();
+    const sites = inferenceSites(f as NonNullable<typeof f>, p).map((s) => summary(p, s));
+    expect(sites).toEqual(['pkg/conversation.py:6 openai chat.completions.create chat <- client @ pkg/model.py']);
+  });
+});

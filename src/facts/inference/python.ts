@@ -115,6 +115,7 @@ export class PyInference implements FileAnalyzer {
   private readonly values: Memo<number, PyValue> = new Map();
   private readonly scopes = new Map<number, Map<string, Decl[]>>();
   private readonly members: Memo<string, PyValue> = new Map();
+  private readonly exported: Memo<string, PyValue> = new Map();
   private readonly returns: Memo<number, PyValue> = new Map();
   private readonly fnInfos = new Map<number, FunctionInfo>();
   private _sites?: PySite[];
@@ -409,8 +410,12 @@ export class PyInference implements FileAnalyzer {
     return path;
   }
 
-  /** A module-level binding of this file. */
+  /** A module-level binding of this file (import cycles between modules resolve to nothing). */
   exportValue(name: string): PyValue | undefined {
+    return this.ctx.memo(this.exported, name, () => this.computeExport(name));
+  }
+
+  private computeExport(name: string): PyValue | undefined {
     const decls = this.scopeOf(this.mod.root).get(name);
     if (decls) return best(decls.map((d) => this.declValue(d)));
     // A submodule of a package (`from app import llm` with app/llm.py).
