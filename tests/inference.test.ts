@@ -836,3 +836,18 @@ describe('import cycles', () => {
     expect(sites).toEqual(['pkg/conversation.py:6 openai chat.completions.create chat <- client @ pkg/model.py']);
   });
 });
+
+describe('callers found by name', () => {
+  it('follow import aliases and thread hand-offs to the function they call', async () => {
+    const p = await project({
+      'app/llm.py': 'def ask(client, prompt):\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n',
+      'app/api.py':
+        'import asyncio\nfrom openai import OpenAI\nfrom app.llm import ask as run_llm\n\nclient = OpenAI()\n\nasync def handler(q):\n    return await asyncio.to_thread(run_llm, client, q)\n\ndef sync_handler(q):\n    return run_llm(client, q)\n',
+    });
+    const f = p.file('app/llm.py');
+    const sites = f ? inferenceSites(f, p).map((s) => summary(p, s)) : [];
+    expect(sites).toEqual(['app/llm.py:2 openai chat.completions.create chat <- client @ app/api.py']);
+    const fn = f ? functionAt(f, p, f.text.indexOf('return')) : undefined;
+    expect(fn && callersOf(p, fn).map((e) => `${e.from.path}:${e.from.name}`).sort()).toEqual(['app/api.py:handler', 'app/api.py:sync_handler']);
+  });
+});

@@ -18,6 +18,8 @@ export interface FileAnalyzer {
   functionAt(offset: number): FunctionInfo;
   /** Calls in this file to functions of the repository. */
   edges(): CallEdge[];
+  /** The edges whose callee is named `name` (a cheaper subset of `edges()`). */
+  edgesNamed(name: string): CallEdge[];
 }
 
 /** A `settings.inference.functions` / `settings.logging.functions` entry, normalised. */
@@ -175,6 +177,8 @@ export class InferenceContext {
 
   /** Incremented whenever a cycle cuts a computation short; results computed meanwhile are not cached. */
   cycles = 0;
+  /** Un-annotated parameters being resolved through their callers right now (see paramHops). */
+  paramHops = 0;
 
   /**
    * Memoises `compute` under `key`. A computation that meets itself again (a cycle: a client
@@ -224,18 +228,34 @@ export class InferenceContext {
         const last = fn.name.split('.').pop() ?? fn.name;
         const name = last === '__init__' || last === 'constructor' ? (fn.className ?? last) : last;
         if (name.startsWith('<')) return [];
-        const word = new RegExp(`(^|[^\\w$])${name.replace(/[$]/g, '\\$')}([^\\w$]|$)`, 'g');
         const out: CallEdge[] = [];
         for (const p of [...files].sort()) {
           const f = this.project.file(p);
-          const mentions = f ? (f.text.match(word) ?? []).length : 0;
+          const mentions = f ? this.mentions(f.path, f.text, name) : 0;
           const viaCls = last === '__init__' && p === fn.path && /\bcls\s*\(/.test(f?.text ?? '');
           if (mentions < (p === fn.path ? 2 : 1) && !viaCls) continue;
-          for (const e of this.analyzerAt(p)?.edges() ?? []) if (e.to.id === fn.id && e.to.span.start === fn.span.start) out.push(e);
+          for (const e of (viaCls ? ['cls', name] : [name]).flatMap((n) => this.analyzerAt(p)?.edgesNamed(n) ?? [])) if (e.to.id === fn.id && e.to.span.start === fn.span.start) out.push(e);
         }
         return out;
       }) ?? []
     );
+  }
+
+  private readonly mentionCache = new Map<string, number>();
+
+  /** How often `name` occurs as a whole word in a file (cached: callers are asked for often). */
+  private mentions(path: string, text: string, name: string): number {
+    const key = `${path}\u0000${name}`;
+    let n = this.mentionCache.get(key);
+    if (n === undefined) {
+      n = 0;
+      const isWord = (c: string | undefined): boolean => c !== undefined && /[\w$]/.test(c);
+      for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + name.length)) {
+        if (!isWord(text[at - 1]) && !isWord(text[at + name.length])) n++;
+      }
+      this.mentionCache.set(key, n);
+    }
+    return n;
   }
 
   /** Resolves a FunctionRef's file (dotted Python entries through the repository's modules). */

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
-import { span, type PythonModule } from '../../parse/python.js';
+import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
 import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
@@ -27,6 +27,8 @@ type Decl =
   | { k: 'import'; q: string }
   | { k: 'annot'; node: Node };
 
+/** Un-annotated parameters followed into their callers, one inside the other. */
+const MAX_PARAM_HOPS = 2;
 const MAX_DEPTH = 14;
 const HTTP_FACTORIES = new Set(['requests.Session', 'requests.session', 'httpx.Client', 'httpx.AsyncClient', 'aiohttp.ClientSession']);
 const HTTP_FUNCTIONS = new Set(['requests.post', 'httpx.post', 'requests.request', 'httpx.request']);
@@ -569,16 +571,24 @@ export class PyInference implements FileAnalyzer {
       if (v) return v;
     }
     if (p.type !== 'identifier' && p.type !== 'default_parameter' && p.type !== 'typed_parameter' && p.type !== 'typed_default_parameter') return undefined;
-    // Not annotated: what do the callers in the repository pass?
+    // Not annotated: what do the callers in the repository pass? A client handed down through
+    // more than MAX_PARAM_HOPS such parameters is not followed: in large code bases the chains
+    // of callers of callers grow without bound.
+    if (this.ctx.paramHops >= MAX_PARAM_HOPS) return undefined;
     const info = this.fnInfo(fn);
     const name = this.text(p.type === 'identifier' ? p : ((field(p, 'name') ?? kids(p)[0]) as Node));
     const offset = info.className && this.isMethod(fn) ? 1 : 0;
-    for (const edge of this.ctx.callersOf(info, 2)) {
-      const arg = edge.args.get(`#${index - offset}`) ?? edge.args.get(name);
-      if (!arg) continue;
-      const caller = this.ctx.pyAt(edge.from.path);
-      const v = caller?.valueOf(arg.node as Node);
-      if (isClient(v)) return { ...v, confidence: 'medium' };
+    this.ctx.paramHops++;
+    try {
+      for (const edge of this.ctx.callersOf(info, 2)) {
+        const arg = edge.args.get(`#${index - offset}`) ?? edge.args.get(name);
+        if (!arg) continue;
+        const caller = this.ctx.pyAt(edge.from.path);
+        const v = caller?.valueOf(arg.node as Node);
+        if (isClient(v)) return { ...v, confidence: 'medium' };
+      }
+    } finally {
+      this.ctx.paramHops--;
     }
     return undefined;
   }
@@ -945,56 +955,10 @@ export class PyInference implements FileAnalyzer {
     this.edgesBusy = true;
     const before = this.ctx.cycles;
     const out: CallEdge[] = [];
-    const self = this;
     try {
       for (const c of this.mod.calls()) {
-        let fnNode = field(c.node, 'function');
-        if (!fnNode || (fnNode.type !== 'identifier' && fnNode.type !== 'attribute')) continue;
-        if (/^(print|len|str|int|float|dict|list|set|tuple|isinstance|getattr|setattr|hasattr|super|range|enumerate|zip|sorted|open|json\.|os\.|re\.|logging\.)$/.test(c.callee)) continue;
-        // asyncio.to_thread(f, a, b), executor.submit(f, a), loop.run_in_executor(None, f, a), partial(f, a)
-        let shift = 0;
-        const hof = HIGHER_ORDER.exec(c.qualified) ?? HIGHER_ORDER_METHODS.exec(c.callee);
-        if (hof) {
-          shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
-          const f = c.args[shift];
-          if (!f) continue;
-          fnNode = f;
-          shift += 1;
-        } else if (c.callee.startsWith('asyncio.')) continue;
-        const cv = this.valueOf(fnNode);
-        let target: Node | undefined;
-        let path: string | undefined;
-        if (cv?.t === 'fn') {
-          target = cv.node;
-          path = cv.path;
-        } else if (cv?.t === 'class') {
-          const init = this.ctx.pyAt(cv.path)?.scopeOf(cv.node).get('__init__')?.find((d) => d.k === 'fn');
-          if (init && init.k === 'fn') {
-            target = init.node;
-            path = cv.path;
-          }
-        }
-        if (!target || !path) continue;
-        const other = path === this.file.path ? this : this.ctx.pyAt(path);
-        if (!other) continue;
-        const node = c.node;
-        let args: ArgMap | undefined;
-        out.push({
-          from: this.fnInfo(this.enclosingFn(node)),
-          to: other.fnInfo(target),
-          node,
-          span: c.span,
-          calleeSpan: span(fnNode),
-          // Worked out on first use: most edges are never asked for their arguments.
-          get args(): ArgMap {
-            if (!args) {
-              const all = self.flattenArgs(field(node, 'arguments'));
-              args = shift === 0 ? all : new Map([...all].flatMap(([k, v]): Array<[string, ArgExpr]> => (/^#\d+$/.test(k) ? (Number(k.slice(1)) >= shift ? [[`#${Number(k.slice(1)) - shift}`, v]] : []) : [[k, v]])));
-            }
-            return args;
-          },
-          resultNames: this.resultNames(node),
-        });
+        const e = this.edgeOf(c);
+        if (e) out.push(e);
       }
     } finally {
       this.edgesBusy = false;
@@ -1002,6 +966,84 @@ export class PyInference implements FileAnalyzer {
     // Cut short by a cycle: recompute next time (a few times at most).
     if (this.ctx.cycles === before || ++this.edgesTries >= 3) this._edges = out;
     return out;
+  }
+
+  private readonly namedEdges: Memo<string, CallEdge[]> = new Map();
+
+  /**
+   * The call edges whose callee is named `name` (`name(...)`, `x.name(...)`, or `name` handed
+   * to asyncio.to_thread and the like): what a caller search needs, without resolving every
+   * call of a large file.
+   */
+  edgesNamed(name: string): CallEdge[] {
+    if (this._edges) return this._edges.filter((e) => e.to.name.split('.').pop() === name || e.to.className === name);
+    return (
+      this.ctx.memo(this.namedEdges, name, () => {
+        const out: CallEdge[] = [];
+        for (const c of this.mod.calls()) {
+          const hof = HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee);
+          const ref = hof ? c.args[c.callee.endsWith('run_in_executor') ? 1 : 0] : undefined;
+          const callee = ref ? this.mod.qualify(this.text(ref)) : c.qualified;
+          // Through import aliases too: `from app.llm import ask as run; run()` is a call of `ask`.
+          if ((callee.split('.').pop() ?? '') !== name && (c.callee.split('.').pop() ?? '') !== name) continue;
+          const e = this.edgeOf(c);
+          if (e) out.push(e);
+        }
+        return out;
+      }) ?? []
+    );
+  }
+
+  /** The call edge of one call into a function of the repository, if it resolves to one. */
+  private edgeOf(c: PyCall): CallEdge | undefined {
+    let fnNode = field(c.node, 'function');
+    if (!fnNode || (fnNode.type !== 'identifier' && fnNode.type !== 'attribute')) return undefined;
+    if (/^(print|len|str|int|float|dict|list|set|tuple|isinstance|getattr|setattr|hasattr|super|range|enumerate|zip|sorted|open|json\.|os\.|re\.|logging\.)$/.test(c.callee)) return undefined;
+    // asyncio.to_thread(f, a, b), executor.submit(f, a), loop.run_in_executor(None, f, a), partial(f, a)
+    let shift = 0;
+    const hof = HIGHER_ORDER.exec(c.qualified) ?? HIGHER_ORDER_METHODS.exec(c.callee);
+    if (hof) {
+      shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
+      const f = c.args[shift];
+      if (!f) return undefined;
+      fnNode = f;
+      shift += 1;
+    } else if (c.callee.startsWith('asyncio.')) return undefined;
+    const cv = this.valueOf(fnNode);
+    let target: Node | undefined;
+    let path: string | undefined;
+    if (cv?.t === 'fn') {
+      target = cv.node;
+      path = cv.path;
+    } else if (cv?.t === 'class') {
+      const init = this.ctx.pyAt(cv.path)?.scopeOf(cv.node).get('__init__')?.find((d) => d.k === 'fn');
+      if (init && init.k === 'fn') {
+        target = init.node;
+        path = cv.path;
+      }
+    }
+    if (!target || !path) return undefined;
+    const other = path === this.file.path ? this : this.ctx.pyAt(path);
+    if (!other) return undefined;
+    const node = c.node;
+    const self = this;
+    let args: ArgMap | undefined;
+    return {
+      from: this.fnInfo(this.enclosingFn(node)),
+      to: other.fnInfo(target),
+      node,
+      span: c.span,
+      calleeSpan: span(fnNode),
+      // Worked out on first use: most edges are never asked for their arguments.
+      get args(): ArgMap {
+        if (!args) {
+          const all = self.flattenArgs(field(node, 'arguments'));
+          args = shift === 0 ? all : new Map([...all].flatMap(([k, v]): Array<[string, ArgExpr]> => (/^#\d+$/.test(k) ? (Number(k.slice(1)) >= shift ? [[`#${Number(k.slice(1)) - shift}`, v]] : []) : [[k, v]])));
+        }
+        return args;
+      },
+      resultNames: this.resultNames(node),
+    };
   }
 
   // ---------------------------------------------------------------- sites

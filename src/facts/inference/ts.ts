@@ -859,6 +859,11 @@ export class TsInference implements FileAnalyzer {
     return this._calls;
   }
 
+  /** The edges whose callee is named `name`; a filter of all edges (TS files resolve them cheaply). */
+  edgesNamed(name: string): CallEdge[] {
+    return this.edges().filter((e) => (e.to.name.split('.').pop() ?? '') === name || e.to.className === name);
+  }
+
   edges(): CallEdge[] {
     if (this._edges) return this._edges;
     if (this.edgesBusy) {
