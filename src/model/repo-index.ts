@@ -41,12 +41,14 @@ export class RepoIndex {
   private readonly importsByFile = new Map<string, ImportEdge[]>();
   private importersOf?: Map<string, string[]>;
   private _packages?: DeclaredPackage[];
-  private readonly pyFiles: string[];
+  private readonly pyFiles: Set<string>;
+  private pyBySuffix?: Map<string, string[]>;
+  private readonly absolutePy = new Map<string, string | undefined>();
   private readonly tsFiles: Set<string>;
 
   constructor(private readonly project: ProjectModel) {
     const files = project.files();
-    this.pyFiles = files.filter((f) => f.role === 'python').map((f) => f.path);
+    this.pyFiles = new Set(files.filter((f) => f.role === 'python').map((f) => f.path));
     this.tsFiles = new Set(files.filter((f) => f.role === 'typescript').map((f) => f.path));
   }
 
@@ -90,12 +92,27 @@ export class RepoIndex {
       let dir = posix.dirname(from);
       for (let i = 1; i < dots; i++) dir = posix.dirname(dir);
       const base = dir === '.' ? rest : rest ? `${dir}/${rest}` : dir;
-      return [`${base}.py`, `${base}/__init__.py`].find((c) => this.pyFiles.includes(c));
+      return [`${base}.py`, `${base}/__init__.py`].find((c) => this.pyFiles.has(c));
     }
     if (!rest) return undefined;
     // Absolute import: the package may live at the root, under src/, or any other source root.
-    const hits = this.pyFiles.filter((p) => p === `${rest}.py` || p.endsWith(`/${rest}.py`) || p === `${rest}/__init__.py` || p.endsWith(`/${rest}/__init__.py`));
-    hits.sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    if (this.absolutePy.has(rest)) return this.absolutePy.get(rest);
+    if (!this.pyBySuffix) {
+      // Every trailing run of path segments of every module: `src/app/llm.py` answers
+      // `app/llm` and `llm` too.
+      this.pyBySuffix = new Map();
+      for (const p of this.pyFiles) {
+        const segs = p.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/');
+        for (let i = 0; i < segs.length; i++) {
+          const key = segs.slice(i).join('/');
+          const list = this.pyBySuffix.get(key) ?? [];
+          list.push(p);
+          this.pyBySuffix.set(key, list);
+        }
+      }
+    }
+    const hits = [...(this.pyBySuffix.get(rest) ?? [])].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+    this.absolutePy.set(rest, hits[0]);
     return hits[0];
   }
 

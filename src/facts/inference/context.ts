@@ -164,7 +164,7 @@ export class InferenceContext {
     if ((stem === 'index' || stem === '__init__') && parts.length > 0) stem = parts.pop() as string;
     let candidates = this.stemFiles.get(stem);
     if (!candidates) {
-      candidates = this.codeFiles.filter((f) => f.text.includes(stem));
+      candidates = /^[A-Za-z_]\w*$/.test(stem) ? (this.wordIndex().get(stem) ?? []) : this.codeFiles.filter((f) => f.text.includes(stem));
       this.stemFiles.set(stem, candidates);
     }
     const out: string[] = [];
@@ -173,6 +173,23 @@ export class InferenceContext {
     }
     this.importerCache.set(path, out);
     return out;
+  }
+
+  private words?: Map<string, FileModel[]>;
+
+  /** Code files by the identifiers their text contains: one pass instead of one per module name. */
+  private wordIndex(): Map<string, FileModel[]> {
+    if (!this.words) {
+      this.words = new Map();
+      for (const f of this.codeFiles ?? []) {
+        for (const w of new Set(f.text.match(/[A-Za-z_]\w*/g) ?? [])) {
+          const list = this.words.get(w);
+          if (list) list.push(f);
+          else this.words.set(w, [f]);
+        }
+      }
+    }
+    return this.words;
   }
 
   /** Incremented whenever a cycle cuts a computation short; results computed meanwhile are not cached. */
