@@ -79,3 +79,14 @@ describe('per-file fact caches', () => {
     expect([...keys].filter(([, where]) => where.length > 1)).toEqual([]);
   });
 });
+
+describe('lazy loading of the TypeScript compiler', () => {
+  it('only src/parse/ts-morph.ts loads ts-morph at run time; other modules import its types only', () => {
+    const offenders = walk(join(ROOT, 'src'))
+      .concat(walk(RULES_DIR))
+      .filter((p) => p.endsWith('.ts') && !p.endsWith(join('src', 'parse', 'ts-morph.ts')))
+      .filter((p) => /^import\s+(?!type\b)[^;]*from\s+'ts-morph'/m.test(readFileSync(p, 'utf8')))
+      .map((p) => relative(ROOT, p));
+    expect(offenders).toEqual([]);
+  });
+});

@@ -3,7 +3,8 @@ import type { ProjectModel } from '../model/project.js';
 import { span as pySpan, type PyCall } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Span } from '../types.js';
-import { ts as tsc } from 'ts-morph';
+import type { ts as TsApi } from 'ts-morph';
+import { tsc } from '../parse/ts-morph.js';
 import { calleeRoot, tsCompilerNodes, tsWrap } from './ts-nodes.js';
 import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
@@ -225,28 +226,28 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
     // Only initializers that construct or call a bound name can create a client: filter on
     // the raw compiler nodes before wrapping any.
     const names = new Set(out.keys());
-    const constructs = (init: tsc.Expression | undefined): boolean => {
-      let n: tsc.Node | undefined = init;
+    const constructs = (init: TsApi.Expression | undefined): boolean => {
+      let n: TsApi.Node | undefined = init;
       while (n && (tsc.isAwaitExpression(n) || tsc.isParenthesizedExpression(n) || tsc.isAsExpression(n))) n = n.expression;
       if (!n || !(tsc.isNewExpression(n) || tsc.isCallExpression(n))) return false;
       const root = calleeRoot(n.expression);
       return root !== undefined && names.has(root);
     };
-    for (const raw of tsCompilerNodes(file, SyntaxKind.VariableDeclaration) as tsc.VariableDeclaration[]) {
+    for (const raw of tsCompilerNodes(file, SyntaxKind.VariableDeclaration) as TsApi.VariableDeclaration[]) {
       if (!tsc.isIdentifier(raw.name) || !constructs(raw.initializer)) continue;
       const d = tsWrap(file, raw);
       if (!TsNode.isVariableDeclaration(d)) continue;
       const b = fromInit(d.getInitializer());
       if (b) out.set(raw.name.text, b);
     }
-    for (const raw of tsCompilerNodes(file, SyntaxKind.PropertyDeclaration) as tsc.PropertyDeclaration[]) {
+    for (const raw of tsCompilerNodes(file, SyntaxKind.PropertyDeclaration) as TsApi.PropertyDeclaration[]) {
       if (!constructs(raw.initializer)) continue;
       const p = tsWrap(file, raw);
       if (!TsNode.isPropertyDeclaration(p)) continue;
       const b = fromInit(p.getInitializer());
       if (b) out.set(`this.${p.getName()}`, b);
     }
-    for (const raw of tsCompilerNodes(file, SyntaxKind.BinaryExpression) as tsc.BinaryExpression[]) {
+    for (const raw of tsCompilerNodes(file, SyntaxKind.BinaryExpression) as TsApi.BinaryExpression[]) {
       if (raw.operatorToken.kind !== tsc.SyntaxKind.EqualsToken || !constructs(raw.right)) continue;
       if (!tsc.isPropertyAccessExpression(raw.left) || raw.left.expression.kind !== tsc.SyntaxKind.ThisKeyword) continue;
       const bin = tsWrap(file, raw);
@@ -336,7 +337,7 @@ function typescriptRefs(file: FileModel, project: ProjectModel | undefined): Mod
   const roots = new Set([...bindings.keys()].map((k) => k.split('.')[0] as string));
   const raw = [...tsCompilerNodes(file, SyntaxKind.CallExpression), ...tsCompilerNodes(file, SyntaxKind.NewExpression)]
     .filter((n) => {
-      const root = calleeRoot((n as tsc.CallExpression | tsc.NewExpression).expression);
+      const root = calleeRoot((n as TsApi.CallExpression | TsApi.NewExpression).expression);
       return root !== undefined && roots.has(root);
     })
     .sort((a, b) => a.pos - b.pos);

@@ -1,15 +1,18 @@
-import { ts, type Node } from 'ts-morph';
+import type { Node, ts } from 'ts-morph';
+import { tsc } from '../parse/ts-morph.js';
 import type { FileModel } from '../model/file-model.js';
 import { SyntaxKind } from '../parse/typescript.js';
 
 /** Node kinds the model facts look for; gathered in one pass over the compiler tree. */
-const KINDS = new Set<SyntaxKind>([
+let kinds: Set<SyntaxKind> | undefined;
+const KINDS = (): Set<SyntaxKind> =>
+  (kinds ??= new Set<SyntaxKind>([
   SyntaxKind.CallExpression,
   SyntaxKind.NewExpression,
   SyntaxKind.VariableDeclaration,
   SyntaxKind.PropertyDeclaration,
   SyntaxKind.BinaryExpression,
-]);
+]));
 
 type Wrap = (n: ts.Node) => Node;
 
@@ -24,12 +27,12 @@ function collect(file: FileModel): Collected {
     const map = new Map<SyntaxKind, ts.Node[]>();
     if (!source) return { map };
     const visit = (n: ts.Node): void => {
-      if (KINDS.has(n.kind)) {
+      if (KINDS().has(n.kind)) {
         const list = map.get(n.kind) ?? [];
         list.push(n);
         map.set(n.kind, list);
       }
-      ts.forEachChild(n, visit);
+      tsc.forEachChild(n, visit);
     };
     visit(source.compilerNode);
     const wrap = (source as unknown as { _getNodeFromCompilerNode: Wrap })._getNodeFromCompilerNode.bind(source);
@@ -43,7 +46,7 @@ function collect(file: FileModel): Collected {
  * them on the raw nodes, then wrap the few that matter with `tsWrap`.
  */
 export function tsCompilerNodes(file: FileModel, kind: SyntaxKind): readonly ts.Node[] {
-  if (!KINDS.has(kind)) throw new Error(`tsCompilerNodes: kind ${SyntaxKind[kind]} is not collected`);
+  if (!KINDS().has(kind)) throw new Error(`tsCompilerNodes: kind ${SyntaxKind[kind]} is not collected`);
   return collect(file).map.get(kind) ?? [];
 }
 
@@ -64,13 +67,13 @@ export function tsNodesOfKind(file: FileModel, kind: SyntaxKind): Node[] {
 export function calleeRoot(expr: ts.Expression): string | undefined {
   let e: ts.Node = expr;
   for (;;) {
-    if (ts.isIdentifier(e)) return e.text;
-    if (e.kind === ts.SyntaxKind.ThisKeyword) return 'this';
-    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isCallExpression(e) || ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isAwaitExpression(e)) {
+    if (tsc.isIdentifier(e)) return e.text;
+    if (e.kind === tsc.SyntaxKind.ThisKeyword) return 'this';
+    if (tsc.isPropertyAccessExpression(e) || tsc.isElementAccessExpression(e) || tsc.isCallExpression(e) || tsc.isNonNullExpression(e) || tsc.isParenthesizedExpression(e) || tsc.isAsExpression(e) || tsc.isAwaitExpression(e)) {
       e = e.expression;
       continue;
     }
-    if (ts.isNewExpression(e)) {
+    if (tsc.isNewExpression(e)) {
       e = e.expression;
       continue;
     }

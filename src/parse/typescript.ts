@@ -1,18 +1,19 @@
-import { Node, Project, ScriptKind, SyntaxKind, ts, type Expression, type SourceFile } from 'ts-morph';
+import type { Expression, SourceFile, ts } from 'ts-morph';
+import { Node, ScriptKind, SyntaxKind, tsc, tsMorph } from './ts-morph.js';
 import type { Span } from '../types.js';
 
 export { Node, SyntaxKind };
 export type { SourceFile, Expression };
 
-const KINDS: Record<string, ScriptKind> = {
-  '.ts': ScriptKind.TS,
-  '.mts': ScriptKind.TS,
-  '.cts': ScriptKind.TS,
-  '.tsx': ScriptKind.TSX,
-  '.js': ScriptKind.JS,
-  '.mjs': ScriptKind.JS,
-  '.cjs': ScriptKind.JS,
-  '.jsx': ScriptKind.JSX,
+const KINDS: Record<string, 'TS' | 'TSX' | 'JS' | 'JSX'> = {
+  '.ts': 'TS',
+  '.mts': 'TS',
+  '.cts': 'TS',
+  '.tsx': 'TSX',
+  '.js': 'JS',
+  '.mjs': 'JS',
+  '.cjs': 'JS',
+  '.jsx': 'JSX',
 };
 
 /**
@@ -20,17 +21,17 @@ const KINDS: Record<string, ScriptKind> = {
  * no resolution of node_modules. Files are added as they are first asked for.
  */
 export class TsHost {
-  private project: Project | undefined;
+  private project: import('ts-morph').Project | undefined;
 
   parse(path: string, text: string): SourceFile {
-    this.project ??= new Project({
+    this.project ??= new (tsMorph().Project)({
       useInMemoryFileSystem: true,
       skipFileDependencyResolution: true,
       skipLoadingLibFiles: true,
-      compilerOptions: { allowJs: true, noLib: true, jsx: ts.JsxEmit.Preserve, target: ts.ScriptTarget.ES2022 },
+      compilerOptions: { allowJs: true, noLib: true, jsx: tsc.JsxEmit.Preserve, target: tsc.ScriptTarget.ES2022 },
     });
     const ext = /\.[^./]+$/.exec(path)?.[0] ?? '.ts';
-    return this.project.createSourceFile(`/${path}`, text, { overwrite: true, scriptKind: KINDS[ext] ?? ScriptKind.TS });
+    return this.project.createSourceFile(`/${path}`, text, { overwrite: true, scriptKind: ScriptKind[KINDS[ext] ?? 'TS'] });
   }
 }
 
@@ -72,7 +73,7 @@ export class TsModule {
     const d = diags?.[0];
     if (!d) return undefined;
     const start = d.start ?? 0;
-    return { span: { start, end: start + (d.length ?? 0) }, message: ts.flattenDiagnosticMessageText(d.messageText, ' ') };
+    return { span: { start, end: start + (d.length ?? 0) }, message: tsc.flattenDiagnosticMessageText(d.messageText, ' ') };
   }
 
   imports(): TsImport[] {
@@ -145,7 +146,7 @@ export class TsModule {
       const name = d.getNameNode();
       if (!Node.isIdentifier(name)) continue;
       const list = d.getParent();
-      const isConst = Node.isVariableDeclarationList(list) && (list.getFlags() & ts.NodeFlags.Const) !== 0;
+      const isConst = Node.isVariableDeclarationList(list) && (list.getFlags() & tsc.NodeFlags.Const) !== 0;
       const init = d.getInitializer();
       const key = name.getText();
       m.set(key, m.has(key) || !isConst || !init ? null : init);

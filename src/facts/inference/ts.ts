@@ -1,4 +1,5 @@
-import { Node, SyntaxKind, ts, type ParameterDeclaration, type SourceFile } from 'ts-morph';
+import type { ParameterDeclaration, SourceFile, ts } from 'ts-morph';
+import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { FileModel } from '../../model/file-model.js';
 import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
@@ -46,7 +47,7 @@ export function isFunctionLike(n: Node): boolean {
 }
 
 function isFnLikeC(n: ts.Node): boolean {
-  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+  return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
 }
 
 function unwrap(n: Node): Node {
@@ -144,37 +145,37 @@ export class TsInference implements FileAnalyzer {
       }
     }
     const cOwner = owner.compilerNode;
-    const body: ts.Node | undefined = ts.isSourceFile(cOwner) ? cOwner : (cOwner as ts.FunctionLikeDeclaration).body;
-    if (!body || (!ts.isSourceFile(body) && !ts.isBlock(body))) return m;
+    const body: ts.Node | undefined = tsc.isSourceFile(cOwner) ? cOwner : (cOwner as ts.FunctionLikeDeclaration).body;
+    if (!body || (!tsc.isSourceFile(body) && !tsc.isBlock(body))) return m;
     const reassigned = new Set<string>();
     const w = (n: ts.Node): Node => this.wrap(n);
     // Statements as compiler nodes; only what a declaration points to is wrapped.
     forEachStatementC(body, (st) => {
-      if (ts.isFunctionDeclaration(st)) {
+      if (tsc.isFunctionDeclaration(st)) {
         if (st.name) add(st.name.text, { k: 'fn', node: w(st) });
-      } else if (ts.isClassDeclaration(st)) {
+      } else if (tsc.isClassDeclaration(st)) {
         if (st.name) add(st.name.text, { k: 'class', node: w(st) });
-      } else if (ts.isVariableStatement(st) || ts.isVariableDeclarationList(st)) {
-        const list = ts.isVariableStatement(st) ? st.declarationList : st;
+      } else if (tsc.isVariableStatement(st) || tsc.isVariableDeclarationList(st)) {
+        const list = tsc.isVariableStatement(st) ? st.declarationList : st;
         for (const c of list.declarations) {
-          if (ts.isIdentifier(c.name)) {
+          if (tsc.isIdentifier(c.name)) {
             const name = c.name.text;
             if (c.initializer) add(name, { k: 'expr', node: w(c.initializer) });
             if (c.type) add(name, { k: 'annot', node: w(c.type) });
-            if (!c.initializer && ts.isSourceFile(cOwner)) reassigned.add(name);
-          } else if (ts.isObjectBindingPattern(c.name) && c.initializer) {
+            if (!c.initializer && tsc.isSourceFile(cOwner)) reassigned.add(name);
+          } else if (tsc.isObjectBindingPattern(c.name) && c.initializer) {
             const init = w(c.initializer);
             for (const el of c.name.elements) {
-              if (!ts.isIdentifier(el.name)) continue;
+              if (!tsc.isIdentifier(el.name)) continue;
               const pn = el.propertyName;
-              const prop = pn && (ts.isIdentifier(pn) || ts.isStringLiteral(pn)) ? pn.text : el.name.text;
+              const prop = pn && (tsc.isIdentifier(pn) || tsc.isStringLiteral(pn)) ? pn.text : el.name.text;
               add(el.name.text, { k: 'bind', init, prop });
             }
           }
         }
-      } else if (ts.isExpressionStatement(st)) {
+      } else if (tsc.isExpressionStatement(st)) {
         const e = st.expression;
-        if (ts.isBinaryExpression(e) && ASSIGN_OPS.has(e.operatorToken.kind) && ts.isIdentifier(e.left)) add(e.left.text, { k: 'expr', node: w(e.right) });
+        if (tsc.isBinaryExpression(e) && ASSIGN_OPS().has(e.operatorToken.kind) && tsc.isIdentifier(e.left)) add(e.left.text, { k: 'expr', node: w(e.right) });
       }
     });
     // `let cached; function get() { cached ??= new OpenAI(); return cached; }`: module variables
@@ -182,7 +183,7 @@ export class TsInference implements FileAnalyzer {
     if (reassigned.size > 0) {
       for (const b of owner.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
         const left = b.getLeft();
-        if (!Node.isIdentifier(left) || !reassigned.has(left.getText()) || !ASSIGN_OPS.has(b.getOperatorToken().getKind())) continue;
+        if (!Node.isIdentifier(left) || !reassigned.has(left.getText()) || !ASSIGN_OPS().has(b.getOperatorToken().getKind())) continue;
         const fn = b.getFirstAncestor((a) => isFunctionLike(a));
         if (fn && !this.scopeOf(fn).has(left.getText())) add(left.getText(), { k: 'expr', node: b.getRight() });
       }
@@ -441,9 +442,9 @@ export class TsInference implements FileAnalyzer {
       if (!Node.isBlock(body)) exprs.push(body);
     }
     const body = (fn.compilerNode as ts.FunctionLikeDeclaration).body;
-    if (body && ts.isBlock(body)) {
+    if (body && tsc.isBlock(body)) {
       forEachStatementC(body, (st) => {
-        if (ts.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
+        if (tsc.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
       });
     }
     return best(exprs.map((x) => this.valueOf(x)));
@@ -812,7 +813,7 @@ export class TsInference implements FileAnalyzer {
     const out = [this.fnInfo(this.sf)];
     const walk = (n: ts.Node): void => {
       if (isFnLikeC(n)) out.push(this.fnInfo(this.wrap(n)));
-      ts.forEachChild(n, walk);
+      tsc.forEachChild(n, walk);
     };
     walk(this.sf.compilerNode);
     return out;
@@ -839,13 +840,13 @@ export class TsInference implements FileAnalyzer {
     if (!this._compilerCalls) {
       const found: Array<ts.CallExpression | ts.NewExpression> = [];
       const walk = (n: ts.Node): void => {
-        if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+        if (tsc.isCallExpression(n) || tsc.isNewExpression(n)) {
           let root: ts.Node = n.expression;
-          while (ts.isPropertyAccessExpression(root)) root = root.expression;
-          const named = ts.isIdentifier(n.expression) || ts.isPropertyAccessExpression(n.expression);
-          if (named && !(ts.isIdentifier(root) && SKIP_ROOTS.has(root.text))) found.push(n);
+          while (tsc.isPropertyAccessExpression(root)) root = root.expression;
+          const named = tsc.isIdentifier(n.expression) || tsc.isPropertyAccessExpression(n.expression);
+          if (named && !(tsc.isIdentifier(root) && SKIP_ROOTS.has(root.text))) found.push(n);
         }
-        ts.forEachChild(n, walk);
+        tsc.forEachChild(n, walk);
       };
       walk(this.sf.compilerNode);
       this._compilerCalls = found;
@@ -876,7 +877,7 @@ export class TsInference implements FileAnalyzer {
     try {
       for (const cn of this.compilerCalls()) {
         // Only a name that is a function or class of the repository can be a call edge.
-        const last = ts.isPropertyAccessExpression(cn.expression) ? cn.expression.name.text : (cn.expression as ts.Identifier).text;
+        const last = tsc.isPropertyAccessExpression(cn.expression) ? cn.expression.name.text : (cn.expression as ts.Identifier).text;
         if (!this.ctx.repoNames().has(last)) continue;
         const n = this.wrap(cn);
         if (!Node.isCallExpression(n) && !Node.isNewExpression(n)) continue;
@@ -927,8 +928,8 @@ export class TsInference implements FileAnalyzer {
     const customNames = new Set(this.ctx.customFunctions.map((r) => r.name.split('.').pop() as string));
     this._sites = out; // re-entrancy (a parameter resolved through callers) sees a partial list
     for (const cn of this.compilerCalls()) {
-      if (!ts.isCallExpression(cn)) continue;
-      if (ts.isPropertyAccessExpression(cn.expression)) {
+      if (!tsc.isCallExpression(cn)) continue;
+      if (tsc.isPropertyAccessExpression(cn.expression)) {
         const last = cn.expression.name.text;
         if (!k.methodNames.has(last) && !customNames.has(last) && !HTTP_METHODS.has(last) && !k.tsFunctionNames.has(last)) continue;
       }
@@ -1224,7 +1225,9 @@ export class TsInference implements FileAnalyzer {
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
-const ASSIGN_OPS = new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]);
+let assignOps: Set<SyntaxKind> | undefined;
+/** `=`, `??=`, `||=` (built on first use: ts-morph loads lazily). */
+const ASSIGN_OPS = (): Set<SyntaxKind> => (assignOps ??= new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]));
 
 /**
  * Every statement of a block or source file, nested blocks included (if/else, try, loops, switch,
@@ -1235,24 +1238,24 @@ function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
   const visit = (st: ts.Node | undefined): void => {
     if (!st) return;
     cb(st);
-    if (ts.isBlock(st) || ts.isSourceFile(st) || ts.isModuleBlock(st)) st.statements.forEach(visit);
-    else if (ts.isIfStatement(st)) {
+    if (tsc.isBlock(st) || tsc.isSourceFile(st) || tsc.isModuleBlock(st)) st.statements.forEach(visit);
+    else if (tsc.isIfStatement(st)) {
       visit(st.thenStatement);
       visit(st.elseStatement);
-    } else if (ts.isTryStatement(st)) {
+    } else if (tsc.isTryStatement(st)) {
       visit(st.tryBlock);
       visit(st.catchClause?.block);
       visit(st.finallyBlock);
-    } else if (ts.isForStatement(st) || ts.isForOfStatement(st) || ts.isForInStatement(st)) {
-      if (st.initializer && ts.isVariableDeclarationList(st.initializer)) cb(st.initializer);
+    } else if (tsc.isForStatement(st) || tsc.isForOfStatement(st) || tsc.isForInStatement(st)) {
+      if (st.initializer && tsc.isVariableDeclarationList(st.initializer)) cb(st.initializer);
       visit(st.statement);
-    } else if (ts.isWhileStatement(st) || ts.isDoStatement(st) || ts.isLabeledStatement(st)) {
+    } else if (tsc.isWhileStatement(st) || tsc.isDoStatement(st) || tsc.isLabeledStatement(st)) {
       visit(st.statement);
-    } else if (ts.isSwitchStatement(st)) {
+    } else if (tsc.isSwitchStatement(st)) {
       for (const clause of st.caseBlock.clauses) clause.statements.forEach(visit);
     }
   };
-  if (ts.isSourceFile(block) || ts.isBlock(block)) block.statements.forEach(visit);
+  if (tsc.isSourceFile(block) || tsc.isBlock(block)) block.statements.forEach(visit);
 }
 
 

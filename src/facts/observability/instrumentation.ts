@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import { Node, SyntaxKind } from 'ts-morph';
+import { Node, SyntaxKind } from '../../parse/ts-morph.js';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';

@@ -1,4 +1,5 @@
-import { Node, ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
+import { Node, tsc } from '../../parse/ts-morph.js';
 import type { InferenceContext } from '../inference/context.js';
 import type { TsInference } from '../inference/ts.js';
 import { ObservabilityKnowledge } from './data.js';
@@ -35,17 +36,17 @@ interface ScopeFacts {
 type FnLike = ts.FunctionLikeDeclaration;
 
 function isFnLike(n: ts.Node): n is FnLike {
-  return ts.isFunctionDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n);
+  return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
 }
 
 function isAssignment(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+  return kind >= tsc.SyntaxKind.FirstAssignment && kind <= tsc.SyntaxKind.LastAssignment;
 }
 
 function bindingNames(n: ts.BindingName): string[] {
-  if (ts.isIdentifier(n)) return [n.text];
+  if (tsc.isIdentifier(n)) return [n.text];
   const out: string[] = [];
-  for (const el of n.elements) if (ts.isBindingElement(el)) out.push(...bindingNames(el.name));
+  for (const el of n.elements) if (tsc.isBindingElement(el)) out.push(...bindingNames(el.name));
   return out;
 }
 
@@ -53,12 +54,12 @@ function bindingNames(n: ts.BindingName): string[] {
 function rootToken(n: ts.Node): string | undefined {
   let cur = n;
   for (;;) {
-    if (ts.isPropertyAccessExpression(cur)) {
-      if (cur.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${cur.name.text}`;
+    if (tsc.isPropertyAccessExpression(cur)) {
+      if (cur.expression.kind === tsc.SyntaxKind.ThisKeyword) return `this.${cur.name.text}`;
       cur = cur.expression;
-    } else if (ts.isElementAccessExpression(cur) || ts.isNonNullExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur)) {
+    } else if (tsc.isElementAccessExpression(cur) || tsc.isNonNullExpression(cur) || tsc.isParenthesizedExpression(cur) || tsc.isAsExpression(cur)) {
       cur = cur.expression;
-    } else if (ts.isIdentifier(cur)) {
+    } else if (tsc.isIdentifier(cur)) {
       return cur.text;
     } else return undefined;
   }
@@ -67,24 +68,24 @@ function rootToken(n: ts.Node): string | undefined {
 /** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of their content. */
 function tokens(expr: ts.Node, out = new Set<string>()): Set<string> {
   const visit = (n: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(n)) {
-      if (n.expression.kind === ts.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
+    if (tsc.isPropertyAccessExpression(n)) {
+      if (n.expression.kind === tsc.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
       else if (!META_PROPS.has(n.name.text)) visit(n.expression);
       return;
     }
-    if (ts.isIdentifier(n)) {
+    if (tsc.isIdentifier(n)) {
       out.add(n.text);
       return;
     }
-    if (ts.isPropertyAssignment(n)) {
+    if (tsc.isPropertyAssignment(n)) {
       visit(n.initializer);
       return;
     }
-    if (ts.isShorthandPropertyAssignment(n)) {
+    if (tsc.isShorthandPropertyAssignment(n)) {
       out.add(n.name.text);
       return;
     }
-    ts.forEachChild(n, visit);
+    tsc.forEachChild(n, visit);
   };
   visit(expr);
   return out;
@@ -104,23 +105,23 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
   const defs: Def[] = [];
   const locals = new Set<string>();
   const calls: ts.CallExpression[] = [];
-  const moduleLevel = ts.isSourceFile(scope);
+  const moduleLevel = tsc.isSourceFile(scope);
   if (isFnLike(scope)) for (const p of scope.parameters) for (const n of bindingNames(p.name)) locals.add(n);
   const visit = (c: ts.Node): void => {
     if (moduleLevel && isFnLike(c)) return;
-    if (ts.isVariableDeclaration(c)) {
+    if (tsc.isVariableDeclaration(c)) {
       const targets = bindingNames(c.name);
       for (const t of targets) locals.add(t);
       const loop = c.parent?.parent;
       if (c.initializer) defs.push({ targets, sources: [...tokens(c.initializer)] });
-      else if (loop && (ts.isForOfStatement(loop) || ts.isForInStatement(loop))) defs.push({ targets, sources: [...tokens(loop.expression)] });
-    } else if (ts.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
+      else if (loop && (tsc.isForOfStatement(loop) || tsc.isForInStatement(loop))) defs.push({ targets, sources: [...tokens(loop.expression)] });
+    } else if (tsc.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
       const t = rootToken(c.left);
-      if (t) defs.push({ targets: [t], sources: [...tokens(c.right), ...(c.operatorToken.kind === ts.SyntaxKind.EqualsToken ? [] : [t])] });
-    } else if (ts.isCallExpression(c)) {
+      if (t) defs.push({ targets: [t], sources: [...tokens(c.right), ...(c.operatorToken.kind === tsc.SyntaxKind.EqualsToken ? [] : [t])] });
+    } else if (tsc.isCallExpression(c)) {
       calls.push(c);
       const callee = c.expression;
-      if (ts.isPropertyAccessExpression(callee)) {
+      if (tsc.isPropertyAccessExpression(callee)) {
         const t = rootToken(callee.expression);
         if (t && MUTATORS.has(callee.name.text)) {
           const sources = new Set<string>();
@@ -130,7 +131,7 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
         // stream.on('data', (chunk) => ...), result.then((r) => ...), messages.map((m) => ...)
         if (t) {
           for (const a of c.arguments) {
-            if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) {
+            if (tsc.isArrowFunction(a) || tsc.isFunctionExpression(a)) {
               const params = a.parameters.flatMap((p) => bindingNames(p.name));
               for (const q of params) locals.add(q);
               defs.push({ targets: params, sources: [t] });
@@ -139,11 +140,11 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
         }
       }
     }
-    ts.forEachChild(c, visit);
+    tsc.forEachChild(c, visit);
   };
   const body = moduleLevel ? scope : (scope as FnLike).body;
   if (body) {
-    if (moduleLevel) ts.forEachChild(body, visit);
+    if (moduleLevel) tsc.forEachChild(body, visit);
     else visit(body);
   }
   f = { defs, locals, calls };
@@ -180,13 +181,13 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
     if (root) outputs.add(root);
   }
   // Callbacks given to the call itself (`onFinish: ({ text }) => ...`, `onChunk`) receive its output.
-  if (callNode && ts.isCallExpression(callNode.compilerNode)) {
+  if (callNode && tsc.isCallExpression(callNode.compilerNode)) {
     const visit = (n: ts.Node): void => {
-      if (ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isMethodDeclaration(n)) {
+      if (tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n)) {
         for (const p of n.parameters) for (const name of bindingNames(p.name)) outputs.add(name);
         return;
       }
-      if (ts.isObjectLiteralExpression(n) || ts.isPropertyAssignment(n)) ts.forEachChild(n, visit);
+      if (tsc.isObjectLiteralExpression(n) || tsc.isPropertyAssignment(n)) tsc.forEachChild(n, visit);
     };
     for (const a of callNode.compilerNode.arguments) visit(a);
   }
@@ -210,11 +211,11 @@ function mayRecord(call: ts.CallExpression, ctx: InferenceContext): boolean {
   const k = ObservabilityKnowledge.get();
   const callee = call.expression;
   if (ctx.loggingFunctions.length > 0) return true;
-  if (ts.isPropertyAccessExpression(callee)) {
+  if (tsc.isPropertyAccessExpression(callee)) {
     const m = callee.name.text;
     return k.tsLoggerMethods.has(m) || k.helperName.test(m) || k.recorderMethods.has(m);
   }
-  return ts.isIdentifier(callee) && k.helperName.test(callee.text);
+  return tsc.isIdentifier(callee) && k.helperName.test(callee.text);
 }
 
 /** What kind of recording call this is, if any: a logger, a logging helper, a tracing API. */
