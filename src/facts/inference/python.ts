@@ -409,10 +409,21 @@ export class PyInference implements FileAnalyzer {
     return path;
   }
 
+  /** Names being looked up: modules that import a name from each other must not recurse forever. */
+  private readonly exporting = new Set<string>();
+
   /** A module-level binding of this file. */
   exportValue(name: string): PyValue | undefined {
     const decls = this.scopeOf(this.mod.root).get(name);
-    if (decls) return best(decls.map((d) => this.declValue(d)));
+    if (decls) {
+      if (this.exporting.has(name)) return undefined;
+      this.exporting.add(name);
+      try {
+        return best(decls.map((d) => this.declValue(d)));
+      } finally {
+        this.exporting.delete(name);
+      }
+    }
     // A submodule of a package (`from app import llm` with app/llm.py).
     if (this.file.path.endsWith('__init__.py')) {
       const dir = this.file.path.slice(0, -'__init__.py'.length);
