@@ -149,6 +149,7 @@ module.exports = app;
     });
     const eps = projectEndpoints(p);
     expect(eps.map((e) => `${e.label}: ${e.layers.map((l) => l.name).join(',')}`)).toEqual(['POST /early: ', 'POST /late: express-rate-limit#*()']);
+    expect(eps.map((e) => e.skipped.map((x) => `${x.reason} ${x.layer.name}`))).toEqual([['after-route express-rate-limit#*()'], []]);
     expect(eps.map((e) => endpointInference(p, e).length)).toEqual([1, 1]);
   });
 
@@ -419,6 +420,16 @@ export async function summarize(text: string) {
   return out;
 }
 `,
+      'src/app/summary-form.tsx': `"use client";
+import { summarize } from "./actions";
+export function SummaryForm() { return <form action={async (f: FormData) => { await summarize(String(f.get("t"))); }} />; }
+`,
+      // Called only by server code: Next.js gives it no action id, so it is no endpoint.
+      'src/app/internal-actions.ts': `"use server";
+import { ask } from "@/lib/llm";
+export async function titleFor(text: string) { return ask(text); }
+`,
+      'src/app/api/title/route.ts': 'import { titleFor } from "@/app/internal-actions";\nexport async function POST(req: Request) { return Response.json(await titleFor(await req.text())); }\n',
       'src/app/page.tsx': `export default function Page() {
   async function save(form: FormData) { "use server"; return form.get("x"); }
   return <form action={save} />;
@@ -433,11 +444,12 @@ export async function summarize(text: string) {
       'GET /api/auth/[...nextauth] src/app/api/auth/[...nextauth]/route.ts:2 -',
       'POST /api/auth/[...nextauth] src/app/api/auth/[...nextauth]/route.ts:2 -',
       'POST /api/complete src/app/api/complete/route.ts:1 POST',
+      'POST /api/title src/app/api/title/route.ts:2 POST',
       'server action save src/app/page.tsx:2 save',
       'DELETE|GET /api/items src/pages/api/items.ts:1 handler',
       'POST /api/v1 src/pages/api/v1/index.ts:3 handler',
     ]);
-    expect(eps.map((e) => endpointInference(p, e).length)).toEqual([1, 0, 1, 0, 0, 1, 0, 0, 1]);
+    expect(eps.map((e) => endpointInference(p, e).length)).toEqual([1, 0, 1, 0, 0, 1, 1, 0, 0, 1]);
   });
 
   it('puts middleware.ts on the routes its matcher covers, and only those', async () => {
@@ -457,6 +469,8 @@ export const config = { matcher: ["/api/summarize/:path*", { source: "/api/admin
       'web/app/api/chat/route.ts': 'export async function POST() { return Response.json({}); }\n',
       'web/app/api/admin/route.ts': 'export async function POST() { return Response.json({}); }\n',
     };
+    const p = await project(files);
+    expect(projectEndpoints(p).map((e) => e.skipped.map((x) => `${x.reason} ${x.layer.file}`).join())).toEqual(['matcher web/middleware.ts', 'matcher web/middleware.ts', '']);
     expect(await endpoints(files)).toEqual([
       'POST /api/admin web/app/api/admin/route.ts:1 POST',
       'POST /api/chat web/app/api/chat/route.ts:1 POST',
@@ -720,7 +734,7 @@ urlpatterns = [
       `POST /chat/api/sessions/ chat/urls.py:5 ChatViewSet.create\n${mw}\n${drf}\n  handler/mixin rest_framework.viewsets.ViewSet\n  handler/setting rest_framework:permission_classes`,
       `POST /chat/api/sessions/<pk>/summarize/ chat/urls.py:5 ChatViewSet.summarize\n${mw}\n${drf}\n  handler/mixin rest_framework.viewsets.ViewSet\n  handler/setting rest_framework:permission_classes\n  handler/decorator rest_framework.decorators.action()`,
       `POST /chat/complete/ chat/urls.py:7 complete\n${mw}\n  handler/decorator django.views.decorators.http.require_POST\n  handler/decorator django.contrib.auth.decorators.login_required\n  handler/decorator django_ratelimit.decorators.ratelimit()`,
-      `* /chat/anon/<id>/ chat/urls.py:8 anon\n${mw}`,
+      `ANY /chat/anon/<id>/ chat/urls.py:8 anon\n${mw}`,
       `POST /chat/view/ chat/urls.py:9 ChatView.post\n${mw}\n  handler/mixin django.contrib.auth.mixins.LoginRequiredMixin\n  handler/mixin django.views.View`,
       `POST /chat/drf/ chat/urls.py:10 drf_chat\n${mw}\n${drf}\n  handler/decorator rest_framework.decorators.api_view()`,
     ]);

@@ -10,7 +10,7 @@ import { isFunctionLike, type TsInference } from '../inference/ts.js';
 import { nextMatcherCovers } from './paths.js';
 import { makeEndpoint, tsHandler } from './ts-routers.js';
 import { exportedExpr, shortText, tsLayer, unwrapTs } from './ts-resolve.js';
-import type { Endpoint, Layer } from './types.js';
+import type { Endpoint, Layer, SkippedLayer } from './types.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const APP_ROUTE = /^(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
@@ -254,6 +254,7 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
   const mws = nextMiddlewares(project);
   const out: Endpoint[] = [];
   const mwLayers = (root: string, path: string | undefined): Layer[] => mws.filter((m) => m.appRoot === root && middlewareCovers(m, path)).map((m) => m.layer);
+  const mwSkipped = (root: string, path: string | undefined): SkippedLayer[] => mws.filter((m) => m.appRoot === root && !middlewareCovers(m, path)).map((m) => ({ layer: m.layer, reason: 'matcher' as const }));
   for (const f of project.files()) {
     if (f.role !== 'typescript' || isTestFile(f.path)) continue;
     const app = appRouteOf(f.path);
@@ -266,7 +267,7 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
       for (const ex of exportsOf(a, project)) {
         if (!METHODS.includes(ex.name)) continue;
         const { fn, wrappers } = handlerOf(project, ex.at ?? a, ex.expr);
-        out.push(makeEndpoint('nextjs', [ex.name], app.route, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(app.root, app.route), ...wrappers], { appRoot: app.root }));
+        out.push(makeEndpoint('nextjs', [ex.name], app.route, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(app.root, app.route), ...wrappers], { appRoot: app.root, skipped: mwSkipped(app.root, app.route) }));
       }
     } else if (pages) {
       const root = stripSrc(pages[1] ?? '');
@@ -274,7 +275,7 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
       if (!ex) continue;
       const path = pagesPath(pages[2] as string);
       const { fn, wrappers } = handlerOf(project, ex.at ?? a, ex.expr);
-      out.push(makeEndpoint('nextjs', pagesMethods(fn), path, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(root, path), ...wrappers], { appRoot: root }));
+      out.push(makeEndpoint('nextjs', pagesMethods(fn), path, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(root, path), ...wrappers], { appRoot: root, skipped: mwSkipped(root, path) }));
     } else {
       out.push(...serverActions(project, a, mws));
     }
@@ -294,7 +295,12 @@ function serverActions(project: ProjectModel, a: TsInference, mws: NextMiddlewar
   const root = mws.find((m) => a.file.path.startsWith(m.appRoot ? `${m.appRoot}/` : ''))?.appRoot ?? appRootOf(a.file.path);
   const layers = mws.filter((m) => m.appRoot === root && middlewareCovers(m, undefined)).map((m) => m.layer);
   if (hasUseServer(a.sf.getStatements())) {
+    // Next.js gives an action an id (and so a way in) only when a component refers to it: a client
+    // module or a JSX file that imports it. Actions only server code calls are plain functions.
+    const ctx = InferenceContext.of(project);
+    const users = ctx.importersOf(a.file.path).map((p) => project.file(p)).filter((f): f is FileModel => !!f && (/\.[jt]sx$/.test(f.path) || /^\s*['"]use client['"]/.test(f.text)));
     for (const ex of exportsOf(a)) {
+      if (!users.some((u) => new RegExp(`\\b${ex.name === 'default' ? 'default|import\\s+\\w+\\s+from' : ex.name}\\b`).test(u.text))) continue;
       const e = Node.isFunctionDeclaration(ex.expr) ? ex.expr : unwrapTs(ex.expr);
       if (!isFunctionLike(e) && !Node.isCallExpression(e)) continue;
       const { fn, wrappers } = Node.isFunctionDeclaration(e) ? { fn: a.fnInfo(e), wrappers: [] } : tsHandler(project, a, e);

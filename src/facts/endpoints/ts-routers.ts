@@ -8,7 +8,7 @@ import type { FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
 import { filterCovers, joinPaths } from './paths.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
-import type { Endpoint, Layer, LayerLevel } from './types.js';
+import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
 
 type RouterFramework = 'express' | 'fastify' | 'hono' | 'koa';
 
@@ -62,7 +62,7 @@ const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'options'
 const OPS = new Set([...VERBS, 'use', 'route', 'register', 'addHook', 'on', 'decorate', 'prefix']);
 const FASTIFY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
 const FRAMEWORK_IMPORT = /['"](express|fastify|fastify-plugin|hono|hono\/[\w-]+|koa|@koa\/router|koa-router)['"]/;
-const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate)\s*\(/;
+const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate)\s*(<[^()]*>)?\s*\(/;
 /** Parameters named like this are followed to their callers (a router passed to a route module). */
 const ROUTER_PARAM = /^(app|application|router|server|fastify|instance|api|routes|hono|koa|srv)$/i;
 const ROUTER_TYPE = /\b(Express|Application|Router|FastifyInstance|Hono|Koa|KoaRouter)\b/;
@@ -108,7 +108,7 @@ export class TsRouterGraph {
   }
 
   build(): Endpoint[] {
-    const files = this.project.files().filter((f) => f.role === 'typescript' && !isTestFile(f.path) && OP_CALL.test(f.text) && (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*\(/.test(f.text)));
+    const files = this.project.files().filter((f) => f.role === 'typescript' && !isTestFile(f.path) && OP_CALL.test(f.text) && (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*(<[^()]*>)?\s*\(/.test(f.text)));
     const analyzers = files.map((f) => this.ctx.analyzer(f) as TsInference | undefined).filter((a): a is TsInference => !!a);
     const calls = new Map<TsInference, Node[]>();
     for (const a of analyzers) calls.set(a, this.opCalls(a));
@@ -269,11 +269,13 @@ export class TsRouterGraph {
           // Koa: router.routes() / router.middleware() is the router.
           if (m === 'routes' || m === 'middleware') return inner.filter((r) => r.obj.framework === 'koa');
           // Hono: app.basePath('/api') is a view of the app with a prefix.
+          // Routes registered on it carry the prefix; the app's own middleware still runs for them.
           if (m === 'basePath') {
             const p = a.mod.stringValue(e.getArguments()[0])?.value ?? '';
+            const inline = Node.isNewExpression(unwrapTs(callee.getExpression())) || Node.isCallExpression(unwrapTs(callee.getExpression()));
             return inner.map((r) => {
-              const child = this.obj(`${a.file.path}:${e.getStart()}`, r.obj.framework, 'router', a.file.path, e);
-              if (!this.mounts.some((x) => x.child === child && x.parent === r.obj)) this.mounts.push({ parent: r.obj, child, path: p, pos: [...r.base, e.getStart()], layers: [] });
+              const child = this.obj(`${a.file.path}:${e.getStart()}:basePath`, r.obj.framework, inline ? r.obj.kind : 'router', a.file.path, e, joinPaths(r.obj.prefix, p));
+              if (!inline && !this.mounts.some((x) => x.child === child && x.parent === r.obj)) this.mounts.push({ parent: r.obj, child, path: '', pos: [...r.base, e.getStart()], layers: [] });
               return { obj: child, base: r.base };
             });
           }
@@ -565,19 +567,27 @@ export class TsRouterGraph {
         inner[n] = joinPaths(r.obj.prefix, r.path);
         for (let i = n - 1; i >= 0; i--) inner[i] = joinPaths(routers[i]?.prefix, (chain[i] as Mount).path, inner[i + 1]);
         const layers: Layer[] = [];
+        const skipped: SkippedLayer[] = [];
         for (let i = 0; i <= n; i++) {
           const obj = routers[i] as RouterObj;
           const cut = i < n ? (chain[i] as Mount).pos : r.pos;
           for (const u of this.uses.filter((x) => x.obj === obj).sort((x, y) => cmpPos(x.pos, y.pos))) {
-            if (ORDERED[obj.framework] && cmpPos(u.pos, cut) >= 0) continue;
-            if (!filterCovers(u.path === undefined ? undefined : joinPaths(obj.prefix, u.path), inner[i] as string)) continue;
+            if (!filterCovers(u.path === undefined ? undefined : joinPaths(obj.prefix, u.path), inner[i] as string)) {
+              skipped.push(...u.layers.map((layer) => ({ layer, reason: 'path-filter' as const })));
+              continue;
+            }
+            if (ORDERED[obj.framework] && cmpPos(u.pos, cut) >= 0) {
+              // The very call that mounts the router (`app.use('/api', limiter, router)`) is not "after".
+              if (cmpPos(u.pos, cut) > 0) skipped.push(...u.layers.map((layer) => ({ layer, reason: 'after-route' as const })));
+              continue;
+            }
             layers.push(...u.layers);
           }
           if (i < n) layers.push(...(chain[i] as Mount).layers);
         }
         layers.push(...r.layers);
         const root = routers[0] as RouterObj;
-        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers));
+        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers, { skipped }));
       }
     }
     return out;
@@ -587,8 +597,8 @@ export class TsRouterGraph {
 export function makeEndpoint(framework: Endpoint['framework'], methods: string[], path: string, mounted: boolean, file: string, span: Span, handler: FunctionInfo | undefined, layers: Layer[], extra: Partial<Endpoint> = {}): Endpoint {
   const lang = framework === 'fastapi' || framework === 'flask' || framework === 'starlette' || framework === 'django' ? 'python' : 'ts';
   const kind = extra.kind ?? 'route';
-  const label = kind === 'server-action' ? `server action ${path}` : `${methods.join('|')} ${path}`;
-  return { framework, lang, methods, path, kind, mounted, label, file, span, ...(handler ? { handler } : {}), layers, ...extra };
+  const label = kind === 'server-action' ? `server action ${path}` : `${methods.map((m) => (m === '*' ? 'ANY' : m)).join('|')} ${path}`;
+  return { framework, lang, methods, path, kind, mounted, label, file, span, ...(handler ? { handler } : {}), layers, skipped: [], ...extra };
 }
 
 /** The handler function of a route argument, looking through wrapping calls (`asyncHandler(fn)`, `withAuth(fn)`). */

@@ -96,8 +96,19 @@ export interface Endpoint {
   className?: string;
   /** What runs before the handler or configures it, outermost first, in registration order. */
   layers: Layer[];
+  /**
+   * Layers of the enclosing apps and routers that do not run for this route, and why: registered
+   * after it (Express, Hono, Koa), a path filter that does not cover it, or a Next.js middleware
+   * whose `config.matcher` leaves it out. For messages ("the limiter is registered after the route").
+   */
+  skipped: SkippedLayer[];
   /** The Next.js application directory (`web` for `web/app/api/chat/route.ts`), or the Django project's root. */
   appRoot?: string;
+}
+
+export interface SkippedLayer {
+  layer: Layer;
+  reason: 'after-route' | 'path-filter' | 'matcher';
 }
 
 /** A request path as segments, for matching paths of different syntaxes. */
