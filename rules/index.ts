@@ -1,11 +1,13 @@
 import type { Rule } from '../src/rule-api.js';
 import accessControlOpenInferenceServer from './access-control/open-inference-server.js';
+import accessControlUnauthenticatedInferenceEndpoint from './access-control/unauthenticated-inference-endpoint.js';
 import inferenceLoggingUnloggedInference from './inference-logging/unlogged-inference.js';
 import modelPinningApiModelAlias from './model-pinning/api-model-alias.js';
 import modelPinningHfRevision from './model-pinning/hf-revision.js';
 import modelPinningOllamaTag from './model-pinning/ollama-tag.js';
 import modelPinningServeRevision from './model-pinning/serve-revision.js';
 import modelPinningServingImage from './model-pinning/serving-image.js';
+import rateLimitInferenceEndpoint from './rate-limit/inference-endpoint.js';
 import safetyEvalDeployWithoutEval from './safety-eval/deploy-without-eval.js';
 import safetyEvalFinetuneWithoutEval from './safety-eval/finetune-without-eval.js';
 import safetyEvalNonGatingEval from './safety-eval/non-gating-eval.js';
@@ -17,12 +19,14 @@ import weightsIntegrityUnverifiedDownload from './weights-integrity/unverified-d
 /** Every rule, sorted by id. A rule module not listed here does not run (tests/meta.test.ts checks both ways). */
 export const rules: readonly Rule[] = [
   accessControlOpenInferenceServer,
+  accessControlUnauthenticatedInferenceEndpoint,
   inferenceLoggingUnloggedInference,
   modelPinningApiModelAlias,
   modelPinningHfRevision,
   modelPinningOllamaTag,
   modelPinningServeRevision,
   modelPinningServingImage,
+  rateLimitInferenceEndpoint,
   safetyEvalDeployWithoutEval,
   safetyEvalFinetuneWithoutEval,
   safetyEvalNonGatingEval,

@@ -1,0 +1,109 @@
+/**
+ * HTTP endpoints of a repository: the routes of Express, Fastify, Hono, Koa, NestJS and Next.js
+ * (TypeScript/JavaScript) and of FastAPI, Flask, Starlette and Django (Python), each with its
+ * full path (prefixes of mounted routers, controllers and blueprints included), its handler
+ * function and the layers (middleware, guards, dependencies, decorators, hooks) that run before
+ * it, in registration order.
+ *
+ * Computed once per run and shared by every rule that asks; files are parsed only when their
+ * text shows a framework or a route registration.
+ */
+import type { FileModel } from '../../model/file-model.js';
+import type { ProjectModel } from '../../model/project.js';
+import type { Node as TsNode } from 'ts-morph';
+import type { Node as PyNode } from 'web-tree-sitter';
+import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type ReachedSite } from '../inference/index.js';
+import { DjangoRoutes } from './django.js';
+import { nestEndpoints } from './nestjs.js';
+import { nextEndpoints } from './nextjs.js';
+import { PyRouterGraph } from './python.js';
+import { TsRouterGraph } from './ts-routers.js';
+import type { Endpoint } from './types.js';
+
+export type { Endpoint, Framework, Layer, LayerKind, LayerLevel, PathSegment, SkippedLayer } from './types.js';
+export { filterCovers, joinPaths, nextMatcherCovers, nextMatcherRegExp, pathSegments, samplePath } from './paths.js';
+export { middlewareCovers, nextMiddlewares, type NextMiddleware } from './nextjs.js';
+export { dependsCalls, paramDependencies } from './python.js';
+
+const cache = new WeakMap<ProjectModel, Endpoint[]>();
+
+/** Every endpoint of the repository, sorted by file and position. */
+export function projectEndpoints(project: ProjectModel): Endpoint[] {
+  let eps = cache.get(project);
+  if (!eps) {
+    eps = [
+      ...new TsRouterGraph(project).build(),
+      ...nestEndpoints(project),
+      ...nextEndpoints(project),
+      ...new PyRouterGraph(project).build(),
+      ...new DjangoRoutes(project).build(),
+    ];
+    const seen = new Set<string>();
+    eps = eps.filter((e) => {
+      const k = `${e.file}:${e.span.start}:${e.methods.join('|')}:${e.path}:${e.handler?.id ?? ''}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    eps.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+    cache.set(project, eps);
+  }
+  return eps;
+}
+
+/** The endpoints registered in a file (where the route is declared, not where its handler lives). */
+export function endpointsIn(file: FileModel, project: ProjectModel): Endpoint[] {
+  return projectEndpoints(project).filter((e) => e.file === file.path);
+}
+
+function nodeRange(fn: FunctionInfo): [number, number] {
+  if (fn.lang === 'ts') {
+    const n = fn.node as TsNode;
+    return [n.getStart(), n.getEnd()];
+  }
+  const n = fn.node as PyNode;
+  return [n.startIndex, n.endIndex];
+}
+
+/**
+ * A function and the functions written inside it (callbacks, closures): what runs when it runs,
+ * as far as its own text goes (`items.map((x) => ask(x))`, `stream({ execute: () => ... })`).
+ */
+export function bodyFunctions(project: ProjectModel, fn: FunctionInfo): FunctionInfo[] {
+  if (fn.name === '<module>') return [fn];
+  const file = project.file(fn.path);
+  if (!file) return [fn];
+  const [start, end] = nodeRange(fn);
+  return functionsOf(file, project).filter((g) => g.name !== '<module>' && (g === fn || (g.id === fn.id && g.span.start === fn.span.start) || (() => {
+    const [s, e] = nodeRange(g);
+    return s >= start && e <= end;
+  })()));
+}
+
+/**
+ * The inference an endpoint's handler runs, directly (callbacks written in it included) or
+ * through repository functions, up to `maxDepth` calls deep, each with the call path.
+ */
+export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 4): ReachedSite[] {
+  if (!ep.handler) return [];
+  const out: ReachedSite[] = [];
+  const seen = new Set<string>();
+  const walk = (f: FunctionInfo, via: CallEdge[]): void => {
+    const key = `${f.id}@${f.span.start}`;
+    if (seen.has(key) || seen.size > 200) return;
+    seen.add(key);
+    for (const g of bodyFunctions(project, f)) {
+      for (const site of sitesIn(project, g)) out.push({ site, via });
+      if (via.length >= maxDepth) continue;
+      for (const e of callsFrom(project, g)) walk(e.to, [...via, e]);
+    }
+  };
+  walk(ep.handler, []);
+  const uniq = new Set<string>();
+  return out.filter((r) => {
+    const k = `${r.site.path}:${r.site.calleeSpan.start}`;
+    if (uniq.has(k)) return false;
+    uniq.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,69 @@
+import type { ProjectModel } from '../../model/project.js';
+import type { Endpoint } from '../endpoints/types.js';
+import type { ReachedSite } from '../inference/index.js';
+import type { ControlKind } from './data.js';
+
+/** SDKs that run a model the deployer hosts: no provider limits or authentication behind them. */
+const SELF_HOSTED = new Set(['transformers', 'sentence-transformers', 'vllm', 'llama-cpp', 'ollama']);
+
+function lineOf(project: ProjectModel, file: string, start: number): string {
+  const f = project.file(file);
+  return f ? `${file}:${f.lines.position(start).line}` : file;
+}
+
+/** True when one of the reached sites runs a self-hosted model (or an inference server by URL). */
+export function reachesSelfHosted(reached: ReachedSite[]): boolean {
+  return reached.some((r) => SELF_HOSTED.has(r.site.sdk) || (r.site.sdk === 'http' && /localhost|127\.0\.0\.1|:\d{4,5}\b/.test(r.site.url ?? '')));
+}
+
+/**
+ * `` `client.chat.completions.create` (OpenAI SDK) at lib/llm.ts:12 through `ask` (lib/llm.ts:3) ``,
+ * plus a count of the other calls it reaches.
+ */
+export function describeInference(project: ProjectModel, reached: ReachedSite[]): string {
+  const sorted = [...reached].sort((a, b) => a.via.length - b.via.length || (a.site.path < b.site.path ? -1 : a.site.path > b.site.path ? 1 : a.site.calleeSpan.start - b.site.calleeSpan.start));
+  const first = sorted[0];
+  if (!first) return 'model inference';
+  const f = project.file(first.site.path);
+  const callee = f ? f.text.slice(first.site.calleeSpan.start, first.site.calleeSpan.end).replace(/\s+/g, '') : first.site.api;
+  const call = callee.length > 60 ? `${callee.slice(0, 57)}...` : callee;
+  const via = first.via.length > 0 ? ` through ${first.via.map((e) => `\`${e.to.name}\` (${lineOf(project, e.to.path, e.to.span.start)})`).join(' → ')}` : '';
+  const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more inference call${sorted.length > 2 ? 's' : ''})` : '';
+  return `\`${call}\` (${first.site.sdkName}) at ${lineOf(project, first.site.path, first.site.calleeSpan.start)}${via}${more}`;
+}
+
+const RATE_FIX: Record<Endpoint['framework'], string> = {
+  express: 'Add `app.use(rateLimit({ windowMs: 60_000, limit: 20 }))` (express-rate-limit) before the routes, or pass a limiter to this route',
+  fastify: "Register @fastify/rate-limit before the routes (`await app.register(rateLimit, { max: 20, timeWindow: '1 minute' })`), or give this route `config: { rateLimit: { max, timeWindow } }`",
+  hono: "Add `app.use('/api/*', rateLimiter({ windowMs: 60_000, limit: 20, keyGenerator }))` (hono-rate-limiter) before the route",
+  koa: "Add `app.use(ratelimit({ driver: 'memory', db: new Map(), duration: 60_000, max: 20 }))` (koa-ratelimit) before `app.use(router.routes())`",
+  nestjs: 'Import `ThrottlerModule.forRoot([{ ttl: 60_000, limit: 20 }])` and provide `{ provide: APP_GUARD, useClass: ThrottlerGuard }`, or add `@UseGuards(ThrottlerGuard)` to the controller',
+  nextjs: 'Limit it in the handler (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, answering 429 when it fails) or in a middleware.ts whose `config.matcher` covers the route',
+  fastapi: 'Add slowapi\'s `@limiter.limit("10/minute")` under the route decorator (with `request: Request` in the signature), or `dependencies=[Depends(RateLimiter(times=10, seconds=60))]` (fastapi-limiter)',
+  flask: 'Add `@limiter.limit("10 per minute")` (Flask-Limiter) under the route decorator, or `default_limits` on the `Limiter`',
+  starlette: "Add a rate-limiting middleware to the app (slowapi's `SlowAPIMiddleware` with a `Limiter(default_limits=[...])`)",
+  django: 'Add `@ratelimit(key="user_or_ip", rate="10/m", block=True)` (django-ratelimit) to the view, or `throttle_classes` for Django REST framework views',
+};
+
+const AUTH_FIX: Record<Endpoint['framework'], string> = {
+  express: "Add authentication middleware before the route (`app.use('/api', requireAuth)` with passport, express-jwt or a check that answers 401)",
+  fastify: 'Verify the caller in an `onRequest` hook (`onRequest: [app.authenticate]` with @fastify/jwt) or register @fastify/bearer-auth',
+  hono: "Add `app.use('/api/*', bearerAuth({ token }))` (or `jwt({ secret })`) before the route",
+  koa: 'Add `app.use(jwt({ secret }))` (koa-jwt) before `app.use(router.routes())`',
+  nestjs: "Add `@UseGuards(AuthGuard('jwt'))` to the controller, or provide a global `APP_GUARD` that authenticates",
+  nextjs: 'Call `auth()` (next-auth, or Clerk `auth()`, Supabase `getUser()`) in the handler and return 401 when there is no session, or add the route to a middleware.ts `config.matcher` that rejects unauthenticated requests',
+  fastapi: 'Add `Depends(get_current_user)` (a dependency on an OAuth2PasswordBearer, HTTPBearer or APIKeyHeader scheme that raises 401) to the route, or `dependencies=[Depends(...)]` to its router',
+  flask: 'Add `@login_required` (Flask-Login) or `@jwt_required()` under the route decorator, or a `before_request` hook that aborts with 401',
+  starlette: "Add `@requires('authenticated')` to the endpoint, with an `AuthenticationMiddleware` that checks credentials",
+  django: 'Add `@login_required` to the view (`LoginRequiredMixin` for class-based views, `permission_classes = [IsAuthenticated]` for REST framework views)',
+};
+
+/** How to add the missing control for the endpoint's framework. */
+export function fixFor(ep: Endpoint, kind: ControlKind): string {
+  if (ep.kind === 'server-action') {
+    return kind === 'auth'
+      ? 'Check the session at the top of the action (`const session = await auth(); if (!session) throw new Error("Unauthorized")`)'
+      : 'Limit it at the top of the action (`const { success } = await ratelimit.limit(userId)` with @upstash/ratelimit, throwing when it fails)';
+  }
+  return (kind === 'auth' ? AUTH_FIX : RATE_FIX)[ep.framework];
+}
