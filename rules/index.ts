@@ -1,5 +1,6 @@
 import type { Rule } from '../src/rule-api.js';
 import accessControlOpenInferenceServer from './access-control/open-inference-server.js';
+import guardrailsMissingIoFilter from './guardrails/missing-io-filter.js';
 import inferenceLoggingUnloggedInference from './inference-logging/unlogged-inference.js';
 import modelPinningApiModelAlias from './model-pinning/api-model-alias.js';
 import modelPinningHfRevision from './model-pinning/hf-revision.js';
@@ -17,6 +18,7 @@ import weightsIntegrityUnverifiedDownload from './weights-integrity/unverified-d
 /** Every rule, sorted by id. A rule module not listed here does not run (tests/meta.test.ts checks both ways). */
 export const rules: readonly Rule[] = [
   accessControlOpenInferenceServer,
+  guardrailsMissingIoFilter,
   inferenceLoggingUnloggedInference,
   modelPinningApiModelAlias,
   modelPinningHfRevision,
