@@ -1,6 +1,7 @@
 import type { Rule } from '../src/rule-api.js';
 import accessControlOpenInferenceServer from './access-control/open-inference-server.js';
 import accessControlUnauthenticatedInferenceEndpoint from './access-control/unauthenticated-inference-endpoint.js';
+import guardrailsMissingIoFilter from './guardrails/missing-io-filter.js';
 import inferenceLoggingUnloggedInference from './inference-logging/unlogged-inference.js';
 import modelPinningApiModelAlias from './model-pinning/api-model-alias.js';
 import modelPinningHfRevision from './model-pinning/hf-revision.js';
@@ -20,6 +21,7 @@ import weightsIntegrityUnverifiedDownload from './weights-integrity/unverified-d
 export const rules: readonly Rule[] = [
   accessControlOpenInferenceServer,
   accessControlUnauthenticatedInferenceEndpoint,
+  guardrailsMissingIoFilter,
   inferenceLoggingUnloggedInference,
   modelPinningApiModelAlias,
   modelPinningHfRevision,
