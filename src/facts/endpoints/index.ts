@@ -69,8 +69,16 @@ function nodeRange(fn: FunctionInfo): [number, number] {
  * A function and the functions written inside it (callbacks, closures): what runs when it runs,
  * as far as its own text goes (`items.map((x) => ask(x))`, `stream({ execute: () => ... })`).
  */
+const bodies = new WeakMap<FunctionInfo, FunctionInfo[]>();
+
 export function bodyFunctions(project: ProjectModel, fn: FunctionInfo): FunctionInfo[] {
   if (fn.name === '<module>') return [fn];
+  let hit = bodies.get(fn);
+  if (!hit) bodies.set(fn, (hit = computeBodyFunctions(project, fn)));
+  return hit;
+}
+
+function computeBodyFunctions(project: ProjectModel, fn: FunctionInfo): FunctionInfo[] {
   const file = project.file(fn.path);
   if (!file) return [fn];
   const [start, end] = nodeRange(fn);

@@ -36,16 +36,39 @@ export function callersOf(project: ProjectModel, fn: FunctionInfo, importerDepth
   return InferenceContext.of(project).callersOf(fn, importerDepth);
 }
 
+const fnKey = (fn: FunctionInfo): string => `${fn.id}@${fn.span.start}`;
+const byFunction = new WeakMap<readonly object[], { size: number; groups: Map<string, unknown[]> }>();
+
+/**
+ * `items` grouped by the function each belongs to, built once per list (lists are cached by
+ * their analyzer). A list still being filled (re-entrant analysis) is regrouped when it grows.
+ */
+function groupedBy<T extends object>(items: readonly T[], fnOf: (x: T) => FunctionInfo): Map<string, T[]> {
+  const hit = byFunction.get(items);
+  if (hit && hit.size === items.length) return hit.groups as Map<string, T[]>;
+  const groups = new Map<string, T[]>();
+  for (const x of items) {
+    const k = fnKey(fnOf(x));
+    const list = groups.get(k);
+    if (list) list.push(x);
+    else groups.set(k, [x]);
+  }
+  byFunction.set(items, { size: items.length, groups: groups as Map<string, unknown[]> });
+  return groups;
+}
+
 /** Calls from `fn` to functions of the repository. */
 export function callsFrom(project: ProjectModel, fn: FunctionInfo): CallEdge[] {
   const a = InferenceContext.of(project).analyzerAt(fn.path);
-  return (a?.edges() ?? []).filter((e) => e.from.id === fn.id && e.from.span.start === fn.span.start);
+  if (!a) return [];
+  return groupedBy(a.edges(), (e) => e.from).get(fnKey(fn)) ?? [];
 }
 
 /** The sites directly inside `fn` (not in functions nested in it). */
 export function sitesIn(project: ProjectModel, fn: FunctionInfo): InferenceSite[] {
   const a = InferenceContext.of(project).analyzerAt(fn.path);
-  return (a?.sites() ?? []).filter((s) => s.fn.id === fn.id && s.fn.span.start === fn.span.start);
+  if (!a) return [];
+  return groupedBy(a.sites(), (s) => s.fn).get(fnKey(fn)) ?? [];
 }
 
 export interface ReachedSite {

@@ -932,10 +932,13 @@ export class PyInference implements FileAnalyzer {
     return info;
   }
 
+  private _functions: FunctionInfo[] | undefined;
+
   functions(): FunctionInfo[] {
+    if (this._functions) return this._functions;
     const out = [this.fnInfo(this.mod.root)];
     for (const n of this.mod.root.descendantsOfType(['function_definition', 'lambda'])) if (n) out.push(this.fnInfo(n));
-    return out;
+    return (this._functions = out);
   }
 
   functionAt(offset: number): FunctionInfo {

@@ -809,14 +809,17 @@ export class TsInference implements FileAnalyzer {
     return info;
   }
 
+  private _functions: FunctionInfo[] | undefined;
+
   functions(): FunctionInfo[] {
+    if (this._functions) return this._functions;
     const out = [this.fnInfo(this.sf)];
     const walk = (n: ts.Node): void => {
       if (isFnLikeC(n)) out.push(this.fnInfo(this.wrap(n)));
       tsc.forEachChild(n, walk);
     };
     walk(this.sf.compilerNode);
-    return out;
+    return (this._functions = out);
   }
 
   functionAt(offset: number): FunctionInfo {
