@@ -107,6 +107,10 @@ export async function POST(req: Request) {
     });
     expect(await verdicts(route('const session = await auth();\n  const email = session?.user?.email;\n  if (!email) return new Response("unauthorized", { status: 401 });'), 'auth')).toEqual(['POST /api/ask: handler']);
     expect(await verdicts(route('const session = await auth();\n  console.log("user", session?.user?.email);'), 'auth')).toEqual(['POST /api/ask: soft']);
+    // Branches taken only when there is a session turn signed-in users away; anonymous requests pass.
+    expect(await verdicts(route('const session = await auth();\n  if (session?.user && !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
+    expect(await verdicts(route('const session = await auth();\n  if (!!session && req.headers.get("x-admin") !== "1") return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
+    expect(await verdicts(route('const session = await auth();\n  if (!session || !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: handler']);
   });
 
   it('FastAPI: security schemes through current-user dependencies, auto_error=False, router dependencies', async () => {
