@@ -12,7 +12,7 @@ import { functionsOf, inferenceSites } from '../src/facts/inference/index.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import { tempRepo } from './helpers/run.js';
+import { scanFiles, tempRepo } from './helpers/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const grammars = await Grammars.load();
@@ -339,6 +339,53 @@ export async function POST(req: Request) {
         'tsconfig.json': '{"compilerOptions":{"baseUrl":".","paths":{"@/*":["./*"]}}}',
       }),
     ).toEqual(['POST /api/open app/api/open/route.ts:4 in=- out=-']);
+  });
+
+  it('Next.js: the message names the call the handler streams, not a title generated through a helper', async () => {
+    const files = {
+      'package.json': '{"dependencies":{"next":"15.3.0","ai":"5.0.0","@ai-sdk/openai":"2.0.0"}}',
+      'tsconfig.json': '{"compilerOptions":{"baseUrl":".","paths":{"@/*":["./*"]}}}',
+      'lib/ai/models.ts': 'import { openai } from "@ai-sdk/openai";\nexport const chatModel = openai("gpt-4o-2024-08-06");\n',
+      'app/actions.ts': `"use server";
+import { generateText, type UIMessage } from "ai";
+import { chatModel } from "@/lib/ai/models";
+export async function titleFor({ message }: { message: UIMessage }) {
+  const { text } = await generateText({
+    model: chatModel,
+    system: "Write a five-word title for this message.",
+    prompt: JSON.stringify(message.parts),
+  });
+  return text.trim();
+}
+`,
+      'app/api/chat/route.ts': `import { convertToModelMessages, createUIMessageStream, createUIMessageStreamResponse, streamText } from "ai";
+import { chatModel } from "@/lib/ai/models";
+import { titleFor } from "../../actions";
+export async function POST(request: Request) {
+  const { message, history } = await request.json();
+  const titlePromise = titleFor({ message });
+  const stream = createUIMessageStream({
+    execute: async ({ writer }) => {
+      const result = streamText({
+        model: chatModel,
+        messages: convertToModelMessages([...history, message]),
+      });
+      writer.merge(result.toUIMessageStream());
+      writer.write({ type: "data-title", data: await titlePromise });
+    },
+  });
+  return createUIMessageStreamResponse({ stream });
+}
+`,
+    };
+    const p = await project(files);
+    expect(projectEndpoints(p).flatMap((ep) => endpointGuardrails(p, ep).map((g) => `${g.site.path}:${line(p, g.site.path, g.site.calleeSpan.start)} via ${g.via.length}`)).sort()).toEqual([
+      'app/actions.ts:5 via 1',
+      'app/api/chat/route.ts:9 via 0',
+    ]);
+    const result = await scanFiles(files, 'guardrails/missing-io-filter');
+    expect(result.findings.map((f) => f.message.match(/`streamText` \(app\/api\/chat\/route\.ts:9\)|`generateText` \([^)]*\)/)?.[0])).toEqual(['`streamText` (app/api/chat/route.ts:9)']);
+    expect(result.findings[0]?.message).toContain('The route reaches 1 more unfiltered inference call.');
   });
 
   it('Express: a moderation middleware screens the input; `return x` is not a response, res.write is', async () => {
