@@ -561,4 +561,24 @@ def f(q):
       'ollama (self-hosted)',
     ]);
   });
+
+  it('TS: Azure OpenAI through the plain OpenAI client (a deployments URL built from settings), not any URL built at run time', async () => {
+    const p = await project({
+      'route.ts': `import OpenAI from "openai";
+export async function POST(req: Request) {
+  const { messages, endpoint, deployment, key, vllmUrl } = await req.json();
+  const azure = new OpenAI({
+    apiKey: key,
+    baseURL: \`\${endpoint}/openai/deployments/\${deployment}\`,
+    defaultQuery: { "api-version": "2024-06-01" },
+    defaultHeaders: { "api-key": key },
+  });
+  const local = new OpenAI({ apiKey: "none", baseURL: \`\${vllmUrl}/v1\` });
+  await azure.chat.completions.create({ model: deployment, messages });
+  await local.chat.completions.create({ model: "m", messages });
+}
+`,
+    });
+    expect(inferenceSites(p.file('route.ts')!, p).map((s) => stackOf(s).stack)).toEqual(['azure-openai', 'openai']);
+  });
 });
