@@ -562,7 +562,7 @@ def f(q):
     ]);
   });
 
-  it('TS: Azure OpenAI through the plain OpenAI client (a deployments URL built from settings), not any URL built at run time', async () => {
+  it('TS: Azure OpenAI through the plain OpenAI client (a deployments URL built from settings), not any URL built at run time; Replicate is hosted', async () => {
     const p = await project({
       'route.ts': `import OpenAI from "openai";
 export async function POST(req: Request) {
@@ -576,9 +576,16 @@ export async function POST(req: Request) {
   const local = new OpenAI({ apiKey: "none", baseURL: \`\${vllmUrl}/v1\` });
   await azure.chat.completions.create({ model: deployment, messages });
   await local.chat.completions.create({ model: "m", messages });
+  await fetch("https://api.replicate.com/v1/predictions", { method: "POST", body: JSON.stringify({ version: "854e8727697a", input: { prompt: messages[0] } }) });
+  await fetch("http://gpu-box:8000/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "m", messages }) });
 }
 `,
     });
-    expect(inferenceSites(p.file('route.ts')!, p).map((s) => stackOf(s).stack)).toEqual(['azure-openai', 'openai']);
+    expect(inferenceSites(p.file('route.ts')!, p).map((s) => `${stackOf(s).stack}${stackOf(s).selfHosted ? ' (self-hosted)' : ''}`)).toEqual([
+      'azure-openai',
+      'openai',
+      'default',
+      'openai-compatible-server (self-hosted)',
+    ]);
   });
 });

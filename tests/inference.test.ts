@@ -356,6 +356,40 @@ export async function f(prompt: string) {
     expect(found[0]?.model?.value).toBe('llama3.1:8b');
   });
 
+  it('Replicate: the client (run, stream, predictions) and the HTTP API; status polls and other paths are not inference', async () => {
+    const p = await project({
+      'lib/replicate.ts': 'import Replicate from "replicate";\nexport const replicate = new Replicate({ auth: process.env.REPLICATE_API_TOKEN });\n',
+      'a.ts': `import { replicate } from "./lib/replicate";
+const FLUX = "black-forest-labs/flux-schnell";
+export async function f(prompt: string, id: string) {
+  await replicate.run(FLUX, { input: { prompt } });
+  for await (const event of replicate.stream("meta/meta-llama-3-70b-instruct", { input: { prompt } })) console.log(event);
+  await replicate.predictions.create({ version: "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input: { prompt } });
+  await fetch("https://api.replicate.com/v1/predictions", {
+    method: "POST",
+    headers: { Authorization: \`Token \${process.env.REPLICATE_API_KEY}\` },
+    body: JSON.stringify({ version: "854e8727697a057c525cdb45ab037f64ecca770a1769cc52287c2e56472a247b", input: { prompt } }),
+  });
+  await fetch(\`https://api.replicate.com/v1/models/\${FLUX}/predictions\`, { method: "POST", body: JSON.stringify({ input: { prompt } }) });
+  await fetch(\`https://api.replicate.com/v1/predictions/\${id}\`, { method: "GET" });
+  await fetch(\`https://api.replicate.com/v1/predictions/\${id}/cancel\`, { method: "POST" });
+  await replicate.predictions.get(id);
+  await fetch("/api/predictions", { method: "POST", body: JSON.stringify({ prompt }) });
+}
+`,
+    });
+    const found = allSites(p).filter((s) => s.path === 'a.ts');
+    expect(found.map((s) => `${summary(p, s)} ${s.confidence}`)).toEqual([
+      'a.ts:4 replicate run completion <- replicate @ lib/replicate.ts high',
+      'a.ts:5 replicate stream completion stream <- replicate @ lib/replicate.ts high',
+      'a.ts:6 replicate predictions.create completion <- replicate @ lib/replicate.ts high',
+      'a.ts:7 http POST /v1/predictions completion high',
+      'a.ts:12 http POST /predictions completion medium',
+    ]);
+    expect(found[0]?.model?.value).toBe('black-forest-labs/flux-schnell');
+    expect(found[0]?.prompt?.text).toBe('{ prompt }');
+  });
+
   it('records what the result lands in', async () => {
     const p = await project({
       'a.ts': `import OpenAI from "openai";
