@@ -813,6 +813,61 @@ export async function GET() { return Response.json({ ok: true }); }
     expect(at?.name).toBe('POST');
   });
 
+  it('follows methods of service objects: CommonJS and ESM, through Object.create factories and `this`', async () => {
+    const p = await project({
+      'services/chat.js': `const OpenAI = require("openai");
+const client = new OpenAI();
+const chatService = {
+  model: "gpt-4o-mini-2024-07-18",
+  create({ model }) {
+    const obj = Object.create(this);
+    obj.model = model || this.model;
+    return obj;
+  },
+  async reply(prompt) {
+    const r = await this.complete([{ role: "user", content: prompt }]);
+    return r.choices[0].message.content;
+  },
+  complete: async function (messages) {
+    return client.chat.completions.create({ model: this.model, messages });
+  },
+  history() {
+    return [];
+  },
+};
+module.exports = chatService;
+`,
+      'services/summary.mjs': `import OpenAI from "openai";
+const openai = new OpenAI();
+export default {
+  async summarize(text) {
+    return openai.responses.create({ model: "gpt-4o-mini-2024-07-18", input: text });
+  },
+};
+`,
+      'routes/chat.js': `const chat = require("../services/chat");
+const tuned = require("../services/chat").create({ model: "gpt-4o-2024-08-06" });
+exports.plain = async (req, res) => res.json(await chat.reply(req.body.prompt));
+exports.tuned = async (req, res) => res.json(await tuned.reply(req.body.prompt));
+exports.history = async (req, res) => res.json(chat.history());
+`,
+      'routes/summary.mjs': `import summaries from "../services/summary.mjs";
+export async function summarize(req, res) {
+  res.json(await summaries.summarize(req.body.text));
+}
+`,
+    });
+    const reached = (path: string, name: string): string[] => {
+      const fn = functionsOf(p.file(path) as never, p).find((f) => f.name === name);
+      expect(fn, name).toBeDefined();
+      return reachableSites(p, fn as never).map((r) => `${summary(p, r.site)} via ${r.via.map((e) => e.to.name).join(' > ')}`);
+    };
+    expect(reached('routes/chat.js', 'plain')).toEqual(['services/chat.js:15 openai chat.completions.create chat <- client @ services/chat.js via chatService.reply > complete']);
+    expect(reached('routes/chat.js', 'tuned')).toEqual(['services/chat.js:15 openai chat.completions.create chat <- client @ services/chat.js via chatService.reply > complete']);
+    expect(reached('routes/chat.js', 'history')).toEqual([]);
+    expect(reached('routes/summary.mjs', 'summarize')).toEqual(['services/summary.mjs:5 openai responses.create responses <- openai @ services/summary.mjs via summarize']);
+  });
+
   it('finds the sites a handler reaches, through a method of another module, and the callers of a function', async () => {
     const p = await project(files);
     const route = p.file('app/route.ts');
