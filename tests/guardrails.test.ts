@@ -12,7 +12,7 @@ import { functionsOf, inferenceSites } from '../src/facts/inference/index.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import { tempRepo } from './helpers/run.js';
+import { scanFiles, tempRepo } from './helpers/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const grammars = await Grammars.load();
@@ -341,6 +341,53 @@ export async function POST(req: Request) {
     ).toEqual(['POST /api/open app/api/open/route.ts:4 in=- out=-']);
   });
 
+  it('Next.js: the message names the call the handler streams, not a title generated through a helper', async () => {
+    const files = {
+      'package.json': '{"dependencies":{"next":"15.3.0","ai":"5.0.0","@ai-sdk/openai":"2.0.0"}}',
+      'tsconfig.json': '{"compilerOptions":{"baseUrl":".","paths":{"@/*":["./*"]}}}',
+      'lib/ai/models.ts': 'import { openai } from "@ai-sdk/openai";\nexport const chatModel = openai("gpt-4o-2024-08-06");\n',
+      'app/actions.ts': `"use server";
+import { generateText, type UIMessage } from "ai";
+import { chatModel } from "@/lib/ai/models";
+export async function titleFor({ message }: { message: UIMessage }) {
+  const { text } = await generateText({
+    model: chatModel,
+    system: "Write a five-word title for this message.",
+    prompt: JSON.stringify(message.parts),
+  });
+  return text.trim();
+}
+`,
+      'app/api/chat/route.ts': `import { convertToModelMessages, createUIMessageStream, createUIMessageStreamResponse, streamText } from "ai";
+import { chatModel } from "@/lib/ai/models";
+import { titleFor } from "../../actions";
+export async function POST(request: Request) {
+  const { message, history } = await request.json();
+  const titlePromise = titleFor({ message });
+  const stream = createUIMessageStream({
+    execute: async ({ writer }) => {
+      const result = streamText({
+        model: chatModel,
+        messages: convertToModelMessages([...history, message]),
+      });
+      writer.merge(result.toUIMessageStream());
+      writer.write({ type: "data-title", data: await titlePromise });
+    },
+  });
+  return createUIMessageStreamResponse({ stream });
+}
+`,
+    };
+    const p = await project(files);
+    expect(projectEndpoints(p).flatMap((ep) => endpointGuardrails(p, ep).map((g) => `${g.site.path}:${line(p, g.site.path, g.site.calleeSpan.start)} via ${g.via.length}`)).sort()).toEqual([
+      'app/actions.ts:5 via 1',
+      'app/api/chat/route.ts:9 via 0',
+    ]);
+    const result = await scanFiles(files, 'guardrails/missing-io-filter');
+    expect(result.findings.map((f) => f.message.match(/`streamText` \(app\/api\/chat\/route\.ts:9\)|`generateText` \([^)]*\)/)?.[0])).toEqual(['`streamText` (app/api/chat/route.ts:9)']);
+    expect(result.findings[0]?.message).toContain('The route reaches 1 more unfiltered inference call.');
+  });
+
   it('Express: a moderation middleware screens the input; `return x` is not a response, res.write is', async () => {
     expect(
       await guarded({
@@ -512,6 +559,33 @@ def f(q):
       'default',
       'self-hosted (self-hosted)',
       'ollama (self-hosted)',
+    ]);
+  });
+
+  it('TS: Azure OpenAI through the plain OpenAI client (a deployments URL built from settings), not any URL built at run time; Replicate is hosted', async () => {
+    const p = await project({
+      'route.ts': `import OpenAI from "openai";
+export async function POST(req: Request) {
+  const { messages, endpoint, deployment, key, vllmUrl } = await req.json();
+  const azure = new OpenAI({
+    apiKey: key,
+    baseURL: \`\${endpoint}/openai/deployments/\${deployment}\`,
+    defaultQuery: { "api-version": "2024-06-01" },
+    defaultHeaders: { "api-key": key },
+  });
+  const local = new OpenAI({ apiKey: "none", baseURL: \`\${vllmUrl}/v1\` });
+  await azure.chat.completions.create({ model: deployment, messages });
+  await local.chat.completions.create({ model: "m", messages });
+  await fetch("https://api.replicate.com/v1/predictions", { method: "POST", body: JSON.stringify({ version: "854e8727697a", input: { prompt: messages[0] } }) });
+  await fetch("http://gpu-box:8000/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "m", messages }) });
+}
+`,
+    });
+    expect(inferenceSites(p.file('route.ts')!, p).map((s) => `${stackOf(s).stack}${stackOf(s).selfHosted ? ' (self-hosted)' : ''}`)).toEqual([
+      'azure-openai',
+      'openai',
+      'default',
+      'openai-compatible-server (self-hosted)',
     ]);
   });
 });

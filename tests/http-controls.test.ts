@@ -9,7 +9,7 @@ import { appUpstreams, endpointControls, type ControlKind } from '../src/facts/h
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import { tempRepo } from './helpers/run.js';
+import { scanFiles, tempRepo } from './helpers/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const grammars = await Grammars.load();
@@ -107,6 +107,10 @@ export async function POST(req: Request) {
     });
     expect(await verdicts(route('const session = await auth();\n  const email = session?.user?.email;\n  if (!email) return new Response("unauthorized", { status: 401 });'), 'auth')).toEqual(['POST /api/ask: handler']);
     expect(await verdicts(route('const session = await auth();\n  console.log("user", session?.user?.email);'), 'auth')).toEqual(['POST /api/ask: soft']);
+    // Branches taken only when there is a session turn signed-in users away; anonymous requests pass.
+    expect(await verdicts(route('const session = await auth();\n  if (session?.user && !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
+    expect(await verdicts(route('const session = await auth();\n  if (!!session && req.headers.get("x-admin") !== "1") return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
+    expect(await verdicts(route('const session = await auth();\n  if (!session || !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: handler']);
   });
 
   it('FastAPI: security schemes through current-user dependencies, auto_error=False, router dependencies', async () => {
@@ -133,6 +137,39 @@ app.include_router(router)
     expect(await verdicts(files('APIKeyHeader(name="X-API-Key")'), 'auth')).toEqual(['POST /ask: router']);
     // With auto_error=False a missing header gives None and the request goes on.
     expect(await verdicts(files('APIKeyHeader(name="X-API-Key", auto_error=False)'), 'auth')).toEqual(['POST /ask: soft']);
+  });
+});
+
+describe('messages', () => {
+  it('name a self-hosted call when they speak of a self-hosted model, and the nearest call otherwise', async () => {
+    const files = (provider: string) => ({
+      'package.json': '{"dependencies":{"next":"14.1.0","openai":"^4","@xenova/transformers":"^2.17.0"}}',
+      'lib/local-embedding.ts': `import { pipeline } from "@xenova/transformers";
+export async function localEmbedding(content: string) {
+  const extract = await pipeline("feature-extraction", "Xenova/all-MiniLM-L6-v2");
+  const output = await extract(content, { pooling: "mean", normalize: true });
+  return Array.from(output.data);
+}
+`,
+      'app/api/retrieve/route.ts': `import OpenAI from "openai";
+import { localEmbedding } from "@/lib/local-embedding";
+export async function POST(request: Request) {
+  const { userInput, provider } = await request.json();
+  if (provider === "openai") {
+    const openai = new OpenAI();
+    const r = await openai.embeddings.create({ model: "text-embedding-3-small", input: userInput });
+    return Response.json(r.data[0].embedding);
+  }
+  ${provider}
+}
+`,
+    });
+    const both = await scanFiles(files('return Response.json(await localEmbedding(userInput));'), 'rate-limit/inference-endpoint');
+    expect(both.findings.map((f) => f.message.match(/reaches `([^`]+)`/)?.[1])).toEqual(['extract']);
+    expect(both.findings[0]?.message).toContain("tie up the model's GPUs");
+    const hosted = await scanFiles(files('return new Response("unknown provider", { status: 400 });'), 'rate-limit/inference-endpoint');
+    expect(hosted.findings.map((f) => f.message.match(/reaches `([^`]+)`/)?.[1])).toEqual(['openai.embeddings.create']);
+    expect(hosted.findings[0]?.message).toContain('run up your provider bill');
   });
 });
 

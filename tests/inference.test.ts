@@ -356,6 +356,40 @@ export async function f(prompt: string) {
     expect(found[0]?.model?.value).toBe('llama3.1:8b');
   });
 
+  it('Replicate: the client (run, stream, predictions) and the HTTP API; status polls and other paths are not inference', async () => {
+    const p = await project({
+      'lib/replicate.ts': 'import Replicate from "replicate";\nexport const replicate = new Replicate({ auth: process.env.REPLICATE_API_TOKEN });\n',
+      'a.ts': `import { replicate } from "./lib/replicate";
+const FLUX = "black-forest-labs/flux-schnell";
+export async function f(prompt: string, id: string) {
+  await replicate.run(FLUX, { input: { prompt } });
+  for await (const event of replicate.stream("meta/meta-llama-3-70b-instruct", { input: { prompt } })) console.log(event);
+  await replicate.predictions.create({ version: "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", input: { prompt } });
+  await fetch("https://api.replicate.com/v1/predictions", {
+    method: "POST",
+    headers: { Authorization: \`Token \${process.env.REPLICATE_API_KEY}\` },
+    body: JSON.stringify({ version: "854e8727697a057c525cdb45ab037f64ecca770a1769cc52287c2e56472a247b", input: { prompt } }),
+  });
+  await fetch(\`https://api.replicate.com/v1/models/\${FLUX}/predictions\`, { method: "POST", body: JSON.stringify({ input: { prompt } }) });
+  await fetch(\`https://api.replicate.com/v1/predictions/\${id}\`, { method: "GET" });
+  await fetch(\`https://api.replicate.com/v1/predictions/\${id}/cancel\`, { method: "POST" });
+  await replicate.predictions.get(id);
+  await fetch("/api/predictions", { method: "POST", body: JSON.stringify({ prompt }) });
+}
+`,
+    });
+    const found = allSites(p).filter((s) => s.path === 'a.ts');
+    expect(found.map((s) => `${summary(p, s)} ${s.confidence}`)).toEqual([
+      'a.ts:4 replicate run completion <- replicate @ lib/replicate.ts high',
+      'a.ts:5 replicate stream completion stream <- replicate @ lib/replicate.ts high',
+      'a.ts:6 replicate predictions.create completion <- replicate @ lib/replicate.ts high',
+      'a.ts:7 http POST /v1/predictions completion high',
+      'a.ts:12 http POST /predictions completion medium',
+    ]);
+    expect(found[0]?.model?.value).toBe('black-forest-labs/flux-schnell');
+    expect(found[0]?.prompt?.text).toBe('{ prompt }');
+  });
+
   it('records what the result lands in', async () => {
     const p = await project({
       'a.ts': `import OpenAI from "openai";
@@ -777,6 +811,61 @@ export async function GET() { return Response.json({ ok: true }); }
     const route = p.file('app/route.ts');
     const at = route ? functionAt(route, p, route.text.indexOf('svc.answer')) : undefined;
     expect(at?.name).toBe('POST');
+  });
+
+  it('follows methods of service objects: CommonJS and ESM, through Object.create factories and `this`', async () => {
+    const p = await project({
+      'services/chat.js': `const OpenAI = require("openai");
+const client = new OpenAI();
+const chatService = {
+  model: "gpt-4o-mini-2024-07-18",
+  create({ model }) {
+    const obj = Object.create(this);
+    obj.model = model || this.model;
+    return obj;
+  },
+  async reply(prompt) {
+    const r = await this.complete([{ role: "user", content: prompt }]);
+    return r.choices[0].message.content;
+  },
+  complete: async function (messages) {
+    return client.chat.completions.create({ model: this.model, messages });
+  },
+  history() {
+    return [];
+  },
+};
+module.exports = chatService;
+`,
+      'services/summary.mjs': `import OpenAI from "openai";
+const openai = new OpenAI();
+export default {
+  async summarize(text) {
+    return openai.responses.create({ model: "gpt-4o-mini-2024-07-18", input: text });
+  },
+};
+`,
+      'routes/chat.js': `const chat = require("../services/chat");
+const tuned = require("../services/chat").create({ model: "gpt-4o-2024-08-06" });
+exports.plain = async (req, res) => res.json(await chat.reply(req.body.prompt));
+exports.tuned = async (req, res) => res.json(await tuned.reply(req.body.prompt));
+exports.history = async (req, res) => res.json(chat.history());
+`,
+      'routes/summary.mjs': `import summaries from "../services/summary.mjs";
+export async function summarize(req, res) {
+  res.json(await summaries.summarize(req.body.text));
+}
+`,
+    });
+    const reached = (path: string, name: string): string[] => {
+      const fn = functionsOf(p.file(path) as never, p).find((f) => f.name === name);
+      expect(fn, name).toBeDefined();
+      return reachableSites(p, fn as never).map((r) => `${summary(p, r.site)} via ${r.via.map((e) => e.to.name).join(' > ')}`);
+    };
+    expect(reached('routes/chat.js', 'plain')).toEqual(['services/chat.js:15 openai chat.completions.create chat <- client @ services/chat.js via chatService.reply > complete']);
+    expect(reached('routes/chat.js', 'tuned')).toEqual(['services/chat.js:15 openai chat.completions.create chat <- client @ services/chat.js via chatService.reply > complete']);
+    expect(reached('routes/chat.js', 'history')).toEqual([]);
+    expect(reached('routes/summary.mjs', 'summarize')).toEqual(['services/summary.mjs:5 openai responses.create responses <- openai @ services/summary.mjs via summarize']);
   });
 
   it('finds the sites a handler reaches, through a method of another module, and the callers of a function', async () => {

@@ -67,7 +67,8 @@ export default defineRule<Options>({
         .filter((g) => !g.input || !g.output)
         .filter((g) => ctx.options.hostedApis || stackOf(g.site).selfHosted);
       if (open.length === 0) continue;
-      const g = [...open].sort((a, b) => unfilteredSides(b) - unfilteredSides(a))[0] as GuardedSite;
+      // Name the call the handler makes itself before one reached through a helper (a title or summary).
+      const g = [...open].sort((a, b) => unfilteredSides(b) - unfilteredSides(a) || a.via.length - b.via.length)[0] as GuardedSite;
       const messageId = !g.input && !g.output ? 'unfilteredBoth' : !g.input ? 'unfilteredInput' : 'unfilteredOutput';
       const { stack, selfHosted } = stackOf(g.site);
       const what =

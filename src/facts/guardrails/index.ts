@@ -411,7 +411,9 @@ export function stackOf(site: InferenceSite): { stack: string; selfHosted: boole
   if (k.selfHostedSdks.has(site.sdk) || /HuggingFacePipeline|VLLM|LlamaCpp|HuggingFaceTextGenInference/.test(names)) return { stack: 'self-hosted', selfHosted: true };
   if (/^(hosted_vllm|vllm|huggingface|openai_compatible)\//.test(model)) return { stack: 'openai-compatible-server', selfHosted: true };
   if (baseUrl !== undefined && /^(https?:)?\/\//.test(baseUrl) && !k.hostedApiHosts.test(baseUrl)) return { stack: 'openai-compatible-server', selfHosted: true };
-  if (/azure/i.test(names) || (baseUrl !== undefined && /azure/i.test(baseUrl))) return { stack: 'azure-openai', selfHosted: false };
+  // Azure OpenAI through the plain client: a deployments URL built at run time, an `api-version` query.
+  const clientText = origins.flatMap((o) => ['baseURL', 'base_url', 'defaultQuery', 'default_query'].map((key) => o.args.get(key)?.text ?? '')).join(' ');
+  if (/azure/i.test(names) || (baseUrl !== undefined && /azure/i.test(baseUrl)) || /\/openai\/deployments\b|api-version/.test(clientText)) return { stack: 'azure-openai', selfHosted: false };
   if (site.sdk === 'bedrock' || /bedrock/i.test(names) || /^bedrock\//.test(model)) return { stack: 'bedrock', selfHosted: false };
   if (site.sdk === 'google' || /google|vertex|gemini/i.test(names) || /^(gemini|vertex_ai)\//.test(model)) return { stack: 'google', selfHosted: false };
   if (site.sdk === 'openai' || /openai/i.test(names)) return { stack: 'openai', selfHosted: false };

@@ -21,7 +21,10 @@ export function reachesSelfHosted(reached: ReachedSite[]): boolean {
  * plus a count of the other calls it reaches.
  */
 export function describeInference(project: ProjectModel, reached: ReachedSite[]): string {
-  const sorted = [...reached].sort((a, b) => a.via.length - b.via.length || (a.site.path < b.site.path ? -1 : a.site.path > b.site.path ? 1 : a.site.calleeSpan.start - b.site.calleeSpan.start));
+  // When the message speaks of a self-hosted model, the call it names is one.
+  const selfHosted = reachesSelfHosted(reached);
+  const rank = (r: ReachedSite): number => (selfHosted && !reachesSelfHosted([r]) ? 1 : 0);
+  const sorted = [...reached].sort((a, b) => rank(a) - rank(b) || a.via.length - b.via.length || (a.site.path < b.site.path ? -1 : a.site.path > b.site.path ? 1 : a.site.calleeSpan.start - b.site.calleeSpan.start));
   const first = sorted[0];
   if (!first) return 'model inference';
   const f = project.file(first.site.path);

@@ -58,6 +58,7 @@ function wordIn(names: readonly string[], text: string): boolean {
 
 interface TsIf {
   node: Node;
+  expr: Node;
   cond: string;
   then: string;
   thenNode: Node;
@@ -144,6 +145,38 @@ function tsTerminates(n: Node): boolean {
   return false;
 }
 
+/**
+ * A condition that is false whenever the credential is missing: `token && pathname === '/login'`,
+ * `session?.user && !session.user.isAdmin`. Its branch turns signed-in users away (from the login
+ * page, from admin pages); a request without credentials passes it, so it authenticates nothing.
+ */
+function passesWithoutCredential(cond: Node, isCredential: (text: string) => boolean): boolean {
+  const bare = (n: Node): Node => {
+    let cur = n;
+    for (;;) {
+      if (Node.isParenthesizedExpression(cur)) cur = cur.getExpression();
+      else if (Node.isPrefixUnaryExpression(cur) && cur.getOperatorToken() === SyntaxKind.ExclamationToken) {
+        const inner = cur.getOperand();
+        // `!!token` is `token`; a single `!` is the check that rejects.
+        if (!(Node.isPrefixUnaryExpression(inner) && inner.getOperatorToken() === SyntaxKind.ExclamationToken)) return cur;
+        cur = inner.getOperand();
+      } else return cur;
+    }
+  };
+  const top = bare(cond);
+  if (!Node.isBinaryExpression(top) || top.getOperatorToken().getKind() !== SyntaxKind.AmpersandAmpersandToken) return false;
+  const conjuncts: Node[] = [];
+  const collect = (n: Node): void => {
+    const b = bare(n);
+    if (Node.isBinaryExpression(b) && b.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken) {
+      collect(b.getLeft());
+      collect(b.getRight());
+    } else conjuncts.push(b);
+  };
+  collect(top);
+  return conjuncts.some((c) => (Node.isIdentifier(c) || Node.isPropertyAccessExpression(c) || Node.isElementAccessExpression(c)) && isCredential(c.getText()));
+}
+
 /** A check inside a `catch`: it handles an error of something else (an upstream 429), not the request. */
 function insideCatch(n: Node, stop: Node): boolean {
   for (let p = n.getParent(); p && p !== stop; p = p.getParent()) if (Node.isCatchClause(p)) return true;
@@ -158,7 +191,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   const walk = (n: ts.Node): void => {
     if (tsc.isIfStatement(n)) {
       const w = a.wrap(n);
-      if (Node.isIfStatement(w)) ifs.push({ node: w, cond: w.getExpression().getText(), then: w.getThenStatement().getText(), thenNode: w.getThenStatement(), elseNode: w.getElseStatement() });
+      if (Node.isIfStatement(w)) ifs.push({ node: w, expr: w.getExpression(), cond: w.getExpression().getText(), then: w.getThenStatement().getText(), thenNode: w.getThenStatement(), elseNode: w.getElseStatement() });
     }
     if (tsc.isCallExpression(n)) {
       const text = n.expression.getText(a.sf.compilerNode);
@@ -179,9 +212,13 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
     for (let i = 0; i < 2; i++) for (const d of decls) if (wordIn([...all], d.init)) for (const n of d.names) all.add(n);
     return [...all];
   };
-  const gated = (names: string[], callText: string): TsIf | undefined => {
+  const gated = (names: string[], callText: string, kind: ControlKind): TsIf | undefined => {
     const all = derived(names);
-    return gates.find((g) => wordIn(all, g.cond) || g.cond.includes(callText));
+    return gates.find(
+      (g) =>
+        (wordIn(all, g.cond) || g.cond.includes(callText)) &&
+        !(kind === 'auth' && passesWithoutCredential(g.expr, (t) => wordIn(all, t) || t.includes(callText))),
+    );
   };
   for (const c of calls) {
     if (!Node.isCallExpression(c)) continue;
@@ -193,7 +230,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
     const guards = tsGuards(a, c, fnNode);
     const rl = name ? k.call('rate-limit', name) : undefined;
     if (rl) {
-      const g = gated(names, c.getText());
+      const g = gated(names, c.getText(), 'rate-limit');
       const enforced = !!g || rl.rejects === true || names.length === 0;
       out.push({ kind: 'rate-limit', strength: enforced ? 'enforced' : 'soft', what: `\`${text}()\` (${rl.label})`, file: a.file.path, span: tsSpan(c), guards });
       continue;
@@ -208,7 +245,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
     const param = !au && (!v || v.t !== 'extern') ? TS_PARAM_AUTH.find((p) => p.re.test(callee.getText().replace(/\s+/g, ''))) : undefined;
     const entry = au ?? param;
     if (!entry) continue;
-    const g = gated(names, c.getText());
+    const g = gated(names, c.getText(), 'auth');
     const enforced = entry.rejects === true || !!(g && (names.length > 0 || k.auth.rejection.test(g.then) || k.auth.rejection.test(g.cond)));
     out.push({ kind: 'auth', strength: enforced ? 'enforced' : 'soft', what: `\`${text}()\` (${entry.label})`, file: a.file.path, span: tsSpan(c), guards });
   }
@@ -220,7 +257,11 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
     const guards = tsGuards(a, g.node, fnNode);
     if (k.rateLimit.rejection.test(g.then) || k.rateLimit.rejection.test(g.cond)) {
       out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: tsSpan(g.node), guards });
-    } else if ((CREDENTIAL.test(g.cond) || wordIn(credentials, g.cond) || /timingSafeEqual|compareDigest|safeCompare/.test(g.cond)) && (k.auth.rejection.test(g.then) || k.auth.rejection.test(g.cond))) {
+    } else if (
+      (CREDENTIAL.test(g.cond) || wordIn(credentials, g.cond) || /timingSafeEqual|compareDigest|safeCompare/.test(g.cond)) &&
+      (k.auth.rejection.test(g.then) || k.auth.rejection.test(g.cond)) &&
+      !passesWithoutCredential(g.expr, (t) => CREDENTIAL.test(t) || wordIn(credentials, t))
+    ) {
       out.push({ kind: 'auth', strength: 'enforced', what: `the check \`if (${shortText(g.cond, 50)})\``, file: a.file.path, span: tsSpan(g.node), guards });
     }
   }

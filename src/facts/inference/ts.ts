@@ -18,6 +18,8 @@ export type TsValue =
   | { t: 'fn'; path: string; node: Node }
   | { t: 'class'; path: string; node: Node }
   | { t: 'instance'; path: string; node: Node }
+  /** An object literal (a CommonJS service object, `export default { ask() {} }`): its members are looked up. */
+  | { t: 'object'; path: string; node: Node }
   | { t: 'module'; path: string };
 
 type Decl =
@@ -299,6 +301,11 @@ export class TsInference implements FileAnalyzer {
                 if (Node.isPropertyAssignment(p) && propName(p.getNameNode()) === name) return this.valueOf(p.getInitializer());
               }
             } else if (name === 'default') return this.valueOf(right);
+            else {
+              // module.exports = service, where `service` is an object: require('./x').ask is its member.
+              const v = this.valueOf(right);
+              if (v?.t === 'object') return this.member(v, name);
+            }
           }
           if (left === `module.exports.${name}` || left === `exports.${name}`) return this.valueOf(right);
         }
@@ -327,9 +334,15 @@ export class TsInference implements FileAnalyzer {
     if (e !== e0) return this.valueOf(e);
     if (Node.isIdentifier(e)) return this.resolveIdent(e.getText(), e);
     if (e.getKind() === SyntaxKind.ThisKeyword) {
-      const cls = e.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a));
-      return cls ? { t: 'instance', path: this.file.path, node: cls } : undefined;
+      // `this` in a method of an object literal is the object; in a class, an instance.
+      const owner = e.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a) || ((Node.isMethodDeclaration(a) || Node.isGetAccessorDeclaration(a)) && Node.isObjectLiteralExpression(a.getParent())));
+      if (owner && !Node.isClassDeclaration(owner) && !Node.isClassExpression(owner)) {
+        const obj = owner.getParent();
+        return obj ? { t: 'object', path: this.file.path, node: obj } : undefined;
+      }
+      return owner ? { t: 'instance', path: this.file.path, node: owner } : undefined;
     }
+    if (Node.isObjectLiteralExpression(e)) return { t: 'object', path: this.file.path, node: e };
     if (Node.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.getExpression()), e.getName());
     if (Node.isElementAccessExpression(e)) {
       const arg = e.getArgumentExpression();
@@ -367,11 +380,25 @@ export class TsInference implements FileAnalyzer {
       case 'instance':
       case 'class':
         return this.ctx.tsAt(v.path)?.memberValue(v.node, name);
+      case 'object':
+        return this.ctx.tsAt(v.path)?.objectMember(v.node, name);
       case 'global':
         return v.name === 'globalThis' || v.name === 'window' || v.name === 'self' ? { t: 'global', name } : { t: 'global', name: `${v.name}.${name}` };
       default:
         return undefined;
     }
+  }
+
+  /** A member of an object literal of this file: a property, a shorthand property, a method or a getter. */
+  objectMember(obj: Node, name: string): TsValue | undefined {
+    if (!Node.isObjectLiteralExpression(obj)) return undefined;
+    for (const p of obj.getProperties()) {
+      if (Node.isPropertyAssignment(p) && propName(p.getNameNode()) === name) return this.valueOf(p.getInitializer());
+      if (Node.isShorthandPropertyAssignment(p) && p.getName() === name) return this.resolveIdent(name, p);
+      if (Node.isMethodDeclaration(p) && propName(p.getNameNode()) === name) return { t: 'fn', path: this.file.path, node: p };
+      if (Node.isGetAccessorDeclaration(p) && propName(p.getNameNode()) === name) return this.returnValue(p);
+    }
+    return undefined;
   }
 
   /** A member of a class of this file: property, parameter property, `this.x =` assignment, getter, method, or inherited. */
@@ -457,7 +484,8 @@ export class TsInference implements FileAnalyzer {
     if (fromType) return fromType;
     const init = p.getInitializer();
     const fromInit = init ? this.valueOf(init) : undefined;
-    if (fromInit) return fromInit;
+    // A default `{}` says nothing about what callers pass.
+    if (fromInit && fromInit.t !== 'object') return fromInit;
     // Not annotated: what do the callers in the repository pass?
     const index = (fn as unknown as { getParameters(): ParameterDeclaration[] }).getParameters().indexOf(p);
     if (index < 0 || !Node.isIdentifier(p.getNameNode())) return undefined;
@@ -540,7 +568,7 @@ export class TsInference implements FileAnalyzer {
     if (!Node.isCallExpression(e)) return undefined;
     const callee = e.getExpression();
     const args = e.getArguments();
-    if (callee.getKind() === SyntaxKind.ImportKeyword) {
+    if (callee.getKind() === SyntaxKind.ImportKeyword || (Node.isIdentifier(callee) && callee.getText() === 'require' && args.length === 1)) {
       const a = args[0];
       const spec = a && Node.isStringLiteral(a) ? a.getLiteralValue() : undefined;
       const path = spec ? this.ctx.project.index.resolveTs(this.file.path, spec) : undefined;
@@ -553,6 +581,11 @@ export class TsInference implements FileAnalyzer {
     }
     const cv = this.valueOf(callee);
     const k = this.ctx.k;
+    // Object.create(service): an object whose members are the service's.
+    if (cv?.t === 'global' && cv.name === 'Object.create' && args[0]) {
+      const proto = this.valueOf(args[0]);
+      if (proto?.t === 'object') return proto;
+    }
     if (cv?.t === 'extern') {
       if (cv.module === 'axios' && /(^|\.)create$/.test(cv.name)) {
         return { t: 'http', origin: this.origin('factory', e, callee.getText(), 'axios', this.flattenArgs(args), []), path: [] };
@@ -760,6 +793,12 @@ export class TsInference implements FileAnalyzer {
       nameNode = Node.isConstructorDeclaration(node) ? node.getFirstChildByKind(SyntaxKind.ConstructorKeyword) : (node as unknown as { getNameNode(): Node }).getNameNode();
       exported = Node.isClassDeclaration(cls) && cls.hasExportKeyword();
       for (const d of (node as unknown as { getDecorators?(): Array<{ getName(): string }> }).getDecorators?.() ?? []) decorators.push(d.getName());
+    } else if ((Node.isMethodDeclaration(node) || Node.isGetAccessorDeclaration(node) || Node.isSetAccessorDeclaration(node)) && Node.isObjectLiteralExpression(node.getParent())) {
+      // A method of an object literal: `service.ask` when the object is held by a variable.
+      const holder = node.getParent()?.getParent();
+      const member = propName(node.getNameNode()) ?? node.getName();
+      name = holder && Node.isVariableDeclaration(holder) ? `${holder.getName()}.${member}` : member;
+      nameNode = node.getNameNode();
     } else if (Node.isFunctionDeclaration(node)) {
       name = node.getName() ?? 'default';
       nameNode = node.getNameNode();
