@@ -676,6 +676,19 @@ def e():
     ).toEqual(['app/main.py:3 openai chat.completions.create chat <- OpenAI() @ app/main.py']);
   });
 
+  it('a subpackage imported as top-level by a module of the same package directory (its parent on sys.path)', async () => {
+    expect(
+      await sites({
+        'backend/__init__.py': '',
+        'backend/chat/__init__.py': '',
+        'backend/chat/agent.py': 'from openai import OpenAI\n\nclient = OpenAI()\n',
+        'backend/server/__init__.py': '',
+        'backend/server/app.py': 'from chat.agent import client\n\nclient.chat.completions.create(model="m", messages=[])\n',
+        'tools/app.py': 'from chat.agent import client\n\nclient.chat.completions.create(model="m", messages=[])\n',
+      }),
+    ).toEqual(['backend/server/app.py:3 openai chat.completions.create chat <- client @ backend/chat/agent.py']);
+  });
+
   it('constructor injection through a classmethod factory and asyncio.to_thread; client methods run in threads', async () => {
     const p = await project({
       'p.py': `import asyncio

@@ -401,14 +401,22 @@ export class PyInference implements FileAnalyzer {
     return { t: 'extern', q };
   }
 
-  /** A module of the repository; an absolute name found only inside another package does not count. */
+  /**
+   * A module of the repository; an absolute name found only inside another package does not
+   * count, unless the importing file lives in that package too and names a subpackage of it
+   * (`backend/server/app.py`: `from chat.agent import Agent` with `backend/` on `sys.path`): a
+   * single name (`import openai` next to `providers/openai.py`) still means the installed one.
+   */
   private resolveModule(module: string): string | undefined {
     const path = this.ctx.resolvePy(this.file.path, module);
     if (!path || module.startsWith('.')) return path;
     const rel = module.split('.').join('/');
     const root = path.endsWith('/__init__.py') ? path.slice(0, -`${rel}/__init__.py`.length) : path.slice(0, -`${rel}.py`.length);
     const rootDir = root.replace(/\/$/, '');
-    if (rootDir && this.ctx.project.exists(`${rootDir}/__init__.py`)) return undefined;
+    if (rootDir && this.ctx.project.exists(`${rootDir}/__init__.py`)) {
+      const sibling = module.includes('.') && this.file.path.startsWith(root) && this.ctx.project.exists(`${root}${module.split('.')[0] as string}/__init__.py`);
+      if (!sibling) return undefined;
+    }
     return path;
   }
 
