@@ -593,6 +593,30 @@ def f():
       }),
     ).toEqual([]);
   });
+  it('WebSocket routes (decorator, add_api_websocket_route), and routes shadowed by an earlier route of the same path and methods', async () => {
+    expect(
+      await labels({
+        'ws.py': `from fastapi import FastAPI, WebSocket
+app = FastAPI()
+@app.websocket("/ws")
+async def sock(websocket: WebSocket):
+    await websocket.accept()
+async def other(websocket: WebSocket):
+    await websocket.accept()
+app.add_api_websocket_route("/ws2", other)
+@app.post("/items/{item_id}")
+def first(item_id: str):
+    return item_id
+@app.post("/items/{item_id}")
+def second(item_id: str):
+    return item_id
+@app.put("/items/{item_id}")
+def third(item_id: str):
+    return item_id
+`,
+      }),
+    ).toEqual(['WEBSOCKET /ws', 'WEBSOCKET /ws2', 'POST /items/{item_id}', 'PUT /items/{item_id}']);
+  });
 });
 
 describe('Flask and Starlette', () => {
