@@ -25,7 +25,9 @@ type Decl =
   | { k: 'fn'; node: Node }
   | { k: 'class'; node: Node }
   | { k: 'import'; q: string }
-  | { k: 'annot'; node: Node };
+  | { k: 'annot'; node: Node }
+  /** `a, b = value`: the `index`-th item of `value` (a tuple, or what a function returns). */
+  | { k: 'item'; node: Node; index: number };
 
 /** Un-annotated parameters followed into their callers, one inside the other. */
 const MAX_PARAM_HOPS = 2;
@@ -201,6 +203,12 @@ export class PyInference implements FileAnalyzer {
             if (left?.type === 'identifier') {
               if (right) add(this.text(left), { k: 'expr', node: right });
               if (type) add(this.text(left), { k: 'annot', node: type });
+            } else if ((left?.type === 'pattern_list' || left?.type === 'tuple_pattern') && right) {
+              const items = kids(left);
+              const splat = items.findIndex((t) => t.type === 'list_splat_pattern');
+              items.forEach((t, index) => {
+                if (t.type === 'identifier' && (splat < 0 || index < splat)) add(this.text(t), { k: 'item', node: right, index });
+              });
             }
           } else if (e.type === 'named_expression') {
             const name = field(e, 'name');
@@ -377,7 +385,32 @@ export class PyInference implements FileAnalyzer {
         return this.qualifiedValue(d.q);
       case 'annot':
         return this.annotationValue(d.node);
+      case 'item':
+        return this.itemValue(d.node, d.index);
     }
+  }
+
+  /** The `index`-th item of a tuple expression, or of the tuples a function of the repository returns. */
+  private itemValue(e0: Node, index: number): PyValue | undefined {
+    const e = unwrap(e0);
+    if (e.type === 'tuple' || e.type === 'list' || e.type === 'expression_list') return this.valueOf(kids(e)[index]);
+    if (e.type !== 'call') return undefined;
+    const cv = this.valueOf(field(e, 'function'));
+    if (cv?.t !== 'fn' || cv.node.type !== 'function_definition') return undefined;
+    const owner = this.ctx.pyAt(cv.path);
+    return owner?.returnedItem(cv.node, index);
+  }
+
+  /** The `index`-th item of the tuples a function returns (`return args, worker`). */
+  returnedItem(fn: Node, index: number): PyValue | undefined {
+    const out: Array<PyValue | undefined> = [];
+    const body = field(fn, 'body');
+    for (const r of body ? body.descendantsOfType('return_statement') : []) {
+      if (!r || this.enclosingFn(r).id !== fn.id) continue;
+      const x = kids(r)[0];
+      if (x && (x.type === 'expression_list' || x.type === 'tuple')) out.push(this.valueOf(kids(x)[index]));
+    }
+    return best(out);
   }
 
   /**
@@ -476,9 +509,48 @@ export class PyInference implements FileAnalyzer {
       }
       case 'lambda':
         return { t: 'fn', path: this.file.path, node: e };
+      case 'subscript': {
+        const obj = field(e, 'value');
+        return obj?.type === 'identifier' ? this.elementValue(this.text(obj), e) : undefined;
+      }
       default:
         return undefined;
     }
+  }
+
+  private elementStores?: Map<string, Node[]>;
+
+  /**
+   * An item of a module-level container (`workers[name] = w`, `workers.append(w)` anywhere in the
+   * file, then `workers[params["model"]]`): what was stored in it.
+   */
+  private elementValue(name: string, at: Node): PyValue | undefined {
+    const decl = this.scopeOf(this.mod.root).get(name);
+    if (!decl?.some((d) => d.k === 'expr' && /^(dictionary|list|set)$/.test(unwrap(d.node).type))) return undefined;
+    // A local of the same name is another container.
+    for (let n: Node | null = this.scopeContaining(at); n && n.type !== 'module'; n = this.parentScope(n)) {
+      if (n.type === 'function_definition' && this.mayDeclare(n, name) && !this.isGlobal(n, name) && this.scopeOf(n).has(name)) return undefined;
+    }
+    if (!this.elementStores) {
+      const m = new Map<string, Node[]>();
+      const push = (k: string, v: Node): void => {
+        const list = m.get(k) ?? [];
+        list.push(v);
+        m.set(k, list);
+      };
+      for (const a of this.mod.root.descendantsOfType('assignment')) {
+        const left = a ? field(a, 'left') : undefined;
+        const right = a ? field(a, 'right') : undefined;
+        const obj = left?.type === 'subscript' ? field(left, 'value') : undefined;
+        if (obj?.type === 'identifier' && right) push(this.text(obj), right);
+      }
+      for (const c of this.mod.calls()) {
+        const m2 = /^([A-Za-z_]\w*)\.(append|add)$/.exec(c.callee);
+        if (m2 && c.args[0]) push(m2[1] as string, c.args[0]);
+      }
+      this.elementStores = m;
+    }
+    return best((this.elementStores.get(name) ?? []).map((v) => this.valueOf(v)));
   }
 
   /** `a | b | c` → [a, b, c]. */
@@ -1265,7 +1337,7 @@ export class PyInference implements FileAnalyzer {
   }
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
-  private urlValue(n: Node): string | undefined {
+  urlValue(n: Node): string | undefined {
     const v = this.mod.stringValue(n);
     if (v) return v.value;
     const u = unwrap(n);
