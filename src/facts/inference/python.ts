@@ -319,9 +319,16 @@ export class PyInference implements FileAnalyzer {
       this.fnTexts.set(fn.id, text);
     }
     if (!text.includes(name)) return false;
-    const n = name.replace(/[^\w]/g, '');
-    return new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`).test(text);
+    let re = this.declRes.get(name);
+    if (!re) {
+      const n = name.replace(/[^\w]/g, '');
+      re = new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`);
+      this.declRes.set(name, re);
+    }
+    return re.test(text);
   }
+
+  private readonly declRes = new Map<string, RegExp>();
 
   private readonly globals = new Map<number, Set<string>>();
 
@@ -638,7 +645,18 @@ export class PyInference implements FileAnalyzer {
       const body = field(fn, 'body');
       if (body) visit(body);
     }
-    return best(exprs.map((x) => this.valueOf(x)));
+    const found = best(exprs.map((x) => this.valueOf(x)));
+    if (found || fn.type !== 'function_definition') return found;
+    // `def get_llm(self, name: str) -> BaseLLM:` returning from a registry: the annotation says
+    // what, when it names an SDK type (read from the imports, without resolving the names).
+    const ret = field(fn, 'return_type');
+    const imports = this.mod.importMap();
+    for (const id of ret ? (this.text(ret).match(/[A-Za-z_][\w.]*/g) ?? []) : []) {
+      if (!imports.has(id.split('.')[0] as string)) continue;
+      const q = this.mod.qualify(id);
+      if (this.ctx.k.pyEntry('annotations', q) ?? this.ctx.k.pyEntry('constructors', q)) return this.annotationFromValue({ t: 'extern', q }, ret as Node, id);
+    }
+    return undefined;
   }
 
   private paramValue(p: Node, fn: Node, index: number): PyValue | undefined {
@@ -780,6 +798,15 @@ export class PyInference implements FileAnalyzer {
       if (r) return r;
     }
     if (cv?.t === 'class') return { t: 'instance', path: cv.path, node: cv.node };
+    // Dependency injection (the injector package): `request.state.injector.get(ChatService)`, `injector.get(Service)`.
+    if (fnNode.type === 'attribute' && this.text(field(fnNode, 'attribute') as Node) === 'get') {
+      const obj = field(fnNode, 'object') as Node;
+      const ov = this.valueOf(obj);
+      const injector = (ov?.t === 'extern' && /^injector\.Injector\b/.test(ov.q)) || /(^|\.)_?injector$/i.test(this.text(obj));
+      const first = argsNode ? kids(argsNode)[0] : undefined;
+      const target = injector && first && first.type !== 'keyword_argument' ? this.valueOf(first) : undefined;
+      if (target?.t === 'class') return { t: 'instance', path: target.path, node: target.node };
+    }
     // A call taking a client and not known to return something else: a wrapper
     // (`wrap_openai(OpenAI())`, `instructor.from_openai(client)`, `get_peft_model(model, cfg)`).
     const first = argsNode ? kids(argsNode).find((a) => a.type !== 'keyword_argument') : undefined;
