@@ -593,6 +593,79 @@ def f():
       }),
     ).toEqual([]);
   });
+  it('WebSocket routes (decorator, add_api_websocket_route), and routes shadowed by an earlier route of the same path and methods', async () => {
+    expect(
+      await labels({
+        'ws.py': `from fastapi import FastAPI, WebSocket
+app = FastAPI()
+@app.websocket("/ws")
+async def sock(websocket: WebSocket):
+    await websocket.accept()
+async def other(websocket: WebSocket):
+    await websocket.accept()
+app.add_api_websocket_route("/ws2", other)
+@app.post("/items/{item_id}")
+def first(item_id: str):
+    return item_id
+@app.post("/items/{item_id}")
+def second(item_id: str):
+    return item_id
+@app.put("/items/{item_id}")
+def third(item_id: str):
+    return item_id
+`,
+      }),
+    ).toEqual(['WEBSOCKET /ws', 'WEBSOCKET /ws2', 'POST /items/{item_id}', 'PUT /items/{item_id}']);
+  });
+});
+
+describe('requests to endpoints of the repository', () => {
+  it('an API server that forwards to a worker route reaches what the worker route reaches, one hop, matching method and path', async () => {
+    const p = await project({
+      'llm.py': PY_LLM,
+      'worker.py': `from fastapi import FastAPI, Request
+from llm import ask
+app = FastAPI()
+@app.post("/worker/{model}/generate")
+async def generate(model: str, request: Request):
+    return ask((await request.json())["prompt"])
+@app.post("/worker/status")
+async def status():
+    return {"ok": True}
+`,
+      'gateway.py': `import os
+import httpx
+import requests
+from fastapi import FastAPI
+WORKER = os.environ["WORKER_URL"]
+app = FastAPI()
+def post_json(url, body):
+    return requests.post(url, json=body, timeout=30).json()
+@app.post("/v1/generate")
+async def gen(body: dict):
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"{WORKER}/worker/llama/generate", json=body)
+    return r.json()
+@app.post("/v1/generate-sync")
+def gen_sync(body: dict):
+    return post_json(WORKER + "/worker/llama/generate", body)
+@app.get("/v1/status")
+def st():
+    return post_json(WORKER + "/worker/status", {})
+@app.get("/v1/wrong-method")
+def wrong():
+    return requests.get(WORKER + "/worker/llama/generate").json()
+`,
+    });
+    const eps = projectEndpoints(p).filter((e) => e.file === 'gateway.py');
+    expect(eps.map((e) => [e.label, endpointInference(p, e).map((r) => r.via.map((v) => v.to.name).join('>'))])).toEqual([
+      ['POST /v1/generate', ['POST /worker/{model}/generate>ask']],
+      // The helper posts to the URL it is given: the request is its call.
+      ['POST /v1/generate-sync', ['POST /worker/{model}/generate>ask']],
+      ['GET /v1/status', []],
+      ['GET /v1/wrong-method', []],
+    ]);
+  });
 });
 
 describe('Flask and Starlette', () => {

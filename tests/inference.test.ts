@@ -710,6 +710,81 @@ def e():
     ).toEqual(['app/main.py:3 openai chat.completions.create chat <- OpenAI() @ app/main.py']);
   });
 
+  it('a subpackage imported as top-level by a module of the same package directory (its parent on sys.path)', async () => {
+    expect(
+      await sites({
+        'backend/__init__.py': '',
+        'backend/chat/__init__.py': '',
+        'backend/chat/agent.py': 'from openai import OpenAI\n\nclient = OpenAI()\n',
+        'backend/server/__init__.py': '',
+        'backend/server/app.py': 'from chat.agent import client\n\nclient.chat.completions.create(model="m", messages=[])\n',
+        'tools/app.py': 'from chat.agent import client\n\nclient.chat.completions.create(model="m", messages=[])\n',
+      }),
+    ).toEqual(['backend/server/app.py:3 openai chat.completions.create chat <- client @ backend/chat/agent.py']);
+  });
+
+  it('clients unpacked from returned tuples and stored in module-level containers', async () => {
+    expect(
+      await sites({
+        'w.py': `from openai import OpenAI
+
+workers = {}
+pool = []
+
+
+class Worker:
+    def __init__(self):
+        self.client = OpenAI()
+
+    def run(self, p):
+        return self.client.chat.completions.create(model="m", messages=[{"role": "user", "content": p}])
+
+
+def create():
+    w = Worker()
+    return "cfg", w
+
+
+def handle(name, p):
+    return workers[name].run(p)
+
+
+def first(p):
+    return pool[0].run(p)
+
+
+if __name__ == "__main__":
+    cfg, worker = create()
+    workers["a"] = worker
+    pool.append(worker)
+    worker.run("hi")
+`,
+      }),
+    ).toEqual(['w.py:12 openai chat.completions.create chat <- self.client @ w.py']);
+    const p = await project({
+      'w.py': `from openai import OpenAI
+workers = {}
+class Worker:
+    def __init__(self):
+        self.client = OpenAI()
+    def run(self, p):
+        return self.client.chat.completions.create(model="m", messages=[])
+def create():
+    return "cfg", Worker()
+def handle(name, p):
+    return workers[name].run(p)
+def local(p):
+    workers = {"x": object()}
+    return workers["x"].run(p)
+cfg, worker = create()
+workers["a"] = worker
+`,
+    });
+    const f = p.file('w.py') as NonNullable<ReturnType<typeof p.file>>;
+    const reach = (name: string) => reachableSites(p, functionsOf(f, p).find((x) => x.name === name) as FunctionInfo).length;
+    expect([reach('handle'), reach('local')]).toEqual([1, 0]);
+  });
+
   it('constructor injection through a classmethod factory and asyncio.to_thread; client methods run in threads', async () => {
     const p = await project({
       'p.py': `import asyncio

@@ -16,6 +16,7 @@ import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type
 import { DjangoRoutes } from './django.js';
 import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
+import { forwardEdge, forwardTargets, pyForwards } from './py-forward.js';
 import { PyRouterGraph } from './python.js';
 import { TsRouterGraph } from './ts-routers.js';
 import type { Endpoint } from './types.js';
@@ -92,7 +93,7 @@ function computeBodyFunctions(project: ProjectModel, fn: FunctionInfo): Function
  * The inference an endpoint's handler runs, directly (callbacks written in it included) or
  * through repository functions, up to `maxDepth` calls deep, each with the call path.
  */
-export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 4): ReachedSite[] {
+export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 4, forwarded = false): ReachedSite[] {
   if (!ep.handler) return [];
   const out: ReachedSite[] = [];
   const seen = new Set<string>();
@@ -104,6 +105,16 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
       for (const site of sitesIn(project, g)) out.push({ site, via });
       if (via.length >= maxDepth) continue;
       for (const e of callsFrom(project, g)) walk(e.to, [...via, e]);
+      // A request to another endpoint of the repository (an API server forwarding to model workers): one hop.
+      if (!forwarded && g.lang === 'python') {
+        for (const fw of pyForwards(project, g)) {
+          for (const t of forwardTargets(projectEndpoints(project), fw)) {
+            if (t === ep) continue;
+            const edge = forwardEdge(project, g, fw, t);
+            for (const r of endpointInference(project, t, maxDepth, true)) out.push({ site: r.site, via: [...via, edge, ...r.via] });
+          }
+        }
+      }
     }
   };
   walk(ep.handler, []);

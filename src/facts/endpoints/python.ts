@@ -55,8 +55,10 @@ const CREATORS: Record<string, { framework: PyFramework; kind: 'app' | 'router';
 };
 const FASTAPI_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'head', 'trace']);
 const DEPENDS = /^fastapi\.(params\.)?(Depends|Security)$|^fastapi\.param_functions\.(Depends|Security)$/;
+/** `@app.websocket("/ws")`, `@app.websocket_route(...)`, `add_api_websocket_route`: a route answered over a WebSocket (label `WEBSOCKET /ws`). */
+const WEBSOCKET = /^(websocket|websocket_route)$/;
 const ROUTER_PARAM = /^(app|application|router|bp|blueprint|api|server)$/;
-const CANDIDATE = /\b(fastapi|flask|quart|starlette|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_url_rule)\b/;
+const CANDIDATE = /\b(fastapi|flask|quart|starlette|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_api_websocket_route|add_url_rule)\b/;
 
 /** The dependency targets of a FastAPI parameter or `dependencies=[...]` item: `Depends(x)`, `Security(x)`, `Annotated[T, Depends(x)]`. */
 export function dependsCalls(project: ProjectModel, a: PyInference, n: Node | undefined, depth = 0): Array<{ a: PyInference; call: Node; target?: Node }> {
@@ -256,7 +258,7 @@ export class PyRouterGraph {
       const obj = field(fnNode, 'object');
       if (!attr || !obj) continue;
       const m = a.text(attr);
-      if (!/^(include_router|register_blueprint|add_api_route|add_url_rule|add_middleware|before_request|before_app_request|mount|init_app)$/.test(m)) {
+      if (!/^(include_router|register_blueprint|add_api_route|add_api_websocket_route|add_websocket_route|add_url_rule|add_middleware|before_request|before_app_request|mount|init_app)$/.test(m)) {
         this.extension(a, call.node);
         continue;
       }
@@ -287,11 +289,11 @@ export class PyRouterGraph {
           this.uses.push({ obj: t, layers: [pyLayer(this.project, a, args[0], level, 'middleware', { options: call.node })] });
         } else if ((m === 'before_request' || m === 'before_app_request') && args[0]) {
           this.uses.push({ obj: t, layers: [pyLayer(this.project, a, args[0], m === 'before_app_request' ? 'app' : level, 'hook')] });
-        } else if (m === 'add_api_route' && args[0]) {
-          const path = a.mod.stringValue(args[0])?.value;
-          const endpoint = args[1] ?? kwargs.get('endpoint');
+        } else if ((m === 'add_api_route' || m === 'add_api_websocket_route' || m === 'add_websocket_route') && (args[0] ?? kwargs.get('path'))) {
+          const path = a.mod.stringValue((args[0] ?? kwargs.get('path')) as Node)?.value;
+          const endpoint = args[1] ?? kwargs.get('endpoint') ?? kwargs.get('route');
           if (path === undefined || !endpoint) continue;
-          const methods = this.methodsKw(a, kwargs.get('methods')) ?? ['GET'];
+          const methods = m === 'add_api_route' ? (this.methodsKw(a, kwargs.get('methods')) ?? ['GET']) : ['WEBSOCKET'];
           const handler = pyFunction(this.project, a, endpoint);
           const layers: Layer[] = [];
           for (const it of listItems(this.project, a, kwargs.get('dependencies'))) for (const d of dependsCalls(this.project, it.a, it.node)) layers.push(dependencyLayer(this.project, d, 'route'));
@@ -377,7 +379,7 @@ export class PyRouterGraph {
     if (target?.type !== 'attribute') return;
     const m = a.text(field(target, 'attribute') as Node);
     const obj = field(target, 'object') as Node;
-    const isRoute = FASTAPI_VERBS.has(m) || m === 'route' || m === 'api_route';
+    const isRoute = FASTAPI_VERBS.has(m) || m === 'route' || m === 'api_route' || WEBSOCKET.test(m);
     if (!isRoute && m !== 'middleware' && m !== 'before_request' && m !== 'before_app_request') return;
     const targets = this.refs(a, obj);
     if (targets.length === 0) return;
@@ -399,6 +401,7 @@ export class PyRouterGraph {
       if (path === undefined) continue;
       let methods: string[];
       if (FASTAPI_VERBS.has(m)) methods = [m.toUpperCase()];
+      else if (WEBSOCKET.test(m)) methods = ['WEBSOCKET'];
       else methods = this.methodsKw(a, kwargs.get('methods')) ?? ['GET'];
       const routeLayers: Layer[] = [];
       for (const it of listItems(this.project, a, kwargs.get('dependencies'))) for (const d of dependsCalls(this.project, it.a, it.node)) routeLayers.push(dependencyLayer(this.project, d, 'route'));
@@ -446,11 +449,11 @@ export class PyRouterGraph {
       const { args, kwargs } = callArgs(u);
       const path = args[0] ? it.a.mod.stringValue(args[0])?.value : undefined;
       if (path === undefined) continue;
-      if (/^starlette\.routing\.Route$/.test(q)) {
+      if (/^starlette\.routing\.(Route|WebSocketRoute)$/.test(q)) {
         const endpoint = args[1] ?? kwargs.get('endpoint');
         if (!endpoint) continue;
         const handler = pyFunction(this.project, it.a, endpoint);
-        const methods = this.methodsKw(it.a, kwargs.get('methods')) ?? ['GET'];
+        const methods = q.endsWith('WebSocketRoute') ? ['WEBSOCKET'] : (this.methodsKw(it.a, kwargs.get('methods')) ?? ['GET']);
         const mw: Layer[] = [];
         for (const m of listItems(this.project, it.a, kwargs.get('middleware'))) {
           const mu = unwrapPy(m.node);
@@ -488,10 +491,20 @@ export class PyRouterGraph {
     return out;
   }
 
+  /**
+   * FastAPI and Starlette answer a request with the first route registered for its path and
+   * method: a later route of the same router with the same path and methods never runs.
+   */
+  private shadowed(r: PyRoute): boolean {
+    if (r.obj.framework === 'flask' || r.methods.includes('WEBSOCKET')) return false;
+    return this.routes.some((o) => o !== r && o.obj === r.obj && o.file === r.file && o.span.start < r.span.start && o.path === r.path && r.methods.every((m) => o.methods.includes(m)));
+  }
+
   private endpoints(): Endpoint[] {
     const out: Endpoint[] = [];
     const seen = new Set<string>();
     for (const r of this.routes) {
+      if (this.shadowed(r)) continue;
       for (const chain of this.chains(r.obj)) {
         const routers = [chain[0]?.parent ?? r.obj, ...chain.map((m) => m.child)];
         let path = '';

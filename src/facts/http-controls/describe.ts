@@ -68,5 +68,10 @@ export function fixFor(ep: Endpoint, kind: ControlKind): string {
       ? 'Check the session at the top of the action (`const session = await auth(); if (!session) throw new Error("Unauthorized")`)'
       : 'Limit it at the top of the action (`const { success } = await ratelimit.limit(userId)` with @upstash/ratelimit, throwing when it fails)';
   }
+  if (ep.methods.includes('WEBSOCKET')) {
+    return kind === 'auth'
+      ? 'Authenticate the caller before `await websocket.accept()` (a `Depends(...)` on the endpoint, or a token from the query string or first message checked in the handler, closing with code 1008 when it fails)'
+      : 'Limit connections and messages per client in the handler (count per user or IP, closing with code 1008 over the limit), or limit the upgrade requests at a gateway in front of it';
+  }
   return (kind === 'auth' ? AUTH_FIX : RATE_FIX)[ep.framework];
 }

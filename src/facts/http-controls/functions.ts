@@ -41,6 +41,8 @@ const STOPS_TS = /\b(return|throw)\b|\bredirect\w*\(|\bnotFound\(|\bunauthorized
 const STOPS_PY = /\b(raise|return)\b|\babort\(|\bredirect\(/;
 /** An expression that reads a credential from the request: a header, a cookie, a bearer token. */
 const CREDENTIAL_SOURCE = /(headers?\b|header\(|get\()[^;]*(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b[^;]*(session|token|auth)/i;
+/** A read of the server's own environment or settings. */
+const ENV_READ = /\b(os\.environ|os\.getenv|getenv\(|environ\.get\(|environ\[)/;
 const CREDENTIAL = /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|credentials|\buserId\b|\buser_id\b/i;
 /** Calls on framework objects that authenticate (`request.jwtVerify()` with @fastify/jwt, passport's `req.isAuthenticated()`, Clerk's `auth.protect()`). */
 const TS_PARAM_AUTH: Array<{ re: RegExp; label: string; rejects: boolean }> = [
@@ -332,7 +334,7 @@ function pySignals(project: ProjectModel, a: PyInference, fnNode: PyNode): Signa
     const enforced = au.rejects === true || !!g;
     out.push({ kind: 'auth', strength: enforced ? 'enforced' : 'soft', what: `\`${text}()\` (${au.label})`, file: a.file.path, span: c.span, guards: [] });
   }
-  const pyCredentials = derived(assigns.filter((d) => CREDENTIAL_SOURCE.test(d.value)).flatMap((d) => d.names));
+  const pyCredentials = derived(assigns.filter((d) => CREDENTIAL_SOURCE.test(d.value) && !ENV_READ.test(d.value)).flatMap((d) => d.names));
   // Raised errors: `raise HTTPException(status_code=401)`, `abort(403)`, `raise RateLimitExceeded`.
   for (const g of gates) {
     if (k.rateLimit.rejection.test(g.then)) out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: pySpan(g.node), guards: [] });
@@ -355,11 +357,14 @@ function pySignals(project: ProjectModel, a: PyInference, fnNode: PyNode): Signa
       if (k.auth.rejection.test(t) || /credentials_exception|NOT_AUTHENTICATED|AuthenticationFailed|PermissionDenied|NotAuthenticated/i.test(t)) out.push({ kind: 'auth', strength: 'enforced', what: `\`${shortText(t, 50)}\``, file: a.file.path, span: pySpan(r), guards: [] });
     }
   }
+  // A key the server reads from its own environment (`TAVILY_API_KEY`) is configuration, not the caller's credential.
+  const envKeys = assigns.filter((d) => ENV_READ.test(d.value) && d.names.length === 1).flatMap((d) => d.names).filter((n) => !pyCredentials.includes(n));
   for (const i of ifs) {
     const cond = field(i, 'condition');
     const cons = field(i, 'consequence');
     if (!cond || !cons || STOPS_PY.test(a.text(cons))) continue;
-    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(a.text(cond))) out.push({ kind: 'auth', strength: 'soft', what: `the check \`if ${shortText(a.text(cond), 50)}\`, which does not stop the request`, file: a.file.path, span: pySpan(i), guards: [] });
+    const condText = envKeys.reduce((t, n) => t.replace(new RegExp(`(^|[^\\w.])${n}\\b`, 'g'), '$1'), a.text(cond));
+    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(condText)) out.push({ kind: 'auth', strength: 'soft', what: `the check \`if ${shortText(a.text(cond), 50)}\`, which does not stop the request`, file: a.file.path, span: pySpan(i), guards: [] });
   }
 
   return out;

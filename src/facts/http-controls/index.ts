@@ -293,7 +293,7 @@ function gatewayEvidence(ctx: Ctx): { evidence: Evidence[]; gaps: GatewayRoute[]
   const evidence: Evidence[] = [];
   const gaps: GatewayRoute[] = [];
   for (const up of appUpstreams(ctx.project, ctx.ep.file)) {
-    const v = idx.query({ upstream: { host: up.host, ...(up.namespace ? { namespace: up.namespace } : {}) }, path: samplePath(ctx.ep.path), method: ctx.ep.methods[0] === '*' ? undefined : ctx.ep.methods[0] });
+    const v = idx.query({ upstream: { host: up.host, ...(up.namespace ? { namespace: up.namespace } : {}) }, path: samplePath(ctx.ep.path), method: ctx.ep.methods[0] === '*' ? undefined : ctx.ep.methods[0] === 'WEBSOCKET' ? 'GET' : ctx.ep.methods[0] });
     if (v.routes.length === 0) continue;
     const ok = ctx.kind === 'rate-limit' ? v.rateLimited : v.authenticated;
     const controls = ctx.kind === 'rate-limit' ? v.rateLimits : v.auth;

@@ -25,7 +25,9 @@ type Decl =
   | { k: 'fn'; node: Node }
   | { k: 'class'; node: Node }
   | { k: 'import'; q: string }
-  | { k: 'annot'; node: Node };
+  | { k: 'annot'; node: Node }
+  /** `a, b = value`: the `index`-th item of `value` (a tuple, or what a function returns). */
+  | { k: 'item'; node: Node; index: number };
 
 /** Un-annotated parameters followed into their callers, one inside the other. */
 const MAX_PARAM_HOPS = 2;
@@ -201,6 +203,12 @@ export class PyInference implements FileAnalyzer {
             if (left?.type === 'identifier') {
               if (right) add(this.text(left), { k: 'expr', node: right });
               if (type) add(this.text(left), { k: 'annot', node: type });
+            } else if ((left?.type === 'pattern_list' || left?.type === 'tuple_pattern') && right) {
+              const items = kids(left);
+              const splat = items.findIndex((t) => t.type === 'list_splat_pattern');
+              items.forEach((t, index) => {
+                if (t.type === 'identifier' && (splat < 0 || index < splat)) add(this.text(t), { k: 'item', node: right, index });
+              });
             }
           } else if (e.type === 'named_expression') {
             const name = field(e, 'name');
@@ -311,9 +319,16 @@ export class PyInference implements FileAnalyzer {
       this.fnTexts.set(fn.id, text);
     }
     if (!text.includes(name)) return false;
-    const n = name.replace(/[^\w]/g, '');
-    return new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`).test(text);
+    let re = this.declRes.get(name);
+    if (!re) {
+      const n = name.replace(/[^\w]/g, '');
+      re = new RegExp(`(^|[^\\w.])${n}\\s*(=(?!=)|:|,|\\)|\\bin\\b)|\\bas\\s+${n}\\b|\\b(global|nonlocal|import|def|class)\\b[^\\n]*\\b${n}\\b|\\*{1,2}${n}\\b`);
+      this.declRes.set(name, re);
+    }
+    return re.test(text);
   }
+
+  private readonly declRes = new Map<string, RegExp>();
 
   private readonly globals = new Map<number, Set<string>>();
 
@@ -377,7 +392,32 @@ export class PyInference implements FileAnalyzer {
         return this.qualifiedValue(d.q);
       case 'annot':
         return this.annotationValue(d.node);
+      case 'item':
+        return this.itemValue(d.node, d.index);
     }
+  }
+
+  /** The `index`-th item of a tuple expression, or of the tuples a function of the repository returns. */
+  private itemValue(e0: Node, index: number): PyValue | undefined {
+    const e = unwrap(e0);
+    if (e.type === 'tuple' || e.type === 'list' || e.type === 'expression_list') return this.valueOf(kids(e)[index]);
+    if (e.type !== 'call') return undefined;
+    const cv = this.valueOf(field(e, 'function'));
+    if (cv?.t !== 'fn' || cv.node.type !== 'function_definition') return undefined;
+    const owner = this.ctx.pyAt(cv.path);
+    return owner?.returnedItem(cv.node, index);
+  }
+
+  /** The `index`-th item of the tuples a function returns (`return args, worker`). */
+  returnedItem(fn: Node, index: number): PyValue | undefined {
+    const out: Array<PyValue | undefined> = [];
+    const body = field(fn, 'body');
+    for (const r of body ? body.descendantsOfType('return_statement') : []) {
+      if (!r || this.enclosingFn(r).id !== fn.id) continue;
+      const x = kids(r)[0];
+      if (x && (x.type === 'expression_list' || x.type === 'tuple')) out.push(this.valueOf(kids(x)[index]));
+    }
+    return best(out);
   }
 
   /**
@@ -401,14 +441,22 @@ export class PyInference implements FileAnalyzer {
     return { t: 'extern', q };
   }
 
-  /** A module of the repository; an absolute name found only inside another package does not count. */
+  /**
+   * A module of the repository; an absolute name found only inside another package does not
+   * count, unless the importing file lives in that package too and names a subpackage of it
+   * (`backend/server/app.py`: `from chat.agent import Agent` with `backend/` on `sys.path`): a
+   * single name (`import openai` next to `providers/openai.py`) still means the installed one.
+   */
   private resolveModule(module: string): string | undefined {
     const path = this.ctx.resolvePy(this.file.path, module);
     if (!path || module.startsWith('.')) return path;
     const rel = module.split('.').join('/');
     const root = path.endsWith('/__init__.py') ? path.slice(0, -`${rel}/__init__.py`.length) : path.slice(0, -`${rel}.py`.length);
     const rootDir = root.replace(/\/$/, '');
-    if (rootDir && this.ctx.project.exists(`${rootDir}/__init__.py`)) return undefined;
+    if (rootDir && this.ctx.project.exists(`${rootDir}/__init__.py`)) {
+      const sibling = module.includes('.') && this.file.path.startsWith(root) && this.ctx.project.exists(`${root}${module.split('.')[0] as string}/__init__.py`);
+      if (!sibling) return undefined;
+    }
     return path;
   }
 
@@ -468,9 +516,48 @@ export class PyInference implements FileAnalyzer {
       }
       case 'lambda':
         return { t: 'fn', path: this.file.path, node: e };
+      case 'subscript': {
+        const obj = field(e, 'value');
+        return obj?.type === 'identifier' ? this.elementValue(this.text(obj), e) : undefined;
+      }
       default:
         return undefined;
     }
+  }
+
+  private elementStores?: Map<string, Node[]>;
+
+  /**
+   * An item of a module-level container (`workers[name] = w`, `workers.append(w)` anywhere in the
+   * file, then `workers[params["model"]]`): what was stored in it.
+   */
+  private elementValue(name: string, at: Node): PyValue | undefined {
+    const decl = this.scopeOf(this.mod.root).get(name);
+    if (!decl?.some((d) => d.k === 'expr' && /^(dictionary|list|set)$/.test(unwrap(d.node).type))) return undefined;
+    // A local of the same name is another container.
+    for (let n: Node | null = this.scopeContaining(at); n && n.type !== 'module'; n = this.parentScope(n)) {
+      if (n.type === 'function_definition' && this.mayDeclare(n, name) && !this.isGlobal(n, name) && this.scopeOf(n).has(name)) return undefined;
+    }
+    if (!this.elementStores) {
+      const m = new Map<string, Node[]>();
+      const push = (k: string, v: Node): void => {
+        const list = m.get(k) ?? [];
+        list.push(v);
+        m.set(k, list);
+      };
+      for (const a of this.mod.root.descendantsOfType('assignment')) {
+        const left = a ? field(a, 'left') : undefined;
+        const right = a ? field(a, 'right') : undefined;
+        const obj = left?.type === 'subscript' ? field(left, 'value') : undefined;
+        if (obj?.type === 'identifier' && right) push(this.text(obj), right);
+      }
+      for (const c of this.mod.calls()) {
+        const m2 = /^([A-Za-z_]\w*)\.(append|add)$/.exec(c.callee);
+        if (m2 && c.args[0]) push(m2[1] as string, c.args[0]);
+      }
+      this.elementStores = m;
+    }
+    return best((this.elementStores.get(name) ?? []).map((v) => this.valueOf(v)));
   }
 
   /** `a | b | c` → [a, b, c]. */
@@ -558,7 +645,18 @@ export class PyInference implements FileAnalyzer {
       const body = field(fn, 'body');
       if (body) visit(body);
     }
-    return best(exprs.map((x) => this.valueOf(x)));
+    const found = best(exprs.map((x) => this.valueOf(x)));
+    if (found || fn.type !== 'function_definition') return found;
+    // `def get_llm(self, name: str) -> BaseLLM:` returning from a registry: the annotation says
+    // what, when it names an SDK type (read from the imports, without resolving the names).
+    const ret = field(fn, 'return_type');
+    const imports = this.mod.importMap();
+    for (const id of ret ? (this.text(ret).match(/[A-Za-z_][\w.]*/g) ?? []) : []) {
+      if (!imports.has(id.split('.')[0] as string)) continue;
+      const q = this.mod.qualify(id);
+      if (this.ctx.k.pyEntry('annotations', q) ?? this.ctx.k.pyEntry('constructors', q)) return this.annotationFromValue({ t: 'extern', q }, ret as Node, id);
+    }
+    return undefined;
   }
 
   private paramValue(p: Node, fn: Node, index: number): PyValue | undefined {
@@ -700,6 +798,15 @@ export class PyInference implements FileAnalyzer {
       if (r) return r;
     }
     if (cv?.t === 'class') return { t: 'instance', path: cv.path, node: cv.node };
+    // Dependency injection (the injector package): `request.state.injector.get(ChatService)`, `injector.get(Service)`.
+    if (fnNode.type === 'attribute' && this.text(field(fnNode, 'attribute') as Node) === 'get') {
+      const obj = field(fnNode, 'object') as Node;
+      const ov = this.valueOf(obj);
+      const injector = (ov?.t === 'extern' && /^injector\.Injector\b/.test(ov.q)) || /(^|\.)_?injector$/i.test(this.text(obj));
+      const first = argsNode ? kids(argsNode)[0] : undefined;
+      const target = injector && first && first.type !== 'keyword_argument' ? this.valueOf(first) : undefined;
+      if (target?.t === 'class') return { t: 'instance', path: target.path, node: target.node };
+    }
     // A call taking a client and not known to return something else: a wrapper
     // (`wrap_openai(OpenAI())`, `instructor.from_openai(client)`, `get_peft_model(model, cfg)`).
     const first = argsNode ? kids(argsNode).find((a) => a.type !== 'keyword_argument') : undefined;
@@ -1260,7 +1367,7 @@ export class PyInference implements FileAnalyzer {
   }
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
-  private urlValue(n: Node): string | undefined {
+  urlValue(n: Node): string | undefined {
     const v = this.mod.stringValue(n);
     if (v) return v.value;
     const u = unwrap(n);
