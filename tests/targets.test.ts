@@ -3,8 +3,13 @@ import { emptyConfig } from '../src/config/types.js';
 import { scan } from '../src/engine/run.js';
 import { defineRule, type Rule } from '../src/rule-api.js';
 import { rules } from '../rules/index.js';
-import { tempRepo } from './helpers/run.js';
-import { join } from 'node:path';
+import { findingLines, scanDir, tempRepo } from './helpers/run.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fg from 'fast-glob';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 /** A file rule that looks at another file of the project: it must see context files too. */
 const seesContext = defineRule({
@@ -59,5 +64,32 @@ describe('files named on the command line (pre-commit)', () => {
     expect(all.notifications.find((n) => n.kind === 'skipped-files')?.paths).toEqual(['b/big.yml']);
     const one = await scan({ root, paths: [join(root, 'a/docker-compose.yml')], config: { ...emptyConfig(), maxFileSize: 60 }, rules: testRules });
     expect(one.notifications.filter((n) => n.kind === 'skipped-files')).toEqual([]);
+  });
+});
+
+describe('endpoint rules on files named on the command line', () => {
+  // A pre-commit run reads only the neighbourhood of the named files to build the route graph:
+  // it must report on a route file exactly what a whole-root scan reports on it, for every
+  // fixture of the endpoint rules (prefixes, middleware and gateways in other files included).
+  const ENDPOINT_RULES = ['rate-limit/inference-endpoint', 'access-control/unauthenticated-inference-endpoint', 'guardrails/missing-io-filter'];
+  const ROUTE_TEXT = /@(app|router|api|bp|blueprint|\w+_router)\.|\.(get|post|put|route|all|register|use)\s*\(|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE)\b|export\s+const\s+(GET|POST)\b|@(Post|Get|Controller)\(|urlpatterns|\b(Route|Mount|WebSocketRoute)\(|['"]use server['"]/;
+  const cases = ENDPOINT_RULES.flatMap((id) => {
+    const dir = join(FIXTURES, id);
+    return ['invalid', 'valid'].flatMap((kind) => (existsSync(join(dir, kind)) ? readdirSync(join(dir, kind)).map((c) => join(dir, kind, c)) : []));
+  });
+
+  it('finds the fixtures', () => {
+    expect(cases.length).toBeGreaterThan(90);
+  });
+
+  it.each(cases.map((c) => [relative(FIXTURES, c), c]))('%s: each route file alone gets the whole-root findings', async (_name, root) => {
+    const full = await scanDir(root, { only: ENDPOINT_RULES });
+    const routeFiles = fg.sync(['**/*.{py,ts,tsx,js,mjs}'], { cwd: root, ignore: ['**/node_modules/**'] }).filter((p) => ROUTE_TEXT.test(readFileSync(join(root, p), 'utf8')));
+    expect(routeFiles.length).toBeGreaterThan(0);
+    for (const p of routeFiles) {
+      const one = await scanDir(root, { only: ENDPOINT_RULES, paths: [join(root, p)] });
+      const want = findingLines(full, 'all').filter((l) => l.startsWith(`${p}:`));
+      expect(findingLines(one, 'all'), p).toEqual(want);
+    }
   });
 });

@@ -25,6 +25,8 @@ export class ProjectModel {
   private dirs?: Set<string>;
   private readonly helmChartDirs: Set<string>;
   private _index?: RepoIndex;
+  /** The files named on the command line (a pre-commit run); undefined when the whole root is scanned. */
+  readonly targets?: ReadonlySet<string>;
   readonly binary: string[] = [];
   readonly unreadable: string[] = [];
 
@@ -34,6 +36,7 @@ export class ProjectModel {
     readonly settings: Settings,
   ) {
     this.root = discovery.root;
+    if (discovery.targets) this.targets = new Set(discovery.targets);
     for (const f of discovery.files) this.refs.set(f.path, f);
     this.paths = new Set(discovery.allPaths);
     this.helmChartDirs = new Set(

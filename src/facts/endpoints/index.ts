@@ -19,6 +19,7 @@ import { nextEndpoints } from './nextjs.js';
 import { forwardEdge, forwardTargets, pyForwards } from './py-forward.js';
 import { PyRouterGraph } from './python.js';
 import { TsRouterGraph } from './ts-routers.js';
+import { endpointScope } from './scope.js';
 import type { Endpoint } from './types.js';
 
 export type { Endpoint, Framework, Layer, LayerKind, LayerLevel, PathSegment, SkippedLayer } from './types.js';
@@ -27,16 +28,25 @@ export { middlewareCovers, nextMiddlewares, type NextMiddleware } from './nextjs
 export { dependsCalls, paramDependencies } from './python.js';
 
 const cache = new WeakMap<ProjectModel, Endpoint[]>();
+const wholeCache = new WeakMap<ProjectModel, Endpoint[]>();
 
-/** Every endpoint of the repository, sorted by file and position. */
-export function projectEndpoints(project: ProjectModel): Endpoint[] {
-  let eps = cache.get(project);
+/**
+ * Every endpoint of the repository, sorted by file and position. With files named on the
+ * command line, only the route graphs around them are read (see endpointScope) unless `whole`
+ * asks for every endpoint (a request forwarded to another service of the repository).
+ */
+export function projectEndpoints(project: ProjectModel, whole = false): Endpoint[] {
+  const inScope = endpointScope(project);
+  if (!inScope) whole = false;
+  const c = whole ? wholeCache : cache;
+  let eps = c.get(project);
   if (!eps) {
+    const scope = whole ? undefined : inScope;
     eps = [
-      ...new TsRouterGraph(project).build(),
-      ...nestEndpoints(project),
+      ...new TsRouterGraph(project, scope).build(),
+      ...nestEndpoints(project, scope),
       ...nextEndpoints(project),
-      ...new PyRouterGraph(project).build(),
+      ...new PyRouterGraph(project, scope).build(),
       ...new DjangoRoutes(project).build(),
     ];
     const seen = new Set<string>();
@@ -47,7 +57,7 @@ export function projectEndpoints(project: ProjectModel): Endpoint[] {
       return true;
     });
     eps.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
-    cache.set(project, eps);
+    c.set(project, eps);
   }
   return eps;
 }
@@ -108,7 +118,7 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
       // A request to another endpoint of the repository (an API server forwarding to model workers): one hop.
       if (!forwarded && g.lang === 'python') {
         for (const fw of pyForwards(project, g)) {
-          for (const t of forwardTargets(projectEndpoints(project), fw)) {
+          for (const t of forwardTargets(projectEndpoints(project, true), fw)) {
             if (t === ep) continue;
             const edge = forwardEdge(project, g, fw, t);
             for (const r of endpointInference(project, t, maxDepth, true)) out.push({ site: r.site, via: [...via, edge, ...r.via] });

@@ -146,12 +146,17 @@ export class PyRouterGraph {
   private readonly routes: PyRoute[] = [];
   private readonly ctx: InferenceContext;
 
-  constructor(private readonly project: ProjectModel) {
+  constructor(
+    private readonly project: ProjectModel,
+    /** The files to read (all when undefined): see endpointScope. */
+    private readonly inScope?: (path: string) => boolean,
+  ) {
     this.ctx = InferenceContext.of(project);
   }
 
   build(): Endpoint[] {
-    const files = this.project.files().filter((f) => f.role === 'python' && !isTestFile(f.path) && CANDIDATE.test(f.text));
+    const inScope = this.inScope;
+    const files = this.project.files().filter((f) => f.role === 'python' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && CANDIDATE.test(f.text));
     for (const f of files) {
       const a = this.ctx.pyAt(f.path);
       if (a) this.scan(a);

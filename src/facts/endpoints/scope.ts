@@ -1,0 +1,66 @@
+import type { ProjectModel } from '../../model/project.js';
+import { InferenceContext } from '../inference/context.js';
+
+/** How far route declarations are followed from a named file: importer hops up, import hops down. */
+const UP = 4;
+const DOWN = 2;
+const MAX_FILES = 400;
+
+const cache = new WeakMap<ProjectModel, ((path: string) => boolean) | null>();
+
+/**
+ * Which files the route graphs must read. A whole-repository scan reads every candidate file.
+ * With files named on the command line (a pre-commit run), only the routes declared in those
+ * files are reported, and what shapes them (the prefix a router is mounted under, app-level
+ * middleware, plugins) lives in the files that import them, directly or through a package's
+ * `__init__`/index, and in what those import: the graphs read that neighbourhood, not the
+ * repository. A neighbourhood that grows past a few hundred files is read whole.
+ */
+export function endpointScope(project: ProjectModel): ((path: string) => boolean) | undefined {
+  const hit = cache.get(project);
+  if (hit !== undefined) return hit ?? undefined;
+  const scope = computeScope(project);
+  cache.set(project, scope ?? null);
+  return scope;
+}
+
+function computeScope(project: ProjectModel): ((path: string) => boolean) | undefined {
+  const targets = project.targets;
+  if (!targets) return undefined;
+  const ctx = InferenceContext.of(project);
+  const code = (p: string): boolean => {
+    const role = project.file(p)?.role;
+    return role === 'python' || role === 'typescript';
+  };
+  const up = new Set([...targets].filter(code));
+  let frontier = [...up];
+  for (let i = 0; i < UP && frontier.length > 0; i++) {
+    const next: string[] = [];
+    for (const p of frontier) {
+      for (const q of ctx.importersOf(p)) {
+        if (up.has(q)) continue;
+        up.add(q);
+        next.push(q);
+      }
+    }
+    if (up.size > MAX_FILES) return undefined;
+    frontier = next;
+  }
+  const all = new Set(up);
+  frontier = [...up];
+  for (let i = 0; i < DOWN && frontier.length > 0; i++) {
+    const next: string[] = [];
+    for (const p of frontier) {
+      const f = project.file(p);
+      if (!f) continue;
+      for (const e of project.index.importsOf(f)) {
+        if (!e.resolved || all.has(e.resolved)) continue;
+        all.add(e.resolved);
+        next.push(e.resolved);
+      }
+    }
+    if (all.size > MAX_FILES) return undefined;
+    frontier = next;
+  }
+  return (path) => all.has(path);
+}
