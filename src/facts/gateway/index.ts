@@ -131,6 +131,7 @@ function verdict(routes: GatewayRoute[]): GatewayVerdict {
 
 const ENVOY = /http_connection_manager|HttpConnectionManager/;
 const TRAEFIK_FILE = /^http:\s*$/m;
+const K8S_GATEWAY_KINDS = /\bkind["']?\s*:\s*["']?(Ingress|IngressRoute|Middleware|HTTPRoute|GRPCRoute|Gateway|VirtualService|KongPlugin|KongClusterPlugin|KongIngress|Route|ConfigMap)\b/;
 
 /** Builds the index from files (the repository's, or a test's). */
 export function buildGatewayIndex(files: readonly FileModel[]): GatewayIndex {
@@ -139,12 +140,16 @@ export function buildGatewayIndex(files: readonly FileModel[]): GatewayIndex {
   const routes: GatewayRoute[] = [];
   const traefikRouters: TraefikRouter[] = [];
   const traefikMiddlewares: TraefikMiddleware[] = [];
+  // Services and workloads only matter when something routes to them: without a gateway
+  // object (or a ConfigMap that may hold an nginx config) no manifest is parsed.
+  const k8sGateways = files.some((f) => f.role === 'k8s' && K8S_GATEWAY_KINDS.test(f.text));
   for (const f of files) {
     switch (f.role) {
       case 'nginx':
         nginx.push({ file: f.path, name: f.path, parsed: nginxConfig(f) });
         break;
       case 'k8s':
+        if (!k8sGateways) break;
         objects.push(...k8sObjects(f));
         nginx.push(...embeddedNginx(f));
         break;
