@@ -500,9 +500,37 @@ export class PyRouterGraph {
    * FastAPI and Starlette answer a request with the first route registered for its path and
    * method: a later route of the same router with the same path and methods never runs.
    */
+  private samePath?: Map<string, PyRoute[]>;
+
   private shadowed(r: PyRoute): boolean {
     if (r.obj.framework === 'flask' || r.methods.includes('WEBSOCKET')) return false;
-    return this.routes.some((o) => o !== r && o.obj === r.obj && o.file === r.file && o.span.start < r.span.start && o.path === r.path && r.methods.every((m) => o.methods.includes(m)));
+    if (!this.samePath) {
+      this.samePath = new Map();
+      for (const o of this.routes) {
+        const k = `${o.obj.key}\0${o.file}\0${o.path}`;
+        const list = this.samePath.get(k);
+        if (list) list.push(o);
+        else this.samePath.set(k, [o]);
+      }
+    }
+    const same = this.samePath.get(`${r.obj.key}\0${r.file}\0${r.path}`) ?? [];
+    return same.some((o) => o !== r && o.obj === r.obj && o.span.start < r.span.start && r.methods.every((m) => o.methods.includes(m)));
+  }
+
+  private usesBy?: Map<PyRouter, Array<{ obj: PyRouter; layers: Layer[] }>>;
+
+  /** The app-level layers registered on a router, in registration order. */
+  private usesOf(o: PyRouter): Array<{ obj: PyRouter; layers: Layer[] }> {
+    if (!this.usesBy) {
+      this.usesBy = new Map();
+      for (const u of this.uses) {
+        const list = this.usesBy.get(u.obj);
+        if (list) list.push(u);
+        else this.usesBy.set(u.obj, [u]);
+      }
+      for (const list of this.usesBy.values()) list.sort(byPosition);
+    }
+    return this.usesBy.get(o) ?? [];
   }
 
   private endpoints(): Endpoint[] {
@@ -522,7 +550,7 @@ export class PyRouterGraph {
           path = joinPaths(path, m?.prefix, own);
           if (m) layers.push(...m.layers);
           layers.push(...o.own);
-          for (const u of this.uses.filter((x) => x.obj === o).sort(byPosition)) layers.push(...u.layers);
+          for (const u of this.usesOf(o)) layers.push(...u.layers);
         }
         layers.push(...r.layers);
         const full = joinPaths(path, r.path);
