@@ -26,6 +26,7 @@ const QUERY = [
   'assert_statement',
 ];
 const NESTED = ['function_definition', 'lambda', 'class_definition'];
+const TOP_DEFS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 const EFFECTS = ['return_statement', 'raise_statement', 'break_statement', 'continue_statement', 'assignment', 'augmented_assignment', 'call'];
 
 function kids(n: Node): Node[] {
@@ -82,7 +83,9 @@ export function pyFlow(a: PyInference, fn: FunctionInfo): FlowFacts {
     byScope.set(scope.id, facts);
     return facts;
   }
-  const nested = body.descendantsOfType(NESTED).filter((n): n is Node => n !== null);
+  // Top-level code: definitions are skipped whole rather than queried and then dropped.
+  const roots = moduleLevel ? kids(body).filter((st) => !TOP_DEFS.has(st.type)) : [body];
+  const nested = roots.flatMap((r) => r.descendantsOfType(NESTED)).filter((n): n is Node => n !== null);
   const inNested = (n: Node): boolean => nested.some((d) => d.startIndex <= n.startIndex && n.endIndex <= d.endIndex);
   for (const d of nested) {
     if (moduleLevel || d.type === 'class_definition') continue;
@@ -98,7 +101,7 @@ export function pyFlow(a: PyInference, fn: FunctionInfo): FlowFacts {
     }
   }
   if (scope.type === 'lambda') facts.returns.push({ start: body.startIndex, end: body.endIndex, tokens: pyTokens(a, body), kind: 'return', nested: false });
-  for (const c of body.descendantsOfType(QUERY)) {
+  for (const c of roots.flatMap((r) => r.descendantsOfType(QUERY))) {
     if (!c) continue;
     const isNested = nested.length > 0 && inNested(c);
     if (isNested && moduleLevel) continue;
