@@ -1,5 +1,6 @@
 import type { Node, ts } from 'ts-morph';
 import { tsc } from '../../parse/ts-morph.js';
+import { tsReads } from '../observability/ts.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowCall, FlowFacts } from './types.js';
 
@@ -14,7 +15,6 @@ export const META_PROPS = new Set([
   'length', 'size', 'usage', 'usage_metadata', 'usageMetadata', 'id', 'model', 'created', 'object', 'system_fingerprint',
   'finish_reason', 'finishReason', 'stop_reason', 'stopReason', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'headers', 'status', 'statusCode',
 ]);
-const NUMERIC = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isNaN']);
 const MUTATORS = new Set(['push', 'unshift', 'concat', 'set', 'add', 'append', 'assign', 'splice']);
 
 type FnLike = ts.FunctionLikeDeclaration;
@@ -64,31 +64,7 @@ function rootToken(n: ts.Node): string | undefined {
 
 /** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of x's content. */
 export function tsExprTokens(expr: ts.Node, out = new Set<string>()): Set<string> {
-  const visit = (n: ts.Node): void => {
-    if (tsc.isPropertyAccessExpression(n)) {
-      if (n.expression.kind === tsc.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
-      else if (!META_PROPS.has(n.name.text)) visit(n.expression);
-      return;
-    }
-    if (tsc.isIdentifier(n)) {
-      out.add(n.text);
-      return;
-    }
-    if (tsc.isPropertyAssignment(n)) {
-      visit(n.initializer);
-      return;
-    }
-    if (tsc.isShorthandPropertyAssignment(n)) {
-      out.add(n.name.text);
-      return;
-    }
-    // Type annotations name no variables; a number parsed from a text is not the text.
-    if (tsc.isTypeNode(n)) return;
-    if (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && NUMERIC.has(n.expression.text)) return;
-    tsc.forEachChild(n, visit);
-  };
-  visit(expr);
-  return out;
+  return tsReads(expr, out, { meta: META_PROPS, valuesOnly: true });
 }
 
 function lastName(callee: ts.Node): string {

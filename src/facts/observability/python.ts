@@ -3,6 +3,7 @@ import { span } from '../../parse/python.js';
 import type { InferenceContext } from '../inference/context.js';
 import type { PyInference } from '../inference/python.js';
 import { ObservabilityKnowledge } from './data.js';
+import { closeRelation } from './relation.js';
 import { META_PROPS } from './ts.js';
 import type { RecordingEvidence, Relation } from './types.js';
 
@@ -136,37 +137,12 @@ export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resu
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('self.');
   const inputs = new Set<string>();
   for (const e of inputExprs) for (const t of pyTokens(a, e)) if (isLocal(t) && !CONTEXT_NAMES.has(t)) inputs.add(t);
-  let frontier = [...inputs];
-  for (let step = 0; step < 3 && frontier.length > 0; step++) {
-    const next: string[] = [];
-    for (const d of defs) {
-      if (!d.targets.some((t) => frontier.includes(t))) continue;
-      for (const s of d.sources) {
-        if (!isLocal(s) || inputs.has(s) || CONTEXT_NAMES.has(s)) continue;
-        inputs.add(s);
-        next.push(s);
-      }
-    }
-    frontier = next;
-  }
   const outputs = new Set<string>();
   for (const r of resultNames) {
     const root = /^(self\.[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(r)?.[0];
     if (root && root !== 'self') outputs.add(root);
   }
-  for (let changed = true, guard = 0; changed && guard < 12; guard++) {
-    changed = false;
-    for (const d of defs) {
-      if (!d.sources.some((s) => outputs.has(s))) continue;
-      for (const t of d.targets) {
-        if (!outputs.has(t)) {
-          outputs.add(t);
-          changed = true;
-        }
-      }
-    }
-  }
-  return { inputs, outputs };
+  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs);
 }
 
 /** Could this call record something, by the look of its callee's text? (The full test resolves it.) */

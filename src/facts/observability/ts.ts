@@ -3,6 +3,7 @@ import { Node, tsc } from '../../parse/ts-morph.js';
 import type { InferenceContext } from '../inference/context.js';
 import type { TsInference } from '../inference/ts.js';
 import { ObservabilityKnowledge } from './data.js';
+import { closeRelation } from './relation.js';
 import type { RecordingEvidence, Relation } from './types.js';
 
 // This module walks plain compiler nodes (no ts-morph wrappers): it runs for every inference
@@ -65,12 +66,17 @@ function rootToken(n: ts.Node): string | undefined {
   }
 }
 
-/** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of their content. */
-function tokens(expr: ts.Node, out = new Set<string>()): Set<string> {
+/**
+ * The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` (`meta`
+ * properties) are not reads of their content. With `valuesOnly`, type annotations and numbers
+ * parsed from a text (`Number(x)`) read nothing either.
+ */
+export function tsReads(expr: ts.Node, out = new Set<string>(), opts: { meta?: ReadonlySet<string>; valuesOnly?: boolean } = {}): Set<string> {
+  const meta = opts.meta ?? META_PROPS;
   const visit = (n: ts.Node): void => {
     if (tsc.isPropertyAccessExpression(n)) {
       if (n.expression.kind === tsc.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
-      else if (!META_PROPS.has(n.name.text)) visit(n.expression);
+      else if (!meta.has(n.name.text)) visit(n.expression);
       return;
     }
     if (tsc.isIdentifier(n)) {
@@ -85,15 +91,19 @@ function tokens(expr: ts.Node, out = new Set<string>()): Set<string> {
       out.add(n.name.text);
       return;
     }
+    if (opts.valuesOnly && (tsc.isTypeNode(n) || (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && NUMERIC.has(n.expression.text)))) return;
     tsc.forEachChild(n, visit);
   };
   visit(expr);
   return out;
 }
 
+const NUMERIC = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isNaN']);
+
+
 /** The variables a wrapped expression reads. */
 export function tsTokens(expr: Node): Set<string> {
-  return tokens(expr.compilerNode);
+  return tsReads(expr.compilerNode);
 }
 
 const facts = new WeakMap<ts.Node, ScopeFacts>();
@@ -113,11 +123,11 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
       const targets = bindingNames(c.name);
       for (const t of targets) locals.add(t);
       const loop = c.parent?.parent;
-      if (c.initializer) defs.push({ targets, sources: [...tokens(c.initializer)] });
-      else if (loop && (tsc.isForOfStatement(loop) || tsc.isForInStatement(loop))) defs.push({ targets, sources: [...tokens(loop.expression)] });
+      if (c.initializer) defs.push({ targets, sources: [...tsReads(c.initializer)] });
+      else if (loop && (tsc.isForOfStatement(loop) || tsc.isForInStatement(loop))) defs.push({ targets, sources: [...tsReads(loop.expression)] });
     } else if (tsc.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
       const t = rootToken(c.left);
-      if (t) defs.push({ targets: [t], sources: [...tokens(c.right), ...(c.operatorToken.kind === tsc.SyntaxKind.EqualsToken ? [] : [t])] });
+      if (t) defs.push({ targets: [t], sources: [...tsReads(c.right), ...(c.operatorToken.kind === tsc.SyntaxKind.EqualsToken ? [] : [t])] });
     } else if (tsc.isCallExpression(c)) {
       calls.push(c);
       const callee = c.expression;
@@ -125,7 +135,7 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
         const t = rootToken(callee.expression);
         if (t && MUTATORS.has(callee.name.text)) {
           const sources = new Set<string>();
-          for (const a of c.arguments) tokens(a, sources);
+          for (const a of c.arguments) tsReads(a, sources);
           defs.push({ targets: [t], sources: [...sources] });
         }
         // stream.on('data', (chunk) => ...), result.then((r) => ...), messages.map((m) => ...)
@@ -161,20 +171,7 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
   const { defs, locals } = scopeFacts(scope.compilerNode);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('this.');
   const inputs = new Set<string>();
-  for (const e of inputExprs) for (const t of tokens(e.compilerNode)) if (isLocal(t)) inputs.add(t);
-  let frontier = [...inputs];
-  for (let step = 0; step < 3 && frontier.length > 0; step++) {
-    const next: string[] = [];
-    for (const d of defs) {
-      if (!d.targets.some((t) => frontier.includes(t))) continue;
-      for (const s of d.sources) {
-        if (!isLocal(s) || inputs.has(s) || CONTEXT_NAMES.has(s)) continue;
-        inputs.add(s);
-        next.push(s);
-      }
-    }
-    frontier = next;
-  }
+  for (const e of inputExprs) for (const t of tsReads(e.compilerNode)) if (isLocal(t)) inputs.add(t);
   const outputs = new Set<string>();
   for (const r of resultNames) {
     const root = /^(this\.[A-Za-z_$][\w$]*|[A-Za-z_$][\w$]*)/.exec(r)?.[0];
@@ -191,19 +188,7 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
     };
     for (const a of callNode.compilerNode.arguments) visit(a);
   }
-  for (let changed = true, guard = 0; changed && guard < 12; guard++) {
-    changed = false;
-    for (const d of defs) {
-      if (!d.sources.some((s) => outputs.has(s))) continue;
-      for (const t of d.targets) {
-        if (!outputs.has(t)) {
-          outputs.add(t);
-          changed = true;
-        }
-      }
-    }
-  }
-  return { inputs, outputs };
+  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs);
 }
 
 /** Could this call record something, by the look of its name? (The full test resolves the callee.) */
@@ -256,7 +241,7 @@ export function tsLoggingEvidence(a: TsInference, ctx: InferenceContext, scope: 
   for (const c of calls) {
     if (!mayRecord(c, ctx)) continue;
     const containsCall = at !== undefined && c.arguments.some((x) => x.getStart(sf) <= at.start && at.end <= x.end);
-    const related = containsCall || c.arguments.some((x) => [...tokens(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
+    const related = containsCall || c.arguments.some((x) => [...tsReads(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
     if (!related) continue;
     const wrapped = a.wrap(c);
     const tool = tsRecorder(a, ctx, wrapped);
