@@ -1,7 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { PyInference } from '../inference/python.js';
 import type { FunctionInfo } from '../inference/types.js';
-import { pyTokens } from '../observability/python.js';
+import { assignmentSides, pyTokens } from '../observability/python.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowFacts } from './types.js';
 
@@ -158,19 +158,7 @@ export function pyFlow(a: PyInference, fn: FunctionInfo): FlowFacts {
         break;
       }
       default: {
-        let left: Node | undefined;
-        let right: Node | undefined;
-        if (c.type === 'as_pattern') {
-          right = kids(c)[0];
-          const alias = field(c, 'alias');
-          left = alias ? kids(alias)[0] : undefined;
-        } else if (c.type === 'named_expression') {
-          left = field(c, 'name');
-          right = field(c, 'value');
-        } else {
-          left = field(c, 'left');
-          right = field(c, 'right');
-        }
+        const { left, right } = assignmentSides(c);
         if (!left || !right) break;
         const targets = leftRoots(a, left);
         for (const t of targets) facts.locals.add(t);

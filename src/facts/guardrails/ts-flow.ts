@@ -1,6 +1,6 @@
 import type { Node, ts } from 'ts-morph';
 import { tsc } from '../../parse/ts-morph.js';
-import { tsReads } from '../observability/ts.js';
+import { isAssignment, rootToken, tsReads } from '../observability/ts.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowCall, FlowFacts } from './types.js';
 
@@ -23,9 +23,6 @@ function isFnLike(n: ts.Node): n is FnLike {
   return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
 }
 
-function isAssignment(kind: ts.SyntaxKind): boolean {
-  return kind >= tsc.SyntaxKind.FirstAssignment && kind <= tsc.SyntaxKind.LastAssignment;
-}
 
 /** Names a binding declares; with `skipMeta`, `{ id, usage }` taken out of an object are metadata, not its text. */
 function bindingNames(n: ts.BindingName, skipMeta = false): string[] {
@@ -47,20 +44,6 @@ function singleCall(e: ts.Expression, sf: ts.SourceFile): { start: number; end: 
   return tsc.isCallExpression(cur) ? { start: cur.getStart(sf), end: cur.end } : undefined;
 }
 
-/** `this.x.y` → `this.x`; `a.b[0]` → `a`. */
-function rootToken(n: ts.Node): string | undefined {
-  let cur = n;
-  for (;;) {
-    if (tsc.isPropertyAccessExpression(cur)) {
-      if (cur.expression.kind === tsc.SyntaxKind.ThisKeyword) return `this.${cur.name.text}`;
-      cur = cur.expression;
-    } else if (tsc.isElementAccessExpression(cur) || tsc.isNonNullExpression(cur) || tsc.isParenthesizedExpression(cur) || tsc.isAsExpression(cur)) {
-      cur = cur.expression;
-    } else if (tsc.isIdentifier(cur)) {
-      return cur.text;
-    } else return undefined;
-  }
-}
 
 /** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of x's content. */
 export function tsExprTokens(expr: ts.Node, out = new Set<string>()): Set<string> {

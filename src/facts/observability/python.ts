@@ -33,6 +33,16 @@ function field(n: Node, name: string): Node | undefined {
   return n.childForFieldName(name) ?? undefined;
 }
 
+/** The target and the value of an assignment, augmented assignment, `with ... as x` or walrus. */
+export function assignmentSides(c: Node): { left?: Node; right?: Node } {
+  if (c.type === 'as_pattern') {
+    const alias = field(c, 'alias');
+    return { left: alias ? kids(alias)[0] : undefined, right: kids(c)[0] };
+  }
+  if (c.type === 'named_expression') return { left: field(c, 'name'), right: field(c, 'value') };
+  return { left: field(c, 'left'), right: field(c, 'right') };
+}
+
 /**
  * The variables an expression reads, from its identifiers and the text around them: attribute
  * and keyword names are not variables, `self.x` is one name, and `len(x)`, `x.usage`,
@@ -108,19 +118,7 @@ function scopeFacts(a: PyInference, scope: Node): ScopeFacts {
       }
       continue;
     }
-    let left: Node | undefined;
-    let right: Node | undefined;
-    if (c.type === 'as_pattern') {
-      right = kids(c)[0];
-      const alias = field(c, 'alias');
-      left = alias ? kids(alias)[0] : undefined;
-    } else if (c.type === 'named_expression') {
-      left = field(c, 'name');
-      right = field(c, 'value');
-    } else {
-      left = field(c, 'left');
-      right = field(c, 'right');
-    }
+    const { left, right } = assignmentSides(c);
     if (!left || !right) continue;
     const targets = leftRoots(a, left);
     for (const t of targets) locals.add(t);

@@ -40,7 +40,7 @@ function isFnLike(n: ts.Node): n is FnLike {
   return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
 }
 
-function isAssignment(kind: ts.SyntaxKind): boolean {
+export function isAssignment(kind: ts.SyntaxKind): boolean {
   return kind >= tsc.SyntaxKind.FirstAssignment && kind <= tsc.SyntaxKind.LastAssignment;
 }
 
@@ -52,7 +52,7 @@ function bindingNames(n: ts.BindingName): string[] {
 }
 
 /** `this.x.y` → `this.x`; `a.b[0]` → `a`. */
-function rootToken(n: ts.Node): string | undefined {
+export function rootToken(n: ts.Node): string | undefined {
   let cur = n;
   for (;;) {
     if (tsc.isPropertyAccessExpression(cur)) {
