@@ -149,3 +149,20 @@ export function djangoRegexPath(re: string): string {
   s = s.replace(/\\(.)/g, '$1').replace(/[?]/g, '');
   return s;
 }
+
+/**
+ * Every chain of mounts from a root router down to `obj` (a router included in another, that
+ * one in an app ...): at most 8 chains, 6 levels, and no cycle.
+ */
+export function mountChains<R, M extends { parent: R }>(obj: R, mountsOf: (child: R) => readonly M[], seen = new Set<R>()): M[][] {
+  const ms = mountsOf(obj).filter((m) => !seen.has(m.parent));
+  if (ms.length === 0 || seen.size > 6) return [[]];
+  const out: M[][] = [];
+  for (const m of ms) {
+    for (const up of mountChains(m.parent, mountsOf, new Set([...seen, obj]))) {
+      out.push([...up, m]);
+      if (out.length >= 8) return out;
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
 import type { PyInference } from '../inference/python.js';
 import type { FunctionInfo } from '../inference/types.js';
-import { joinPaths } from './paths.js';
+import { joinPaths, mountChains } from './paths.js';
 import { callArgs, externQ, field, kids, listItems, moduleDecls, pyDecls, pyFunction, pyLayer, unwrapPy, type PyDecl } from './py-resolve.js';
 import { makeEndpoint } from './ts-routers.js';
 import type { Endpoint, Layer, LayerLevel } from './types.js';
@@ -483,18 +483,6 @@ export class PyRouterGraph {
 
   // ------------------------------------------------------------------ endpoints
 
-  private chains(obj: PyRouter, seen = new Set<PyRouter>()): PyMount[][] {
-    const ms = this.mounts.filter((m) => m.child === obj && !seen.has(m.parent));
-    if (ms.length === 0 || seen.size > 6) return [[]];
-    const out: PyMount[][] = [];
-    for (const m of ms) {
-      for (const up of this.chains(m.parent, new Set([...seen, obj]))) {
-        out.push([...up, m]);
-        if (out.length >= 8) return out;
-      }
-    }
-    return out;
-  }
 
   /**
    * FastAPI and Starlette answer a request with the first route registered for its path and
@@ -538,7 +526,7 @@ export class PyRouterGraph {
     const seen = new Set<string>();
     for (const r of this.routes) {
       if (this.shadowed(r)) continue;
-      for (const chain of this.chains(r.obj)) {
+      for (const chain of mountChains(r.obj, (c: PyRouter) => this.mounts.filter((m) => m.child === c))) {
         const routers = [chain[0]?.parent ?? r.obj, ...chain.map((m) => m.child)];
         let path = '';
         const layers: Layer[] = [];

@@ -7,7 +7,7 @@ import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
-import { filterCovers, joinPaths } from './paths.js';
+import { filterCovers, joinPaths, mountChains } from './paths.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
 
@@ -547,24 +547,10 @@ export class TsRouterGraph {
     return this.mounts.filter((m) => m.child === child);
   }
 
-  /** Every chain of mounts from a root down to `obj` (at most a few). */
-  private chains(obj: RouterObj, seen = new Set<RouterObj>()): Mount[][] {
-    const ms = this.mountsOf(obj).filter((m) => !seen.has(m.parent));
-    if (ms.length === 0 || seen.size > 6) return [[]];
-    const out: Mount[][] = [];
-    for (const m of ms) {
-      for (const up of this.chains(m.parent, new Set([...seen, obj]))) {
-        out.push([...up, m]);
-        if (out.length >= 8) return out;
-      }
-    }
-    return out;
-  }
-
   private endpoints(): Endpoint[] {
     const out: Endpoint[] = [];
     for (const r of this.routes) {
-      for (const chain of this.chains(r.obj)) {
+      for (const chain of mountChains(r.obj, (c: RouterObj) => this.mountsOf(c))) {
         // routers[0] is the root; chain[i] mounts routers[i + 1] on routers[i].
         const routers = [chain[0]?.parent ?? r.obj, ...chain.map((m) => m.child)];
         const n = routers.length - 1;
