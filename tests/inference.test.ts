@@ -356,6 +356,27 @@ export async function f(prompt: string) {
     expect(found[0]?.model?.value).toBe('llama3.1:8b');
   });
 
+  it('HTTP: a URL held in a local variable, reassigned or not, is read from its declaration', async () => {
+    const p = await project({
+      'utils/server.ts': `import { OPENAI_API_HOST, OPENAI_API_TYPE } from "./const";
+export const OpenAIStream = async (messages: object[]) => {
+  let url = \`\${OPENAI_API_HOST}/v1/chat/completions\`;
+  if (OPENAI_API_TYPE === "azure") {
+    url = \`\${OPENAI_API_HOST}/openai/deployments/chat/completions?api-version=2023-05-15\`;
+  }
+  const res = await fetch(url, { method: "POST", body: JSON.stringify({ messages, stream: true }) });
+  return res.body;
+};
+export async function tags() {
+  let url = \`\${OPENAI_API_HOST}/v1/models\`;
+  return fetch(url, { method: "POST", body: "{}" });
+}
+`,
+      'utils/const.ts': 'export const OPENAI_API_HOST = process.env.OPENAI_API_HOST || "https://api.openai.com";\nexport const OPENAI_API_TYPE = process.env.OPENAI_API_TYPE || "openai";\n',
+    });
+    expect(allSites(p).map((s) => `${summary(p, s)} ${s.url}`)).toEqual(['utils/server.ts:7 http POST /v1/chat/completions chat stream ${OPENAI_API_HOST}/v1/chat/completions']);
+  });
+
   it('Replicate: the client (run, stream, predictions) and the HTTP API; status polls and other paths are not inference', async () => {
     const p = await project({
       'lib/replicate.ts': 'import Replicate from "replicate";\nexport const replicate = new Replicate({ auth: process.env.REPLICATE_API_TOKEN });\n',

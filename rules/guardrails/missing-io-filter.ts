@@ -25,7 +25,7 @@ function unfilteredSides(g: GuardedSite): number {
 }
 
 function routeOf(ep: Endpoint): string {
-  return ep.kind === 'server-action' ? `server action \`${ep.path}\`` : `\`${ep.methods.join('|')} ${ep.path}\``;
+  return ep.kind === 'server-action' ? `server action \`${ep.path}\`` : `\`${ep.label}\``;
 }
 
 export default defineRule<Options>({

@@ -1170,8 +1170,9 @@ export class TsInference implements FileAnalyzer {
     });
   }
 
-  private urlValue(n: Node): string | undefined {
+  private urlValue(n: Node, depth = 0): string | undefined {
     const u = unwrap(n);
+    if (depth > 4) return undefined;
     if (Node.isNewExpression(u) && u.getExpression().getText() === 'URL') {
       const [path, base] = u.getArguments();
       const pv = path ? this.mod.stringValue(path)?.value : undefined;
@@ -1181,9 +1182,15 @@ export class TsInference implements FileAnalyzer {
     }
     const s = this.mod.stringValue(u);
     if (s) return s.value;
+    // `let url = `${HOST}/v1/chat/completions`; if (azure) url = ...; fetch(url, ...)`: the
+    // declared value (a later assignment picks another deployment of the same API).
+    if (Node.isIdentifier(u)) {
+      const init = localInitializer(u);
+      return init ? this.urlValue(init, depth + 1) : undefined;
+    }
     // process.env.OLLAMA_URL + "/api/chat": unknown parts kept as ${...}
     if (Node.isBinaryExpression(u) && u.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
-      const part = (x: Node): string => this.urlValue(x) ?? `\${${x.getText()}}`;
+      const part = (x: Node): string => this.urlValue(x, depth + 1) ?? `\${${x.getText()}}`;
       const v = part(u.getLeft()) + part(u.getRight());
       return /[a-z/]/i.test(v.replace(/\$\{[^}]*\}/g, '')) ? v : undefined;
     }
@@ -1317,4 +1324,19 @@ function receiverText(callee: Node, pathLength: number): string {
   let n: Node = callee;
   for (let i = 0; i < pathLength && Node.isPropertyAccessExpression(n); i++) n = n.getExpression();
   return n.getText();
+}
+
+/** The initializer of the `let`/`var`/`const` an identifier names, declared before it in an enclosing block. */
+function localInitializer(id: Node): Node | undefined {
+  const name = id.getText();
+  const at = id.getStart();
+  for (let a = id.getParent(); a; a = a.getParent()) {
+    if (!Node.isBlock(a) && !Node.isSourceFile(a)) continue;
+    for (const st of a.getStatements()) {
+      if (st.getStart() >= at) break;
+      if (!Node.isVariableStatement(st)) continue;
+      for (const d of st.getDeclarations()) if (d.getName() === name) return d.getInitializer();
+    }
+  }
+  return undefined;
 }
