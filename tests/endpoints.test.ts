@@ -153,6 +153,24 @@ module.exports = app;
     expect(eps.map((e) => endpointInference(p, e).length)).toEqual([1, 1]);
   });
 
+  it('follows a route into inference through several modules, up to eight calls deep', async () => {
+    // report -> agent.run -> ... -> llm.ask: a research agent's layers, one module each.
+    const hops = 7;
+    const files: Record<string, string> = {
+      'app/llm.py': 'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}]).choices[0].message.content\n',
+    };
+    for (let i = 0; i < hops; i++) {
+      const next = i === hops - 1 ? 'from app.llm import ask as step_next' : `from app.step${i + 1} import step${i + 1} as step_next`;
+      files[`app/step${i}.py`] = `${next}\n\n\nasync def step${i}(query: str) -> str:\n    return await step_next(query)\n`;
+    }
+    files['app/main.py'] = `from fastapi import FastAPI\nfrom app.step0 import step0\nfrom app.step3 import step3\n\napp = FastAPI()\n\n\n@app.post("/report")\nasync def report(q: str):\n    return {"text": await step0(q)}\n\n\n@app.post("/short")\nasync def short(q: str):\n    return {"text": await step3(q)}\n`;
+    const p = await project(files);
+    const eps = projectEndpoints(p);
+    expect(eps.map((e) => `${e.label} ${endpointInference(p, e).map((r) => r.via.length).join(',')}`)).toEqual(['POST /report 8', 'POST /short 5']);
+    // The bound holds: with a smaller depth the long chain is not followed.
+    expect(eps.map((e) => endpointInference(p, e, 7).length)).toEqual([0, 1]);
+  });
+
   it('follows an app passed to route modules, handlers named in other files, and wrappers', async () => {
     const files = {
       ...base,

@@ -103,7 +103,7 @@ function computeBodyFunctions(project: ProjectModel, fn: FunctionInfo): Function
  * The inference an endpoint's handler runs, directly (callbacks written in it included) or
  * through repository functions, up to `maxDepth` calls deep, each with the call path.
  */
-export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 4, forwarded = false): ReachedSite[] {
+export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 8, forwarded = false): ReachedSite[] {
   if (!ep.handler) return [];
   const out: ReachedSite[] = [];
   const seen = new Set<string>();
