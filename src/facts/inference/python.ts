@@ -5,7 +5,7 @@ import type { Span } from '../../types.js';
 import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
-import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceKind, PySite } from './types.js';
+import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
 
 /** What a Python expression evaluates to, as far as the analysis needs to know. */
 export type PyValue =
@@ -1408,45 +1408,18 @@ export class PyInference implements FileAnalyzer {
 
   private makeSite(
     call: Node,
-    s: {
-      sdk: string;
-      api: string;
-      kind: InferenceKind;
-      stream: boolean;
-      args: ArgMap;
-      prompt?: ArgExpr;
-      model?: ArgExpr;
-      receiver?: string;
-      client?: ClientOrigin;
-      confidence?: 'high' | 'medium' | 'low';
-      custom?: string;
-      url?: string;
-      sdkName?: string;
-      /** The callee, when it is not the call's own function (`asyncio.to_thread(client.x, ...)`). */
-      callee?: Node;
-    },
+    /** `callee`: the callee, when it is not the call's own function (`asyncio.to_thread(client.x, ...)`). */
+    s: SiteSpec & { callee?: Node },
   ): PySite {
     const fnNode = s.callee ?? (field(call, 'function') as Node);
     return {
+      ...siteFields(s, (sdk) => this.ctx.k.sdkName(sdk)),
       lang: 'python',
       path: this.file.path,
-      sdk: s.sdk,
-      sdkName: s.sdkName ?? this.ctx.k.sdkName(s.sdk),
-      api: s.api,
-      kind: s.kind,
-      stream: s.stream,
       calleeSpan: span(fnNode),
       span: span(call),
-      receiver: s.receiver,
-      client: s.client,
-      prompt: s.prompt,
-      model: s.model,
-      args: s.args,
       resultNames: this.resultNames(call),
       fn: this.fnInfo(this.enclosingFn(call)),
-      confidence: s.confidence ?? 'high',
-      custom: s.custom,
-      url: s.url,
       node: call,
     };
   }

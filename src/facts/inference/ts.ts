@@ -6,7 +6,7 @@ import type { Span } from '../../types.js';
 import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
-import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceKind, TsSite } from './types.js';
+import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
 
 /** What an expression evaluates to, as far as the analysis needs to know. */
 export type TsValue =
@@ -1229,45 +1229,16 @@ export class TsInference implements FileAnalyzer {
     return undefined;
   }
 
-  private makeSite(
-    call: Node,
-    s: {
-      sdk: string;
-      api: string;
-      kind: InferenceKind;
-      stream: boolean;
-      args: ArgMap;
-      prompt?: ArgExpr;
-      model?: ArgExpr;
-      receiver?: string;
-      client?: ClientOrigin;
-      confidence?: 'high' | 'medium' | 'low';
-      custom?: string;
-      url?: string;
-      sdkName?: string;
-    },
-  ): TsSite {
+  private makeSite(call: Node, s: SiteSpec): TsSite {
     const callee = (call as unknown as { getExpression(): Node }).getExpression();
     return {
+      ...siteFields(s, (sdk) => this.ctx.k.sdkName(sdk)),
       lang: 'ts',
       path: this.file.path,
-      sdk: s.sdk,
-      sdkName: s.sdkName ?? this.ctx.k.sdkName(s.sdk),
-      api: s.api,
-      kind: s.kind,
-      stream: s.stream,
       calleeSpan: tsSpan(callee),
       span: tsSpan(call),
-      receiver: s.receiver,
-      client: s.client,
-      prompt: s.prompt,
-      model: s.model,
-      args: s.args,
       resultNames: this.resultNames(call),
       fn: this.fnInfo(this.enclosingFn(call)),
-      confidence: s.confidence ?? 'high',
-      custom: s.custom,
-      url: s.url,
       node: call,
     };
   }

@@ -109,6 +109,31 @@ interface SiteBase {
   url?: string;
 }
 
+/** What an analyzer knows of a call when it recognises it as inference; positions and flow come from the call. */
+export type SiteSpec = Pick<SiteBase, 'sdk' | 'api' | 'kind' | 'stream' | 'args' | 'prompt' | 'model' | 'receiver' | 'client' | 'custom' | 'url'> & {
+  confidence?: SiteBase['confidence'];
+  sdkName?: string;
+};
+
+/** The fields of a site that do not depend on the language: a spec, its SDK's name and defaults. */
+export function siteFields(s: SiteSpec, sdkName: (sdk: string) => string): Omit<SiteBase, 'path' | 'calleeSpan' | 'span' | 'resultNames' | 'fn'> {
+  return {
+    sdk: s.sdk,
+    sdkName: s.sdkName ?? sdkName(s.sdk),
+    api: s.api,
+    kind: s.kind,
+    stream: s.stream,
+    receiver: s.receiver,
+    client: s.client,
+    prompt: s.prompt,
+    model: s.model,
+    args: s.args,
+    confidence: s.confidence ?? 'high',
+    custom: s.custom,
+    url: s.url,
+  };
+}
+
 export interface TsSite extends SiteBase {
   lang: 'ts';
   /** The CallExpression (or NewExpression for Bedrock commands: still the `send(...)` call). */
