@@ -308,6 +308,18 @@ def ternary(text):
 const TS_OPENAI = 'import OpenAI from "openai";\nexport const client = new OpenAI();\n';
 
 describe('endpoints: user input in, model output out', () => {
+  it('FastAPI: follows the user input and the reply through an agent six calls deep', async () => {
+    const files: Record<string, string> = {
+      'app/llm.py': 'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    r = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n    return r.choices[0].message.content\n',
+    };
+    for (let i = 0; i < 5; i++) {
+      const next = i === 4 ? 'from app.llm import ask as step_next' : `from app.step${i + 1} import step${i + 1} as step_next`;
+      files[`app/step${i}.py`] = `${next}\n\n\ndef step${i}(query: str) -> str:\n    answer = step_next(query)\n    return answer\n`;
+    }
+    files['app/main.py'] = 'from fastapi import FastAPI\nfrom app.step0 import step0\n\napp = FastAPI()\n\n\n@app.post("/agent")\ndef agent(q: str):\n    return {"text": step0(q)}\n';
+    expect(await guarded(files)).toEqual(['POST /agent app/llm.py:7 in=- out=-']);
+  });
+
   it('Next.js: flags nothing when the prompt is a constant or the output is not returned', async () => {
     expect(
       await guarded({

@@ -30,7 +30,7 @@ export { GuardrailKnowledge } from './data.js';
 export { filterCallsIn, isGuardSite, wrapperBehaviour, type FilterCall, type WrapperBehaviour } from './filters.js';
 
 /** How many calls deep from the handler inference is looked for. */
-const MAX_DEPTH = 4;
+const MAX_DEPTH = 8;
 /** Frameworks where a handler's return value is the response (not Express or Koa). */
 const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'fastapi', 'flask', 'starlette', 'django']);
 
