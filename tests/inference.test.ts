@@ -523,6 +523,39 @@ async def f(q):
     ]);
   });
 
+  it('self-hosted: the SGLang engine and MLX LM; SGLang frontend primitives, model loading and tokenizers are not generation', async () => {
+    expect(
+      await sites({
+        'engine.py': `import sglang as sgl
+
+engine = sgl.Engine(model_path="Qwen/Qwen2.5-7B-Instruct")
+`,
+        'app.py': `import sglang as sgl
+from mlx_lm import generate as mlx_generate, load, stream_generate
+
+from engine import engine
+
+model, tokenizer = load("mlx-community/Llama-3.2-3B-Instruct-4bit")
+
+
+@sgl.function
+def qa(s, question):
+    s += sgl.user(question)
+    s += sgl.assistant(sgl.gen("answer", max_tokens=64))
+
+
+async def answer(q: str):
+    out = await engine.async_generate(q, {"temperature": 0})
+    text = mlx_generate(model, tokenizer, prompt=q, max_tokens=64)
+    for chunk in stream_generate(model, tokenizer, q):
+        pass
+    ids = tokenizer.encode(q)
+    return out, text, ids
+`,
+      }),
+    ).toEqual(['app.py:16 sglang async_generate completion <- engine @ engine.py', 'app.py:17 mlx-lm mlx_lm.generate completion', 'app.py:18 mlx-lm mlx_lm.stream_generate completion']);
+  });
+
   it('self-hosted: transformers generate and pipelines, vLLM, AsyncLLMEngine, llama.cpp; forward passes are not generation', async () => {
     expect(
       await sites({

@@ -4,7 +4,7 @@ import type { ReachedSite } from '../inference/index.js';
 import type { ControlKind } from './data.js';
 
 /** SDKs that run a model the deployer hosts: no provider limits or authentication behind them. */
-const SELF_HOSTED = new Set(['transformers', 'sentence-transformers', 'vllm', 'llama-cpp', 'ollama']);
+const SELF_HOSTED = new Set(['transformers', 'sentence-transformers', 'vllm', 'llama-cpp', 'ollama', 'sglang', 'mlx-lm']);
 
 function lineOf(project: ProjectModel, file: string, start: number): string {
   const f = project.file(file);
