@@ -26,7 +26,6 @@ interface GuardrailData {
   guardModels: { patterns: string[]; textHint: string };
   responseSinks: { ts: string[]; python: string[]; bodyAssignment?: string };
   requestGlobals?: string[];
-  selfHostedSdks?: string[];
   hostedApiHosts?: string;
   advice: Record<string, { ts: string; python: string }>;
 }
@@ -63,7 +62,6 @@ export class GuardrailKnowledge {
   readonly pySinks: Set<string>;
   readonly bodyAssignment: RegExp;
   readonly requestGlobals: Set<string>;
-  readonly selfHostedSdks: Set<string>;
   readonly hostedApiHosts: RegExp;
   private readonly advice: Record<string, { ts: string; python: string }>;
 
@@ -99,7 +97,6 @@ export class GuardrailKnowledge {
     this.pySinks = new Set(d.responseSinks.python);
     this.bodyAssignment = new RegExp(d.responseSinks.bodyAssignment ?? '^$');
     this.requestGlobals = new Set(d.requestGlobals ?? []);
-    this.selfHostedSdks = new Set(d.selfHostedSdks ?? []);
     this.hostedApiHosts = new RegExp(d.hostedApiHosts ?? '^$', 'i');
     this.advice = d.advice;
   }

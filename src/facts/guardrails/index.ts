@@ -17,6 +17,7 @@ import type { Span } from '../../types.js';
 import { dependsCalls, endpointInference, type Endpoint } from '../endpoints/index.js';
 import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
+import { SdkKnowledge } from '../inference/sdks.js';
 import type { PyInference } from '../inference/python.js';
 import type { ArgExpr, FunctionInfo, InferenceSite } from '../inference/types.js';
 import { pyTokens } from '../observability/python.js';
@@ -408,7 +409,7 @@ export function stackOf(site: InferenceSite): { stack: string; selfHosted: boole
   const model = (site.model ?? site.client?.model)?.value ?? '';
   const names = origins.map((o) => `${o.module} ${o.className}`).join(' ');
   if (site.sdk === 'ollama' || /ollama/i.test(names) || /^ollama(_chat)?\//.test(model)) return { stack: 'ollama', selfHosted: true };
-  if (k.selfHostedSdks.has(site.sdk) || /HuggingFacePipeline|VLLM|LlamaCpp|HuggingFaceTextGenInference/.test(names)) return { stack: 'self-hosted', selfHosted: true };
+  if (SdkKnowledge.get().selfHosted.has(site.sdk) || /HuggingFacePipeline|VLLM|LlamaCpp|HuggingFaceTextGenInference/.test(names)) return { stack: 'self-hosted', selfHosted: true };
   if (/^(hosted_vllm|vllm|huggingface|openai_compatible)\//.test(model)) return { stack: 'openai-compatible-server', selfHosted: true };
   if (baseUrl !== undefined && /^(https?:)?\/\//.test(baseUrl) && !k.hostedApiHosts.test(baseUrl)) return { stack: 'openai-compatible-server', selfHosted: true };
   // Azure OpenAI through the plain client: a deployments URL built at run time, an `api-version` query.

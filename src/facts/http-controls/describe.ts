@@ -1,10 +1,9 @@
 import type { ProjectModel } from '../../model/project.js';
 import type { Endpoint } from '../endpoints/types.js';
-import type { ReachedSite } from '../inference/index.js';
+import { SdkKnowledge, type ReachedSite } from '../inference/index.js';
 import type { ControlKind } from './data.js';
 
 /** SDKs that run a model the deployer hosts: no provider limits or authentication behind them. */
-const SELF_HOSTED = new Set(['transformers', 'sentence-transformers', 'vllm', 'llama-cpp', 'ollama', 'sglang', 'mlx-lm']);
 
 function lineOf(project: ProjectModel, file: string, start: number): string {
   const f = project.file(file);
@@ -13,7 +12,7 @@ function lineOf(project: ProjectModel, file: string, start: number): string {
 
 /** True when one of the reached sites runs a self-hosted model (or an inference server by URL). */
 export function reachesSelfHosted(reached: ReachedSite[]): boolean {
-  return reached.some((r) => SELF_HOSTED.has(r.site.sdk) || (r.site.sdk === 'http' && /localhost|127\.0\.0\.1|:\d{4,5}\b/.test(r.site.url ?? '')));
+  return reached.some((r) => SdkKnowledge.get().selfHosted.has(r.site.sdk) || (r.site.sdk === 'http' && /localhost|127\.0\.0\.1|:\d{4,5}\b/.test(r.site.url ?? '')));
 }
 
 /**

@@ -45,6 +45,7 @@ interface HttpPath {
 
 interface SdkData {
   sdks: Record<string, string>;
+  selfHosted?: string[];
   types: Record<string, TypeData>;
   ts: Record<'constructors' | 'factories' | 'instances' | 'annotations' | 'functions', EntryData[] | undefined>;
   python: Record<'constructors' | 'factories' | 'instances' | 'annotations' | 'functions', EntryData[] | undefined>;
@@ -85,6 +86,8 @@ export class SdkKnowledge {
   readonly methodNames: Set<string>;
   /** Names of TS module-level inference functions (`generateText`, `chatCompletion`). */
   readonly tsFunctionNames: Set<string>;
+  /** SDKs that run a model the deployer serves (vLLM, transformers, Ollama ...). */
+  readonly selfHosted: ReadonlySet<string>;
 
   private static shared: SdkKnowledge | undefined;
   static get(): SdkKnowledge {
@@ -107,6 +110,7 @@ export class SdkKnowledge {
       if (t.commands) this.methodNames.add('send');
     }
     this.tsFunctionNames = new Set(this.ts.functions.flatMap((e) => e.names ?? []));
+    this.selfHosted = new Set(this.data.selfHosted ?? []);
   }
 
   sdkName(sdk: string): string {
