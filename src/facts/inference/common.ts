@@ -1,4 +1,48 @@
-import type { ArgExpr, ArgMap, InferenceKind } from './types.js';
+import type { Span } from '../../types.js';
+import type { ArgExpr, ArgMap, ClientOrigin, InferenceKind } from './types.js';
+
+/** A value known to hold an inference client (both languages' value types include this shape). */
+export interface ClientValue {
+  t: 'client';
+  type: string;
+  origin: ClientOrigin;
+  path: string[];
+  confidence: 'high' | 'medium';
+}
+
+export function isClient<V extends { t: string }>(v: V | undefined): v is Extract<V, { t: 'client' }> {
+  return v?.t === 'client';
+}
+
+/** Prefers a client (or HTTP client) among candidate values; else the first known value. */
+export function bestValue<V extends { t: string }>(values: Iterable<V | undefined>): V | undefined {
+  let first: V | undefined;
+  for (const v of values) {
+    if (!v) continue;
+    if (v.t === 'client' || v.t === 'http') return v;
+    first ??= v;
+  }
+  return first;
+}
+
+/**
+ * A LangChain chain (`prompt | model`, `RunnableSequence.from([...])`, an agent built on a
+ * model), when one of its parts is a LangChain model: a client whose origin lists them.
+ */
+export function langchainChain(parts: Array<{ t: string } | undefined>, sdkOf: (type: string) => string, path: string, at: Span): ClientValue | undefined {
+  const models: ClientOrigin[] = [];
+  let confidence: 'high' | 'medium' = 'high';
+  for (const v of parts) {
+    if (!isClient(v as ClientValue | undefined)) continue;
+    const c = v as ClientValue;
+    if (sdkOf(c.type) !== 'langchain' || c.path.length !== 0) continue;
+    models.push(c.origin);
+    if (c.confidence === 'medium') confidence = 'medium';
+  }
+  const first = models[0];
+  if (!first) return undefined;
+  return { t: 'client', type: 'langchain-chain', origin: { ...first, via: 'factory', path, span: at, parts: models, className: 'RunnableSequence' }, path: [], confidence };
+}
 
 const GENERATIVE_TASKS = new Set([
   'text-generation',

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
 import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
-import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
@@ -47,19 +47,6 @@ function field(n: Node, name: string): Node | undefined {
   return n.childForFieldName(name) ?? undefined;
 }
 
-function isClient(v: PyValue | undefined): v is Extract<PyValue, { t: 'client' }> {
-  return v?.t === 'client';
-}
-
-function best(values: Iterable<PyValue | undefined>): PyValue | undefined {
-  let first: PyValue | undefined;
-  for (const v of values) {
-    if (!v) continue;
-    if (v.t === 'client' || v.t === 'http') return v;
-    first ??= v;
-  }
-  return first;
-}
 
 /** `await x`, `(x)` → x. */
 function unwrap(n: Node): Node {
@@ -291,16 +278,16 @@ export class PyInference implements FileAnalyzer {
             continue;
           }
           const decls = this.scopeOf(n).get(name);
-          if (decls) return best(decls.map((d) => this.declValue(d)));
+          if (decls) return bestValue(decls.map((d) => this.declValue(d)));
         }
         sawFunction = true;
       } else if (n.type === 'class_definition') {
         if (sawFunction) continue;
         const decls = this.scopeOf(n).get(name);
-        if (decls) return best(decls.map((d) => this.declValue(d)));
+        if (decls) return bestValue(decls.map((d) => this.declValue(d)));
       } else if (n.type === 'module') {
         const decls = this.scopeOf(n).get(name);
-        if (decls) return best(decls.map((d) => this.declValue(d)));
+        if (decls) return bestValue(decls.map((d) => this.declValue(d)));
       }
     }
     return undefined;
@@ -417,7 +404,7 @@ export class PyInference implements FileAnalyzer {
       const x = kids(r)[0];
       if (x && (x.type === 'expression_list' || x.type === 'tuple')) out.push(this.valueOf(kids(x)[index]));
     }
-    return best(out);
+    return bestValue(out);
   }
 
   /**
@@ -467,7 +454,7 @@ export class PyInference implements FileAnalyzer {
 
   private computeExport(name: string): PyValue | undefined {
     const decls = this.scopeOf(this.mod.root).get(name);
-    if (decls) return best(decls.map((d) => this.declValue(d)));
+    if (decls) return bestValue(decls.map((d) => this.declValue(d)));
     // A submodule of a package (`from app import llm` with app/llm.py).
     if (this.file.path.endsWith('__init__.py')) {
       const dir = this.file.path.slice(0, -'__init__.py'.length);
@@ -505,10 +492,10 @@ export class PyInference implements FileAnalyzer {
         return this.callValue(e);
       case 'conditional_expression': {
         const [a, , b] = kids(e);
-        return best([this.valueOf(a), this.valueOf(b)]);
+        return bestValue([this.valueOf(a), this.valueOf(b)]);
       }
       case 'boolean_operator':
-        return best([this.valueOf(field(e, 'left')), this.valueOf(field(e, 'right'))]);
+        return bestValue([this.valueOf(field(e, 'left')), this.valueOf(field(e, 'right'))]);
       case 'binary_operator': {
         const op = field(e, 'operator');
         if (op && this.text(op) === '|') return this.chainOf(this.pipeParts(e), e);
@@ -557,7 +544,7 @@ export class PyInference implements FileAnalyzer {
       }
       this.elementStores = m;
     }
-    return best((this.elementStores.get(name) ?? []).map((v) => this.valueOf(v)));
+    return bestValue((this.elementStores.get(name) ?? []).map((v) => this.valueOf(v)));
   }
 
   /** `a | b | c` → [a, b, c]. */
@@ -607,7 +594,7 @@ export class PyInference implements FileAnalyzer {
       if (right) candidates.push(this.valueOf(right));
       if (type) candidates.push(this.annotationValue(type));
     }
-    const found = best(candidates);
+    const found = bestValue(candidates);
     if (found) return found;
     const supers = field(cls, 'superclasses');
     for (const s of supers ? kids(supers) : []) {
@@ -645,7 +632,7 @@ export class PyInference implements FileAnalyzer {
       const body = field(fn, 'body');
       if (body) visit(body);
     }
-    const found = best(exprs.map((x) => this.valueOf(x)));
+    const found = bestValue(exprs.map((x) => this.valueOf(x)));
     if (found || fn.type !== 'function_definition') return found;
     // `def get_llm(self, name: str) -> BaseLLM:` returning from a registry: the annotation says
     // what, when it names an SDK type (read from the imports, without resolving the names).
@@ -714,7 +701,7 @@ export class PyInference implements FileAnalyzer {
       const inner = n.descendantsOfType('type')[0] ?? kids(n)[1];
       return inner ? this.annotationValue(inner) : undefined;
     }
-    if (n.type === 'binary_operator') return best([this.annotationValue(field(n, 'left') as Node), this.annotationValue(field(n, 'right') as Node)]);
+    if (n.type === 'binary_operator') return bestValue([this.annotationValue(field(n, 'left') as Node), this.annotationValue(field(n, 'right') as Node)]);
     if (n.type !== 'identifier' && n.type !== 'attribute') return undefined;
     n = unwrap(n);
     return this.annotationFromValue(this.valueOf(n), t, this.text(n));
@@ -822,18 +809,7 @@ export class PyInference implements FileAnalyzer {
   }
 
   private chainOf(parts: Node[], at: Node): PyValue | undefined {
-    const models: ClientOrigin[] = [];
-    let confidence: 'high' | 'medium' = 'high';
-    for (const p of parts) {
-      const v = this.valueOf(p);
-      if (isClient(v) && this.ctx.k.typeSdk(v.type) === 'langchain' && v.path.length === 0) {
-        models.push(v.origin);
-        if (v.confidence === 'medium') confidence = 'medium';
-      }
-    }
-    const first = models[0];
-    if (!first) return undefined;
-    return { t: 'client', type: 'langchain-chain', origin: { ...first, via: 'factory', path: this.file.path, span: span(at), parts: models, className: 'RunnableSequence' }, path: [], confidence };
+    return langchainChain(parts.map((p) => this.valueOf(p)), (t) => this.ctx.k.typeSdk(t), this.file.path, span(at));
   }
 
   // ---------------------------------------------------------------- arguments

@@ -3,7 +3,7 @@ import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { FileModel } from '../../model/file-model.js';
 import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
-import { anonymousName, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
@@ -75,20 +75,6 @@ function propName(n: Node | undefined): string | undefined {
   return undefined;
 }
 
-function isClient(v: TsValue | undefined): v is Extract<TsValue, { t: 'client' }> {
-  return v?.t === 'client';
-}
-
-/** Prefers a client (or HTTP client) among candidate values; else the first known value. */
-function best(values: Iterable<TsValue | undefined>): TsValue | undefined {
-  let first: TsValue | undefined;
-  for (const v of values) {
-    if (!v) continue;
-    if (v.t === 'client' || v.t === 'http') return v;
-    first ??= v;
-  }
-  return first;
-}
 
 /**
  * Inference call sites of one TS/JS file, with the clients they use tracked through the code:
@@ -200,7 +186,7 @@ export class TsInference implements FileAnalyzer {
       if (isFnLikeC(cn) || cn.kind === SyntaxKind.SourceFile) {
         const decls = this.scopeOf(this.wrap(cn)).get(name);
         // A value assigned says more than a type annotation: annotations last.
-        if (decls) return best([...decls.filter((d) => d.k !== 'annot'), ...decls.filter((d) => d.k === 'annot')].map((d) => this.declValue(d)));
+        if (decls) return bestValue([...decls.filter((d) => d.k !== 'annot'), ...decls.filter((d) => d.k === 'annot')].map((d) => this.declValue(d)));
       }
     }
     return { t: 'global', name };
@@ -351,11 +337,11 @@ export class TsInference implements FileAnalyzer {
     }
     if (Node.isCallExpression(e)) return this.callValue(e);
     if (Node.isNewExpression(e)) return this.newValue(e);
-    if (Node.isConditionalExpression(e)) return best([this.valueOf(e.getWhenTrue()), this.valueOf(e.getWhenFalse())]);
+    if (Node.isConditionalExpression(e)) return bestValue([this.valueOf(e.getWhenTrue()), this.valueOf(e.getWhenFalse())]);
     if (Node.isBinaryExpression(e)) {
       const op = e.getOperatorToken().getKind();
       if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.AmpersandAmpersandToken) {
-        return best([this.valueOf(e.getLeft()), this.valueOf(e.getRight())]);
+        return bestValue([this.valueOf(e.getLeft()), this.valueOf(e.getRight())]);
       }
       if (op === SyntaxKind.EqualsToken) return this.valueOf(e.getRight());
       return undefined;
@@ -425,7 +411,7 @@ export class TsInference implements FileAnalyzer {
       }
     }
     for (const right of this.thisAssignments(cls).get(name) ?? []) candidates.push(this.valueOf(right));
-    const found = best(candidates);
+    const found = bestValue(candidates);
     if (found) return found;
     const ext = Node.isClassDeclaration(cls) || Node.isClassExpression(cls) ? cls.getExtends() : undefined;
     if (ext) {
@@ -474,7 +460,7 @@ export class TsInference implements FileAnalyzer {
         if (tsc.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
       });
     }
-    return best(exprs.map((x) => this.valueOf(x)));
+    return bestValue(exprs.map((x) => this.valueOf(x)));
   }
 
   /** A parameter: its type annotation, its default, or what its callers pass. */
@@ -502,7 +488,7 @@ export class TsInference implements FileAnalyzer {
 
   /** A type annotation naming an SDK client class (`OpenAI`, `ChatOpenAI`, `BaseChatModel`) or a repository class. */
   annotationValue(t: Node): TsValue | undefined {
-    if (Node.isUnionTypeNode(t)) return best(t.getTypeNodes().map((x) => this.annotationValue(x)));
+    if (Node.isUnionTypeNode(t)) return bestValue(t.getTypeNodes().map((x) => this.annotationValue(x)));
     if (Node.isParenthesizedTypeNode(t)) return this.annotationValue(t.getTypeNode());
     if (!Node.isTypeReference(t)) return undefined;
     const nameNode = t.getTypeName();
@@ -628,19 +614,7 @@ export class TsInference implements FileAnalyzer {
 
   /** A LangChain chain, when one of the parts is a LangChain model or chain. */
   private chainOf(parts: Node[], at: Node): TsValue | undefined {
-    const models: ClientOrigin[] = [];
-    let confidence: 'high' | 'medium' = 'high';
-    for (const p of parts) {
-      const v = this.valueOf(p);
-      if (isClient(v) && this.ctx.k.typeSdk(v.type) === 'langchain' && v.path.length === 0) {
-        models.push(v.origin);
-        if (v.confidence === 'medium') confidence = 'medium';
-      }
-    }
-    const first = models[0];
-    if (!first) return undefined;
-    const origin: ClientOrigin = { ...first, via: 'factory', path: this.file.path, span: tsSpan(at), parts: models, className: 'RunnableSequence' };
-    return { t: 'client', type: 'langchain-chain', origin, path: [], confidence };
+    return langchainChain(parts.map((p) => this.valueOf(p)), (t) => this.ctx.k.typeSdk(t), this.file.path, tsSpan(at));
   }
 
   // ---------------------------------------------------------------- arguments
