@@ -1,7 +1,7 @@
 import type { Settings } from './config/types.js';
 import type { FileModel } from './model/file-model.js';
 import type { ProjectModel } from './model/project.js';
-import type { Category, Confidence, FileRole, Range, Severity, Span } from './types.js';
+import type { Category, Confidence, FileKind, Range, Severity, Span } from './types.js';
 
 export interface RuleOptions<O> {
   /** JSON Schema of the rule's `options` in the config, validated by ajv at load time. */
@@ -13,8 +13,8 @@ export interface RuleMeta<O = Record<string, never>> {
   /** `category/name`, equal to the module's path under rules/. */
   id: string;
   category: Category;
-  /** File roles the rule reads. A file-scope rule runs once per file of these roles. */
-  appliesTo: FileRole[];
+  /** File kinds the rule reads. A file-scope rule runs once per file of these kinds. */
+  appliesTo: FileKind[];
   /** `file`: check() runs per file; `project`: once per run, over ctx.project. */
   scope: 'file' | 'project';
   severity: Severity;
@@ -30,7 +30,7 @@ export interface RuleMeta<O = Record<string, never>> {
   tags: string[];
   /**
    * Cheap prefilter: a file is handed to the rule (and so parsed) only when its text contains
-   * one of these strings. Omit to see every file of the roles in `appliesTo`. A function gets the
+   * one of these strings. Omit to see every file of the kinds in `appliesTo`. A function gets the
    * project settings, for rules whose vocabulary users extend.
    */
   keywords?: readonly string[] | ((settings: Settings) => readonly string[]);

@@ -36,8 +36,8 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** How a file is used, decided at discovery from its path and (cheaply) its contents. */
-export type FileRole =
+/** What a file is (its format and the tool that reads it), decided at discovery from its path and (cheaply) its contents. */
+export type FileKind =
   | 'gha-workflow'
   | 'gha-action'
   | 'gitlab-ci'
@@ -60,7 +60,7 @@ export type FileRole =
   | 'pyproject'
   | 'nginx';
 
-export const FILE_ROLES: readonly FileRole[] = [
+export const FILE_KINDS: readonly FileKind[] = [
   'gha-workflow',
   'gha-action',
   'gitlab-ci',

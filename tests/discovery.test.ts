@@ -8,7 +8,7 @@ import { scan, UsageError } from '../src/engine/run.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import type { FileRole } from '../src/types.js';
+import type { FileKind } from '../src/types.js';
 import { rules } from '../rules/index.js';
 import { scanDir, tempRepo } from './helpers/run.js';
 
@@ -23,10 +23,10 @@ function run(root: string, paths: string[] = [], ignore: string[] = [], maxFileS
 const files = (d: Discovery): string[] => d.files.map((f) => f.path);
 
 /** Roles of every discovered file, after the look at its content. */
-async function roles(tree: Record<string, string | Buffer>): Promise<Record<string, FileRole | null>> {
+async function roles(tree: Record<string, string | Buffer>): Promise<Record<string, FileKind | null>> {
   const d = await run(tempRepo(tree));
   const project = new ProjectModel(d, host, {});
-  return Object.fromEntries(d.files.map((f) => [f.path, project.file(f.path)?.role ?? null]));
+  return Object.fromEntries(d.files.map((f) => [f.path, project.file(f.path)?.kind ?? null]));
 }
 
 function config(patch: Partial<Config> = {}): Config {
@@ -195,7 +195,7 @@ describe('discover: roles in a repository', () => {
     const d = await run(root);
     const project = new ProjectModel(d, host, {});
     const t = project.file('chart/templates/deployment.yaml');
-    expect(t?.role).toBe('helm-template');
+    expect(t?.kind).toBe('helm-template');
     expect(t?.yaml()).toBeUndefined();
     expect(t?.notices).toEqual([]);
   });

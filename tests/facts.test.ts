@@ -5,11 +5,11 @@ import { imageRefs, parseImage, substitute, type ImageRef } from '../src/facts/i
 import { workloads } from '../src/facts/workloads.js';
 import { FileModel, ParserHost } from '../src/model/file-model.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import type { FileRole, Span } from '../src/types.js';
+import type { FileKind, Span } from '../src/types.js';
 
 const host = new ParserHost(await Grammars.load());
 
-function file(path: string, role: FileRole, text: string): FileModel {
+function file(path: string, role: FileKind, text: string): FileModel {
   return new FileModel(path, `/repo/${path}`, role, text, host);
 }
 

@@ -3,11 +3,11 @@ import { buildGatewayIndex, type GatewayControl, type GatewayRoute } from '../sr
 import { parseNginx } from '../src/facts/gateway/nginx-parser.js';
 import { FileModel, ParserHost } from '../src/model/file-model.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import type { FileRole, Span } from '../src/types.js';
+import type { FileKind, Span } from '../src/types.js';
 
 const host = new ParserHost(await Grammars.load());
 
-function file(path: string, role: FileRole, text: string): FileModel {
+function file(path: string, role: FileKind, text: string): FileModel {
   return new FileModel(path, `/repo/${path}`, role, text, host);
 }
 

@@ -13,12 +13,12 @@ import { FileModel, ParserHost } from '../src/model/file-model.js';
 import { parseModelfile } from '../src/parse/modelfile.js';
 import { SyntaxKind } from '../src/parse/typescript.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import type { FileRole, Span } from '../src/types.js';
+import type { FileKind, Span } from '../src/types.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const host = new ParserHost(await Grammars.load());
 
-function file(path: string, role: FileRole, text: string): FileModel {
+function file(path: string, role: FileKind, text: string): FileModel {
   return new FileModel(path, `/repo/${path}`, role, text, host);
 }
 

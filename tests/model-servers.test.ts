@@ -7,12 +7,12 @@ import { classifyHost, matchLauncher, optionValue, parseDockerRun, parseListen, 
 import { FileModel, ParserHost } from '../src/model/file-model.js';
 import type { ShellWord } from '../src/parse/shell.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
-import type { FileRole } from '../src/types.js';
+import type { FileKind } from '../src/types.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const host = new ParserHost(await Grammars.load());
 
-function file(path: string, role: FileRole, text: string): FileModel {
+function file(path: string, role: FileKind, text: string): FileModel {
   return new FileModel(path, `/repo/${path}`, role, text, host);
 }
 

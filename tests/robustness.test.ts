@@ -143,7 +143,7 @@ describe('robustness inputs, all together', () => {
     const d = await discover({ root, paths: [], ignore: [], maxFileSize: 1024 * 1024 });
     const project = new ProjectModel(d, new ParserHost(await Grammars.load()), {});
     const files = project.files();
-    expect(files.map((f) => [f.path, f.role])).toEqual([
+    expect(files.map((f) => [f.path, f.kind])).toEqual([
       ['alias-bomb/values.yaml', 'helm-values'],
       ['bom-crlf/docker-compose.yml', 'compose'],
       ['comment-only/values.yaml', 'helm-values'],

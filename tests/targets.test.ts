@@ -36,7 +36,7 @@ const seesContext = defineRule({
 const everyCompose = defineRule({
   meta: { ...seesContext.meta, id: 'model-pinning/every-compose', scope: 'project', messages: { each: 'one per compose file, add nothing' } },
   *check(ctx) {
-    for (const f of ctx.project.withRole('compose')) yield ctx.reportIn(f, 'each', { start: 0, end: 1 });
+    for (const f of ctx.project.withKind('compose')) yield ctx.reportIn(f, 'each', { start: 0, end: 1 });
   },
 });
 

@@ -39,7 +39,7 @@ export default defineRule({
       const gateway = first.fixIsAuth ? '' : ' and send its traffic through an authenticating gateway';
       const data = { server: launch.spec.name, where: launch.where, exposure: first.text, more, fix: first.fix, gateway, keyFix: launch.spec.keyFix ?? '' };
       // A server in a CI job lives only as long as the job.
-      const ci = ctx.file.role === 'gha-workflow' ? { severity: 'warning' as const } : {};
+      const ci = ctx.file.kind === 'gha-workflow' ? { severity: 'warning' as const } : {};
       yield ctx.report(launch.spec.keyFix ? 'openServer' : 'openServerNoAuth', launch.span, data, { confidence: first.confidence, ...ci });
     }
   },

@@ -36,7 +36,7 @@ export default defineRule({
     },
   },
   *check(ctx) {
-    const dotenv = ctx.file.role === 'compose' ? composeDotenv(ctx.file, ctx.project) : undefined;
+    const dotenv = ctx.file.kind === 'compose' ? composeDotenv(ctx.file, ctx.project) : undefined;
     const refs = imageRefs(ctx.file).map((r) => (dotenv ? withComposeDotenv(r, dotenv) : r));
     for (const run of dockerRuns(ctx.file, ctx.project)) {
       const p = parseImage(run.image.value);

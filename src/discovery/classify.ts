@@ -1,4 +1,4 @@
-import type { FileRole } from '../types.js';
+import type { FileKind } from '../types.js';
 
 /** Directories never entered unless named on the command line. */
 export const DEFAULT_SKIP_DIRS = [
@@ -49,10 +49,10 @@ const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.loc
 
 const TS_EXT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
-export type Candidate = FileRole | 'yaml?' | 'script?';
+export type Candidate = FileKind | 'yaml?' | 'script?';
 
 /**
- * The role a file has from its path alone. `yaml?` is a YAML file whose role depends on its
+ * The kind a file has from its path alone. `yaml?` is a YAML file whose kind depends on its
  * content (Kubernetes manifest, compose file, or plain config); `script?` is a file without an
  * extension that is a shell script if it starts with a shell shebang. Undefined: not scanned.
  */
@@ -97,7 +97,7 @@ const COMPOSE = /^services:[ \t]*(#.*)?$/m;
 const SHEBANG = /^#![ \t]*\S*\/(env[ \t]+)?(ba|da|z|k)?sh\b/;
 
 /** Settles a path-based candidate with a look at the file's text. */
-export function refineRole(candidate: Candidate, path: string, text: string, helmChartDirs: ReadonlySet<string>): FileRole | undefined {
+export function refineRole(candidate: Candidate, path: string, text: string, helmChartDirs: ReadonlySet<string>): FileKind | undefined {
   if (candidate === 'script?') return SHEBANG.test(text) ? 'shell' : undefined;
   if (candidate === 'yaml?' || candidate === 'helm-values') {
     const parts = path.split('/');

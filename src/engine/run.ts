@@ -185,7 +185,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   const options = new Map(runnable.map((r) => [r, ruleOptions(r, config)]));
   for (const file of files) {
     for (const rule of fileRules) {
-      if (!rule.meta.appliesTo.includes(file.role)) continue;
+      if (!rule.meta.appliesTo.includes(file.kind)) continue;
       if (severities.at(rule, file.path) === 'off') continue;
       const kw = keywords.get(rule);
       if (kw && kw.length > 0 && !kw.some((k) => file.text.includes(k))) continue;
@@ -313,7 +313,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         }
         if (d.used.has(id)) continue;
         // Unused only if the rule actually looked at this file.
-        const looked = enabled.filter((r) => (rule ? r === rule : directiveMatches({ ...d, ids: [id] }, r.meta.id)) && r.meta.appliesTo.includes(file.role) && severities.at(r, file.path) !== 'off');
+        const looked = enabled.filter((r) => (rule ? r === rule : directiveMatches({ ...d, ids: [id] }, r.meta.id)) && r.meta.appliesTo.includes(file.kind) && severities.at(r, file.path) !== 'off');
         if (looked.length === 0 || !runnable.some((r) => looked.includes(r))) continue;
         notifications.push({ kind: 'unused-suppression', level: 'note', path: file.path, range, message: `suppression of ${id} matched no finding; remove it` });
       }

@@ -159,7 +159,7 @@ export function commands(file: FileModel): LocatedCommand[] {
   return file.memo('facts:commands', () => {
     const c = new Collector(file);
     const y = file.yaml();
-    switch (file.role) {
+    switch (file.kind) {
       case 'shell':
         c.addScript(file.shellScript(), 'script', 'script');
         break;
@@ -168,7 +168,7 @@ export function commands(file: FileModel): LocatedCommand[] {
         if (!y) break;
         for (const doc of y.documents) {
           const root = y.root(doc);
-          const jobs = file.role === 'gha-workflow' ? y.entries(y.get(root, 'jobs')) : [{ key: '(composite)', value: y.get(root, 'runs') }];
+          const jobs = file.kind === 'gha-workflow' ? y.entries(y.get(root, 'jobs')) : [{ key: '(composite)', value: y.get(root, 'runs') }];
           for (const job of jobs) {
             y.items(y.get(job.value, 'steps')).forEach((step, i) => {
               const run = y.get(step, 'run');
@@ -176,7 +176,7 @@ export function commands(file: FileModel): LocatedCommand[] {
               const shell = y.str(y.get(step, 'shell')) ?? ghaShell(y, job.value, root);
               if (shell && NON_POSIX_SHELLS.test(shell)) return;
               const name = y.str(y.get(step, 'name')) ?? y.str(y.get(step, 'id'));
-              const where = file.role === 'gha-action' ? `step ${name ? `"${name}"` : i + 1}` : `job "${job.key}" step ${name ? `"${name}"` : i + 1}`;
+              const where = file.kind === 'gha-action' ? `step ${name ? `"${name}"` : i + 1}` : `job "${job.key}" step ${name ? `"${name}"` : i + 1}`;
               c.yamlScript(y, run, 'gha-run', where, { job: job.key, step: i }, true);
             });
           }

@@ -60,7 +60,7 @@ export function envEntries(file: FileModel): EnvEntry[] {
   return file.memo('facts:env', () => {
     const out: EnvEntry[] = [];
     const y = file.yaml();
-    switch (file.role) {
+    switch (file.kind) {
       case 'dotenv':
         for (const e of file.dotenv() ?? []) {
           out.push({ name: e.key, value: e.value, nameSpan: e.keySpan, valueSpan: e.valueSpan, valueMap: shiftedMap(e.valueSpan.start), where: file.path, origin: 'dotenv' });

@@ -157,7 +157,7 @@ function composeExposures(project: ProjectModel, file: FileModel, w: Workload, l
   // Inside a container a server bound to loopback cannot be reached through a published port.
   if (l.listen.binding === 'loopback' || l.listen.binding === 'socket') return;
   const dir = file.path.split('/').slice(0, -1).join('/');
-  const siblings = [file, ...project.withRole('compose').filter((f) => f !== file && f.path.split('/').slice(0, -1).join('/') === dir)];
+  const siblings = [file, ...project.withKind('compose').filter((f) => f !== file && f.path.split('/').slice(0, -1).join('/') === dir)];
   for (const f of siblings) {
     const fy = f.yaml();
     const svc = f === file ? w : workloads(f).find((o) => o.name === w.name);
@@ -317,7 +317,7 @@ function helmExposures(file: FileModel, l: ServerLaunch, out: Exposure[], guarde
 /** Compose services that build an image from this Dockerfile (`build: ./dir`, `build: {context, dockerfile}`). */
 export function composeServicesBuilding(project: ProjectModel, dockerfile: FileModel): Array<{ file: FileModel; service: Workload }> {
   const out: Array<{ file: FileModel; service: Workload }> = [];
-  for (const f of project.withRole('compose')) {
+  for (const f of project.withKind('compose')) {
     const y = f.yaml();
     if (!y) continue;
     const dir = f.path.split('/').slice(0, -1);
@@ -341,7 +341,7 @@ export function composeServicesBuilding(project: ProjectModel, dockerfile: FileM
 /** Dockerfiles that copy a script into the image (and so probably run it there). */
 function dockerfilesRunning(project: ProjectModel, script: FileModel): FileModel[] {
   const base = script.path.split('/').pop() as string;
-  return project.withRole('dockerfile').filter((df) => (df.dockerfile()?.instructions ?? []).some((ins) => ['COPY', 'ADD', 'ENTRYPOINT', 'CMD', 'RUN'].includes(ins.keyword) && ins.argsText.split(/[\s"',[\]]+/).some((a) => a.split('/').pop() === base)));
+  return project.withKind('dockerfile').filter((df) => (df.dockerfile()?.instructions ?? []).some((ins) => ['COPY', 'ADD', 'ENTRYPOINT', 'CMD', 'RUN'].includes(ins.keyword) && ins.argsText.split(/[\s"',[\]]+/).some((a) => a.split('/').pop() === base)));
 }
 
 /** A shell script that runs inside a container: an entrypoint by name, or copied in by a Dockerfile. */
@@ -374,7 +374,7 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
   const guardedBy: GatewayControl[] = [];
   const file = l.file;
   if (l.workload?.kind === 'compose-service') composeExposures(project, file, l.workload, l, exposures, guardedBy);
-  else if (l.workload && file.role === 'k8s') k8sExposures(project, file, l.workload, l, exposures, guardedBy);
+  else if (l.workload && file.kind === 'k8s') k8sExposures(project, file, l.workload, l, exposures, guardedBy);
   else if (l.origin === 'docker-run' && l.docker) {
     const bindsOut = l.listen.binding !== 'loopback' && l.listen.binding !== 'socket';
     if (l.docker.hostNetwork) {
@@ -389,19 +389,19 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
     }
   } else if (l.helm) {
     helmExposures(file, l, exposures, guardedBy);
-  } else if (file.role === 'dockerfile') {
+  } else if (file.kind === 'dockerfile') {
     const users = composeServicesBuilding(project, file);
     if (users.length > 0) {
       for (const u of users) composeExposures(project, u.file, u.service, l, exposures, guardedBy);
     } else if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
       exposures.push({ kind: 'bind', text: `${l.origin === 'image' ? 'as built' : `in the image's ${l.where}`}, ${bindText(l)}, so the server is open wherever the container's port is published`, fix: 'publish the port only behind an authenticating gateway', fixIsAuth: true, file: file.path, span: l.listen.span ?? l.span, confidence: l.listen.explicit ? 'high' : 'medium' });
     }
-  } else if (file.role === 'shell' && containerScript(project, file)) {
+  } else if (file.kind === 'shell' && containerScript(project, file)) {
     // A container's entrypoint script listens wherever its container lets it; the deployment
     // that runs the image (compose, Kubernetes) is judged where it is written.
-  } else if (file.role === 'shell' || (file.role === 'gha-workflow' && selfHosted(file, l.command?.job))) {
+  } else if (file.kind === 'shell' || (file.kind === 'gha-workflow' && selfHosted(file, l.command?.job))) {
     if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
-      const runner = file.role === 'gha-workflow' ? ' on a self-hosted runner' : '';
+      const runner = file.kind === 'gha-workflow' ? ' on a self-hosted runner' : '';
       exposures.push({ kind: 'bind', text: `${bindText(l)}${runner}`, fix: bindFix(l), file: file.path, span: l.listen.span ?? l.span, confidence: l.listen.explicit ? 'high' : 'medium' });
     }
   }

@@ -346,7 +346,7 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
 
 /** Hub loads in a Python or TS/JS file, computed once per file. */
 export function hfLoads(file: FileModel, project?: ProjectModel): HfLoad[] {
-  return file.memo('facts:hf-loads', () => (file.role === 'python' ? pythonLoads(file, project) : file.role === 'typescript' ? typescriptLoads(file, project) : []));
+  return file.memo('facts:hf-loads', () => (file.kind === 'python' ? pythonLoads(file, project) : file.kind === 'typescript' ? typescriptLoads(file, project) : []));
 }
 
 /** vLLM `LLM(tokenizer="org/tok")` without `tokenizer_revision`: the tokenizer is a second Hub load. */

@@ -168,7 +168,7 @@ export function imageRefs(file: FileModel): ImageRef[] {
   return file.memo('facts:images', () => {
     const out: ImageRef[] = [];
     const y = file.yaml();
-    switch (file.role) {
+    switch (file.kind) {
       case 'compose':
       case 'k8s': {
         if (!y) break;
@@ -177,7 +177,7 @@ export function imageRefs(file: FileModel): ImageRef[] {
           const ref = fromScalar(file, y, w.image, where);
           if (ref) out.push(ref);
         }
-        if (file.role === 'k8s') {
+        if (file.kind === 'k8s') {
           // Custom resources (operator runtimes, KServe) name images outside container lists.
           const seen = new Set(out.map((r) => r.span.start));
           const more: ImageRef[] = [];

@@ -57,7 +57,7 @@ export function k8sObjects(file: FileModel): K8sObject[] {
   return file.memo('facts:k8s-objects', () => {
     const y = file.yaml();
     const out: K8sObject[] = [];
-    if (!y || file.role !== 'k8s') return out;
+    if (!y || file.kind !== 'k8s') return out;
     for (const doc of y.documents) {
       const root = y.root(doc);
       if (y.str(y.get(root, 'kind')) === 'List') {
@@ -81,7 +81,7 @@ const projectObjects = new WeakMap<ProjectModel, K8sObject[]>();
 export function allK8sObjects(project: ProjectModel): K8sObject[] {
   let list = projectObjects.get(project);
   if (!list) {
-    list = project.withRole('k8s').flatMap((f) => k8sObjects(f));
+    list = project.withKind('k8s').flatMap((f) => k8sObjects(f));
     projectObjects.set(project, list);
   }
   return list;

@@ -77,9 +77,9 @@ export function configModels(file: FileModel): ConfigModel[] {
     }
     const y = file.yaml();
     if (!y) return out;
-    if (file.role === 'yaml-config' || file.role === 'json-config' || file.role === 'helm-values') {
+    if (file.kind === 'yaml-config' || file.kind === 'json-config' || file.kind === 'helm-values') {
       for (const doc of y.documents) walk(y, y.root(doc), [], out, false, 0);
-    } else if (file.role === 'k8s') {
+    } else if (file.kind === 'k8s') {
       // ConfigMap data holds environment-style settings.
       for (const doc of y.documents) {
         const root = y.root(doc);
@@ -91,7 +91,7 @@ export function configModels(file: FileModel): ConfigModel[] {
           out.push({ key: e.key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: `ConfigMap data.${e.key}`, prefixOnly: false });
         }
       }
-    } else if (file.role === 'gha-workflow') {
+    } else if (file.kind === 'gha-workflow') {
       // Inputs of actions: `with: { model: gpt-4o }`.
       for (const doc of y.documents) {
         for (const job of y.entries(y.get(y.root(doc), 'jobs'))) {

@@ -434,7 +434,7 @@ function dockerStages(file: FileModel, settings: Settings): Array<{ start: numbe
 export function serverLaunches(file: FileModel, project?: ProjectModel, settings: Settings = {}): ServerLaunch[] {
   return file.memo('facts:server-launches', () => {
     const out: ServerLaunch[] = [];
-    const stages = file.role === 'dockerfile' ? dockerStages(file, settings) : [];
+    const stages = file.kind === 'dockerfile' ? dockerStages(file, settings) : [];
     const seenWorkloads = new Set<Workload>();
     for (const cmd of commands(file)) {
       const lookup = variables(file, cmd, project);
@@ -490,7 +490,7 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
       out.push(l);
     }
     // TGI / TEI containers configured by environment only.
-    if (file.role === 'compose' || file.role === 'k8s' || file.role === 'helm-values') {
+    if (file.kind === 'compose' || file.kind === 'k8s' || file.kind === 'helm-values') {
       const refs = imageRefs(file);
       const byWorkload = new Map<Workload, EnvEntry[]>();
       for (const e of envEntries(file)) if (e.workload) byWorkload.set(e.workload, [...(byWorkload.get(e.workload) ?? []), e]);
@@ -503,7 +503,7 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
         out.push(l);
       }
     }
-    if (file.role === 'dockerfile') {
+    if (file.kind === 'dockerfile') {
       // FROM <tgi image> + ENV MODEL_ID=... with no CMD of its own.
       for (const stage of stages) {
         const server = imageServer(stage.server);
@@ -523,7 +523,7 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
       if (!l.model) {
         const m = l.env.get('MODEL_ID');
         if (m?.value !== undefined) {
-          const lookup: Lookup = (n) => (file.role === 'compose' ? composeDotenv(file, project)(n) : undefined);
+          const lookup: Lookup = (n) => (file.kind === 'compose' ? composeDotenv(file, project)(n) : undefined);
           const r = substituteAll(m.value, lookup);
           l.model = { word: { value: m.value, raw: m.value, span: m.span, literal: true, map: { toSource: (o) => m.span.start + o } }, value: r.value, exact: r.exact, span: m.span, substituted: r.value !== m.value };
           l.modelFlag = 'MODEL_ID';
@@ -532,7 +532,7 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
       if (!l.revision) {
         const r = l.env.get('REVISION');
         if (r?.value !== undefined) {
-          const sub = substituteAll(r.value, (n) => (file.role === 'compose' ? composeDotenv(file, project)(n) : undefined));
+          const sub = substituteAll(r.value, (n) => (file.kind === 'compose' ? composeDotenv(file, project)(n) : undefined));
           l.revision = { word: { value: r.value, raw: r.value, span: r.span, literal: true, map: { toSource: (o) => r.span.start + o } }, value: sub.value, exact: sub.exact, span: r.span, substituted: sub.value !== r.value };
         } else if (r) {
           // `REVISION` set from a secret or a field reference: set deliberately, value unknown.

@@ -595,5 +595,5 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
 
 /** Every SDK model reference in a Python or TS/JS file, computed once. */
 export function modelRefs(file: FileModel, project?: ProjectModel): ModelRef[] {
-  return file.memo('facts:model-refs', () => (file.role === 'python' ? pythonRefs(file, project) : file.role === 'typescript' ? typescriptRefs(file, project) : []));
+  return file.memo('facts:model-refs', () => (file.kind === 'python' ? pythonRefs(file, project) : file.kind === 'typescript' ? typescriptRefs(file, project) : []));
 }

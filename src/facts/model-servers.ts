@@ -359,13 +359,13 @@ function workloadEnv(file: FileModel, w: Workload, project: ProjectModel | undef
       const example = !target && project ? (['.example', '.sample', '.template', '.dist'].map((s) => findRepoFile(project, file, `${p}${s}`)).find(Boolean) ?? findRepoFile(project, file, p.replace(/\.env$/, '.env.example'))) : undefined;
       const src = target ?? example;
       // A template (.env.example) names the variables the real file sets; its values are placeholders.
-      if (src && src.role === 'dotenv') addEntries(env, envEntries(src).map((e) => (src === example ? { ...e, value: undefined } : e)), () => `env_file ${src.path}`);
+      if (src && src.kind === 'dotenv') addEntries(env, envEntries(src).map((e) => (src === example ? { ...e, value: undefined } : e)), () => `env_file ${src.path}`);
       else unknown ??= `env_file ${p}`;
     }
     // The same service in an override file next to this one (docker-compose.override.yml).
     if (project) {
       const dir = file.path.split('/').slice(0, -1).join('/');
-      for (const other of project.withRole('compose')) {
+      for (const other of project.withKind('compose')) {
         if (other === file || other.path.split('/').slice(0, -1).join('/') !== dir) continue;
         const same = workloads(other).find((o) => o.name === w.name);
         if (same) addEntries(env, envEntries(other).filter((e) => e.workload === same), (n) => `${other.path} environment ${n}`);
@@ -404,8 +404,8 @@ function commandEnv(file: FileModel, c: LocatedCommand, project: ProjectModel | 
         if (other.span.start >= c.span.start || !['source', '.'].includes(other.words[0]?.value ?? '') || !other.words[1]) continue;
         const p = other.words[1].value;
         const target = project && other.words[1].literal ? findRepoFile(project, file, p) : undefined;
-        if (target?.role === 'dotenv') addEntries(env, envEntries(target), () => `source ${target.path}`);
-        else if (target?.role === 'shell') addEntries(env, envEntries(target), () => `source ${target.path}`);
+        if (target?.kind === 'dotenv') addEntries(env, envEntries(target), () => `source ${target.path}`);
+        else if (target?.kind === 'shell') addEntries(env, envEntries(target), () => `source ${target.path}`);
         else unknown ??= `source ${p}`;
       }
       break;
@@ -536,7 +536,7 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
     });
     for (const c of cmds) {
       // Dockerfile CMD/ENTRYPOINT are combined below; RUN happens at build time.
-      if (file.role === 'dockerfile') continue;
+      if (file.kind === 'dockerfile') continue;
       const prefixEnv = new Map<string, EnvValue>();
       const m = matchLauncher(c.words, prefixEnv);
       if (m) {
@@ -573,7 +573,7 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
       let unknown = envBase.unknown;
       for (const p of d.envFiles) {
         const target = project ? findRepoFile(project, file, p) : undefined;
-        if (target?.role === 'dotenv') addEntries(d.env, envEntries(target), () => `--env-file ${target.path}`);
+        if (target?.kind === 'dotenv') addEntries(d.env, envEntries(target), () => `--env-file ${target.path}`);
         else unknown ??= `--env-file ${p}`;
       }
       // Values of `-e NAME` without `=` come from the calling shell.
@@ -602,7 +602,7 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
       );
     }
     // Workloads whose image entrypoint is the server: compose `command:` / Kubernetes `args:` are its arguments.
-    if (file.role === 'compose' || file.role === 'k8s' || file.role === 'helm-values') {
+    if (file.kind === 'compose' || file.kind === 'k8s' || file.kind === 'helm-values') {
       const y = file.yaml();
       for (const w of workloads(file)) {
         if (launchedIn.has(w) || w.entrypoint || !w.image || !y) continue;
@@ -621,8 +621,8 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
         );
       }
     }
-    if (file.role === 'helm-values') out.push(...helmLaunches(file, settings, out));
-    if (file.role === 'dockerfile') {
+    if (file.kind === 'helm-values') out.push(...helmLaunches(file, settings, out));
+    if (file.kind === 'dockerfile') {
       const rt = dockerRuntime(file);
       const first = rt?.entrypoint?.[0] ?? rt?.cmd?.[0];
       if (rt) {

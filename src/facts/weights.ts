@@ -184,7 +184,7 @@ function yamlRemoteCode(file: FileModel): RemoteCodeSite[] {
 /** Every place a file lets model repositories run their own code. */
 export function remoteCodeSites(file: FileModel, project?: ProjectModel): RemoteCodeSite[] {
   return file.memo('facts:remote-code', () => {
-    switch (file.role) {
+    switch (file.kind) {
       case 'python':
         return pythonRemoteCode(file, project);
       case 'yaml-config':
@@ -334,7 +334,7 @@ function describe(file: FileModel, node: PyNode, project: ProjectModel | undefin
 
 /** Pickle-based loads of model artifacts and options that force them, in a Python file. */
 export function deserializationSites(file: FileModel, project?: ProjectModel): DeserializationSite[] {
-  return file.memo('facts:deserialization', () => (file.role === 'python' ? pythonDeserialization(file, project) : []));
+  return file.memo('facts:deserialization', () => (file.kind === 'python' ? pythonDeserialization(file, project) : []));
 }
 
 // ---------------------------------------------------------------- downloads
@@ -538,5 +538,5 @@ function pythonDownloads(file: FileModel, project: ProjectModel | undefined): We
 
 /** Weight files a file downloads over HTTP, and whether each is verified. */
 export function weightDownloads(file: FileModel, project?: ProjectModel): WeightDownload[] {
-  return file.memo('facts:weight-downloads', () => (file.role === 'python' ? pythonDownloads(file, project) : commandDownloads(file, project)));
+  return file.memo('facts:weight-downloads', () => (file.kind === 'python' ? pythonDownloads(file, project) : commandDownloads(file, project)));
 }

@@ -49,7 +49,7 @@ export function workloads(file: FileModel): Workload[] {
     if (!y) return out;
     for (const doc of y.documents) {
       const root = y.root(doc);
-      if (file.role === 'compose') {
+      if (file.kind === 'compose') {
         for (const svc of y.entries(y.get(root, 'services'))) {
           if (!svc.value || !isMap(svc.value)) continue;
           out.push({
@@ -64,10 +64,10 @@ export function workloads(file: FileModel): Workload[] {
             environment: y.get(svc.value, 'environment'),
           });
         }
-      } else if (file.role === 'k8s' || file.role === 'helm-values') {
+      } else if (file.kind === 'k8s' || file.kind === 'helm-values') {
         const containers: YNode[] = [];
         findContainers(y, root, containers);
-        const owner = file.role === 'k8s' ? k8sOwner(y, root) : 'values';
+        const owner = file.kind === 'k8s' ? k8sOwner(y, root) : 'values';
         for (const c of containers) {
           out.push({
             kind: 'k8s-container',

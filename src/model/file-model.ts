@@ -1,4 +1,4 @@
-import type { FileRole, Notification, Range, Span } from '../types.js';
+import type { FileKind, Notification, Range, Span } from '../types.js';
 import { LineIndex } from '../util/line-index.js';
 import { DockerfileModel } from '../parse/dockerfile.js';
 import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
@@ -20,7 +20,7 @@ export class ParserHost {
   }
 }
 
-const YAML_ROLES: ReadonlySet<FileRole> = new Set([
+const YAML_KINDS: ReadonlySet<FileKind> = new Set([
   'gha-workflow',
   'gha-action',
   'gitlab-ci',
@@ -48,7 +48,7 @@ export class FileModel {
     /** Path relative to the scanned root, forward slashes. */
     readonly path: string,
     readonly absPath: string,
-    readonly role: FileRole,
+    readonly kind: FileKind,
     readonly text: string,
     private readonly host: ParserHost,
     /** The file started with a byte order mark (removed from `text`). */
@@ -81,7 +81,7 @@ export class FileModel {
   }
 
   get isYaml(): boolean {
-    return YAML_ROLES.has(this.role);
+    return YAML_KINDS.has(this.kind);
   }
 
   yaml(): YamlFile | undefined {
@@ -90,7 +90,7 @@ export class FileModel {
       const y = new YamlFile(this.text);
       const first = y.errors[0];
       if (first) {
-        const what = this.role === 'json-config' || this.role === 'package-json' ? 'JSON' : 'YAML';
+        const what = this.kind === 'json-config' || this.kind === 'package-json' ? 'JSON' : 'YAML';
         const more = y.errors.length > 1 ? ` (and ${y.errors.length - 1} more)` : '';
         const kept = y.documents.length > 0 ? '; the documents that parsed were still checked' : '; the file was not checked';
         this.notice(`could not parse ${what}: ${first.message}${more}${kept}`, { start: first.offset, end: first.offset });
@@ -109,7 +109,7 @@ export class FileModel {
   }
 
   ts(): TsModule | undefined {
-    if (this.role !== 'typescript') return undefined;
+    if (this.kind !== 'typescript') return undefined;
     return this.memo('parse:ts', () => {
       const mod = new TsModule(this.host.ts.parse(this.path, this.text));
       const err = mod.parseError();
@@ -119,7 +119,7 @@ export class FileModel {
   }
 
   python(): PythonModule | undefined {
-    if (this.role !== 'python' || !this.host.grammars.has('python')) return undefined;
+    if (this.kind !== 'python' || !this.host.grammars.has('python')) return undefined;
     return this.memo('parse:python', () => {
       const tree = this.host.grammars.parse('python', this.text);
       const err = firstSyntaxError(tree.rootNode);
@@ -132,23 +132,23 @@ export class FileModel {
   }
 
   dockerfile(): DockerfileModel | undefined {
-    if (this.role !== 'dockerfile') return undefined;
+    if (this.kind !== 'dockerfile') return undefined;
     return this.memo('parse:dockerfile', () => new DockerfileModel(this.text, this.lines));
   }
 
   dotenv(): DotenvEntry[] | undefined {
-    if (this.role !== 'dotenv') return undefined;
+    if (this.kind !== 'dotenv') return undefined;
     return this.memo('parse:dotenv', () => parseDotenv(this.text));
   }
 
   modelfile(): ModelfileInstruction[] | undefined {
-    if (this.role !== 'modelfile') return undefined;
+    if (this.kind !== 'modelfile') return undefined;
     return this.memo('parse:modelfile', () => parseModelfile(this.text));
   }
 
   /** The whole file as a shell script (role `shell`). */
   shellScript(): ShellScript | undefined {
-    if (this.role !== 'shell') return undefined;
+    if (this.kind !== 'shell') return undefined;
     return this.memo('parse:shell', () => this.parseShell(this.text, shiftedMap(0)));
   }
 
@@ -161,7 +161,7 @@ export class FileModel {
     const parsed = this.host.shell.parse(script, map, this.text, ghaExpressions);
     if (parsed.error && !this.shellErrorReported) {
       this.shellErrorReported = true;
-      this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.role === 'shell' ? 'warning' : 'note');
+      this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.kind === 'shell' ? 'warning' : 'note');
     }
     return parsed;
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Settings } from '../config/types.js';
 import { refineRole } from '../discovery/classify.js';
 import type { Discovery, FileRef } from '../discovery/discover.js';
-import type { FileRole } from '../types.js';
+import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
 import { RepoIndex } from './repo-index.js';
 
@@ -59,9 +59,9 @@ export class ProjectModel {
     let text = buf.toString('utf8');
     const bom = text.charCodeAt(0) === 0xfeff;
     if (bom) text = text.slice(1);
-    const role = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
-    if (!role) return null;
-    return new FileModel(ref.path, ref.absPath, role, text, this.host, bom);
+    const kind = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
+    if (!kind) return null;
+    return new FileModel(ref.path, ref.absPath, kind, text, this.host, bom);
   }
 
   /** The file at a root-relative path, if it was discovered and is text. */
@@ -83,8 +83,8 @@ export class ProjectModel {
     return out;
   }
 
-  withRole(...roles: FileRole[]): FileModel[] {
-    return this.files().filter((f) => roles.includes(f.role));
+  withKind(...kinds: FileKind[]): FileModel[] {
+    return this.files().filter((f) => kinds.includes(f.kind));
   }
 
   /** True when a file or directory exists at this root-relative path (ignored paths excluded). */

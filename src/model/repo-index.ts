@@ -48,8 +48,8 @@ export class RepoIndex {
 
   constructor(private readonly project: ProjectModel) {
     const files = project.files();
-    this.pyFiles = new Set(files.filter((f) => f.role === 'python').map((f) => f.path));
-    this.tsFiles = new Set(files.filter((f) => f.role === 'typescript').map((f) => f.path));
+    this.pyFiles = new Set(files.filter((f) => f.kind === 'python').map((f) => f.path));
+    this.tsFiles = new Set(files.filter((f) => f.kind === 'typescript').map((f) => f.path));
   }
 
   /** Resolves a TS/JS module specifier from `from` to a repository file. */
@@ -149,7 +149,7 @@ export class RepoIndex {
     if (!this.importersOf) {
       this.importersOf = new Map();
       for (const f of this.project.files()) {
-        if (f.role !== 'typescript' && f.role !== 'python') continue;
+        if (f.kind !== 'typescript' && f.kind !== 'python') continue;
         for (const e of this.importsOf(f)) {
           if (!e.resolved) continue;
           const list = this.importersOf.get(e.resolved) ?? [];
@@ -166,7 +166,7 @@ export class RepoIndex {
     if (this._packages) return this._packages;
     const out: DeclaredPackage[] = [];
     for (const f of this.project.files()) {
-      if (f.role === 'package-json') {
+      if (f.kind === 'package-json') {
         try {
           const pj = JSON.parse(f.text) as Record<string, Record<string, string> | undefined>;
           for (const key of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
@@ -175,14 +175,14 @@ export class RepoIndex {
         } catch {
           /* reported by the JSON parse of rules that read it */
         }
-      } else if (f.role === 'requirements') {
+      } else if (f.kind === 'requirements') {
         for (const raw of f.text.split('\n')) {
           const line = raw.replace(/#.*$/, '').trim();
           if (!line || line.startsWith('-')) continue;
           const p = parsePep508(line);
           if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path });
         }
-      } else if (f.role === 'pyproject') {
+      } else if (f.kind === 'pyproject') {
         let doc: Record<string, unknown>;
         try {
           doc = parseToml(f.text) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { FileModel } from '../model/file-model.js';
-import type { FileRole, Span } from '../types.js';
+import type { FileKind, Span } from '../types.js';
 
 export interface Directive {
   /** 1-based line of the comment. */
@@ -14,7 +14,7 @@ export interface Directive {
   used: Set<string>;
 }
 
-const HASH_COMMENTS: ReadonlySet<FileRole> = new Set([
+const HASH_COMMENTS: ReadonlySet<FileKind> = new Set([
   'gha-workflow',
   'gha-action',
   'gitlab-ci',
@@ -46,7 +46,7 @@ export const FILE_DIRECTIVE_LINES = 20;
  * `//` and `/* *\/` comments in TS/JS. JSON has no comments and no directives.
  */
 export function parseDirectives(file: FileModel): Directive[] {
-  const leaders = file.role === 'typescript' ? ['//', '/*'] : HASH_COMMENTS.has(file.role) ? ['#'] : [];
+  const leaders = file.kind === 'typescript' ? ['//', '/*'] : HASH_COMMENTS.has(file.kind) ? ['#'] : [];
   if (leaders.length === 0 || !file.text.includes('modelguard-ignore')) return [];
   const out: Directive[] = [];
   const lines = file.lines;
@@ -61,7 +61,7 @@ export function parseDirectives(file: FileModel): Directive[] {
       if (i !== -1 && /^[\s*]*$/.test(text.slice(i + l.length, at)) && i > leaderAt) leaderAt = i;
     }
     // A continuation line of a /* ... */ block: ` * modelguard-ignore[...]`.
-    if (leaderAt === -1 && file.role === 'typescript' && /^\s*\*\s*$/.test(text.slice(0, at))) leaderAt = text.indexOf('*');
+    if (leaderAt === -1 && file.kind === 'typescript' && /^\s*\*\s*$/.test(text.slice(0, at))) leaderAt = text.indexOf('*');
     if (leaderAt === -1) continue;
     const m = DIRECTIVE.exec(text.slice(at));
     if (!m) continue;

@@ -2,14 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FileModel, ParserHost } from '../../src/model/file-model.js';
 import { Grammars } from '../../src/parse/tree-sitter.js';
 import { ALIAS_LIMIT, isMap, isScalar, isSeq, YamlFile, type Scalar, type YNode } from '../../src/parse/yaml.js';
-import type { FileRole } from '../../src/types.js';
+import type { FileKind } from '../../src/types.js';
 
 let host: ParserHost;
 beforeAll(async () => {
   host = new ParserHost(await Grammars.load());
 });
 
-function model(path: string, role: FileRole, text: string): FileModel {
+function model(path: string, role: FileKind, text: string): FileModel {
   return new FileModel(path, `/repo/${path}`, role, text, host);
 }
 

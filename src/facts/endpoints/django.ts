@@ -79,7 +79,7 @@ export class DjangoRoutes {
   }
 
   build(): Endpoint[] {
-    const files = this.project.files().filter((f) => f.role === 'python' && !isTestFile(f.path) && /\bdjango\b|\brest_framework\b|\burlpatterns\b/.test(f.text));
+    const files = this.project.files().filter((f) => f.kind === 'python' && !isTestFile(f.path) && /\bdjango\b|\brest_framework\b|\burlpatterns\b/.test(f.text));
     const analyzers = files.map((f) => this.ctx.pyAt(f.path)).filter((a): a is PyInference => !!a);
     this.settings = djangoSettings(this.project, analyzers);
     const urlconfs = analyzers.filter((a) => /\burlpatterns\b/.test(a.file.text));

@@ -110,7 +110,7 @@ function globals(project: ProjectModel, files: TsInference[]): { layers: Global[
 /** NestJS controller routes. */
 export function nestEndpoints(project: ProjectModel, inScope?: (path: string) => boolean): Endpoint[] {
   const ctx = InferenceContext.of(project);
-  const files = project.files().filter((f) => f.role === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && f.text.includes('@nestjs/'));
+  const files = project.files().filter((f) => f.kind === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && f.text.includes('@nestjs/'));
   if (files.length === 0) return [];
   const analyzers = files.map((f) => ctx.tsAt(f.path)).filter((a): a is TsInference => !!a);
   const g = globals(project, analyzers.filter((a) => /forRoutes|APP_GUARD|APP_INTERCEPTOR|useGlobal|setGlobalPrefix|NestFactory/.test(a.file.text)));

@@ -144,7 +144,7 @@ function stripSrc(root: string): string {
 }
 
 function middlewareFiles(project: ProjectModel): FileModel[] {
-  return project.files().filter((f) => f.role === 'typescript' && /(^|\/)(src\/)?(middleware|proxy)\.(ts|js|mjs)$/.test(f.path));
+  return project.files().filter((f) => f.kind === 'typescript' && /(^|\/)(src\/)?(middleware|proxy)\.(ts|js|mjs)$/.test(f.path));
 }
 
 function matcherOf(a: TsInference): NextMiddleware['matcher'] {
@@ -256,7 +256,7 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
   const mwLayers = (root: string, path: string | undefined): Layer[] => mws.filter((m) => m.appRoot === root && middlewareCovers(m, path)).map((m) => m.layer);
   const mwSkipped = (root: string, path: string | undefined): SkippedLayer[] => mws.filter((m) => m.appRoot === root && !middlewareCovers(m, path)).map((m) => ({ layer: m.layer, reason: 'matcher' as const }));
   for (const f of project.files()) {
-    if (f.role !== 'typescript' || isTestFile(f.path)) continue;
+    if (f.kind !== 'typescript' || isTestFile(f.path)) continue;
     const app = appRouteOf(f.path);
     const pages = app ? undefined : PAGES_API.exec(f.path);
     const serverFile = !app && !pages && f.text.includes('use server');

@@ -156,7 +156,7 @@ export class PyRouterGraph {
 
   build(): Endpoint[] {
     const inScope = this.inScope;
-    const files = this.project.files().filter((f) => f.role === 'python' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && CANDIDATE.test(f.text));
+    const files = this.project.files().filter((f) => f.kind === 'python' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && CANDIDATE.test(f.text));
     for (const f of files) {
       const a = this.ctx.pyAt(f.path);
       if (a) this.scan(a);

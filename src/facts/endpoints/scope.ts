@@ -29,8 +29,8 @@ function computeScope(project: ProjectModel): ((path: string) => boolean) | unde
   if (!targets) return undefined;
   const ctx = InferenceContext.of(project);
   const code = (p: string): boolean => {
-    const role = project.file(p)?.role;
-    return role === 'python' || role === 'typescript';
+    const kind = project.file(p)?.kind;
+    return kind === 'python' || kind === 'typescript';
   };
   const up = new Set([...targets].filter(code));
   let frontier = [...up];

@@ -114,7 +114,7 @@ export class TsRouterGraph {
 
   build(): Endpoint[] {
     const inScope = this.inScope;
-    const files = this.project.files().filter((f) => f.role === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && OP_CALL.test(f.text) && (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*(<[^()]*>)?\s*\(/.test(f.text)));
+    const files = this.project.files().filter((f) => f.kind === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && OP_CALL.test(f.text) && (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*(<[^()]*>)?\s*\(/.test(f.text)));
     const analyzers = files.map((f) => this.ctx.analyzer(f) as TsInference | undefined).filter((a): a is TsInference => !!a);
     const calls = new Map<TsInference, Node[]>();
     for (const a of analyzers) calls.set(a, this.opCalls(a));

@@ -142,9 +142,9 @@ export function buildGatewayIndex(files: readonly FileModel[]): GatewayIndex {
   const traefikMiddlewares: TraefikMiddleware[] = [];
   // Services and workloads only matter when something routes to them: without a gateway
   // object (or a ConfigMap that may hold an nginx config) no manifest is parsed.
-  const k8sGateways = files.some((f) => f.role === 'k8s' && K8S_GATEWAY_KINDS.test(f.text));
+  const k8sGateways = files.some((f) => f.kind === 'k8s' && K8S_GATEWAY_KINDS.test(f.text));
   for (const f of files) {
-    switch (f.role) {
+    switch (f.kind) {
       case 'nginx':
         nginx.push({ file: f.path, name: f.path, parsed: nginxConfig(f) });
         break;
@@ -189,7 +189,7 @@ const cache = new WeakMap<ProjectModel, GatewayIndex>();
 export function gatewayIndex(project: ProjectModel): GatewayIndex {
   let g = cache.get(project);
   if (!g) {
-    g = buildGatewayIndex(project.withRole('nginx', 'k8s', 'compose', 'yaml-config', 'json-config'));
+    g = buildGatewayIndex(project.withKind('nginx', 'k8s', 'compose', 'yaml-config', 'json-config'));
     cache.set(project, g);
   }
   return g;

@@ -23,7 +23,7 @@ export function embeddedNginx(file: FileModel): NginxSource[] {
   return file.memo('gateway:nginx-embedded', () => {
     const y = file.yaml();
     const out: NginxSource[] = [];
-    if (!y || file.role !== 'k8s') return out;
+    if (!y || file.kind !== 'k8s') return out;
     for (const doc of y.documents) {
       const root = y.root(doc);
       if (y.str(y.get(root, 'kind')) !== 'ConfigMap') continue;

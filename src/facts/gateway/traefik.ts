@@ -193,7 +193,7 @@ export function traefikDockerConfig(file: FileModel): { routers: TraefikRouter[]
     const routers: TraefikRouter[] = [];
     const middlewares: TraefikMiddleware[] = [];
     const y = file.yaml();
-    if (!y || file.role !== 'compose') return { routers, middlewares };
+    if (!y || file.kind !== 'compose') return { routers, middlewares };
     for (const w of workloads(file)) {
       const labels = composeLabels(y, y.get(w.node, 'labels')).filter((l) => l.key.toLowerCase().startsWith('traefik.'));
       if (labels.length === 0) continue;
@@ -254,7 +254,7 @@ export function traefikFileConfig(file: FileModel): { routers: TraefikRouter[]; 
     const routers: TraefikRouter[] = [];
     const middlewares: TraefikMiddleware[] = [];
     const y = file.yaml();
-    if (!y || (file.role !== 'yaml-config' && file.role !== 'json-config')) return { routers, middlewares };
+    if (!y || (file.kind !== 'yaml-config' && file.kind !== 'json-config')) return { routers, middlewares };
     for (const doc of y.documents) {
       const http = y.get(y.root(doc), 'http');
       if (!http || !isMap(http)) continue;

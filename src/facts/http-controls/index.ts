@@ -81,7 +81,7 @@ function matchesRef(refs: FunctionRef[], fn: FunctionInfo | undefined, ctx: Infe
 /** Limiters whose effect depends on configuration elsewhere: slowapi/Flask-Limiter `default_limits`. */
 function hasDefaultLimits(project: ProjectModel, lib: 'slowapi' | 'flask_limiter'): boolean {
   const ctx = InferenceContext.of(project);
-  for (const f of project.withRole('python')) {
+  for (const f of project.withKind('python')) {
     if (!/default_limits|application_limits/.test(f.text) || !f.text.includes(lib)) continue;
     const a = ctx.pyAt(f.path);
     for (const c of a?.mod.calls() ?? []) {
@@ -192,7 +192,7 @@ function classEvidence(ctx: Ctx, l: Layer): Evidence[] {
 
 /** next-auth's `auth` used as middleware protects only with an `authorized` callback in its config. */
 function nextAuthAuthorized(project: ProjectModel): boolean {
-  return project.withRole('typescript').some((f) => /NextAuth\s*\(/.test(f.text) && /\bauthorized\b/.test(f.text));
+  return project.withKind('typescript').some((f) => /NextAuth\s*\(/.test(f.text) && /\bauthorized\b/.test(f.text));
 }
 
 function guardsAccept(s: Signal, path: string | undefined): boolean {

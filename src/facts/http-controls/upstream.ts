@@ -75,7 +75,7 @@ export function appUpstreams(project: ProjectModel, file: string): AppUpstream[]
   const out: AppUpstream[] = [];
   let best = -1;
   const compose: AppUpstream[] = [];
-  for (const f of project.withRole('compose')) {
+  for (const f of project.withKind('compose')) {
     const y = f.yaml();
     if (!y) continue;
     const base = posix.dirname(f.path) === '.' ? '' : posix.dirname(f.path);

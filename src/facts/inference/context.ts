@@ -108,7 +108,7 @@ export class InferenceContext {
     const names = new Set<string>();
     const re = /\b(?:function\s*\*?\s*|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
     for (const f of this.project.files()) {
-      if (f.role !== 'typescript') continue;
+      if (f.kind !== 'typescript') continue;
       for (const m of f.text.matchAll(re)) {
         const n = m[1] ?? m[2] ?? m[3];
         if (n) names.add(n);
@@ -125,8 +125,8 @@ export class InferenceContext {
   /** The analyzer of a TS/JS or Python file, created once per file. */
   analyzer(file: FileModel | undefined): FileAnalyzer | undefined {
     if (!file) return undefined;
-    if (file.role === 'typescript') return file.ts() ? file.memo('inference:analyzer', () => new TsInference(file, this)) : undefined;
-    if (file.role === 'python') return file.python() ? file.memo('inference:analyzer', () => new PyInference(file, this)) : undefined;
+    if (file.kind === 'typescript') return file.ts() ? file.memo('inference:analyzer', () => new TsInference(file, this)) : undefined;
+    if (file.kind === 'python') return file.python() ? file.memo('inference:analyzer', () => new PyInference(file, this)) : undefined;
     return undefined;
   }
 
@@ -158,7 +158,7 @@ export class InferenceContext {
   importersOf(path: string): string[] {
     const hit = this.importerCache.get(path);
     if (hit) return hit;
-    this.codeFiles ??= this.project.files().filter((f) => f.role === 'typescript' || f.role === 'python');
+    this.codeFiles ??= this.project.files().filter((f) => f.kind === 'typescript' || f.kind === 'python');
     const parts = path.replace(/\.[^./]+$/, '').split('/');
     let stem = parts.pop() ?? '';
     if ((stem === 'index' || stem === '__init__') && parts.length > 0) stem = parts.pop() as string;

@@ -108,7 +108,7 @@ function tsInstrumentation(file: FileModel): Instrumentation[] {
 
 /** Instrumentation a file starts (memoised on the file). */
 export function instrumentationIn(file: FileModel): Instrumentation[] {
-  return file.memo('observability:instrumentation', () => (file.role === 'python' ? pythonInstrumentation(file) : file.role === 'typescript' ? tsInstrumentation(file) : []));
+  return file.memo('observability:instrumentation', () => (file.kind === 'python' ? pythonInstrumentation(file) : file.kind === 'typescript' ? tsInstrumentation(file) : []));
 }
 
 interface ProcessState {
@@ -152,7 +152,7 @@ function state(project: ProjectModel): ProcessState {
   states.set(project, s);
   const files = project.files();
   for (const f of files) {
-    if (f.role !== 'python' && f.role !== 'typescript') continue;
+    if (f.kind !== 'python' && f.kind !== 'typescript') continue;
     // Cheap text test first: most files start nothing.
     if (!/(instrument|Traceloop|openlit|weave|agentops|mlflow|logfire|phoenix|LLMObs|langfuse|callback|TRACING|Laminar|traceloop|arizeai|init\()/i.test(f.text)) continue;
     const inst = instrumentationIn(f);
@@ -160,15 +160,15 @@ function state(project: ProjectModel): ProcessState {
   }
   // Next.js loads instrumentation.ts (root or src/) of the app before anything else.
   for (const f of files) {
-    if (f.role !== 'typescript' || !/(^|\/)(src\/)?instrumentation(\.node)?\.(ts|js|mjs)$/.test(f.path)) continue;
+    if (f.kind !== 'typescript' || !/(^|\/)(src\/)?instrumentation(\.node)?\.(ts|js|mjs)$/.test(f.path)) continue;
     const dir = f.path.replace(/\/?(src\/)?instrumentation(\.node)?\.(ts|js|mjs)$/, '');
     for (const inst of closureInstrumentation(project, s, f)) s.packages.push({ dir, inst });
   }
   // node --require ./tracing.js / --import ./instrumentation.mjs in package.json scripts and Dockerfiles.
   for (const f of files) {
-    if (f.role !== 'package-json' && f.role !== 'dockerfile' && f.role !== 'compose' && f.role !== 'shell') continue;
+    if (f.kind !== 'package-json' && f.kind !== 'dockerfile' && f.kind !== 'compose' && f.kind !== 'shell') continue;
     for (const m of f.text.matchAll(/(?:^|[\s"'=])(?:-r|--require|--import)[\s=]+["']?(\.{0,2}\/?[\w@./-]+\.(?:c|m)?[jt]s)/g)) {
-      const dir = f.role === 'package-json' ? posix.dirname(f.path) : nearestPackageDir(project, f.path);
+      const dir = f.kind === 'package-json' ? posix.dirname(f.path) : nearestPackageDir(project, f.path);
       const base = dir === '.' ? '' : dir;
       const target = project.index.resolveTs(`${base ? `${base}/` : ''}package.json`, (m[1] as string).startsWith('.') ? (m[1] as string) : `./${m[1] as string}`);
       const tf = target ? project.file(target) : undefined;
@@ -179,8 +179,8 @@ function state(project: ProjectModel): ProcessState {
   // Launchers: `opentelemetry-instrument python app.py` with LLM instrumentation packages installed.
   // A Dockerfile or compose file covers its own directory (the build context); the packages are
   // those declared there or above.
-  for (const launcher of files.filter((f) => ['dockerfile', 'compose', 'shell', 'makefile', 'gha-workflow', 'pyproject'].includes(f.role) && /\b(opentelemetry-instrument|openlit-instrument)\b/.test(f.text))) {
-    const dir = ['dockerfile', 'compose', 'shell', 'makefile', 'pyproject'].includes(launcher.role) ? dirOf(launcher.path) : '';
+  for (const launcher of files.filter((f) => ['dockerfile', 'compose', 'shell', 'makefile', 'gha-workflow', 'pyproject'].includes(f.kind) && /\b(opentelemetry-instrument|openlit-instrument)\b/.test(f.text))) {
+    const dir = ['dockerfile', 'compose', 'shell', 'makefile', 'pyproject'].includes(launcher.kind) ? dirOf(launcher.path) : '';
     const covers = new Set<string>();
     if (/openlit-instrument/.test(launcher.text)) covers.add('*');
     for (const p of project.index.packages()) {
@@ -194,10 +194,10 @@ function state(project: ProjectModel): ProcessState {
   }
   // LANGSMITH_TRACING=true and friends in .env files, compose, Kubernetes, Dockerfiles, CI.
   for (const f of files) {
-    if (!['dotenv', 'compose', 'k8s', 'dockerfile', 'gha-workflow', 'gitlab-ci', 'helm-values'].includes(f.role)) continue;
+    if (!['dotenv', 'compose', 'k8s', 'dockerfile', 'gha-workflow', 'gitlab-ci', 'helm-values'].includes(f.kind)) continue;
     if (!/TRACING/.test(f.text)) continue;
     // .env, compose and Dockerfile settings reach the code next to them; manifests and CI the whole repository.
-    const dir = ['dotenv', 'compose', 'dockerfile'].includes(f.role) ? dirOf(f.path) : '';
+    const dir = ['dotenv', 'compose', 'dockerfile'].includes(f.kind) ? dirOf(f.path) : '';
     for (const e of envEntries(f)) {
       const out: Instrumentation[] = [];
       envFlag(e.name, e.value, f.path, e.nameSpan, out);
@@ -259,7 +259,7 @@ function ancestors(project: ProjectModel, s: ProcessState, path: string): Set<st
  */
 export function processInstrumentation(project: ProjectModel, file: FileModel, sdk: string): Instrumentation | undefined {
   const s = state(project);
-  const lang = file.role === 'python' ? 'python' : 'ts';
+  const lang = file.kind === 'python' ? 'python' : 'ts';
   for (const g of s.global) {
     if ((g.lang === 'any' || g.lang === lang) && (g.dir === '' || file.path.startsWith(`${g.dir}/`)) && coversSdk(g.inst, sdk)) return g.inst;
   }

@@ -218,7 +218,7 @@ export class Expander {
     } else if (inv.path) {
       file = this.findFile(frame, inv.path);
     }
-    if (!file || file.role !== 'python') return;
+    if (!file || file.kind !== 'python') return;
     this.pythonFile(file, frame);
   }
 
@@ -243,8 +243,8 @@ export class Expander {
     if (!inv.path) return;
     const file = this.findFile(frame, inv.path);
     if (!file) return;
-    if (file.role === 'python') this.pythonFile(file, frame);
-    else if (file.role === 'shell') this.shellFile(file, { ...frame, cwd: frame.cwd }, inv.shellFlags);
+    if (file.kind === 'python') this.pythonFile(file, frame);
+    else if (file.kind === 'shell') this.shellFile(file, { ...frame, cwd: frame.cwd }, inv.shellFlags);
   }
 
   shellFile(file: FileModel, frame: Frame, flags?: string): void {
@@ -281,7 +281,7 @@ export class Expander {
     const file = mkPath
       ? this.findFile({ ...frame, cwd: dir }, mkPath)
       : ['GNUmakefile', 'makefile', 'Makefile'].map((n) => this.project.file(joinPath(dir, n))).find((f) => f);
-    if (!file || file.role !== 'makefile') return;
+    if (!file || file.kind !== 'makefile') return;
     this.makeTargets(file, targets, { ...frame, cwd: dir });
   }
 
@@ -367,7 +367,7 @@ export class Expander {
   mayMatter(file: FileModel): boolean {
     return file.memo('facts:pipeline:may-matter', () => {
       const w = this.vocabWords();
-      if (file.role === 'python') return w.python.test(file.text) || this.runsRepoScript(file.text, 'python');
+      if (file.kind === 'python') return w.python.test(file.text) || this.runsRepoScript(file.text, 'python');
       return w.shell.test(file.text) || this.runsRepoScript(file.text, 'shell');
     });
   }
@@ -380,9 +380,9 @@ export class Expander {
       const shell = new Set<string>();
       const python = new Set<string>();
       for (const f of this.project.files()) {
-        if (f.role === 'shell' && w.shell.test(f.text)) shell.add(f.path.split('/').pop() as string);
-        if (f.role === 'python' && w.python.test(f.text)) python.add((f.path.split('/').pop() as string).replace(/\.py$/, ''));
-        if (f.role === 'makefile') shell.add('make');
+        if (f.kind === 'shell' && w.shell.test(f.text)) shell.add(f.path.split('/').pop() as string);
+        if (f.kind === 'python' && w.python.test(f.text)) python.add((f.path.split('/').pop() as string).replace(/\.py$/, ''));
+        if (f.kind === 'makefile') shell.add('make');
       }
       this.repoScripts = { shell, python };
     }
@@ -460,14 +460,14 @@ export class Expander {
     const files = this.project.files().filter((f) => f.path === p || (p === '' ? true : f.path.startsWith(`${p}/`)));
     let serves = false;
     for (const f of files) {
-      if (['k8s', 'helm-values', 'compose', 'dockerfile', 'yaml-config'].includes(f.role)) {
+      if (['k8s', 'helm-values', 'compose', 'dockerfile', 'yaml-config'].includes(f.kind)) {
         if (imageRefs(f).some((r) => servingImage(r, this.settings))) serves = true;
         else if (commands(f).some((c) => SERVER_PROGRAMS.test((invocation(c.words)?.program ?? '').replace(/^.*\//, '')))) {
           // An image that builds a model server from source publishes the server, not a model:
           // it counts when it names or bakes in a model.
-          serves = f.role !== 'dockerfile' || MODEL_IN_IMAGE.test(f.text);
+          serves = f.kind !== 'dockerfile' || MODEL_IN_IMAGE.test(f.text);
         }
-      } else if (f.role === 'helm-template' || f.role === 'helm-chart') {
+      } else if (f.kind === 'helm-template' || f.kind === 'helm-chart') {
         if (SERVER_TEXT.test(f.text)) serves = true;
       }
       if (serves) break;

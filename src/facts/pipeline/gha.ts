@@ -110,7 +110,7 @@ class GhaBuilder {
       const uses = y.str(usesNode);
       const stepName = name ?? uses ?? String(i + 1);
       const label = name ?? uses ? `step "${stepName}"` : `step ${i + 1}`;
-      const where = file.role === 'gha-action' ? `${base.jobLabel} (${file.path} ${label})` : `${base.jobLabel} ${label}`;
+      const where = file.kind === 'gha-action' ? `${base.jobLabel} (${file.path} ${label})` : `${base.jobLabel} ${label}`;
       const cond = condition(y, file, step, `step "${stepName}"`);
       const ng = continueOnError(y, file, step, base.matrix);
       const wd = y.str(y.get(step, 'working-directory'));
@@ -248,7 +248,7 @@ class GhaBuilder {
       if (uses && usesNode) {
         const local = localWorkflowPath(uses);
         const called = local ? this.ex.project.file(local) : undefined;
-        if (called && called.role === 'gha-workflow' && depth < MAX_DEPTH && !stack.includes(called.path)) {
+        if (called && called.kind === 'gha-workflow' && depth < MAX_DEPTH && !stack.includes(called.path)) {
           this.ex.mark(called.path);
           const inner = this.instantiate(called, pipeline, `${prefix}${e.key}/`, depth + 1, job.preds, job.runsAnyway, [...stack, called.path]);
           // The calling job finishes when all of the called workflow's jobs have.
@@ -276,7 +276,7 @@ class GhaBuilder {
 
 /** Pipelines of every GitHub Actions workflow; workflows only called by others are inlined there. */
 export function ghaPipelines(ex: Expander): Pipeline[] {
-  const workflows = ex.project.withRole('gha-workflow').filter((f) => /(^|\/)\.github\/workflows\/[^/]+$/.test(f.path));
+  const workflows = ex.project.withKind('gha-workflow').filter((f) => /(^|\/)\.github\/workflows\/[^/]+$/.test(f.path));
   const calledLocally = new Set<string>();
   const info = new Map<FileModel, { y: YamlFile; root: YNode | null; name: string; trig: ReturnType<typeof triggers> }>();
   for (const f of workflows) {

@@ -220,7 +220,7 @@ class GitlabBuilder {
 
 /** Pipelines of GitLab CI: each `.gitlab-ci.yml` with its local includes, and CI files nobody includes. */
 export function gitlabPipelines(ex: Expander): Pipeline[] {
-  const files = ex.project.withRole('gitlab-ci');
+  const files = ex.project.withKind('gitlab-ci');
   const builder = new GitlabBuilder(ex);
   const out: Pipeline[] = [];
   const entries = files.filter((f) => /(^|\/)\.gitlab-ci\.ya?ml$/.test(f.path));

@@ -63,7 +63,7 @@ function standalone(ex: Expander): Pipeline[] {
   }
   // ... or run a Python script that may publish (by file or module name).
   const pyNames = new Set<string>();
-  for (const f of project.withRole('python')) {
+  for (const f of project.withKind('python')) {
     if (![...pyWords].some((w) => f.text.includes(w))) continue;
     const noExt = f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '');
     pyNames.add(noExt.split('/').pop() as string);
@@ -76,12 +76,12 @@ function standalone(ex: Expander): Pipeline[] {
     (DEPLOY_FILE.test(f.path) && [...deployWords].some((w) => f.text.includes(w)));
   for (const f of project.files()) {
     if (ciReached.has(f.path) || TEST_FILE.test(f.path) || TEST_PATH.test(f.path)) continue;
-    if (f.role === 'shell') {
+    if (f.kind === 'shell') {
       if (!mayPublish(f)) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });
-    } else if (f.role === 'python') {
+    } else if (f.kind === 'python') {
       // An entry script (a `__main__` block) that publishes or imports a module of the
       // repository that may, or a script that publishes from module-level code. Library
       // modules are read only where a script calls them.
@@ -92,7 +92,7 @@ function standalone(ex: Expander): Pipeline[] {
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };
       const reached = ex.trace(() => ex.pythonFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });
-    } else if (f.role === 'makefile') {
+    } else if (f.kind === 'makefile') {
       const mk = ex.makefile(f);
       const prereqOf = new Set<string>();
       for (const t of mk.targets.values()) for (const q of t.prerequisites) prereqOf.add(q);
@@ -213,10 +213,10 @@ function sinkData(s: Op, standaloneRun: boolean): Record<string, string> {
     command: code(s.text),
     tool: s.rule.tool,
     placement: standaloneRun
-      ? s.job.pipeline.file.role === 'makefile'
+      ? s.job.pipeline.file.kind === 'makefile'
         ? 'in a prerequisite target'
         : 'earlier in the script'
-      : s.job.pipeline.file.role === 'gitlab-ci' || s.job.pipeline.file.role === 'yaml-config'
+      : s.job.pipeline.file.kind === 'gitlab-ci' || s.job.pipeline.file.kind === 'yaml-config'
         ? 'in an earlier stage or a job this one needs'
         : 'in an earlier step or a job this one needs',
   };
@@ -232,7 +232,7 @@ function notes(s: Op, all: Op[]): string {
   if (par) {
     if (par.job === s.job) out.push(` The evaluation \`${code(par.text, 60)}\` (${loc(par.at, s.at.file)}) runs after it; move it before.`);
     else {
-      const gitlab = s.job.pipeline.file.role === 'gitlab-ci';
+      const gitlab = s.job.pipeline.file.kind === 'gitlab-ci';
       out.push(
         ` The evaluation \`${code(par.text, 60)}\` in ${par.job.label} (${loc(par.at, s.at.file)}) does not run before it: ${gitlab ? `put it in an earlier stage or add "${par.job.id}" to \`needs:\`` : `add "${par.job.id.split('/')[0]}" to \`needs:\``}.`,
       );
