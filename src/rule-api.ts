@@ -1,7 +1,8 @@
 import type { Settings } from './config/types.js';
 import type { FileModel } from './model/file-model.js';
 import type { ProjectModel } from './model/project.js';
-import type { Category, Confidence, FileKind, Range, Severity, Span } from './types.js';
+import type { FileRole } from './discovery/roles.js';
+import type { Category, Confidence, FileKind, Range, Severity, SeverityOrOff, Span } from './types.js';
 
 export interface RuleOptions<O> {
   /** JSON Schema of the rule's `options` in the config, validated by ajv at load time. */
@@ -15,6 +16,12 @@ export interface RuleMeta<O = Record<string, never>> {
   category: Category;
   /** File kinds the rule reads. A file-scope rule runs once per file of these kinds. */
   appliesTo: FileKind[];
+  /**
+   * How the rule treats files by role (what they are for): the highest severity it reports at in
+   * files of that role, `off` for none. Roles not listed get the rule's severity. The config's
+   * `overrides:` (by `files` or `roles`) win over these defaults.
+   */
+  roles: Partial<Record<FileRole, SeverityOrOff>>;
   /** `file`: check() runs per file; `project`: once per run, over ctx.project. */
   scope: 'file' | 'project';
   severity: Severity;

@@ -1,3 +1,5 @@
+import type { FileRole } from './discovery/roles.js';
+
 /** Shared value types. Positions are 1-based; `end` is exclusive, exactly like SARIF regions. */
 
 export interface Position {
@@ -98,6 +100,8 @@ export interface Finding {
   severity: Severity;
   confidence: Confidence;
   path: string;
+  /** What the file is for (source, config, test, example, docs, data, generated). */
+  role: FileRole;
   range: Range;
   /** Stable across unrelated edits: rule id, path, normalised offending code, ordinal. */
   fingerprint: string;

@@ -141,6 +141,7 @@ describe('main() with a crashing rule', () => {
       id: 'model-pinning/boom',
       category: 'model-pinning',
       appliesTo: ['compose'],
+      roles: {},
       scope: 'file',
       severity: 'error',
       confidence: 'high',

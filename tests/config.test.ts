@@ -55,6 +55,15 @@ settings:
     expect(msg).toMatch(/\.modelguard\.yml:2:3: rules\.model-pinning\/serving-image: must be one of "off", "note", "warning", "error"/);
   });
 
+  it('accepts roles and overrides by role, and says what is wrong with them', () => {
+    const c = load('roles:\n  test: ["qa/**"]\noverrides:\n  - roles: [example]\n    rules:\n      model-pinning/*: warning\n');
+    expect(c.roles.test).toEqual(['qa/**']);
+    expect(c.overrides[0]).toMatchObject({ files: [], roles: ['example'] });
+    expect(errorOf('roles:\n  tests: ["qa/**"]\n')).toMatch(/2:3: roles\.tests: is not a known key/);
+    expect(errorOf('overrides:\n  - roles: [sample]\n    rules:\n      model-pinning/*: off\n')).toMatch(/overrides\[0\]\.roles\[0\]: must be one of "source", "config", "test"/);
+    expect(errorOf('overrides:\n  - rules:\n      model-pinning/*: off\n')).toMatch(/overrides\[0\]: needs `files`, `roles` or both/);
+  });
+
   it('suggests the rule id for an unknown or misspelt one', () => {
     expect(errorOf('rules:\n  model-pinning/serving-imge: error\n')).toMatch(/2:3: rules\.model-pinning\/serving-imge: unknown rule id \(did you mean "model-pinning\/serving-image"\?\)/);
     expect(errorOf('rules:\n  serving-image: off\n')).toMatch(/did you mean "model-pinning\/serving-image"/);

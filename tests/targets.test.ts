@@ -17,6 +17,7 @@ const seesContext = defineRule({
     id: 'model-pinning/sees-context',
     category: 'model-pinning',
     appliesTo: ['compose'],
+    roles: {},
     scope: 'file',
     severity: 'note',
     confidence: 'high',

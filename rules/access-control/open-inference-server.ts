@@ -1,4 +1,5 @@
 import { launchExposures } from '../../src/facts/exposure.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { serverKeywords, serverLaunches } from '../../src/facts/model-servers.js';
 import { servingImageKeywords } from '../../src/facts/serving-images.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -11,6 +12,7 @@ export default defineRule({
     id: 'access-control/open-inference-server',
     category: 'access-control',
     appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'shell', 'gha-workflow'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

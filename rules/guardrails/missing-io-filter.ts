@@ -1,4 +1,5 @@
 import { endpointsIn, type Endpoint } from '../../src/facts/endpoints/index.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { endpointGuardrails, GuardrailKnowledge, stackOf, type GuardedSite } from '../../src/facts/guardrails/index.js';
 import type { ProjectModel } from '../../src/model/project.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -33,6 +34,7 @@ export default defineRule<Options>({
     id: 'guardrails/missing-io-filter',
     category: 'guardrails',
     appliesTo: ['typescript', 'python'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'note',
     confidence: 'medium',

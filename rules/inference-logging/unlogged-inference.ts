@@ -1,4 +1,5 @@
 import { inferenceSites, InferenceContext, isTestFile, type InferenceSite } from '../../src/facts/inference/index.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { ObservabilityKnowledge, recordingEvidence } from '../../src/facts/observability/index.js';
 import { defineRule } from '../../src/rule-api.js';
 
@@ -28,6 +29,7 @@ export default defineRule<Options>({
     id: 'inference-logging/unlogged-inference',
     category: 'inference-logging',
     appliesTo: ['typescript', 'python'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'warning',
     confidence: 'medium',

@@ -1,4 +1,5 @@
 import { configModels } from '../../src/facts/model-config.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { classifyApiModel, isAllowedModel, type ApiModelClass } from '../../src/facts/model-ids.js';
 import { modelRefs } from '../../src/facts/model-refs.js';
 import { originNote } from '../../src/facts/pinning.js';
@@ -25,6 +26,7 @@ export default defineRule({
     id: 'model-pinning/api-model-alias',
     category: 'model-pinning',
     appliesTo: ['python', 'typescript', 'dotenv', 'compose', 'k8s', 'helm-values', 'yaml-config', 'json-config', 'gha-workflow', 'gitlab-ci', 'dockerfile', 'shell'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'warning',
     confidence: 'high',

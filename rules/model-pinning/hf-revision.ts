@@ -1,4 +1,5 @@
 import { hfLoads, tokenizerArg, type HfArg, type HfLoad } from '../../src/facts/hf-loads.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { hubDownloads, lmEvalRuns } from '../../src/facts/model-launches.js';
 import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
 import { modelRefs } from '../../src/facts/model-refs.js';
@@ -59,6 +60,7 @@ export default defineRule({
     id: 'model-pinning/hf-revision',
     category: 'model-pinning',
     appliesTo: ['python', 'typescript', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

@@ -1,4 +1,5 @@
 import { configModels } from '../../src/facts/model-config.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { ollamaCommands } from '../../src/facts/model-launches.js';
 import { isAllowedModel, parseOllamaRef, type OllamaRef } from '../../src/facts/model-ids.js';
 import { modelRefs } from '../../src/facts/model-refs.js';
@@ -27,6 +28,7 @@ export default defineRule({
     id: 'model-pinning/ollama-tag',
     category: 'model-pinning',
     appliesTo: ['modelfile', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values', 'python', 'typescript', 'dotenv', 'yaml-config', 'json-config'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'warning',
     confidence: 'high',

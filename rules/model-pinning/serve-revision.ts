@@ -1,4 +1,5 @@
 import { SERVER_NAMES, serverLaunches, type ResolvedWord } from '../../src/facts/model-launches.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
 import { revisionState } from '../../src/facts/pinning.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -12,6 +13,7 @@ export default defineRule({
     id: 'model-pinning/serve-revision',
     category: 'model-pinning',
     appliesTo: ['shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

@@ -1,4 +1,5 @@
 import { imageRefs, parseImage, substitute, type ImageRef } from '../../src/facts/images.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { composeDotenv, dockerRuns } from '../../src/facts/model-launches.js';
 import { servingImage, servingImageKeywords, tagPinning } from '../../src/facts/serving-images.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -17,6 +18,7 @@ export default defineRule({
     id: 'model-pinning/serving-image',
     category: 'model-pinning',
     appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

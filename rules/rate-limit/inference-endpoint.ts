@@ -1,4 +1,5 @@
 import { missingControls } from '../../src/facts/http-controls/check.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { defineRule } from '../../src/rule-api.js';
 
 export default defineRule({
@@ -6,6 +7,7 @@ export default defineRule({
     id: 'rate-limit/inference-endpoint',
     category: 'rate-limit',
     appliesTo: ['typescript', 'python'],
+    roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

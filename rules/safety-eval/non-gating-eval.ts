@@ -1,4 +1,5 @@
 import { pipelineAnalysis, PIPELINE_ROLES } from '../../src/facts/pipeline/index.js';
+import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { defineRule } from '../../src/rule-api.js';
 
 export default defineRule({
@@ -6,6 +7,7 @@ export default defineRule({
     id: 'safety-eval/non-gating-eval',
     category: 'safety-eval',
     appliesTo: [...PIPELINE_ROLES],
+    roles: DEPLOYMENT_ROLES,
     scope: 'project',
     severity: 'error',
     confidence: 'high',

@@ -1,4 +1,5 @@
 import { revisionState } from '../../src/facts/pinning.js';
+import { RUNTIME_ROLES } from '../../src/discovery/roles.js';
 import { remoteCodeSites, type RemoteCodeSite } from '../../src/facts/weights.js';
 import { defineRule } from '../../src/rule-api.js';
 
@@ -14,6 +15,7 @@ export default defineRule({
     id: 'weights-integrity/trust-remote-code',
     category: 'weights-integrity',
     appliesTo: ['python', 'yaml-config', 'json-config', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    roles: RUNTIME_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

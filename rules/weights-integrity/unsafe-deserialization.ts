@@ -1,4 +1,5 @@
 import { isAllowedModel } from '../../src/facts/model-ids.js';
+import { RUNTIME_ROLES } from '../../src/discovery/roles.js';
 import { atLeast, declaredFor } from '../../src/facts/package-versions.js';
 import { deserializationSites } from '../../src/facts/weights.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -8,6 +9,7 @@ export default defineRule({
     id: 'weights-integrity/unsafe-deserialization',
     category: 'weights-integrity',
     appliesTo: ['python'],
+    roles: RUNTIME_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',

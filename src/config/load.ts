@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, parseDocument, LineCounter, type Document } from 'yaml';
+import type { FileRole } from '../discovery/roles.js';
 import { CATEGORIES } from '../types.js';
 import { readPackageJson } from '../util/pkg.js';
 import { didYouMean } from '../util/did-you-mean.js';
@@ -183,7 +184,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
     for (const p of describe(validate.errors ?? [])) {
       const suggestion =
         p.text === 'is not a known key' && p.path.length === 1
-          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'failOn', 'overrides', 'settings'])
+          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'failOn', 'overrides', 'roles', 'settings'])
           : undefined;
       problems.push(`${at(p.path)}: ${dotted(p.path)}: ${p.text}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
     }
@@ -218,8 +219,12 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   };
   config.rules = checkRules(data.rules as Record<string, unknown> | undefined, ['rules']);
   if (Array.isArray(data.overrides)) {
-    config.overrides = (data.overrides as Array<{ files?: string[]; rules?: Record<string, unknown> }>).map((o, i) => ({
+    (data.overrides as Array<{ files?: unknown; roles?: unknown } | null>).forEach((o, i) => {
+      if (o && typeof o === 'object' && o.files === undefined && o.roles === undefined) problems.push(`${at(['overrides', i])}: overrides[${i}]: needs \`files\`, \`roles\` or both`);
+    });
+    config.overrides = (data.overrides as Array<{ files?: string[]; roles?: FileRole[]; rules?: Record<string, unknown> }>).map((o, i) => ({
       files: Array.isArray(o?.files) ? o.files : [],
+      roles: Array.isArray(o?.roles) ? o.roles : [],
       rules: checkRules(o?.rules, ['overrides', i, 'rules']),
     }));
   }
@@ -228,6 +233,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   config.ignore = (data.ignore as string[] | undefined) ?? [];
   config.maxFileSize = data.maxFileSize !== undefined ? parseSize(data.maxFileSize as number | string) : DEFAULT_MAX_FILE_SIZE;
   config.failOn = data.failOn as Config['failOn'];
+  config.roles = (data.roles as Config['roles'] | undefined) ?? {};
   config.settings = (data.settings as Config['settings'] | undefined) ?? {};
   return config;
 }

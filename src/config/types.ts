@@ -1,3 +1,4 @@
+import type { FileRole } from '../discovery/roles.js';
 import type { Severity, SeverityOrOff } from '../types.js';
 
 /** Naming knowledge of one hosted model API (schemas/model-aliases.schema.json `provider`). */
@@ -33,7 +34,10 @@ export interface RuleSetting {
 }
 
 export interface Override {
+  /** Path globs; empty means every path (then `roles` selects). */
   files: string[];
+  /** File roles the override applies to; empty means every role. */
+  roles: FileRole[];
   rules: Record<string, RuleSetting>;
 }
 
@@ -45,11 +49,13 @@ export interface Config {
   maxFileSize: number;
   failOn?: Severity | 'never';
   overrides: Override[];
+  /** `roles:`: globs that give files a role, tried before the built-in classification. */
+  roles: Partial<Record<FileRole, string[]>>;
   settings: Settings;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 export function emptyConfig(): Config {
-  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, overrides: [], settings: {} };
+  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, overrides: [], roles: {}, settings: {} };
 }

@@ -7,6 +7,7 @@ import { ProjectModel } from '../model/project.js';
 import { Grammars } from '../parse/tree-sitter.js';
 import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
 import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
+import { compileRoleRules, FILE_ROLES, type FileRole } from '../discovery/roles.js';
 import { CATEGORIES, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
@@ -33,6 +34,8 @@ export interface RunStats {
   filesDiscovered: number;
   filesScanned: number;
   filesParsed: number;
+  /** Scanned files by role (what they are for), every role present. */
+  filesByRole: Record<FileRole, number>;
 }
 
 export interface RunResult {
@@ -59,12 +62,32 @@ function formatMessage(template: string, data: ReportData): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in data ? String(data[k]) : m));
 }
 
-/** Effective severity of each rule for each path, from defaults, `rules:` and `overrides:`. */
+const SEVERITY_OR_OFF_RANK: Record<SeverityOrOff, number> = { off: 0, note: 1, warning: 2, error: 3 };
+
+/** The lower of two severities (`off` is lowest). */
+function lower(a: SeverityOrOff, b: SeverityOrOff): SeverityOrOff {
+  return SEVERITY_OR_OFF_RANK[a] <= SEVERITY_OR_OFF_RANK[b] ? a : b;
+}
+
+interface Located {
+  path: string;
+  role: FileRole;
+}
+
+/**
+ * Effective severity of each rule for each file, in this order: the rule's default (or the
+ * report's own), the config's `rules:`, the rule's role defaults (a cap), then the config's
+ * `overrides:` by path or role, later entries winning.
+ */
 class SeverityTable {
-  private readonly overrides: Array<{ match: (p: string) => boolean; rules: Record<string, RuleSetting> }>;
+  private readonly overrides: Array<{ match: (f: Located) => boolean; rules: Record<string, RuleSetting> }>;
 
   constructor(private readonly config: Config) {
-    this.overrides = config.overrides.map((o) => ({ match: picomatch(o.files, { dot: true }), rules: o.rules }));
+    this.overrides = config.overrides.map((o) => {
+      const glob = o.files.length > 0 ? picomatch(o.files, { dot: true }) : () => true;
+      const roles = new Set(o.roles);
+      return { match: (f: Located) => glob(f.path) && (roles.size === 0 || roles.has(f.role)), rules: o.rules };
+    });
   }
 
   private pick(rules: Record<string, RuleSetting>, rule: Rule): SeverityOrOff | undefined {
@@ -76,15 +99,14 @@ class SeverityTable {
     return this.pick(this.config.rules, rule) ?? rule.meta.severity;
   }
 
-  at(rule: Rule, path: string): SeverityOrOff {
-    let s = this.base(rule);
-    for (const o of this.overrides) if (o.match(path)) s = this.pick(o.rules, rule) ?? s;
+  /** The severity of a finding of `rule` in `file`; `reported` is the report's own severity, if any. */
+  at(rule: Rule, file: Located, reported?: Severity): SeverityOrOff {
+    const top = this.pick(this.config.rules, rule);
+    let s: SeverityOrOff = top ?? reported ?? rule.meta.severity;
+    const cap = rule.meta.roles[file.role];
+    if (cap) s = lower(s, cap);
+    for (const o of this.overrides) if (o.match(file)) s = this.pick(o.rules, rule) ?? s;
     return s;
-  }
-
-  /** True when the user set this rule's severity for this path (then report-level severities yield). */
-  remapped(rule: Rule, path: string): boolean {
-    return this.pick(this.config.rules, rule) !== undefined || this.overrides.some((o) => o.match(path) && this.pick(o.rules, rule) !== undefined);
   }
 
   /** True when some override turns the rule on for some path. */
@@ -139,7 +161,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
 
   const grammars = await Grammars.load();
   const host = new ParserHost(grammars);
-  const project = new ProjectModel(discovery, host, config.settings);
+  const project = new ProjectModel(discovery, host, config.settings, compileRoleRules(config.roles));
   const notifications: Notification[] = [];
   const reports: Array<{ rule: Rule; report: Report }> = [];
   let incomplete = false;
@@ -186,7 +208,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   for (const file of files) {
     for (const rule of fileRules) {
       if (!rule.meta.appliesTo.includes(file.kind)) continue;
-      if (severities.at(rule, file.path) === 'off') continue;
+      if (severities.at(rule, file) === 'off') continue;
       const kw = keywords.get(rule);
       if (kw && kw.length > 0 && !kw.some((k) => file.text.includes(k))) continue;
       const ctx: FileContext<unknown> = {
@@ -239,10 +261,9 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   for (const { rule, report } of reports) {
     const file = report.file;
     if (!isTarget(file.path)) continue;
-    const sev = severities.at(rule, file.path);
+    const sev = severities.at(rule, file, report.severity);
     if (sev === 'off') continue;
-    // A report-level severity applies unless the user remapped the rule.
-    const severity: Severity = report.severity && !severities.remapped(rule, file.path) ? report.severity : (sev as Severity);
+    const severity: Severity = sev;
     const { start, end } = report.range;
     const message = formatMessage(rule.meta.messages[report.messageId] as string, report.data);
     const key = `${rule.meta.id}|${file.path}|${start.line}:${start.column}-${end.line}:${end.column}|${message}`;
@@ -258,6 +279,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       severity,
       confidence: report.confidence ?? rule.meta.confidence,
       path: file.path,
+      role: file.role,
       range: report.range,
       fingerprint: '',
       lineHash: lineHash(file, start.line),
@@ -313,7 +335,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         }
         if (d.used.has(id)) continue;
         // Unused only if the rule actually looked at this file.
-        const looked = enabled.filter((r) => (rule ? r === rule : directiveMatches({ ...d, ids: [id] }, r.meta.id)) && r.meta.appliesTo.includes(file.kind) && severities.at(r, file.path) !== 'off');
+        const looked = enabled.filter((r) => (rule ? r === rule : directiveMatches({ ...d, ids: [id] }, r.meta.id)) && r.meta.appliesTo.includes(file.kind) && severities.at(r, file) !== 'off');
         if (looked.length === 0 || !runnable.some((r) => looked.includes(r))) continue;
         notifications.push({ kind: 'unused-suppression', level: 'note', path: file.path, range, message: `suppression of ${id} matched no finding; remove it` });
       }
@@ -322,8 +344,10 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
 
   // Parse notices of the files that were parsed, then skipped files.
   let parsed = 0;
+  const filesByRole = Object.fromEntries(FILE_ROLES.map((r) => [r, 0])) as Record<FileRole, number>;
   for (const file of files) {
     if (file.parsed) parsed++;
+    filesByRole[file.role]++;
     notifications.push(...file.notices);
   }
   const targeted = (paths: string[]): string[] => paths.filter(isTarget);
@@ -363,7 +387,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     rules: enabled,
     findings,
     notifications,
-    stats: { filesDiscovered: discovery.allPaths.length, filesScanned: files.length, filesParsed: parsed },
+    stats: { filesDiscovered: discovery.allPaths.length, filesScanned: files.length, filesParsed: parsed, filesByRole },
     incomplete,
   };
 }

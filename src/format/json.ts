@@ -16,6 +16,7 @@ export const formatJson: Formatter = (result) => {
       severity: f.severity,
       confidence: f.confidence,
       path: f.path,
+      role: f.role,
       line: f.range.start.line,
       column: f.range.start.column,
       endLine: f.range.end.line,
@@ -40,6 +41,7 @@ export const formatJson: Formatter = (result) => {
     summary: {
       ...summarize(result),
       filesScanned: result.stats.filesScanned,
+      filesByRole: result.stats.filesByRole,
       complete: !result.incomplete,
     },
   };

@@ -119,7 +119,7 @@ export const formatSarif: Formatter = (result, opts) => {
       ...(f.suppressed
         ? { suppressions: [{ kind: f.suppressed.kind === 'inline' ? 'inSource' : 'external', justification: f.suppressed.justification }] }
         : {}),
-      properties: { confidence: f.confidence, messageId: f.messageId },
+      properties: { confidence: f.confidence, messageId: f.messageId, role: f.role },
     })),
   };
   const log = { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };

@@ -5,19 +5,34 @@ import type { Formatter } from './types.js';
 
 const MAX_LISTED_PATHS = 10;
 
+function samePlace(a: Finding, b: Finding): boolean {
+  return a.path === b.path && a.range.start.line === b.range.start.line && a.range.start.column === b.range.start.column;
+}
+
 /** `path:line:col severity rule-id message`, grouped by file, then a summary. */
 export const formatText: Formatter = (result, opts) => {
   const c = pc.createColors(opts.color);
   const sev = (s: Finding['severity'] | Notification['level']): string =>
     s === 'error' ? c.red('error') : s === 'warning' ? c.yellow('warning') : c.blue('note');
   const lines: string[] = [];
+  const shown = result.findings.filter((f) => !f.suppressed);
   let lastPath: string | undefined;
-  for (const f of result.findings) {
-    if (f.suppressed) continue;
+  for (let i = 0; i < shown.length; i++) {
+    const f = shown[i] as Finding;
     if (lastPath !== undefined && f.path !== lastPath) lines.push('');
     lastPath = f.path;
     const where = `${opts.displayPath(f.path)}:${f.range.start.line}:${f.range.start.column}`;
-    lines.push(`${c.bold(where)} ${sev(f.severity)} ${c.dim(f.ruleId)} ${f.message}`);
+    // Several rules on one place (a route without a limiter, authentication and a filter): the
+    // place once, then each rule's finding under it.
+    let n = 1;
+    while (i + n < shown.length && samePlace(shown[i + n] as Finding, f)) n++;
+    if (n === 1) {
+      lines.push(`${c.bold(where)} ${sev(f.severity)} ${c.dim(f.ruleId)} ${f.message}`);
+      continue;
+    }
+    lines.push(`${c.bold(where)} ${n} findings:`);
+    for (const g of shown.slice(i, i + n)) lines.push(`  ${sev(g.severity)} ${c.dim(g.ruleId)} ${g.message}`);
+    i += n - 1;
   }
   if (opts.quiet) return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 
@@ -35,7 +50,11 @@ export const formatText: Formatter = (result, opts) => {
       .map(([k, v]) => `${k} ${v}`);
     lines.push(`  by category: ${cats.join(', ')}`);
   }
-  lines.push(c.dim(`  ${plural(result.stats.filesScanned, 'file')} scanned, ${result.stats.filesParsed} parsed, ${plural(result.rules.length, 'rule')}`));
+  const roles = Object.entries(result.stats.filesByRole)
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${n} ${r}`);
+  const byRole = roles.length > 1 ? ` (${roles.join(', ')})` : '';
+  lines.push(c.dim(`  ${plural(result.stats.filesScanned, 'file')} scanned${byRole}, ${result.stats.filesParsed} parsed, ${plural(result.rules.length, 'rule')}`));
   if (result.notifications.length > 0) {
     lines.push('');
     lines.push(c.bold(`${plural(result.notifications.length, 'notification')}:`));

@@ -1,4 +1,5 @@
 import type { FileKind, Notification, Range, Span } from '../types.js';
+import { fileRole, type FileRole } from '../discovery/roles.js';
 import { LineIndex } from '../util/line-index.js';
 import { DockerfileModel } from '../parse/dockerfile.js';
 import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
@@ -53,7 +54,13 @@ export class FileModel {
     private readonly host: ParserHost,
     /** The file started with a byte order mark (removed from `text`). */
     readonly bom = false,
-  ) {}
+    /** What the file is for (source, test, example, docs, data ...); from its path and text when not given. */
+    role?: FileRole,
+  ) {
+    this.role = role ?? fileRole(path, kind, text);
+  }
+
+  readonly role: FileRole;
 
   get lines(): LineIndex {
     this._lines ??= new LineIndex(this.text);

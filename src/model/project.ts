@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../config/types.js';
 import { refineRole } from '../discovery/classify.js';
+import { fileRole, type RoleRule } from '../discovery/roles.js';
 import type { Discovery, FileRef } from '../discovery/discover.js';
 import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
@@ -34,6 +35,8 @@ export class ProjectModel {
     discovery: Discovery,
     private readonly host: ParserHost,
     readonly settings: Settings,
+    /** The config's `roles:` globs, tried before the built-in classification. */
+    private readonly roleRules: readonly RoleRule[] = [],
   ) {
     this.root = discovery.root;
     if (discovery.targets) this.targets = new Set(discovery.targets);
@@ -61,7 +64,7 @@ export class ProjectModel {
     if (bom) text = text.slice(1);
     const kind = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
     if (!kind) return null;
-    return new FileModel(ref.path, ref.absPath, kind, text, this.host, bom);
+    return new FileModel(ref.path, ref.absPath, kind, text, this.host, bom, fileRole(ref.path, kind, text, this.roleRules));
   }
 
   /** The file at a root-relative path, if it was discovered and is text. */
