@@ -31,16 +31,32 @@ export function isModelKey(key: string): boolean {
     .map((w) => w.toLowerCase());
   const i = words.lastIndexOf('model');
   if (i === -1) return false;
+  // `tokenizerModel`, `encoding_model`: the name of a token counter, not a model that is called.
+  if (words.slice(0, i).some((w) => w === 'tokenizer' || w === 'encoding' || w === 'tiktoken')) return false;
   const after = words.slice(i + 1);
   return after.length === 0 || (after.length === 1 && ['name', 'id', 'version', 'slug'].includes(after[0] as string));
 }
 
 const PROVIDER_KEYS = new Set(['provider', 'providers', 'targets', 'id', 'llm', 'judge']);
 
+/** Subtrees that document a shape rather than configure anything: OpenAPI and schema examples. */
+const EXAMPLE_KEYS = new Set(['example', 'examples', 'x-example', 'x-examples']);
+
+/**
+ * Keys of a row in a price, token or capability table: such a row describes a model by name
+ * (for billing, token counting, a model picker's metadata) and configures nothing to call.
+ */
+const TABLE_ROW_KEY = /(^|[_-]|[a-z](?=[A-Z]))(prices?|pricing|costs?|input_?cost|output_?cost|cost_?per|per_?(token|million|1k|thousand)|match_?pattern|tokenizer(_?id|_?config)?|context_?(window|length)|max_?(input|output)_?tokens)([_-]|[A-Z]|$)/i;
+
+function isTableRow(keys: readonly string[]): boolean {
+  return keys.some((k) => TABLE_ROW_KEY.test(k));
+}
+
 function walk(y: YamlFile, node: YNode | null, path: string[], out: ConfigModel[], prefixOnly: boolean, depth: number): void {
   if (!node || depth > 40) return;
   if (isMap(node)) {
     const entries = y.entries(node);
+    if (isTableRow(entries.map((e) => e.key))) return;
     // LiteLLM proxy: `model_name` is the label the proxy exposes; `litellm_params.model` is the real id.
     const litellm = entries.some((e) => e.key === 'litellm_params');
     for (const e of entries) {
@@ -53,7 +69,7 @@ function walk(y: YamlFile, node: YNode | null, path: string[], out: ConfigModel[
           const map = y.valueMap(v as Scalar);
           out.push({ key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: [...path, key].join('.'), prefixOnly: !modelKey });
         }
-      } else {
+      } else if (!EXAMPLE_KEYS.has(key.toLowerCase())) {
         walk(y, v, [...path, key], out, PROVIDER_KEYS.has(key.toLowerCase()) || isModelKey(key), depth + 1);
       }
     }
