@@ -1,8 +1,34 @@
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import fg from 'fast-glob';
+import { walk as walkTree, type Entry } from '@nodelib/fs.walk';
+import picomatch from 'picomatch';
 import ignore, { type Ignore } from 'ignore';
 import { classifyPath, DEFAULT_SKIP_DIRS, type Candidate } from './classify.js';
+
+/** Directory names never entered (`*.egg-info` as a glob). */
+const skipDir = picomatch(DEFAULT_SKIP_DIRS, { dot: true });
+
+/**
+ * Every entry under `dir`, symbolic links not followed, skipped directories not entered, with
+ * lstat results. fast-glob's own walker: its `**` pattern would miss names holding a newline.
+ */
+function listTree(dir: string, unreadable: (path: string) => void): Promise<Entry[]> {
+  return new Promise((res, rej) => {
+    walkTree(
+      dir,
+      {
+        followSymbolicLinks: false,
+        stats: true,
+        deepFilter: (e) => !skipDir(e.name),
+        errorFilter: (err) => {
+          if ((err as NodeJS.ErrnoException).path) unreadable((err as NodeJS.ErrnoException).path as string);
+          return true;
+        },
+      },
+      (err, entries) => (err ? rej(err) : res(entries)),
+    );
+  });
+}
 
 export interface DiscoverOptions {
   /** The scanned root; paths in the report are relative to it. */
@@ -163,22 +189,16 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
       git.load(d);
       if (d === root) break;
     }
-    const entries = await fg('**', {
-      cwd: dir,
-      dot: true,
-      onlyFiles: false,
-      followSymbolicLinks: false,
-      objectMode: true,
-      stats: true,
-      suppressErrors: true,
-      ignore: DEFAULT_SKIP_DIRS.map((d) => `**/${d}/**`),
+    const entries = await listTree(dir, (p) => {
+      const rel = toPosix(relative(root, p));
+      if (marking && !out.unreadable.includes(rel)) out.unreadable.push(rel);
     });
     // Every .gitignore first, so the order of entries does not matter.
     for (const e of entries) {
-      if (e.name === '.gitignore') git.load(dirname(join(dir, e.path)));
+      if (e.name === '.gitignore') git.load(dirname(e.path));
     }
     for (const e of entries) {
-      const abs2 = join(dir, e.path);
+      const abs2 = e.path;
       const stats = e.stats as Stats;
       if (stats.isSymbolicLink()) {
         let real: string;

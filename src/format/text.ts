@@ -5,12 +5,19 @@ import type { Formatter } from './types.js';
 
 const MAX_LISTED_PATHS = 10;
 
+/** A path as one printable line: control characters (a newline in a file name) escaped, as `ls -b` does. */
+function printable(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return path.replace(/[\u0000-\u001f\u007f]/g, (ch) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function samePlace(a: Finding, b: Finding): boolean {
   return a.path === b.path && a.range.start.line === b.range.start.line && a.range.start.column === b.range.start.column;
 }
 
 /** `path:line:col severity rule-id message`, grouped by file, then a summary. */
-export const formatText: Formatter = (result, opts) => {
+export const formatText: Formatter = (result, options) => {
+  const opts = { ...options, displayPath: (p: string) => printable(options.displayPath(p)) };
   const c = pc.createColors(opts.color);
   const sev = (s: Finding['severity'] | Notification['level']): string =>
     s === 'error' ? c.red('error') : s === 'warning' ? c.yellow('warning') : c.blue('note');

@@ -7,6 +7,23 @@ import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
 import { RepoIndex } from './repo-index.js';
 
+/**
+ * The text of a file as a user's editor would show it: UTF-16 (little or big endian) when it
+ * starts with that byte order mark, else UTF-8. The mark itself is not part of the text, so
+ * positions count from the first character. Undefined when the bytes are not text.
+ */
+export function decodeText(buf: Buffer): { text: string; bom: boolean } | undefined {
+  if (buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+    const body = buf.subarray(2, buf.length - (buf.length % 2));
+    const le = buf[0] === 0xff ? body : Buffer.from(body).swap16();
+    return { text: le.toString('utf16le'), bom: true };
+  }
+  if (isBinary(buf)) return undefined;
+  const text = buf.toString('utf8');
+  const bom = text.charCodeAt(0) === 0xfeff;
+  return { text: bom ? text.slice(1) : text, bom };
+}
+
 /** Git's heuristic: a NUL byte in the first 8000 bytes means binary. */
 function isBinary(buf: Buffer): boolean {
   const n = Math.min(buf.length, 8000);
@@ -55,13 +72,12 @@ export class ProjectModel {
       this.unreadable.push(ref.path);
       return null;
     }
-    if (isBinary(buf)) {
+    const decoded = decodeText(buf);
+    if (!decoded) {
       this.binary.push(ref.path);
       return null;
     }
-    let text = buf.toString('utf8');
-    const bom = text.charCodeAt(0) === 0xfeff;
-    if (bom) text = text.slice(1);
+    const { text, bom } = decoded;
     const kind = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
     if (!kind) return null;
     return new FileModel(ref.path, ref.absPath, kind, text, this.host, bom, fileRole(ref.path, kind, text, this.roleRules));
