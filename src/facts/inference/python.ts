@@ -252,8 +252,11 @@ export class PyInference implements FileAnalyzer {
     return found ?? this.mod.root;
   }
 
+  /** The scope around a scope; null past the root (whatever its type: error recovery can make it an ERROR node). */
   private parentScope(n: Node): Node | null {
-    return n.type === 'module' ? null : this.scopeContaining(n);
+    if (n.id === this.mod.root.id) return null;
+    const up = this.scopeContaining(n);
+    return up.id === n.id ? null : up;
   }
 
   /** Resolution from a scope (function, lambda, class body or module) outwards. */
