@@ -28,14 +28,17 @@ describe('declared versions', () => {
     expect(b.max).toEqual(max);
   });
 
-  const decl = (spec: string): DeclaredVersion => ({ pkg: { name: 'torch', spec, ecosystem: 'pypi', path: 'requirements.txt' }, bounds: versionBounds(spec) });
-  it('tells whether every declaration guarantees a version', () => {
+  const decl = (spec: string): DeclaredVersion => ({ pkg: { name: 'torch', spec, ecosystem: 'pypi', path: 'requirements.txt', scope: 'runtime' }, bounds: versionBounds(spec) });
+  it('tells whether every declaration that bounds the version guarantees it', () => {
     expect(atLeast([decl('>=2.6')], '2.6')).toBe('yes');
     expect(atLeast([decl('==2.6.0')], '2.6')).toBe('yes');
     expect(atLeast([decl('==2.3.1')], '2.6')).toBe('no');
     expect(atLeast([decl('<2.6')], '2.6')).toBe('no');
     expect(atLeast([decl('')], '2.6')).toBe('unknown');
     expect(atLeast([decl('>=2.6'), decl('>=2.1')], '2.6')).toBe('unknown');
+    // An unversioned declaration says nothing about the version.
+    expect(atLeast([decl('>=2.6'), decl('')], '2.6')).toBe('yes');
+    expect(atLeast([decl(''), decl('<2.5')], '2.6')).toBe('no');
     expect(atLeast([], '2.6')).toBe('unknown');
   });
 });
