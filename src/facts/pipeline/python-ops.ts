@@ -3,6 +3,7 @@ import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
 import type { PyCall, PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
+import { pyBool, pyBoundValues, pyDictKeys, pyString } from '../values.js';
 import type { StepKind, StepRule, StepVocabulary } from './steps.js';
 
 /** Something a Python script does to a model, in the order the script does it. */
@@ -217,6 +218,76 @@ function stringList(py: PythonModule, node: Node | undefined): string[] | undefi
   return v?.exact ? v.value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
+/** The `**options` splats of a call. */
+function splats(call: PyCall): Node[] {
+  const args = call.node.childForFieldName('arguments');
+  return (args ? kids(args) : []).filter((a) => a.type === 'dictionary_splat').map((a) => kids(a)[0]).filter((a): a is Node => !!a);
+}
+
+/**
+ * The value a call passes for a keyword argument: directly, or through a `**options` splat of
+ * a dictionary the function builds (`kwargs = {"push_to_hub": True, ...}`, in any branch).
+ */
+function keywordArg(file: FileModel, call: PyCall, name: string): Node | undefined {
+  const direct = call.kwargs.get(name);
+  if (direct) return direct;
+  for (const sp of splats(call)) {
+    for (const value of sp.type === 'identifier' ? pyBoundValues(file, sp) : [sp]) {
+      const hit = pyDictKeys(file, value)?.get(name);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** A keyword argument that is passed and not switched off (`False`, `None`). */
+function passed(file: FileModel, py: PythonModule, node: Node | undefined): boolean {
+  return !!node && node.type !== 'none' && pyBool(file, node) !== false && py.text_(node) !== 'None';
+}
+
+/**
+ * The library that built a value, when it is one of `modules`: `datasets.load_dataset(...)`,
+ * `Dataset.from_list(...)`, a method of such a value (`ds.map(...)`, `pipeline.run(...)`), an
+ * item of one (`splits["train"]`), a name bound to one (also `with X as name`), or what a
+ * function of the script returns.
+ */
+function builtBy(file: FileModel, py: PythonModule, node: Node, modules: readonly string[], depth = 6): string | undefined {
+  if (depth <= 0) return undefined;
+  const of = (n: Node | null | undefined): string | undefined => (n ? builtBy(file, py, n, modules, depth - 1) : undefined);
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return of(kids(node)[0]);
+    case 'subscript':
+      return of(node.childForFieldName('value'));
+    case 'identifier': {
+      for (const v of pyBoundValues(file, node)) {
+        const lib = of(v);
+        if (lib) return lib;
+      }
+      return undefined;
+    }
+    case 'call': {
+      const fn = node.childForFieldName('function');
+      if (!fn) return undefined;
+      const q = py.qualify(py.chain(fn));
+      const lib = modules.find((m) => q === m || q.startsWith(`${m}.`));
+      if (lib) return lib;
+      if (fn.type === 'attribute') return of(fn.childForFieldName('object'));
+      if (fn.type === 'identifier') {
+        const body = functionDefs(py).get(py.text_(fn));
+        for (const ret of body ? body.descendantsOfType('return_statement') : []) {
+          const value = ret ? kids(ret)[0] : undefined;
+          const r = of(value);
+          if (r) return r;
+        }
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 const TRAINING_ARGS = /(^|\.)(TrainingArguments|Seq2SeqTrainingArguments|[A-Za-z]*Config)$/;
 
 /** What a Python script does to a model when it runs, in order. */
@@ -287,8 +358,8 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         // push_to_hub=True in the training arguments publishes from inside train().
         for (const c of py.calls()) {
           if (!TRAINING_ARGS.test(plainName(c.qualified))) continue;
-          const flag = c.kwargs.get('push_to_hub');
-          if (!flag || py.text_(flag) !== 'True') continue;
+          const flag = keywordArg(file, c, 'push_to_hub');
+          if (!flag || pyBool(file, flag) !== true) continue;
           const kw = flag.parent ?? flag;
           const pubRule = vocab.python.find((p) => p.rule.kind === 'publish' && p.rule.id === 'hf-push-to-hub')?.rule ?? rule;
           push({ kind: 'publish', rule: pubRule, file, span: { start: kw.startIndex, end: kw.endIndex }, text: `${py.text_(kw)} (the Trainer pushes while it trains)`, target: hubIds.get(py) });
@@ -305,7 +376,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       if (p.calls && (!p.lastNames || p.lastNames.has(callee.slice(callee.lastIndexOf('.') + 1)))) hit = p.calls(qualified) || p.calls(callee);
       if (hit && p.exclude && p.exclude(callee.toLowerCase())) hit = false;
       if (hit && spec.imports && spec.imports.length > 0 && !importsAny(py, spec.imports)) hit = false;
-      if (hit && spec.kwargs && !spec.kwargs.some((k) => call.kwargs.has(k))) hit = false;
+      if (hit && spec.kwargs && !spec.kwargs.some((k) => passed(file, py, keywordArg(file, call, k)))) hit = false;
       if (!p.calls && !p.strings && spec.imports && spec.imports.length > 0) {
         hit = spec.imports.some((m) => qualified === m || qualified.startsWith(`${m}.`));
       }
@@ -314,8 +385,14 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         hit = values.some((v) => p.strings?.(v));
       }
       if (!hit) continue;
-      const repoType = call.kwargs.get('repo_type');
-      if (repoType && /^(dataset|space)$/.test(py.stringValue(repoType)?.value ?? '')) continue;
+      const repoType = keywordArg(file, call, 'repo_type');
+      if (repoType && /^(dataset|space)$/.test(pyString(file, repoType)?.value ?? '')) continue;
+      // `dataset.push_to_hub(...)` of a value a dataset library built publishes data, not a model.
+      if (rule.kind === 'publish') {
+        const fnNode = call.node.childForFieldName('function');
+        const recv = fnNode?.type === 'attribute' ? fnNode.childForFieldName('object') : null;
+        if (recv && builtBy(file, py, recv, vocab.datasetModules)) continue;
+      }
       if (rule.kind === 'publish' && /upload|commit/.test(callee)) {
         // A model card, config or results file is no model.
         const pathNode = call.kwargs.get('path_or_fileobj') ?? call.kwargs.get('folder_path') ?? call.args[0];
@@ -330,8 +407,15 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       }
       const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
-        op.target = firstString(py, call, ['repo_id', 'repo_name', 'name', 'model_name', 'endpoint_name']) ?? (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
+        // A call that publishes because of a keyword (`save_pretrained(dir, push_to_hub=True)`)
+        // names the repository by keyword; its first argument is a local directory.
+        const repo = keywordArg(file, call, 'repo_id');
+        op.target =
+          (repo ? pyString(file, repo)?.value : undefined) ??
+          (spec.kwargs ? undefined : firstString(py, call, ['repo_id', 'repo_name', 'hub_model_id', 'name', 'model_name', 'endpoint_name'])) ??
+          (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
         if (op.target !== undefined && /^(True|False|None)$/.test(op.target)) delete op.target;
+        if (op.target === undefined) delete op.target;
       }
       if (rule.kind === 'evaluate' && rule.tasks) {
         const tasks = stringList(py, call.kwargs.get('tasks'));
