@@ -70,6 +70,13 @@ function standalone(ex: Expander): Pipeline[] {
   const moduleName = (f: FileModel): string => f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '').split('/').pop() as string;
   const pyFiles = project.withKind('python');
   for (const f of pyFiles) if ([...pyWords].some((w) => f.text.includes(w))) pyNames.add(moduleName(f));
+  // ... and the modules that import those (a training script's callbacks module imports the
+  // hub helper), a few imports deep.
+  for (let round = 0; round < 3; round++) {
+    const size = pyNames.size;
+    for (const f of pyFiles) if (!pyNames.has(moduleName(f)) && importsNamed(f.text, pyNames)) pyNames.add(moduleName(f));
+    if (pyNames.size === size) break;
+  }
   const topLevelPublish = new RegExp(`^(?![ \\t]|def |class |import |from |#).*\\b(${[...pyWords].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|train)\\b`, 'm');
   const mayPublish = (f: FileModel): boolean =>
     [...shellWords].some((w) => f.text.includes(w)) ||

@@ -88,10 +88,57 @@ function classDefs(py: PythonModule): Map<string, Map<string, Node>> {
   return out;
 }
 
+interface CallbackClass {
+  file: FileModel;
+  py: PythonModule;
+  name: string;
+  methods: Map<string, Node>;
+}
+
+/** Classes with `on_*` event methods (trainer callbacks) defined in a module. */
+function callbackClassesOf(file: FileModel, py: PythonModule): CallbackClass[] {
+  return [...classDefs(py)].filter(([, methods]) => [...methods.keys()].some((m) => m.startsWith('on_'))).map(([name, methods]) => ({ file, py, name, methods }));
+}
+
+/**
+ * The trainer callbacks an expression passes (`[PushCallback(cfg)]`, `PushCallback`,
+ * `get_callbacks(cfg)`): classes it names, of this module or imported from the repository, and
+ * for a function it calls, the callback classes of that function's module (where registries of
+ * callbacks by name live).
+ */
+function callbackClasses(file: FileModel, py: PythonModule, expr: Node, project: ProjectModel | undefined): CallbackClass[] {
+  const out = new Map<string, CallbackClass>();
+  const addAll = (list: CallbackClass[]): void => {
+    for (const c of list) out.set(`${c.file.path}#${c.name}`, c);
+  };
+  const names = new Set<string>();
+  if (expr.type === 'identifier') names.add(py.text_(expr));
+  for (const id of expr.descendantsOfType('identifier')) if (id && id.parent?.type !== 'keyword_argument' && id.parent?.type !== 'attribute') names.add(py.text_(id));
+  for (const name of names) {
+    const local = callbackClassesOf(file, py).find((c) => c.name === name);
+    if (local) addAll([local]);
+    else if (functionDefs(py).has(name)) addAll(callbackClassesOf(file, py));
+    const imported = py.importMap().get(name);
+    if (!imported || !project) continue;
+    const dot = imported.lastIndexOf('.');
+    const target = project.index.resolvePy(file.path, imported.slice(0, dot));
+    const tf = target ? project.file(target) : undefined;
+    const tpy = tf?.python();
+    if (!tf || !tpy) continue;
+    const sym = imported.slice(dot + 1);
+    const cls = callbackClassesOf(tf, tpy).find((c) => c.name === sym);
+    if (cls) addAll([cls]);
+    else if (functionDefs(tpy).has(sym)) addAll(callbackClassesOf(tf, tpy));
+  }
+  return [...out.values()];
+}
+
 interface Reached {
   file: FileModel;
   py: PythonModule;
   call: PyCall;
+  /** Reached inside a trainer callback (`PushCallback.on_save`) that runs while the trainer trains. */
+  via?: string;
 }
 
 /**
@@ -123,14 +170,46 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
     }
     return m;
   };
+  // Trainer callbacks by the trainer they were given to (`trainer = X(..., callbacks=[...])`,
+  // `trainer.add_callback(...)`): their `on_*` methods run while `trainer.train()` runs.
+  const callbacks = new Map<string, CallbackClass[]>();
+  let via: string | undefined;
   const walkNode = (f: FileModel, py: PythonModule, node: Node, depth: number): void => {
     if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'decorated_definition' || node.type === 'lambda') return;
     for (const k of kids(node)) walkNode(f, py, k, depth);
     if (node.type !== 'call') return;
     const call = callsOf(f, py).get(node.startIndex * 1_000_000 + node.endIndex);
     if (!call) return;
-    out.push({ file: f, py, call });
+    out.push({ file: f, py, call, ...(via ? { via } : {}) });
     if (depth >= MAX_DEPTH) return;
+    const given = call.kwargs.get('callbacks');
+    if (given) {
+      const parent = node.parent;
+      const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
+      if (left) callbacks.set(`${f.path}#${py.text_(left)}`, callbackClasses(f, py, given, project));
+    }
+    const added = /^([A-Za-z_][A-Za-z0-9_]*)\.add_callback$/.exec(call.callee);
+    if (added && call.args[0]) {
+      const key = `${f.path}#${added[1] as string}`;
+      callbacks.set(key, [...(callbacks.get(key) ?? []), ...callbackClasses(f, py, call.args[0], project)]);
+    }
+    // `trainer.train()`, or `X(..., callbacks=[...]).train()`: the callbacks run now.
+    const trains = /^(?:([A-Za-z_][A-Za-z0-9_]*)|[A-Za-z_][\w.]*\(\))\.train$/.exec(call.callee);
+    if (trains) {
+      const fnNode = node.childForFieldName('function');
+      const recv = fnNode?.childForFieldName('object');
+      const direct = recv?.type === 'call' ? callsOf(f, py).get(recv.startIndex * 1_000_000 + recv.endIndex)?.kwargs.get('callbacks') : undefined;
+      const classes = trains[1] ? (callbacks.get(`${f.path}#${trains[1]}`) ?? []) : direct ? callbackClasses(f, py, direct, project) : [];
+      for (const cb of classes) {
+        for (const [name, body] of cb.methods) {
+          if (!name.startsWith('on_')) continue;
+          const outer = via;
+          via = `${cb.name}.${name}`;
+          enter(cb.file, cb.py, `${cb.name}.${name}`, body, depth + 1);
+          via = outer;
+        }
+      }
+    }
     // `x = Helper(...)` of a class of the script: remember it, and run `__init__`.
     const classes = classDefs(py);
     if (classes.has(call.callee)) {
@@ -344,7 +423,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
     seen.add(key);
     out.push(op);
   };
-  for (const { file, py, call } of reached) {
+  for (const { file, py, call, via } of reached) {
     const callee = plainName(call.callee);
     const qualified = plainName(call.qualified);
     const argText = call.node.childForFieldName('arguments');
@@ -405,7 +484,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
           if (!names.some((n) => WEIGHTS.test(n))) continue;
         }
       }
-      const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
+      const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text: via ? `${text} in trainer callback ${via}` : text };
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
         // A call that publishes because of a keyword (`save_pretrained(dir, push_to_hub=True)`)
         // names the repository by keyword; its first argument is a local directory.
