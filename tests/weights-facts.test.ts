@@ -58,7 +58,7 @@ AutoModel.from_pretrained("org/b", trust_remote_code=False)
     const sites = remoteCodeSites(f);
     expect(sites.map((s) => [at(f, s.span), s.api, s.model, s.revision?.value])).toEqual([
       ['T', '`AutoModel.from_pretrained`', 'org/a', '866a1744564be1a2aa43c15048f0738dc7301de5'],
-      ['True', '`embed`', undefined, undefined],
+      ['True', 'A dictionary of load options given to `embed`', undefined, undefined],
     ]);
   });
 

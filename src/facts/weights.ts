@@ -51,7 +51,7 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
   const out: RemoteCodeSite[] = [];
   const loads = new Map<number, HfLoad>(hfLoads(file, project).map((l) => [l.span.start, l]));
   const callsAt = new Map<number, PyCall>(py.calls().map((c) => [c.node.startIndex, c]));
-  const siteFor = (valueNode: PyNode, call: PyCall | undefined): RemoteCodeSite | undefined => {
+  const siteFor = (valueNode: PyNode, call: PyCall | undefined, inOptions = false): RemoteCodeSite | undefined => {
     if (pyBool(file, valueNode) !== true) return undefined;
     const load = call ? loads.get(call.node.startIndex) : undefined;
     let model: string | undefined;
@@ -71,14 +71,17 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
         revision = { value: s?.value, exact: s?.exact ?? false };
       }
     }
-    return { span: pySpan(valueNode), api: call?.callee ? `\`${call.callee}\`` : 'A dictionary of load options', model, revision, kind: 'python' };
+    // Options handed to something that is not itself a load (a trainer config, a settings
+    // object) enable remote code in the load that later receives them.
+    const api = !call?.callee ? 'A dictionary of load options' : inOptions && !load ? `A dictionary of load options given to \`${call.callee}\`` : `\`${call.callee}\``;
+    return { span: pySpan(valueNode), api, model, revision, kind: 'python' };
   };
   // trust_remote_code=True
   for (const call of py.calls()) {
     const v = call.kwargs.get('trust_remote_code');
     // dict(trust_remote_code=True) is options for the enclosing call.
     const owner = call.callee === 'dict' ? callsAt.get(enclosingCall(call.node)?.startIndex ?? -1) : call;
-    const site = v ? siteFor(v, owner) : undefined;
+    const site = v ? siteFor(v, owner, owner !== call) : undefined;
     if (site) out.push(site);
   }
   // {"trust_remote_code": True}
@@ -88,7 +91,7 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
     const v = pair.childForFieldName('value');
     if (!k || !v || py.stringValue(k)?.value !== 'trust_remote_code') continue;
     const call = enclosingCall(pair);
-    const site = siteFor(v, call ? callsAt.get(call.startIndex) : undefined);
+    const site = siteFor(v, call ? callsAt.get(call.startIndex) : undefined, true);
     if (site) out.push(site);
   }
   return out;
