@@ -81,4 +81,57 @@ describe('repository index', () => {
     expect(p.exists('src')).toBe(false);
     expect(p.exists('requirements.txt')).toBe(true);
   });
+
+  it('says what each declaration is for, and which directories are packages', async () => {
+    const p = await project({
+      'pyproject.toml': [
+        '[build-system]',
+        'requires = ["setuptools>=80", "torch"]',
+        '[project]',
+        'name = "trainer"',
+        'dependencies = ["torch>=2.6"]',
+        '[project.optional-dependencies]',
+        'serve = ["vllm==0.6.3"]',
+        'test = ["pytest"]',
+        '[dependency-groups]',
+        'lint = ["ruff"]',
+        'build = ["cython"]',
+        '[tool.uv]',
+        'override-dependencies = ["triton; sys_platform == \'never\'"]',
+        'constraint-dependencies = ["urllib3>=2.6"]',
+        '[[tool.uv.dependency-metadata]]',
+        'name = "kernels"',
+        'requires-dist = ["torch>=2.1"]',
+      ].join('\n'),
+      'requirements-dev.txt': 'black==24.10.0\n',
+      'requirements/test.txt': 'pytest\n',
+      'tools/requirements.txt': 'numpy\n',
+      'plugins/x/setup.py': 'from setuptools import setup\nsetup(name="x")\n',
+      'web/package.json': JSON.stringify({ dependencies: { ai: '^4.0.0' }, devDependencies: { vitest: '^4.1.0' }, peerDependencies: { react: '^19' } }),
+    });
+    const scopes = p.index.packages().map((x) => `${x.path}:${x.name}:${x.scope}`);
+    expect(scopes.sort()).toEqual(
+      [
+        'pyproject.toml:setuptools:build',
+        'pyproject.toml:torch:build',
+        'pyproject.toml:torch:runtime',
+        'pyproject.toml:vllm:optional',
+        'pyproject.toml:pytest:dev',
+        'pyproject.toml:ruff:dev',
+        'pyproject.toml:cython:build',
+        'pyproject.toml:triton:override',
+        'pyproject.toml:urllib3:constraint',
+        'requirements-dev.txt:black:dev',
+        'requirements/test.txt:pytest:dev',
+        'tools/requirements.txt:numpy:runtime',
+        'web/package.json:ai:runtime',
+        'web/package.json:vitest:dev',
+        'web/package.json:react:optional',
+      ].sort(),
+    );
+    expect(p.index.isPackageRoot('', 'pypi')).toBe(true);
+    expect(p.index.isPackageRoot('plugins/x', 'pypi')).toBe(true);
+    expect(p.index.isPackageRoot('tools', 'pypi')).toBe(false);
+    expect(p.index.isPackageRoot('web', 'npm')).toBe(true);
+  });
 });

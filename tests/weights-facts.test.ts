@@ -28,14 +28,17 @@ describe('declared versions', () => {
     expect(b.max).toEqual(max);
   });
 
-  const decl = (spec: string): DeclaredVersion => ({ pkg: { name: 'torch', spec, ecosystem: 'pypi', path: 'requirements.txt' }, bounds: versionBounds(spec) });
-  it('tells whether every declaration guarantees a version', () => {
+  const decl = (spec: string): DeclaredVersion => ({ pkg: { name: 'torch', spec, ecosystem: 'pypi', path: 'requirements.txt', scope: 'runtime' }, bounds: versionBounds(spec) });
+  it('tells whether every declaration that bounds the version guarantees it', () => {
     expect(atLeast([decl('>=2.6')], '2.6')).toBe('yes');
     expect(atLeast([decl('==2.6.0')], '2.6')).toBe('yes');
     expect(atLeast([decl('==2.3.1')], '2.6')).toBe('no');
     expect(atLeast([decl('<2.6')], '2.6')).toBe('no');
     expect(atLeast([decl('')], '2.6')).toBe('unknown');
     expect(atLeast([decl('>=2.6'), decl('>=2.1')], '2.6')).toBe('unknown');
+    // An unversioned declaration says nothing about the version.
+    expect(atLeast([decl('>=2.6'), decl('')], '2.6')).toBe('yes');
+    expect(atLeast([decl(''), decl('<2.5')], '2.6')).toBe('no');
     expect(atLeast([], '2.6')).toBe('unknown');
   });
 });
@@ -55,7 +58,7 @@ AutoModel.from_pretrained("org/b", trust_remote_code=False)
     const sites = remoteCodeSites(f);
     expect(sites.map((s) => [at(f, s.span), s.api, s.model, s.revision?.value])).toEqual([
       ['T', '`AutoModel.from_pretrained`', 'org/a', '866a1744564be1a2aa43c15048f0738dc7301de5'],
-      ['True', '`embed`', undefined, undefined],
+      ['True', 'A dictionary of load options given to `embed`', undefined, undefined],
     ]);
   });
 

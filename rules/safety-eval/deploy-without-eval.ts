@@ -13,7 +13,7 @@ export default defineRule({
     confidence: 'high',
     description: 'A pipeline that publishes or deploys a model must run a safety evaluation that gates it first.',
     fullDescription:
-      'Flags CI/CD steps (GitHub Actions, GitLab CI, and the scripts, Makefile targets and Python scripts they run) that publish a model (push_to_hub, huggingface-cli upload, ollama push, a serving image push, a model registry) or deploy a model server (kubectl or helm of an inference workload, Cloud Run, SageMaker, Modal) when no safety evaluation (lm-evaluation-harness safety tasks, garak, promptfoo red teaming, inspect, HarmBench, guard-model scoring) runs before it on every path: earlier in the job, in a job it needs, or in an earlier GitLab stage.',
+      'Flags CI/CD steps (GitHub Actions, GitLab CI, and the scripts, Makefile targets and Python scripts they run) and repository scripts run by hand that publish a model (push_to_hub, save_pretrained with push_to_hub, huggingface-cli upload, hub uploads of weights, ollama push, a serving image push, a model registry; not a dataset push) or deploy a model server (kubectl or helm of an inference workload, Cloud Run, SageMaker, Modal) when no safety evaluation (lm-evaluation-harness safety tasks, garak, promptfoo red teaming, inspect, HarmBench, guard-model scoring) runs before it on every path: earlier in the job, in a job it needs, or in an earlier GitLab stage.',
     securitySeverity: 7.0,
     tags: ['security', 'OWASP-LLM09', 'OWASP-LLM05', 'CWE-1039', 'safety-evaluation'],
     messages: {

@@ -13,7 +13,7 @@ export default defineRule({
     confidence: 'high',
     description: 'A fine-tuned model must pass a safety evaluation of the fine-tuned weights before it is published or deployed.',
     fullDescription:
-      'Flags the step that publishes or deploys the output of a fine-tuning run (axolotl, TRL, torchtune, LLaMA-Factory, unsloth, Trainer/SFTTrainer scripts, OpenAI fine-tuning jobs) when no safety evaluation runs between the fine-tune and the publish, or when the only evaluation ran before the fine-tune and so measured the base model. Benign fine-tuning degrades safety alignment, and about a hundred adversarial examples can remove it.',
+      'Flags the step that publishes or deploys the output of a fine-tuning run (axolotl, TRL, torchtune, LLaMA-Factory, unsloth, Trainer/SFTTrainer scripts, OpenAI fine-tuning jobs), including pushes the trainer makes while it trains (push_to_hub in the training arguments, trainer callbacks that push checkpoints), when no safety evaluation runs between the fine-tune and the publish, or when the only evaluation ran before the fine-tune and so measured the base model. Benign fine-tuning degrades safety alignment, and about a hundred adversarial examples can remove it.',
     securitySeverity: 7.5,
     tags: ['security', 'OWASP-LLM09', 'OWASP-LLM04', 'CWE-1039', 'fine-tuning'],
     messages: {

@@ -42,8 +42,11 @@ export default defineRule({
     const torch = () => {
       if (!torchState) {
         const decls = declaredFor(project, file.path, 'torch', 'pypi');
-        const first = decls.find((d) => d.pkg.spec) ?? decls[0];
-        torchState = { verdict: atLeast(decls, '2.6'), spec: first ? `torch${first.pkg.spec}` : '', manifest: first?.pkg.path ?? '' };
+        const verdict = atLeast(decls, '2.6');
+        // Name the declaration that decides: the one that caps below 2.6 (no), one that requires
+        // 2.6 (yes), or one that allows older versions (unknown).
+        const first = decls.find((d) => d.pkg.spec && atLeast([d], '2.6') === verdict) ?? decls[0];
+        torchState = { verdict, spec: first ? `torch${first.pkg.spec}` : '', manifest: first?.pkg.path ?? '' };
       }
       return torchState;
     };
@@ -66,7 +69,9 @@ export default defineRule({
               ? '`weights_only` is set from a value modelguard cannot see'
               : t.verdict === 'no'
                 ? `the declared \`${t.spec}\` (${t.manifest}) defaults to \`weights_only=False\``
-                : 'no torch 2.6 or newer (whose default is `weights_only=True`) is declared for this code';
+                : t.manifest
+                  ? `the declared \`${t.spec}\` (${t.manifest}) does not require torch 2.6 or newer (whose default is \`weights_only=True\`), so an older torch may run it`
+                  : 'no torch 2.6 or newer (whose default is `weights_only=True`) is declared for this code';
           yield ctx.report('torchLoad', site.span, { ...data, version }, site.weightsOnly === 'unknown' ? { confidence: 'low' } : extra);
           break;
         }

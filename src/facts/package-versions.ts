@@ -81,37 +81,60 @@ export interface DeclaredVersion {
   bounds: VersionBound;
 }
 
+const dirOf = (p: string): string => (posix.dirname(p) === '.' ? '' : posix.dirname(p));
+
+/** The scopes whose declarations say what a deployed file runs with, best first. */
+const DEPLOYED_SCOPES: ReadonlyArray<ReadonlyArray<DeclaredPackage['scope']>> = [['runtime'], ['optional'], ['dev']];
+
 /**
- * The declarations of a package that apply to a file: those in the nearest manifest directory
- * above it (a monorepo's `service/requirements.txt` for `service/app/x.py`), else all of them.
+ * The declarations of a package that decide which version a file runs with: those of the
+ * deployable manifest it belongs to. Only what is installed counts: runtime dependencies
+ * (`[project].dependencies`, the main requirements file), else extras, else development
+ * groups; build requirements, resolver overrides and constraints never do. Manifests are read
+ * from the file's directory upwards; the nearest one whose declaration bounds the version
+ * decides (an unversioned `torch` in `pkg/requirements.txt` leaves it to the package above),
+ * and a package manifest (`[project]`, setup.py) ends the search, because the files below it
+ * are installed with its dependencies and no others. A file under no manifest gets every
+ * declaration of the repository.
  */
 export function declaredFor(project: ProjectModel, filePath: string, name: string, ecosystem: 'npm' | 'pypi'): DeclaredVersion[] {
   const all = project.index.package(name, ecosystem);
-  if (all.length === 0) return [];
-  const dirOf = (p: string): string => (posix.dirname(p) === '.' ? '' : posix.dirname(p));
-  let best: DeclaredPackage[] = [];
-  let bestDepth = -1;
-  for (const p of all) {
+  const scoped = DEPLOYED_SCOPES.map((scopes) => all.filter((p) => scopes.includes(p.scope))).find((l) => l.length > 0) ?? [];
+  if (scoped.length === 0) return [];
+  const toVersion = (pkg: DeclaredPackage): DeclaredVersion => ({ pkg, bounds: versionBounds(pkg.spec) });
+  const byDir = new Map<string, DeclaredPackage[]>();
+  for (const p of scoped) {
     const d = dirOf(p.path);
-    if (d !== '' && !(filePath === d || filePath.startsWith(`${d}/`))) continue;
-    const depth = d === '' ? 0 : d.split('/').length;
-    if (depth > bestDepth) {
-      best = [p];
-      bestDepth = depth;
-    } else if (depth === bestDepth) best.push(p);
+    byDir.set(d, [...(byDir.get(d) ?? []), p]);
   }
-  const chosen = best.length > 0 ? best : all;
-  return chosen.map((pkg) => ({ pkg, bounds: versionBounds(pkg.spec) }));
+  const enclosing: string[] = [];
+  for (let d = dirOf(filePath); ; d = dirOf(d)) {
+    enclosing.push(d);
+    if (d === '') break;
+  }
+  let last: DeclaredVersion[] | undefined;
+  for (const d of enclosing) {
+    const here = byDir.get(d)?.map(toVersion);
+    if (here) {
+      last = here;
+      if (here.some((v) => v.bounds.min || v.bounds.max)) return here;
+    }
+    if (project.index.isPackageRoot(d, ecosystem)) return here ?? last ?? [];
+  }
+  return last ?? scoped.map(toVersion);
 }
 
 /**
- * Whether every applicable declaration guarantees at least `version` (`yes`), some allows only
- * older versions (`no`), or it cannot be told (`unknown`: undeclared, or no lower bound).
+ * Whether the declarations guarantee at least `version` (`yes`: every one that sets a lower
+ * bound sets it at `version` or above, and none caps below it), allow only older versions
+ * (`no`: one caps below `version`), or it cannot be told (`unknown`: undeclared, or no lower
+ * bound). A declaration without a version says nothing about the version and changes nothing.
  */
 export function atLeast(decls: DeclaredVersion[], version: string): 'yes' | 'no' | 'unknown' {
   const target = parseVersion(version) as number[];
   if (decls.length === 0) return 'unknown';
   if (decls.some((d) => d.bounds.max && (compare(d.bounds.max, target) < 0 || (compare(d.bounds.max, target) === 0 && !d.bounds.maxInclusive)))) return 'no';
-  if (decls.every((d) => d.bounds.min && compare(d.bounds.min, target) >= 0)) return 'yes';
+  const bounded = decls.filter((d) => d.bounds.min);
+  if (bounded.length > 0 && bounded.every((d) => compare(d.bounds.min as number[], target) >= 0)) return 'yes';
   return 'unknown';
 }

@@ -39,7 +39,8 @@ function pyScope(node: PyNode): PyNode {
 }
 
 interface PyBinding {
-  kind: 'assign' | 'param' | 'other';
+  /** `with` is `with X as name`, whose value is X (what most context managers return). */
+  kind: 'assign' | 'param' | 'with' | 'other';
   value?: PyNode;
 }
 
@@ -107,7 +108,8 @@ function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]
       targets(n.childForFieldName('name'), { kind: 'other' });
     } else if (n.type === 'as_pattern') {
       const t = pyKids(n)[pyKids(n).length - 1];
-      targets(t && t.type === 'as_pattern_target' ? (pyKids(t)[0] ?? null) : (t ?? null), { kind: 'other' });
+      const ctx = n.parent?.type === 'with_item' ? pyKids(n)[0] : undefined;
+      targets(t && t.type === 'as_pattern_target' ? (pyKids(t)[0] ?? null) : (t ?? null), ctx ? { kind: 'with', value: ctx } : { kind: 'other' });
     } else if (n.type === 'global_statement' || n.type === 'nonlocal_statement') {
       for (const c of pyKids(n)) add(py.text_(c), { kind: 'other' });
     }
@@ -147,7 +149,7 @@ export function pyString(file: FileModel, node: PyNode | null | undefined, proje
     if (bindings.length > 0) {
       if (bindings.length !== 1) return undefined;
       const b = bindings[0] as PyBinding;
-      if (!b.value || b.kind === 'other') return undefined;
+      if (!b.value || b.kind === 'other' || b.kind === 'with') return undefined;
       const v = pyString(file, b.value, project, depth - 1);
       if (!v) return undefined;
       return b.kind === 'param' ? { ...v, via: 'parameter-default' } : v.via === 'literal' ? { ...v, via: 'constant' } : v;
@@ -173,11 +175,27 @@ export function pyBool(file: FileModel, node: PyNode | null | undefined): boolea
   if (node.type === 'identifier') {
     const bindings = pyBindings(py, pyScope(node), py.text_(node));
     const only = bindings.length === 1 ? bindings[0] : undefined;
-    if (only?.value && only.kind !== 'other') return pyBool(file, only.value);
+    if (only?.value && (only.kind === 'assign' || only.kind === 'param')) return pyBool(file, only.value);
     const c = bindings.length === 0 ? py.constants().get(py.text_(node)) : undefined;
     return c ? pyBool(file, c) : undefined;
   }
   return undefined;
+}
+
+/**
+ * The expressions a name holds where it is used: its assignments and `with X as name` contexts
+ * in the nearest enclosing scope that binds it (the function, else the module). Empty when the
+ * name is a parameter, a loop variable or not bound in the file.
+ */
+export function pyBoundValues(file: FileModel, node: PyNode): PyNode[] {
+  const py = file.python();
+  if (!py || node.type !== 'identifier') return [];
+  const name = py.text_(node);
+  for (let scope = pyScope(node); ; scope = pyScope(scope)) {
+    const bindings = pyBindings(py, scope, name);
+    if (bindings.length > 0) return bindings.filter((b) => b.kind === 'assign' || b.kind === 'with').map((b) => b.value as PyNode).filter(Boolean);
+    if (scope.type === 'module') return [];
+  }
 }
 
 /** Keys of a `{...}` / `dict(...)` literal bound to a name once (for `**kwargs` splats). */

@@ -1,7 +1,7 @@
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
-import { span as pySpan, type PyCall } from '../parse/python.js';
+import { span as pySpan, type PyCall, type PythonModule } from '../parse/python.js';
 import type { ShellWord } from '../parse/shell.js';
 import { isMap, isScalar, isSeq, type YNode } from '../parse/yaml.js';
 import type { Span } from '../types.js';
@@ -51,7 +51,7 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
   const out: RemoteCodeSite[] = [];
   const loads = new Map<number, HfLoad>(hfLoads(file, project).map((l) => [l.span.start, l]));
   const callsAt = new Map<number, PyCall>(py.calls().map((c) => [c.node.startIndex, c]));
-  const siteFor = (valueNode: PyNode, call: PyCall | undefined): RemoteCodeSite | undefined => {
+  const siteFor = (valueNode: PyNode, call: PyCall | undefined, inOptions = false): RemoteCodeSite | undefined => {
     if (pyBool(file, valueNode) !== true) return undefined;
     const load = call ? loads.get(call.node.startIndex) : undefined;
     let model: string | undefined;
@@ -71,14 +71,17 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
         revision = { value: s?.value, exact: s?.exact ?? false };
       }
     }
-    return { span: pySpan(valueNode), api: call?.callee ? `\`${call.callee}\`` : 'A dictionary of load options', model, revision, kind: 'python' };
+    // Options handed to something that is not itself a load (a trainer config, a settings
+    // object) enable remote code in the load that later receives them.
+    const api = !call?.callee ? 'A dictionary of load options' : inOptions && !load ? `A dictionary of load options given to \`${call.callee}\`` : `\`${call.callee}\``;
+    return { span: pySpan(valueNode), api, model, revision, kind: 'python' };
   };
   // trust_remote_code=True
   for (const call of py.calls()) {
     const v = call.kwargs.get('trust_remote_code');
     // dict(trust_remote_code=True) is options for the enclosing call.
     const owner = call.callee === 'dict' ? callsAt.get(enclosingCall(call.node)?.startIndex ?? -1) : call;
-    const site = v ? siteFor(v, owner) : undefined;
+    const site = v ? siteFor(v, owner, owner !== call) : undefined;
     if (site) out.push(site);
   }
   // {"trust_remote_code": True}
@@ -88,7 +91,7 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
     const v = pair.childForFieldName('value');
     if (!k || !v || py.stringValue(k)?.value !== 'trust_remote_code') continue;
     const call = enclosingCall(pair);
-    const site = siteFor(v, call ? callsAt.get(call.startIndex) : undefined);
+    const site = siteFor(v, call ? callsAt.get(call.startIndex) : undefined, true);
     if (site) out.push(site);
   }
   return out;
@@ -223,7 +226,17 @@ const MODEL_WORDS = /(^|[^a-z])(models?|checkpoints?|ckpts?|weights?|adapters?|l
 
 const PICKLE_APIS = /^(pickle|cPickle|_pickle|dill|cloudpickle|joblib)\.(load|loads)$|^pandas\.read_pickle$|^sklearn\.externals\.joblib\.load$/;
 
-/** The file an argument stands for: `open(X)` (inline, or bound by `with ... as f` / `f = open(X)`) → X. */
+/** The innermost function around a node, or the module. */
+function pyScope(node: PyNode): PyNode {
+  let n: PyNode | null = node.parent;
+  while (n && n.type !== 'function_definition' && n.type !== 'module') n = n.parent;
+  return n ?? node;
+}
+
+/**
+ * The file an argument stands for: `open(X)` (inline, or bound by `with ... as f` / `f = open(X)`)
+ * → X. A name takes the nearest binding before it in its function, else any in the file.
+ */
 function openedPath(file: FileModel, arg: PyNode): PyNode {
   const py = file.python();
   if (!py) return arg;
@@ -239,23 +252,101 @@ function openedPath(file: FileModel, arg: PyNode): PyNode {
   if (direct) return direct;
   if (arg.type !== 'identifier') return arg;
   const name = py.text_(arg);
+  const candidates: Array<{ at: number; scope: PyNode; path: PyNode }> = [];
   for (const item of py.root.descendantsOfType('with_item')) {
     const v = item?.childForFieldName('value');
-    if (!v || v.type !== 'as_pattern') continue;
+    if (!item || !v || v.type !== 'as_pattern') continue;
     const target = v.namedChildren[v.namedChildren.length - 1];
-    if (target && py.text_(target).trim() === name) {
-      const p = fromOpen(v.namedChildren[0]);
-      if (p) return p;
-    }
+    const p = target && py.text_(target).trim() === name ? fromOpen(v.namedChildren[0]) : undefined;
+    if (p) candidates.push({ at: item.startIndex, scope: pyScope(item), path: p });
   }
   for (const a of py.root.descendantsOfType('assignment')) {
     const left = a?.childForFieldName('left');
-    if (a && left && py.text_(left) === name) {
-      const p = fromOpen(a.childForFieldName('right'));
-      if (p) return p;
-    }
+    const p = a && left && py.text_(left) === name ? fromOpen(a.childForFieldName('right')) : undefined;
+    if (a && p) candidates.push({ at: a.startIndex, scope: pyScope(a), path: p });
   }
-  return arg;
+  const scope = pyScope(arg);
+  const near = candidates.filter((c) => c.at < arg.startIndex && c.scope.startIndex === scope.startIndex).sort((x, y) => y.at - x.at)[0];
+  return (near ?? candidates[0])?.path ?? arg;
+}
+
+/** Where a serializer writes: `torch.save(obj, P)`, `pickle.dump(obj, f)`, `joblib.dump(obj, P)`, `numpy.save(P, a)`, `df.to_pickle(P)`, `dcp_to_torch_save(dir, P)`. */
+function savedTo(call: PyCall): PyNode | undefined {
+  const q = call.qualified;
+  if (q === 'torch.save') return call.args[1] ?? call.kwargs.get('f');
+  if (/^(pickle|cPickle|_pickle|dill|cloudpickle)\.dump$/.test(q)) return call.args[1] ?? call.kwargs.get('file');
+  if (/^(joblib|sklearn\.externals\.joblib)\.dump$/.test(q)) return call.args[1] ?? call.kwargs.get('filename');
+  if (/^numpy\.(save|savez|savez_compressed)$/.test(q)) return call.args[0] ?? call.kwargs.get('file');
+  if (/(^|\.)dcp_to_torch_save$/.test(q)) return call.args[1] ?? call.kwargs.get('torch_save_path');
+  if (/\.to_pickle$/.test(call.callee)) return call.args[0] ?? call.kwargs.get('path');
+  return undefined;
+}
+
+/** The variable an expression starts from: `ckpt_dir / "a.pt"` → `ckpt_dir`, `tmp.name` → `tmp`. */
+function rootName(py: PythonModule, node: PyNode): string | undefined {
+  let n: PyNode | null = node;
+  while (n && n.type !== 'identifier') {
+    if (n.type === 'attribute' || n.type === 'call' || n.type === 'subscript') n = n.childForFieldName(n.type === 'attribute' ? 'object' : n.type === 'call' ? 'function' : 'value');
+    else if (n.type === 'binary_operator') n = n.childForFieldName('left');
+    else if (n.type === 'parenthesized_expression') n = n.namedChildren[0] ?? null;
+    else return undefined;
+  }
+  return n ? py.text_(n) : undefined;
+}
+
+/** A name bound (assigned, looped over, `with ... as`, `:=`) in `scope` between two offsets. */
+function reboundBetween(py: PythonModule, scope: PyNode, name: string, from: number, to: number): boolean {
+  for (const n of scope.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'as_pattern', 'named_expression'])) {
+    if (!n || n.startIndex < from || n.startIndex > to || pyScope(n).startIndex !== scope.startIndex) continue;
+    const target = n.type === 'for_statement' ? n.childForFieldName('left') : n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'as_pattern' ? n.namedChildren[n.namedChildren.length - 1] : n.childForFieldName('left');
+    if (target && new RegExp(`(^|[^\\w.])${name}([^\\w]|$)`).test(py.text_(target))) return true;
+  }
+  return false;
+}
+
+/** `if os.path.exists(P):` / `if P.exists():` / `if os.path.isfile(P):` around a node. */
+function guardedByExists(py: PythonModule, node: PyNode, path: string): boolean {
+  for (let n: PyNode | null = node.parent; n && n.type !== 'function_definition' && n.type !== 'module'; n = n.parent) {
+    if (n.type !== 'if_statement') continue;
+    const cond = n.childForFieldName('condition');
+    const body = n.childForFieldName('consequence');
+    if (!cond || !body || node.startIndex < body.startIndex || node.endIndex > body.endIndex) continue;
+    const t = py.text_(cond).replace(/\s+/g, '');
+    if (t.includes(`exists(${path})`) || t.includes(`isfile(${path})`) || t.includes(`${path}.exists()`) || t.includes(`${path}.is_file()`)) return true;
+  }
+  return false;
+}
+
+/**
+ * The load reads a file its own function wrote: the same path was saved to earlier in the
+ * function (a test that saves and reloads, a converter that materialises a checkpoint and
+ * reads it back), or is saved to later in a load-or-compute cache (`if exists(P): load(P)
+ * else: ...; dump(x, P)`). What the code wrote itself is not an untrusted file.
+ */
+function readsOwnFile(file: FileModel, load: PyCall, pathArg: PyNode | undefined): boolean {
+  const py = file.python();
+  if (!py || !pathArg) return false;
+  // `str(p)`, `os.fspath(p)` and `Path(p)` name the same file as `p`.
+  const unwrap = (n: PyNode): PyNode => {
+    if (n.type !== 'call') return n;
+    const fn = n.childForFieldName('function');
+    const args = n.childForFieldName('arguments')?.namedChildren.filter((a): a is PyNode => !!a) ?? [];
+    return fn && args.length === 1 && args[0]?.type !== 'keyword_argument' && /^(str|os\.fspath|pathlib\.Path|Path)$/.test(py.qualify(py.chain(fn))) ? unwrap(args[0] as PyNode) : n;
+  };
+  const norm = (n: PyNode): string => py.text_(unwrap(openedPath(file, unwrap(n)))).replace(/\s+/g, '');
+  const path = norm(pathArg);
+  if (!path) return false;
+  const scope = pyScope(load.node);
+  const root = rootName(py, unwrap(openedPath(file, unwrap(pathArg))));
+  for (const c of py.calls()) {
+    const to = savedTo(c);
+    if (!to || pyScope(c.node).startIndex !== scope.startIndex || norm(to) !== path) continue;
+    const [a, b] = c.node.endIndex <= load.node.startIndex ? [c.node.endIndex, load.node.startIndex] : [load.node.endIndex, c.node.startIndex];
+    if (root && reboundBetween(py, scope, root, a, b)) continue;
+    if (c.node.endIndex <= load.node.startIndex) return true;
+    if (guardedByExists(py, load.node, path)) return true;
+  }
+  return false;
 }
 
 /** Whether what a pickle-style loader reads is a model artifact, and how it reads in a message. */
@@ -291,17 +382,24 @@ function pythonDeserialization(file: FileModel, project: ProjectModel | undefine
       const b = wo ? pyBool(file, wo) : undefined;
       if (b === true) continue;
       const target = call.args[0] ?? call.kwargs.get('f');
+      if (readsOwnFile(file, call, target)) continue;
       out.push({ kind: 'torch-load', api: call.callee, span: wo && b === false ? pySpan(wo) : call.calleeSpan, weightsOnly: wo ? (b ?? 'unknown') : undefined, what: target ? describe(file, target, project) : 'a file', confidence: 'high' });
       continue;
     }
     if (PICKLE_APIS.test(q)) {
-      const like = modelLike(file, call.args[0], project) ?? (/^joblib\.|\.joblib\./.test(q) ? { what: call.args[0] ? describe(file, call.args[0], project) : 'a file', confidence: 'medium' as const } : undefined);
+      if (readsOwnFile(file, call, call.args[0] ?? call.kwargs.get('filename') ?? call.kwargs.get('file'))) continue;
+      // joblib is how scikit-learn models are saved: a joblib file of unknown name may be one,
+      // but a file whose name is known and says otherwise (a cache, results) is not.
+      const known = call.args[0] ? pyString(file, openedPath(file, call.args[0]), project) : undefined;
+      const like =
+        modelLike(file, call.args[0], project) ??
+        (/^joblib\.|\.joblib\./.test(q) && !known ? { what: call.args[0] ? describe(file, call.args[0], project) : 'a file', confidence: 'medium' as const } : undefined);
       if (like) out.push({ kind: 'pickle', api: call.callee, span: call.calleeSpan, what: like.what, confidence: like.confidence });
       continue;
     }
     if (q === 'numpy.load') {
       const ap = call.kwargs.get('allow_pickle');
-      if (!ap || pyBool(file, ap) !== true) continue;
+      if (!ap || pyBool(file, ap) !== true || readsOwnFile(file, call, call.args[0] ?? call.kwargs.get('file'))) continue;
       const like = modelLike(file, call.args[0], project, true);
       if (like) out.push({ kind: 'numpy-pickle', api: call.callee, span: pySpan(ap), what: like.what, confidence: like.confidence });
       continue;
@@ -497,11 +595,6 @@ function commandDownloads(file: FileModel, project: ProjectModel | undefined): W
 
 const PY_DOWNLOADERS = /^(urllib\.request\.urlretrieve|urllib\.urlretrieve|urllib\.request\.urlopen|requests\.get|requests\.request|httpx\.get|httpx\.stream|wget\.download|gdown\.download|torch\.hub\.download_url_to_file|torch\.hub\.load_state_dict_from_url|aiohttp\.ClientSession\(\)\.get)$/;
 
-function pyScope(node: PyNode): PyNode {
-  let n: PyNode | null = node.parent;
-  while (n && n.type !== 'function_definition' && n.type !== 'module') n = n.parent;
-  return n ?? node;
-}
 
 function pythonDownloads(file: FileModel, project: ProjectModel | undefined): WeightDownload[] {
   const py = file.python();

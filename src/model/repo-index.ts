@@ -10,6 +10,18 @@ export interface ImportEdge {
   resolved?: string;
 }
 
+/**
+ * What a declaration is for: `runtime` is installed with the package or application
+ * (`[project].dependencies`, the main requirements file, package.json `dependencies`);
+ * `optional` with an extra (`[project.optional-dependencies]`, peer and optional npm
+ * dependencies); `dev` only in development, test, docs or lint environments (dependency
+ * groups, `requirements-dev.txt`, `devDependencies`); `build` only to build it
+ * (`[build-system].requires`); `override` and `constraint` replace or narrow what a resolver
+ * picks (uv `override-dependencies`, `constraint-dependencies`, constraints files) without
+ * adding the package.
+ */
+export type DeclarationScope = 'runtime' | 'optional' | 'dev' | 'build' | 'override' | 'constraint';
+
 export interface DeclaredPackage {
   name: string;
   /** Version constraint as written (`>=2.6`, `^4.0.0`); '' when none. */
@@ -17,6 +29,26 @@ export interface DeclaredPackage {
   ecosystem: 'npm' | 'pypi';
   /** The manifest that declares it. */
   path: string;
+  scope: DeclarationScope;
+}
+
+/** `requirements-dev.txt`, `requirements/test.txt`, `constraints.txt`: what a requirements file is for, by its name. */
+export function requirementsScope(path: string): DeclarationScope {
+  const name = posix.basename(path).replace(/\.(txt|in)$/i, '');
+  const dir = posix.basename(posix.dirname(path));
+  const words = (dir === 'requirements' ? name : name.replace(/^requirements/i, '')).toLowerCase();
+  if (/(^|[-_.])constraints?([-_.]|$)/.test(words)) return 'constraint';
+  if (/(^|[-_.])(build|setup)([-_.]|$)/.test(words)) return 'build';
+  if (/(^|[-_.])(dev|develop|devel|test|tests|testing|ci|lint|linting|docs?|typing|types|format|style|bench|benchmarks?|notebooks?)([-_.]|$)/.test(words)) return 'dev';
+  return 'runtime';
+}
+
+/** A dependency group (PEP 735, poetry) or an extra named for development work. */
+function groupScope(name: string, otherwise: DeclarationScope): DeclarationScope {
+  const n = name.toLowerCase();
+  if (/^(build|setup)([-_]|$)/.test(n)) return 'build';
+  if (/^(dev|develop|devel|test|tests|testing|ci|lint|linting|docs?|typing|types|format|style|bench|benchmarks?|notebooks?)([-_]|$)/.test(n)) return 'dev';
+  return otherwise;
 }
 
 const TS_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -41,6 +73,7 @@ export class RepoIndex {
   private readonly importsByFile = new Map<string, ImportEdge[]>();
   private importersOf?: Map<string, string[]>;
   private _packages?: DeclaredPackage[];
+  private _packageRoots?: Set<string>;
   private readonly pyFiles: Set<string>;
   private pyBySuffix?: Map<string, string[]>;
   private readonly absolutePy = new Map<string, string | undefined>();
@@ -161,27 +194,34 @@ export class RepoIndex {
     return this.importersOf.get(path) ?? [];
   }
 
-  /** Packages declared in package.json, requirements files and pyproject.toml. */
+  /** Packages declared in package.json, requirements files and pyproject.toml, with what each declaration is for. */
   packages(): DeclaredPackage[] {
     if (this._packages) return this._packages;
     const out: DeclaredPackage[] = [];
+    const roots = new Set<string>();
     for (const f of this.project.files()) {
+      const dir = posix.dirname(f.path) === '.' ? '' : posix.dirname(f.path);
       if (f.kind === 'package-json') {
+        roots.add(`npm:${dir}`);
         try {
           const pj = JSON.parse(f.text) as Record<string, Record<string, string> | undefined>;
-          for (const key of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
-            for (const [name, spec] of Object.entries(pj[key] ?? {})) out.push({ name, spec: String(spec), ecosystem: 'npm', path: f.path });
+          const scopes: Record<string, DeclarationScope> = { dependencies: 'runtime', devDependencies: 'dev', peerDependencies: 'optional', optionalDependencies: 'optional' };
+          for (const [key, scope] of Object.entries(scopes)) {
+            for (const [name, spec] of Object.entries(pj[key] ?? {})) out.push({ name, spec: String(spec), ecosystem: 'npm', path: f.path, scope });
           }
         } catch {
           /* reported by the JSON parse of rules that read it */
         }
       } else if (f.kind === 'requirements') {
+        const scope = requirementsScope(f.path);
         for (const raw of f.text.split('\n')) {
           const line = raw.replace(/#.*$/, '').trim();
           if (!line || line.startsWith('-')) continue;
           const p = parsePep508(line);
-          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path });
+          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path, scope });
         }
+      } else if (f.kind === 'python' && /(^|\/)setup\.py$/.test(f.path)) {
+        roots.add(`pypi:${dir}`);
       } else if (f.kind === 'pyproject') {
         let doc: Record<string, unknown>;
         try {
@@ -189,28 +229,52 @@ export class RepoIndex {
         } catch {
           continue;
         }
-        const add = (line: unknown): void => {
+        const add = (line: unknown, scope: DeclarationScope): void => {
           if (typeof line !== 'string') return;
           const p = parsePep508(line);
-          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path });
+          if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path, scope });
         };
+        const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
         const project = (doc.project ?? {}) as Record<string, unknown>;
-        for (const d of (project.dependencies as unknown[]) ?? []) add(d);
-        for (const group of Object.values((project['optional-dependencies'] ?? {}) as Record<string, unknown[]>)) for (const d of group ?? []) add(d);
-        for (const group of Object.values((doc['dependency-groups'] ?? {}) as Record<string, unknown[]>)) for (const d of group ?? []) add(d);
-        const poetry = ((doc.tool as Record<string, unknown> | undefined)?.poetry ?? {}) as Record<string, unknown>;
-        const poetryDeps = [poetry.dependencies, ...Object.values((poetry.group ?? {}) as Record<string, { dependencies?: unknown }>).map((g) => g?.dependencies)];
-        for (const deps of poetryDeps) {
+        const tool = (doc.tool ?? {}) as Record<string, unknown>;
+        const poetry = (tool.poetry ?? {}) as Record<string, unknown>;
+        if (doc.project || tool.poetry || tool.setuptools) roots.add(`pypi:${dir}`);
+        for (const d of list(project.dependencies)) add(d, 'runtime');
+        for (const [group, deps] of Object.entries((project['optional-dependencies'] ?? {}) as Record<string, unknown>)) for (const d of list(deps)) add(d, groupScope(group, 'optional'));
+        for (const [group, deps] of Object.entries((doc['dependency-groups'] ?? {}) as Record<string, unknown>)) for (const d of list(deps)) add(d, groupScope(group, 'dev'));
+        for (const d of list(((doc['build-system'] ?? {}) as Record<string, unknown>).requires)) add(d, 'build');
+        const uv = (tool.uv ?? {}) as Record<string, unknown>;
+        for (const d of list(uv['dev-dependencies'])) add(d, 'dev');
+        for (const d of list(uv['override-dependencies'])) add(d, 'override');
+        for (const d of list(uv['constraint-dependencies'])) add(d, 'constraint');
+        for (const d of list(uv['build-constraint-dependencies'])) add(d, 'build');
+        const poetryDeps: Array<[unknown, DeclarationScope]> = [
+          [poetry.dependencies, 'runtime'],
+          [poetry['dev-dependencies'], 'dev'],
+          ...Object.entries((poetry.group ?? {}) as Record<string, { dependencies?: unknown }>).map(([g, v]): [unknown, DeclarationScope] => [v?.dependencies, groupScope(g, 'dev')]),
+        ];
+        for (const [deps, scope] of poetryDeps) {
           for (const [name, spec] of Object.entries((deps ?? {}) as Record<string, unknown>)) {
             if (name === 'python') continue;
             const version = typeof spec === 'string' ? spec : typeof (spec as { version?: unknown })?.version === 'string' ? (spec as { version: string }).version : '';
-            out.push({ name: normalizePyName(name), spec: version, ecosystem: 'pypi', path: f.path });
+            out.push({ name: normalizePyName(name), spec: version, ecosystem: 'pypi', path: f.path, scope: (spec as { optional?: unknown })?.optional === true ? 'optional' : scope });
           }
         }
       }
     }
     this._packages = out;
+    this._packageRoots = roots;
     return out;
+  }
+
+  /**
+   * Whether `dir` holds the manifest of an installable package (a pyproject.toml with
+   * `[project]`, poetry or setuptools settings, a setup.py, a package.json): the files below it
+   * are installed with the dependencies it declares.
+   */
+  isPackageRoot(dir: string, ecosystem: 'npm' | 'pypi'): boolean {
+    this.packages();
+    return this._packageRoots?.has(`${ecosystem}:${dir}`) ?? false;
   }
 
   /** Declarations of one package (npm names as written, PyPI names normalised). */

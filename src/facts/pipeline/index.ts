@@ -47,7 +47,8 @@ function standalone(ex: Expander): Pipeline[] {
     if (!SINKS.has(pat.rule.kind)) continue;
     for (const c of pat.rule.python?.calls ?? []) {
       const last = (c.split('.').pop() ?? c).replace(/[*?].*$/, '');
-      if (last.includes('_')) pyWords.add(last);
+      // Distinctive names only: `push_to_hub`, `PushToHubCallback`, not `deploy` or `register`.
+      if (last.includes('_') || /[a-z][A-Z]/.test(last)) pyWords.add(last);
     }
     for (const i of pat.rule.python?.imports ?? []) pyWords.add(i.split('.').pop() as string);
   }
@@ -55,7 +56,10 @@ function standalone(ex: Expander): Pipeline[] {
   const deployWords = new Set<string>();
   for (const c of ex.vocab.commands) {
     if (!SINKS.has(c.rule.kind) && c.rule.kind !== 'evaluate') continue;
-    const first = (c.text.split(/\s+/)[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
+    const words = c.text.split(/\s+/);
+    let first = (words[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
+    // A short program name is only telling with its subcommand (`hf upload`).
+    if (first.length < 3 && words[1] && !/[*?[{]/.test(words[1])) first = `${first} ${words[1]}`;
     if (first.length < 3) continue;
     // A model server started by a script is a deploy only in a deploy script.
     if (c.rule.when?.includes('deploy-context')) deployWords.add(first);
@@ -63,10 +67,15 @@ function standalone(ex: Expander): Pipeline[] {
   }
   // ... or run a Python script that may publish (by file or module name).
   const pyNames = new Set<string>();
-  for (const f of project.withKind('python')) {
-    if (![...pyWords].some((w) => f.text.includes(w))) continue;
-    const noExt = f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '');
-    pyNames.add(noExt.split('/').pop() as string);
+  const moduleName = (f: FileModel): string => f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '').split('/').pop() as string;
+  const pyFiles = project.withKind('python');
+  for (const f of pyFiles) if ([...pyWords].some((w) => f.text.includes(w))) pyNames.add(moduleName(f));
+  // ... and the modules that import those (a training script's callbacks module imports the
+  // hub helper), a few imports deep.
+  for (let round = 0; round < 3; round++) {
+    const size = pyNames.size;
+    for (const f of pyFiles) if (!pyNames.has(moduleName(f)) && importsNamed(f.text, pyNames)) pyNames.add(moduleName(f));
+    if (pyNames.size === size) break;
   }
   const topLevelPublish = new RegExp(`^(?![ \\t]|def |class |import |from |#).*\\b(${[...pyWords].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}|train)\\b`, 'm');
   const mayPublish = (f: FileModel): boolean =>

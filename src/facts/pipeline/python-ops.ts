@@ -3,6 +3,7 @@ import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
 import type { PyCall, PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
+import { pyBool, pyBoundValues, pyDictKeys, pyString } from '../values.js';
 import type { StepKind, StepRule, StepVocabulary } from './steps.js';
 
 /** Something a Python script does to a model, in the order the script does it. */
@@ -87,10 +88,57 @@ function classDefs(py: PythonModule): Map<string, Map<string, Node>> {
   return out;
 }
 
+interface CallbackClass {
+  file: FileModel;
+  py: PythonModule;
+  name: string;
+  methods: Map<string, Node>;
+}
+
+/** Classes with `on_*` event methods (trainer callbacks) defined in a module. */
+function callbackClassesOf(file: FileModel, py: PythonModule): CallbackClass[] {
+  return [...classDefs(py)].filter(([, methods]) => [...methods.keys()].some((m) => m.startsWith('on_'))).map(([name, methods]) => ({ file, py, name, methods }));
+}
+
+/**
+ * The trainer callbacks an expression passes (`[PushCallback(cfg)]`, `PushCallback`,
+ * `get_callbacks(cfg)`): classes it names, of this module or imported from the repository, and
+ * for a function it calls, the callback classes of that function's module (where registries of
+ * callbacks by name live).
+ */
+function callbackClasses(file: FileModel, py: PythonModule, expr: Node, project: ProjectModel | undefined): CallbackClass[] {
+  const out = new Map<string, CallbackClass>();
+  const addAll = (list: CallbackClass[]): void => {
+    for (const c of list) out.set(`${c.file.path}#${c.name}`, c);
+  };
+  const names = new Set<string>();
+  if (expr.type === 'identifier') names.add(py.text_(expr));
+  for (const id of expr.descendantsOfType('identifier')) if (id && id.parent?.type !== 'keyword_argument' && id.parent?.type !== 'attribute') names.add(py.text_(id));
+  for (const name of names) {
+    const local = callbackClassesOf(file, py).find((c) => c.name === name);
+    if (local) addAll([local]);
+    else if (functionDefs(py).has(name)) addAll(callbackClassesOf(file, py));
+    const imported = py.importMap().get(name);
+    if (!imported || !project) continue;
+    const dot = imported.lastIndexOf('.');
+    const target = project.index.resolvePy(file.path, imported.slice(0, dot));
+    const tf = target ? project.file(target) : undefined;
+    const tpy = tf?.python();
+    if (!tf || !tpy) continue;
+    const sym = imported.slice(dot + 1);
+    const cls = callbackClassesOf(tf, tpy).find((c) => c.name === sym);
+    if (cls) addAll([cls]);
+    else if (functionDefs(tpy).has(sym)) addAll(callbackClassesOf(tf, tpy));
+  }
+  return [...out.values()];
+}
+
 interface Reached {
   file: FileModel;
   py: PythonModule;
   call: PyCall;
+  /** Reached inside a trainer callback (`PushCallback.on_save`) that runs while the trainer trains. */
+  via?: string;
 }
 
 /**
@@ -122,14 +170,46 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
     }
     return m;
   };
+  // Trainer callbacks by the trainer they were given to (`trainer = X(..., callbacks=[...])`,
+  // `trainer.add_callback(...)`): their `on_*` methods run while `trainer.train()` runs.
+  const callbacks = new Map<string, CallbackClass[]>();
+  let via: string | undefined;
   const walkNode = (f: FileModel, py: PythonModule, node: Node, depth: number): void => {
     if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'decorated_definition' || node.type === 'lambda') return;
     for (const k of kids(node)) walkNode(f, py, k, depth);
     if (node.type !== 'call') return;
     const call = callsOf(f, py).get(node.startIndex * 1_000_000 + node.endIndex);
     if (!call) return;
-    out.push({ file: f, py, call });
+    out.push({ file: f, py, call, ...(via ? { via } : {}) });
     if (depth >= MAX_DEPTH) return;
+    const given = call.kwargs.get('callbacks');
+    if (given) {
+      const parent = node.parent;
+      const left = parent?.type === 'assignment' ? parent.childForFieldName('left') : null;
+      if (left) callbacks.set(`${f.path}#${py.text_(left)}`, callbackClasses(f, py, given, project));
+    }
+    const added = /^([A-Za-z_][A-Za-z0-9_]*)\.add_callback$/.exec(call.callee);
+    if (added && call.args[0]) {
+      const key = `${f.path}#${added[1] as string}`;
+      callbacks.set(key, [...(callbacks.get(key) ?? []), ...callbackClasses(f, py, call.args[0], project)]);
+    }
+    // `trainer.train()`, or `X(..., callbacks=[...]).train()`: the callbacks run now.
+    const trains = /^(?:([A-Za-z_][A-Za-z0-9_]*)|[A-Za-z_][\w.]*\(\))\.train$/.exec(call.callee);
+    if (trains) {
+      const fnNode = node.childForFieldName('function');
+      const recv = fnNode?.childForFieldName('object');
+      const direct = recv?.type === 'call' ? callsOf(f, py).get(recv.startIndex * 1_000_000 + recv.endIndex)?.kwargs.get('callbacks') : undefined;
+      const classes = trains[1] ? (callbacks.get(`${f.path}#${trains[1]}`) ?? []) : direct ? callbackClasses(f, py, direct, project) : [];
+      for (const cb of classes) {
+        for (const [name, body] of cb.methods) {
+          if (!name.startsWith('on_')) continue;
+          const outer = via;
+          via = `${cb.name}.${name}`;
+          enter(cb.file, cb.py, `${cb.name}.${name}`, body, depth + 1);
+          via = outer;
+        }
+      }
+    }
     // `x = Helper(...)` of a class of the script: remember it, and run `__init__`.
     const classes = classDefs(py);
     if (classes.has(call.callee)) {
@@ -217,6 +297,76 @@ function stringList(py: PythonModule, node: Node | undefined): string[] | undefi
   return v?.exact ? v.value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 }
 
+/** The `**options` splats of a call. */
+function splats(call: PyCall): Node[] {
+  const args = call.node.childForFieldName('arguments');
+  return (args ? kids(args) : []).filter((a) => a.type === 'dictionary_splat').map((a) => kids(a)[0]).filter((a): a is Node => !!a);
+}
+
+/**
+ * The value a call passes for a keyword argument: directly, or through a `**options` splat of
+ * a dictionary the function builds (`kwargs = {"push_to_hub": True, ...}`, in any branch).
+ */
+function keywordArg(file: FileModel, call: PyCall, name: string): Node | undefined {
+  const direct = call.kwargs.get(name);
+  if (direct) return direct;
+  for (const sp of splats(call)) {
+    for (const value of sp.type === 'identifier' ? pyBoundValues(file, sp) : [sp]) {
+      const hit = pyDictKeys(file, value)?.get(name);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** A keyword argument that is passed and not switched off (`False`, `None`). */
+function passed(file: FileModel, py: PythonModule, node: Node | undefined): boolean {
+  return !!node && node.type !== 'none' && pyBool(file, node) !== false && py.text_(node) !== 'None';
+}
+
+/**
+ * The library that built a value, when it is one of `modules`: `datasets.load_dataset(...)`,
+ * `Dataset.from_list(...)`, a method of such a value (`ds.map(...)`, `pipeline.run(...)`), an
+ * item of one (`splits["train"]`), a name bound to one (also `with X as name`), or what a
+ * function of the script returns.
+ */
+function builtBy(file: FileModel, py: PythonModule, node: Node, modules: readonly string[], depth = 6): string | undefined {
+  if (depth <= 0) return undefined;
+  const of = (n: Node | null | undefined): string | undefined => (n ? builtBy(file, py, n, modules, depth - 1) : undefined);
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return of(kids(node)[0]);
+    case 'subscript':
+      return of(node.childForFieldName('value'));
+    case 'identifier': {
+      for (const v of pyBoundValues(file, node)) {
+        const lib = of(v);
+        if (lib) return lib;
+      }
+      return undefined;
+    }
+    case 'call': {
+      const fn = node.childForFieldName('function');
+      if (!fn) return undefined;
+      const q = py.qualify(py.chain(fn));
+      const lib = modules.find((m) => q === m || q.startsWith(`${m}.`));
+      if (lib) return lib;
+      if (fn.type === 'attribute') return of(fn.childForFieldName('object'));
+      if (fn.type === 'identifier') {
+        const body = functionDefs(py).get(py.text_(fn));
+        for (const ret of body ? body.descendantsOfType('return_statement') : []) {
+          const value = ret ? kids(ret)[0] : undefined;
+          const r = of(value);
+          if (r) return r;
+        }
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 const TRAINING_ARGS = /(^|\.)(TrainingArguments|Seq2SeqTrainingArguments|[A-Za-z]*Config)$/;
 
 /** What a Python script does to a model when it runs, in order. */
@@ -273,7 +423,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
     seen.add(key);
     out.push(op);
   };
-  for (const { file, py, call } of reached) {
+  for (const { file, py, call, via } of reached) {
     const callee = plainName(call.callee);
     const qualified = plainName(call.qualified);
     const argText = call.node.childForFieldName('arguments');
@@ -287,8 +437,8 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         // push_to_hub=True in the training arguments publishes from inside train().
         for (const c of py.calls()) {
           if (!TRAINING_ARGS.test(plainName(c.qualified))) continue;
-          const flag = c.kwargs.get('push_to_hub');
-          if (!flag || py.text_(flag) !== 'True') continue;
+          const flag = keywordArg(file, c, 'push_to_hub');
+          if (!flag || pyBool(file, flag) !== true) continue;
           const kw = flag.parent ?? flag;
           const pubRule = vocab.python.find((p) => p.rule.kind === 'publish' && p.rule.id === 'hf-push-to-hub')?.rule ?? rule;
           push({ kind: 'publish', rule: pubRule, file, span: { start: kw.startIndex, end: kw.endIndex }, text: `${py.text_(kw)} (the Trainer pushes while it trains)`, target: hubIds.get(py) });
@@ -305,7 +455,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       if (p.calls && (!p.lastNames || p.lastNames.has(callee.slice(callee.lastIndexOf('.') + 1)))) hit = p.calls(qualified) || p.calls(callee);
       if (hit && p.exclude && p.exclude(callee.toLowerCase())) hit = false;
       if (hit && spec.imports && spec.imports.length > 0 && !importsAny(py, spec.imports)) hit = false;
-      if (hit && spec.kwargs && !spec.kwargs.some((k) => call.kwargs.has(k))) hit = false;
+      if (hit && spec.kwargs && !spec.kwargs.some((k) => passed(file, py, keywordArg(file, call, k)))) hit = false;
       if (!p.calls && !p.strings && spec.imports && spec.imports.length > 0) {
         hit = spec.imports.some((m) => qualified === m || qualified.startsWith(`${m}.`));
       }
@@ -314,8 +464,14 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         hit = values.some((v) => p.strings?.(v));
       }
       if (!hit) continue;
-      const repoType = call.kwargs.get('repo_type');
-      if (repoType && /^(dataset|space)$/.test(py.stringValue(repoType)?.value ?? '')) continue;
+      const repoType = keywordArg(file, call, 'repo_type');
+      if (repoType && /^(dataset|space)$/.test(pyString(file, repoType)?.value ?? '')) continue;
+      // `dataset.push_to_hub(...)` of a value a dataset library built publishes data, not a model.
+      if (rule.kind === 'publish') {
+        const fnNode = call.node.childForFieldName('function');
+        const recv = fnNode?.type === 'attribute' ? fnNode.childForFieldName('object') : null;
+        if (recv && builtBy(file, py, recv, vocab.datasetModules)) continue;
+      }
       if (rule.kind === 'publish' && /upload|commit/.test(callee)) {
         // A model card, config or results file is no model.
         const pathNode = call.kwargs.get('path_or_fileobj') ?? call.kwargs.get('folder_path') ?? call.args[0];
@@ -328,10 +484,17 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
           if (!names.some((n) => WEIGHTS.test(n))) continue;
         }
       }
-      const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text };
+      const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text: via ? `${text} in trainer callback ${via}` : text };
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
-        op.target = firstString(py, call, ['repo_id', 'repo_name', 'name', 'model_name', 'endpoint_name']) ?? (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
+        // A call that publishes because of a keyword (`save_pretrained(dir, push_to_hub=True)`)
+        // names the repository by keyword; its first argument is a local directory.
+        const repo = keywordArg(file, call, 'repo_id');
+        op.target =
+          (repo ? pyString(file, repo)?.value : undefined) ??
+          (spec.kwargs ? undefined : firstString(py, call, ['repo_id', 'repo_name', 'hub_model_id', 'name', 'model_name', 'endpoint_name'])) ??
+          (/trainer/i.test(callee) ? hubIds.get(py) : undefined);
         if (op.target !== undefined && /^(True|False|None)$/.test(op.target)) delete op.target;
+        if (op.target === undefined) delete op.target;
       }
       if (rule.kind === 'evaluate' && rule.tasks) {
         const tasks = stringList(py, call.kwargs.get('tasks'));

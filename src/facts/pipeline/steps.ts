@@ -33,6 +33,7 @@ export interface StepRule {
 interface StepsData {
   steps: StepRule[];
   lmEval: { safetyTasks: string[]; capabilityTasks: string[] };
+  datasetModules: string[];
 }
 
 export interface CommandPattern {
@@ -66,6 +67,8 @@ export interface StepVocabulary {
   python: PythonPattern[];
   safetyTask: (task: string) => boolean;
   capabilityTask: (task: string) => boolean;
+  /** Python modules whose objects are datasets: pushing one publishes data, not a model. */
+  datasetModules: string[];
 }
 
 const glob = (patterns: string[], nocase = false): ((s: string) => boolean) => picomatch(patterns, { dot: true, nocase, bash: true });
@@ -103,6 +106,7 @@ export function stepVocabulary(settings: Settings): StepVocabulary {
     python: [],
     safetyTask: glob(data.lmEval.safetyTasks, true),
     capabilityTask: glob(data.lmEval.capabilityTasks, true),
+    datasetModules: data.datasetModules,
   };
   for (const rule of rules) {
     for (const c of rule.command ?? []) vocab.commands.push(compileCommand(rule, c));
