@@ -13,7 +13,7 @@ import { ObservabilityKnowledge } from './data.js';
 import { processInstrumentation } from './instrumentation.js';
 import { pyLoggingEvidence, pyRelation } from './python.js';
 import { tsLoggingEvidence, tsRelation } from './ts.js';
-import type { RecordingEvidence } from './types.js';
+import type { RecordingEvidence, Relation } from './types.js';
 
 export type { RecordingEvidence, Relation } from './types.js';
 export { ObservabilityKnowledge } from './data.js';
@@ -87,22 +87,31 @@ export function decoratorEvidence(fn: FunctionInfo): RecordingEvidence | undefin
   return undefined;
 }
 
+/** The names of `fn` related to a call's inputs and result (see closeRelation); `steps` bounds the backward walk. */
+function relationIn(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>, resultNames: string[], callNode?: TsNode | PyNode, steps?: number): Relation | undefined {
+  const ctx = InferenceContext.of(project);
+  if (fn.lang === 'ts') {
+    if (!ctx.tsAt(fn.path)) return undefined;
+    return tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames, callNode as TsNode | undefined, steps);
+  }
+  const a = ctx.pyAt(fn.path);
+  return a ? pyRelation(a, fn.node as PyNode, inputExprs as PyNode[], resultNames, steps) : undefined;
+}
+
 /**
  * A recording call in `fn` whose arguments relate to the inputs (`inputExprs` and what they are
  * built from) or to the result (`resultNames` and what is derived from them).
  */
 export function loggingIn(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>, resultNames: string[], callNode?: TsNode | PyNode): RecordingEvidence | undefined {
   const ctx = InferenceContext.of(project);
+  const rel = relationIn(project, fn, inputExprs, resultNames, callNode);
+  if (!rel) return undefined;
   if (fn.lang === 'ts') {
     const a = ctx.tsAt(fn.path);
-    if (!a) return undefined;
-    const rel = tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames, callNode as TsNode | undefined);
-    return tsLoggingEvidence(a, ctx, fn.node as TsNode, rel, callNode as TsNode | undefined);
+    return a ? tsLoggingEvidence(a, ctx, fn.node as TsNode, rel, callNode as TsNode | undefined) : undefined;
   }
   const a = ctx.pyAt(fn.path);
-  if (!a) return undefined;
-  const rel = pyRelation(a, fn.node as PyNode, inputExprs as PyNode[], resultNames);
-  return pyLoggingEvidence(a, ctx, fn.node as PyNode, rel, callNode as PyNode | undefined);
+  return a ? pyLoggingEvidence(a, ctx, fn.node as PyNode, rel, callNode as PyNode | undefined) : undefined;
 }
 
 function inputsOf(args: ReadonlyMap<string, ArgExpr>, prompt?: ArgExpr): Array<TsNode | PyNode> {
@@ -110,11 +119,40 @@ function inputsOf(args: ReadonlyMap<string, ArgExpr>, prompt?: ArgExpr): Array<T
   return [...args].filter(([k]) => !k.includes('.')).map(([, a]) => a.node);
 }
 
+/** Every name `fn` builds the given inputs from, followed back to its parameters. */
+function feedingNames(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>): Set<string> | undefined {
+  return relationIn(project, fn, inputExprs, [], undefined, 16)?.inputs;
+}
+
+/**
+ * The arguments of a call of `fn` that become the prompt: those given for the parameters the
+ * prompt is built from (`feeding`). Logging the other arguments (a model name, a temperature)
+ * is not logging the prompt. All arguments when the parameters cannot be matched to them.
+ */
+function promptArgs(edge: CallEdge, fn: FunctionInfo, feeding: ReadonlySet<string> | undefined): Array<TsNode | PyNode> {
+  if (!feeding) return inputsOf(edge.args);
+  const out: Array<TsNode | PyNode> = [];
+  let matched = true;
+  fn.params.forEach((param, i) => {
+    const names = param.match(/[A-Za-z_$][\w$]*/g) ?? [];
+    const fed = names.filter((n) => feeding.has(n));
+    if (fed.length === 0) return;
+    // A destructured parameter (`{ messages, model }`): the properties it takes from the argument.
+    const props = names.length > 1 ? fed.map((n) => edge.args.get(n)).filter((a): a is ArgExpr => a !== undefined) : [];
+    const arg = props.length > 0 ? undefined : (edge.args.get(`#${i}`) ?? edge.args.get(param) ?? edge.args.get(`${param}=`));
+    if (props.length > 0) out.push(...props.map((a) => a.node));
+    else if (arg) out.push(arg.node);
+    else matched = false;
+  });
+  return matched ? out : inputsOf(edge.args);
+}
+
 /**
  * Every caller of `fn` (up to CALLER_DEPTH levels) records the call's input or output, or has a
  * caller that does. Undefined when some path up from `fn` records nothing, or `fn` has no callers.
+ * `feeding`: the names of `fn` its inference call's prompt is built from.
  */
-function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number, seen: Set<string>): RecordingEvidence | undefined {
+function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number, seen: Set<string>, feeding: ReadonlySet<string> | undefined): RecordingEvidence | undefined {
   const ctx = InferenceContext.of(project);
   const key = `${fn.id}@${fn.span.start}`;
   if (seen.has(key)) return undefined;
@@ -124,8 +162,9 @@ function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number,
   if (callers.length === 0) return undefined;
   let evidence: RecordingEvidence | undefined;
   for (const edge of callers) {
-    let ev = decoratorEvidence(edge.from) ?? loggingIn(project, edge.from, inputsOf(edge.args), edge.resultNames, edge.node);
-    if (!ev && depth + 1 < CALLER_DEPTH) ev = loggedByCallers(project, edge.from, depth + 1, seen);
+    const inputs = promptArgs(edge, fn, feeding);
+    let ev = decoratorEvidence(edge.from) ?? loggingIn(project, edge.from, inputs, edge.resultNames, edge.node);
+    if (!ev && depth + 1 < CALLER_DEPTH) ev = loggedByCallers(project, edge.from, depth + 1, seen, feedingNames(project, edge.from, inputs));
     if (!ev) return undefined;
     evidence ??= ev;
   }
@@ -177,7 +216,7 @@ export function recordingEvidence(project: ProjectModel, site: InferenceSite): R
     decoratorEvidence(site.fn) ??
     loggingIn(project, site.fn, inputsOf(site.args, site.prompt), site.resultNames, site.node) ??
     loggedInsideCustom(project, site) ??
-    loggedByCallers(project, site.fn, 0, new Set());
+    loggedByCallers(project, site.fn, 0, new Set(), feedingNames(project, site.fn, inputsOf(site.args, site.prompt)));
   cache.set(site, ev ?? null);
   return ev;
 }
