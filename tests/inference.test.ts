@@ -1069,3 +1069,75 @@ describe('callers found by name', () => {
     expect(fn && callersOf(p, fn).map((e) => `${e.from.path}:${e.from.name}`).sort()).toEqual(['app/api.py:handler', 'app/api.py:sync_handler']);
   });
 });
+
+describe('options spread into a call', () => {
+  /** `line keys | open spreads` of every site, keys sorted (positional ones left out). */
+  async function spreadArgs(files: Record<string, string>): Promise<string[]> {
+    const p = await project(files);
+    return allSites(p).map((s) => {
+      const line = p.file(s.path)?.range(s.calleeSpan).start.line ?? 0;
+      const keys = [...s.args.keys()].filter((k) => !k.startsWith('#')).sort();
+      return `${line} ${keys.join(',')} | ${s.openArgs.map((a) => a.text).join(',')}`;
+    });
+  }
+
+  it('TS: locals, imports, function results, conditional spreads, destructuring rests and what every caller passes', async () => {
+    expect(
+      await spreadArgs({
+        'base.ts': 'export const base = { maxRetries: 2, temperature: 0 };\n',
+        'a.ts': `import { generateText } from "ai";
+import { base } from "./base";
+const model = {} as never;
+function build(flag: boolean) { return { prompt: "p", ...(flag ? { seed: 1 } : {}) }; }
+export async function a(flag: boolean) { return generateText({ model, ...base, ...build(flag) }); }
+export async function b(opts: { prompt: string }) { const { prompt, ...rest } = { prompt: "x", topP: 1, ...opts }; return generateText({ model, prompt, ...rest }); }
+async function c(options: object) { return generateText({ model, ...options }); }
+export const c1 = () => c({ prompt: "1", seed: 1 });
+export const c2 = () => c({ prompt: "2" });
+export async function d(extra: Record<string, unknown>) { return generateText({ model, prompt: "p", ...extra }); }
+export async function e() { return generateText({ model, ...base, temperature: 1 }); }
+`,
+      }),
+    ).toEqual([
+      '5 maxRetries,model,prompt,seed,temperature | ',
+      '6 model,prompt,topP | opts',
+      '7 model,prompt | ',
+      '10 model,prompt | extra',
+      '11 maxRetries,model,temperature | ',
+    ]);
+  });
+
+  it('a later property wins over a spread one; a spread file records where its options are', async () => {
+    const p = await project({
+      'base.ts': 'export const traced = { experimental_telemetry: { isEnabled: true } };\n',
+      'a.ts': `import { generateText } from "ai";
+import { traced } from "./base";
+export const a = () => generateText({ model: {} as never, prompt: "p", ...traced });
+export const b = () => generateText({ model: {} as never, prompt: "p", ...traced, experimental_telemetry: { isEnabled: false } });
+`,
+    });
+    const [a, b] = allSites(p);
+    expect(a?.args.get('experimental_telemetry')?.path).toBe('base.ts');
+    expect(b?.args.get('experimental_telemetry.isEnabled')?.text).toBe('false');
+    expect(b?.args.get('experimental_telemetry')?.path).toBeUndefined();
+  });
+
+  it('Python: a **splat the analysis cannot read is an open spread', async () => {
+    expect(
+      await spreadArgs({
+        'a.py': `import litellm
+
+DEFAULTS = {"temperature": 0}
+
+
+def a(messages):
+    return litellm.completion(model="m", messages=messages, **DEFAULTS)
+
+
+def b(messages, **kwargs):
+    return litellm.completion(model="m", messages=messages, **kwargs)
+`,
+      }),
+    ).toEqual(['7 messages,model,temperature | ', '11 messages,model | kwargs']);
+  });
+});

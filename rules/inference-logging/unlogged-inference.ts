@@ -63,7 +63,9 @@ export default defineRule<Options>({
       if (site.kind === 'embedding' && !ctx.options.embeddings) continue;
       if (site.sdk === 'custom' && hasInnerSites(inference, site)) continue;
       if (recordingEvidence(ctx.project, site)) continue;
-      const extra = site.confidence === 'high' ? undefined : { confidence: 'low' as const };
+      // A client inferred from callers, or options spread in from where they cannot be read
+      // (telemetry or callbacks may be among them): the analysis guessed, so say so.
+      const extra = site.confidence === 'high' && site.openArgs.length === 0 ? undefined : { confidence: 'low' as const };
       const call = callText(ctx.file.text, site);
       if (site.sdk === 'custom') {
         yield ctx.report('unloggedWrapper', site.calleeSpan, { call, entry: site.custom ?? '' }, extra);

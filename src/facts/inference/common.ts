@@ -67,6 +67,23 @@ export function pipelineKind(task: string | undefined): InferenceKind {
   return 'classify';
 }
 
+const open = new WeakMap<ArgMap, ArgExpr[]>();
+
+/** Records a spread (`...opts`, `**kwargs`) whose keys could not be resolved into `args`. */
+export function markOpen(args: Map<string, ArgExpr>, spread: ArgExpr): void {
+  const list = open.get(args);
+  if (list) list.push(spread);
+  else open.set(args, [spread]);
+}
+
+/**
+ * The spreads of a flattened argument map whose keys are unknown: the call may get options
+ * (telemetry, callbacks, headers) that the map does not show.
+ */
+export function openSpreads(args: ArgMap): readonly ArgExpr[] {
+  return open.get(args) ?? [];
+}
+
 /** The first argument a selector list finds (`messages`, `#0`, ...). */
 export function pick(args: ArgMap, selectors: readonly string[]): ArgExpr | undefined {
   for (const s of selectors) {

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
 import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, isClient, langchainChain, markOpen, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
@@ -841,7 +841,10 @@ export class PyInference implements FileAnalyzer {
     if (u.type === 'identifier') {
       for (let a: Node | null = u.parent; a; a = a.parent) {
         if (a.type === 'function_definition' || a.type === 'module') {
-          const d = this.scopeOf(a).get(this.text(u))?.find((x) => x.k === 'expr');
+          const decls = this.scopeOf(a).get(this.text(u));
+          // Not bound in this function: a name of an enclosing one, or of the module.
+          if (!decls) continue;
+          const d = decls.find((x) => x.k === 'expr');
           return d && d.k === 'expr' ? this.dictLiteral(d.node, depth + 1) : undefined;
         }
       }
@@ -864,6 +867,7 @@ export class PyInference implements FileAnalyzer {
       } else if (pair.type === 'dictionary_splat') {
         const inner = this.dictLiteral(kids(pair)[0]);
         if (inner && depth < 3) this.flattenDict(inner, prefix, out, depth + 1);
+        else if (kids(pair)[0]) markOpen(out, this.argExpr(kids(pair)[0] as Node));
         continue;
       }
       if (!key || !value) continue;
@@ -890,6 +894,7 @@ export class PyInference implements FileAnalyzer {
       } else if (a.type === 'dictionary_splat') {
         const inner = this.dictLiteral(kids(a)[0]);
         if (inner) this.flattenDict(inner, '', out, 1);
+        else if (kids(a)[0]) markOpen(out, this.argExpr(kids(a)[0] as Node));
       } else if (a.type !== 'list_splat') {
         out.set(`#${i++}`, this.argExpr(a));
         later.push([a, '']);

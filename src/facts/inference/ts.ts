@@ -3,7 +3,7 @@ import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { FileModel } from '../../model/file-model.js';
 import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, isClient, langchainChain, markOpen, MODULE_FN, openSpreads, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
@@ -29,6 +29,8 @@ type Decl =
   | { k: 'class'; node: Node }
   | { k: 'import'; imp: TsImport }
   | { k: 'bind'; init: Node; prop: string }
+  /** `const { a, ...rest } = init`: the properties of `init` but `omit`. */
+  | { k: 'rest'; init: Node; omit: string[] }
   | { k: 'annot'; node: Node };
 
 const MAX_DEPTH = 14;
@@ -155,6 +157,11 @@ export class TsInference implements FileAnalyzer {
             const init = w(c.initializer);
             for (const el of c.name.elements) {
               if (!tsc.isIdentifier(el.name)) continue;
+              if (el.dotDotDotToken) {
+                const omit = c.name.elements.filter((o) => o !== el).map((o) => (o.propertyName && (tsc.isIdentifier(o.propertyName) || tsc.isStringLiteral(o.propertyName)) ? o.propertyName.text : tsc.isIdentifier(o.name) ? o.name.text : ''));
+                add(el.name.text, { k: 'rest', init, omit });
+                continue;
+              }
               const pn = el.propertyName;
               const prop = pn && (tsc.isIdentifier(pn) || tsc.isStringLiteral(pn)) ? pn.text : el.name.text;
               add(el.name.text, { k: 'bind', init, prop });
@@ -206,6 +213,8 @@ export class TsInference implements FileAnalyzer {
         return this.importValue(d.imp);
       case 'bind':
         return this.member(this.valueOf(d.init), d.prop);
+      case 'rest':
+        return this.valueOf(d.init);
       case 'annot':
         return this.annotationValue(d.node);
     }
@@ -656,12 +665,113 @@ export class TsInference implements FileAnalyzer {
     return undefined;
   }
 
+  /**
+   * The object literals a spread (`...opts`) brings in, resolved like any other value: a local
+   * or imported object, a property of one, what a function returns, both branches of `c ? {..} :
+   * {}`, the rest of a destructuring, and for a parameter what every caller passes (only the
+   * keys all of them pass). Undefined when some part cannot be resolved.
+   */
+  private spreadSources(e: Node, depth = 0): SpreadSource[] | undefined {
+    if (depth > 4) return undefined;
+    const u = unwrap(e);
+    if (Node.isObjectLiteralExpression(u)) return [{ a: this, node: u }];
+    if (Node.isConditionalExpression(u)) {
+      const t = this.spreadSources(u.getWhenTrue(), depth + 1);
+      const f = this.spreadSources(u.getWhenFalse(), depth + 1);
+      return t && f ? [...t, ...f] : undefined;
+    }
+    if (Node.isBinaryExpression(u)) {
+      const op = u.getOperatorToken().getKind();
+      // `cond && { ... }` spreads nothing when cond is falsy.
+      if (op === SyntaxKind.AmpersandAmpersandToken) return this.spreadSources(u.getRight(), depth + 1);
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) {
+        const l = this.spreadSources(u.getLeft(), depth + 1);
+        const r = this.spreadSources(u.getRight(), depth + 1);
+        return l && r ? [...l, ...r] : undefined;
+      }
+    }
+    if (Node.isIdentifier(u)) {
+      const decl = this.localDecl(u);
+      if (decl?.k === 'rest') return this.spreadSources(decl.init, depth + 1)?.map((x) => ({ ...x, omit: [...(x.omit ?? []), ...decl.omit] }));
+      if (decl?.k === 'param') return this.paramSpread(decl.node, decl.fn, depth);
+    }
+    if (Node.isIdentifier(u) && (u.getText() === 'undefined' || u.getText() === 'null')) return [];
+    const v = this.valueOf(u);
+    if (v?.t === 'object') {
+      const other = v.path === this.file.path ? this : this.ctx.tsAt(v.path);
+      return other ? [{ a: other, node: v.node }] : undefined;
+    }
+    return undefined;
+  }
+
+  /** The declaration a name has where it is used (the innermost scope that declares it). */
+  private localDecl(id: Node): Decl | undefined {
+    for (let cn: ts.Node | undefined = id.compilerNode; cn; cn = cn.parent) {
+      if (isFnLikeC(cn) || cn.kind === SyntaxKind.SourceFile) {
+        const decls = this.scopeOf(this.wrap(cn)).get(id.getText());
+        if (decls) return decls.length === 1 ? decls[0] : decls.find((d) => d.k === 'param' || d.k === 'rest');
+      }
+    }
+    return undefined;
+  }
+
+  /** A spread parameter: the object every caller passes for it, cut down to the keys all of them pass. */
+  private paramSpread(p: ParameterDeclaration, fn: Node, depth: number): SpreadSource[] | undefined {
+    const index = (fn as unknown as { getParameters(): ParameterDeclaration[] }).getParameters().indexOf(p);
+    if (index < 0) return undefined;
+    const edges = this.ctx.callersOf(this.fnInfo(fn), 2);
+    if (edges.length === 0) return undefined;
+    const maps: Array<Map<string, ArgExpr>> = [];
+    for (const edge of edges) {
+      const arg = edge.args.get(`#${index}`);
+      const caller = this.ctx.tsAt(edge.from.path);
+      const found = arg && caller ? caller.spreadSources(arg.node as Node, depth + 1) : undefined;
+      if (!found) return undefined;
+      const m = new Map<string, ArgExpr>();
+      addSpread(found, m, this.file.path, '', 0);
+      // A caller that forwards options it could not resolve leaves this spread unresolved too.
+      if (openSpreads(m).length > 0) return undefined;
+      maps.push(m);
+    }
+    const [first, ...rest] = maps;
+    const common = new Map([...(first ?? [])].filter(([key]) => rest.every((m) => m.has(key))));
+    return [{ a: this, node: fn, flat: common }];
+  }
+
+  /** Flattens an object literal of this file into `out`, marking arguments that live in another file than `site`. */
+  flattenInto(obj: Node, out: Map<string, ArgExpr>, site: string, omit?: readonly string[], prefix = '', depth = 0): void {
+    const local = new Map<string, ArgExpr>();
+    this.flattenObject(obj, '', local, depth);
+    for (const [key, a] of local) {
+      if (omit?.includes(key.split('.')[0] as string)) continue;
+      if (out.has(prefix + key)) continue;
+      out.set(prefix + key, this.file.path === site ? a : { ...a, path: a.path ?? this.file.path });
+    }
+    for (const a of openSpreads(local)) markOpen(out, this.file.path === site ? a : { ...a, path: a.path ?? this.file.path });
+  }
+
+  /** Object literals being flattened: a spread that leads back into one of them is not followed again. */
+  private readonly flattening = new Set<Node>();
+
   private flattenObject(obj: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
+    if (!Node.isObjectLiteralExpression(obj) || this.flattening.has(obj)) return;
+    this.flattening.add(obj);
+    try {
+      this.flattenProperties(obj, prefix, out, depth);
+    } finally {
+      this.flattening.delete(obj);
+    }
+  }
+
+  /** `depth` counts nesting (`a.b.c` keys), not spreads: what a spread brings in sits at the same level. */
+  private flattenProperties(obj: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
     if (!Node.isObjectLiteralExpression(obj)) return;
-    for (const p of obj.getProperties()) {
+    // Later properties win (`{ ...defaults, model }`): read from the last one back.
+    for (const p of obj.getProperties().slice().reverse()) {
       if (Node.isSpreadAssignment(p)) {
-        const inner = this.objectLiteral(p.getExpression());
-        if (inner && depth < 3) this.flattenObject(inner, prefix, out, depth + 1);
+        const sources = this.flattening.size < 8 ? this.spreadSources(p.getExpression()) : undefined;
+        if (sources) addSpread(sources, out, this.file.path, prefix, depth);
+        else markOpen(out, this.argExpr(p.getExpression()));
         continue;
       }
       let key: string | undefined;
@@ -1219,6 +1329,28 @@ export class TsInference implements FileAnalyzer {
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
+
+/** What a spread brings into an object: an object literal (of some file), or keys already flattened. */
+interface SpreadSource {
+  a: TsInference;
+  node: Node;
+  omit?: string[];
+  flat?: Map<string, ArgExpr>;
+}
+
+/** Adds what spreads bring into the flattened arguments of an object of `site`. */
+function addSpread(sources: readonly SpreadSource[], out: Map<string, ArgExpr>, site: string, prefix: string, depth: number): void {
+  for (const src of sources) {
+    if (!src.flat) {
+      src.a.flattenInto(src.node, out, site, src.omit, prefix, depth);
+      continue;
+    }
+    for (const [key, a] of src.flat) {
+      if (src.omit?.includes(key.split('.')[0] as string)) continue;
+      if (!out.has(prefix + key)) out.set(prefix + key, a);
+    }
+  }
+}
 let assignOps: Set<SyntaxKind> | undefined;
 /** `=`, `??=`, `||=` (built on first use: ts-morph loads lazily). */
 const ASSIGN_OPS = (): Set<SyntaxKind> => (assignOps ??= new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]));

@@ -6,9 +6,9 @@
 import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { ProjectModel } from '../../model/project.js';
-import { isTestFile } from '../inference/common.js';
+import { isTestFile, openSpreads } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
-import type { ArgExpr, CallEdge, ClientOrigin, FunctionInfo, InferenceSite } from '../inference/types.js';
+import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceSite } from '../inference/types.js';
 import { ObservabilityKnowledge } from './data.js';
 import { processInstrumentation } from './instrumentation.js';
 import { pyLoggingEvidence, pyRelation } from './python.js';
@@ -59,10 +59,12 @@ function gatewayIn(args: ReadonlyMap<string, ArgExpr>): string | undefined {
 
 /** Evidence in the call's own arguments: AI SDK telemetry, callbacks, gateway headers or URL. */
 export function callEvidence(site: InferenceSite): RecordingEvidence | undefined {
-  const at = (a: ArgExpr | undefined, kind: RecordingEvidence['kind'], tool: string): RecordingEvidence => ({ kind, tool, path: site.path, span: a?.span ?? site.calleeSpan });
-  const tel = site.args.get('experimental_telemetry');
-  if (tel) {
-    const enabled = site.args.get('experimental_telemetry.isEnabled');
+  const at = (a: ArgExpr | undefined, kind: RecordingEvidence['kind'], tool: string): RecordingEvidence => ({ kind, tool, path: a?.path ?? site.path, span: a?.span ?? site.calleeSpan });
+  // AI SDK telemetry: `experimental_telemetry`, called `telemetry` from AI SDK 7 on.
+  for (const key of site.sdk === 'ai-sdk' ? ['experimental_telemetry', 'telemetry'] : ['experimental_telemetry']) {
+    const tel = site.args.get(key);
+    if (!tel) continue;
+    const enabled = site.args.get(`${key}.isEnabled`);
     const literal = tel.text.trim().startsWith('{');
     // Enabled unless `isEnabled` is literally false (a flag from the environment counts as wired up).
     if (enabled ? enabled.text.trim() !== 'false' : !literal) return at(tel, 'telemetry', 'AI SDK telemetry');
@@ -114,9 +116,11 @@ export function loggingIn(project: ProjectModel, fn: FunctionInfo, inputExprs: A
   return a ? pyLoggingEvidence(a, ctx, fn.node as PyNode, rel, callNode as PyNode | undefined) : undefined;
 }
 
-function inputsOf(args: ReadonlyMap<string, ArgExpr>, prompt?: ArgExpr): Array<TsNode | PyNode> {
-  if (prompt) return [prompt.node];
-  return [...args].filter(([k]) => !k.includes('.')).map(([, a]) => a.node);
+/** The expressions a call's prompt comes from: the prompt argument, or else every argument of the call's own file. */
+function inputsOf(args: ArgMap, prompt?: ArgExpr): Array<TsNode | PyNode> {
+  if (prompt && !prompt.path) return [prompt.node];
+  const own = [...args].filter(([k, a]) => !k.includes('.') && !a.path).map(([, a]) => a);
+  return [...own, ...openSpreads(args).filter((a) => !a.path)].map((a) => a.node);
 }
 
 /** Every name `fn` builds the given inputs from, followed back to its parameters. */
