@@ -1141,3 +1141,58 @@ def b(messages, **kwargs):
     ).toEqual(['7 messages,model,temperature | ', '11 messages,model | kwargs']);
   });
 });
+
+describe('HTTP inference: the model a request names', () => {
+  /** `line api model(exact)` of every HTTP site. */
+  async function httpModels(files: Record<string, string>): Promise<string[]> {
+    const p = await project(files);
+    return allSites(p)
+      .filter((s) => s.sdk === 'http')
+      .map((s) => `${p.file(s.path)?.range(s.calleeSpan).start.line ?? 0} ${s.api} ${s.model?.value ?? '?'}${s.model?.exact === false ? ' (inexact)' : ''}`);
+  }
+
+  it('TS: from the body (a literal, a local, an imported constant) or from a Gemini URL', async () => {
+    expect(
+      await httpModels({
+        'package.json': '{ "dependencies": { "got": "^14.0.0" } }',
+        'models.ts': 'export const CHAT_MODEL = "gpt-4o-mini-2024-07-18";\n',
+        'a.ts': `import got from "got";
+import { CHAT_MODEL } from "./models";
+const url = "https://api.openai.com/v1/chat/completions";
+export const a = (q: string) => got.post(url, { json: { model: CHAT_MODEL, messages: [{ role: "user", content: q }] } });
+export const b = (q: string) => { const model = "claude-3-5-haiku-20241022"; const body = { model, messages: [q] }; return fetch("https://api.anthropic.com/v1/messages", { method: "POST", body: JSON.stringify(body) }); };
+export const c = (q: string, m: string) => fetch(\`https://generativelanguage.googleapis.com/v1beta/models/\${m}:generateContent\`, { method: "POST", body: JSON.stringify({ contents: [q] }) });
+export const d = (q: string) => fetch("https://generativelanguage.googleapis.com/v1/models/gemini-2.0-flash-001:generateContent", { method: "POST", body: JSON.stringify({ contents: [q] }) });
+`,
+      }),
+    ).toEqual([
+      '4 POST /v1/chat/completions gpt-4o-mini-2024-07-18',
+      '5 POST /v1/messages claude-3-5-haiku-20241022',
+      '6 POST /models/{model}:generateContent ${m} (inexact)',
+      '7 POST /models/{model}:generateContent gemini-2.0-flash-001',
+    ]);
+  });
+
+  it('Python: from the body (a dict in a variable, json.dumps of one, an imported constant)', async () => {
+    expect(
+      await httpModels({
+        'requirements.txt': 'requests==2.32.3\n',
+        'cfg.py': 'MODEL = "meta-llama/Llama-3.1-8B-Instruct"\nBASE = "http://localhost:8000"\n',
+        'a.py': `import json
+import requests
+from cfg import BASE, MODEL
+
+
+def a(q):
+    payload = {"model": MODEL, "messages": [{"role": "user", "content": q}]}
+    return requests.post(f"{BASE}/v1/chat/completions", data=json.dumps(payload))
+
+
+def b(q):
+    model = "llama3.2:3b"
+    return requests.post("http://localhost:11434/api/chat", json={"model": model, "messages": [q]})
+`,
+      }),
+    ).toEqual(['8 POST /v1/chat/completions meta-llama/Llama-3.1-8B-Instruct', '13 POST /api/chat llama3.2:3b']);
+  });
+});

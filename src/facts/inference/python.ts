@@ -2,7 +2,8 @@ import type { Node } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
 import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, markOpen, MODULE_FN, pick, pipelineKind } from './common.js';
+import { pyString } from '../values.js';
+import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
@@ -817,8 +818,9 @@ export class PyInference implements FileAnalyzer {
   /** An argument; its string value is worked out only when asked for. */
   argExpr(n: Node): ArgExpr {
     const mod = this.mod;
-    let s: ReturnType<PythonModule['stringValue']> | null = null;
-    const get = (): ReturnType<PythonModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    let s: { value: string; exact: boolean } | undefined | null = null;
+    // Also through a local assigned once, a parameter default, a constant imported from the repository.
+    const get = (): { value: string; exact: boolean } | undefined => (s === null ? (s = mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project)) : s);
     return {
       text: this.text(n),
       span: span(n),
@@ -1318,38 +1320,32 @@ export class PyInference implements FileAnalyzer {
     if (url === undefined) return undefined;
     if (instance) {
       const base = instance.args.get('base_url')?.value;
-      if (url.startsWith('/') || !/^[a-z]+:\/\//i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+      // A relative path goes to the client's base URL; a URL that starts with an unknown part (`f"{BASE}/v1/..."`) is absolute.
+      if (url.startsWith('/') || !/^([a-z]+:\/\/|\{)/i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
     }
     if (url.startsWith('/')) return undefined;
-    const p = this.ctx.k.httpPath(url);
-    if (!p) return undefined;
     const bodyNode = pick(flat, ['json', 'data', 'content']);
     const body = new Map<string, ArgExpr>();
-    const dict = bodyNode ? this.dictLiteral(bodyNode.node as Node) : undefined;
+    const dict = bodyNode ? this.dictLiteral(this.jsonDumped(bodyNode.node as Node)) : undefined;
     if (dict) this.flattenDict(dict, '', body, 0);
-    if (p.ambiguous) {
-      const host = url.slice(0, url.length - p.path.length);
-      const bodySays = ['model', 'inputs'].some((key) => body.has(key));
-      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
-    }
-    const args = new Map<string, ArgExpr>([...flat, ...body]);
-    return this.makeSite(call, {
-      sdk: 'http',
-      api: `POST ${p.path}`,
-      kind: p.kind,
-      stream: p.stream === true || body.get('stream')?.text === 'True' || flat.get('stream')?.text === 'True',
-      args,
-      prompt: pick(body, ['messages', 'prompt', 'inputs', 'input']) ?? bodyNode,
-      model: pick(body, ['model']),
-      confidence: p.ambiguous ? 'medium' : 'high',
-      url,
-      sdkName: `${p.api} over HTTP`,
-    });
+    const spec = httpSpec(this.ctx.k, url, urlArg, body, new Map<string, ArgExpr>([...flat, ...body]), bodyNode, 'True');
+    return spec ? this.makeSite(call, spec) : undefined;
+  }
+
+  /** `json.dumps(payload)` as a request body: the payload. */
+  private jsonDumped(n: Node): Node {
+    const u = unwrap(n);
+    if (u.type !== 'call') return n;
+    const fn = field(u, 'function');
+    const q = fn ? this.mod.qualify(this.mod.chain(fn)) : '';
+    const first = kids(field(u, 'arguments') as Node)[0];
+    return /^(json|orjson|ujson|simplejson)\.dumps$/.test(q) && first && first.type !== 'keyword_argument' ? first : n;
   }
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
   urlValue(n: Node): string | undefined {
-    const v = this.mod.stringValue(n);
+    // Also a local assigned once, a parameter default, a constant imported from the repository.
+    const v = this.mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project);
     if (v) return v.value;
     const u = unwrap(n);
     if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {

@@ -2,8 +2,9 @@ import type { ParameterDeclaration, SourceFile, ts } from 'ts-morph';
 import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { FileModel } from '../../model/file-model.js';
 import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
+import { tsString } from '../values.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, markOpen, MODULE_FN, openSpreads, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, openSpreads, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
@@ -582,8 +583,9 @@ export class TsInference implements FileAnalyzer {
       if (proto?.t === 'object') return proto;
     }
     if (cv?.t === 'extern') {
-      if (cv.module === 'axios' && /(^|\.)create$/.test(cv.name)) {
-        return { t: 'http', origin: this.origin('factory', e, callee.getText(), 'axios', this.flattenArgs(args), []), path: [] };
+      const lib = HTTP_LIBS[cv.module];
+      if (lib && lib.factory.test(cv.name)) {
+        return { t: 'http', origin: this.origin('factory', e, callee.getText(), cv.module, this.flattenArgs(args), []), path: [] };
       }
       const entry = k.tsEntry('factories', cv.module, cv.name) ?? k.tsEntry('constructors', cv.module, cv.name);
       if (entry?.type) {
@@ -631,8 +633,9 @@ export class TsInference implements FileAnalyzer {
   /** An argument; its string value is worked out only when asked for. */
   argExpr(n: Node): ArgExpr {
     const mod = this.mod;
-    let s: ReturnType<TsModule['stringValue']> | null = null;
-    const get = (): ReturnType<TsModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    let s: { value: string; exact: boolean } | undefined | null = null;
+    // Also through parameter defaults and constants imported from the repository (`model: MODEL`).
+    const get = (): { value: string; exact: boolean } | undefined => (s === null ? (s = mod.stringValue(n) ?? tsString(this.file, n, this.ctx.project)) : s);
     return {
       text: n.getText(),
       span: tsSpan(n),
@@ -1087,7 +1090,7 @@ export class TsInference implements FileAnalyzer {
         });
       }
       if (FETCH_MODULES.has(cv.module) && /^(default|fetch|\*|ofetch|\$fetch)$/.test(cv.name)) return this.fetchSite(call);
-      if (cv.module === 'axios') return this.axiosSite(call, cv.name.replace(/^default\.?/, ''), undefined);
+      if (HTTP_LIBS[cv.module]) return this.httpLibSite(call, cv.module, cv.name.replace(/^default\.?/, ''), undefined);
       return undefined;
     }
     if (cv.t === 'global') {
@@ -1096,7 +1099,7 @@ export class TsInference implements FileAnalyzer {
     }
     if (cv.t === 'http') {
       const verb = cv.path.join('.');
-      return this.axiosSite(call, verb, cv.origin);
+      return this.httpLibSite(call, cv.origin.module, verb, cv.origin);
     }
     if (cv.t === 'client') {
       const path = cv.path.join('.');
@@ -1204,18 +1207,33 @@ export class TsInference implements FileAnalyzer {
     return this.httpSite(call, urlArg, body, undefined);
   }
 
-  /** `axios.post(url, data)`, `axios({ url, method, data })`, `api.post(path, data)` on an axios instance. */
-  private axiosSite(call: Node, verb: string, instance: ClientOrigin | undefined): TsSite | undefined {
-    if (!Node.isCallExpression(call)) return undefined;
+  /**
+   * An HTTP client library call (see HTTP_LIBS): `axios.post(url, data)`, `axios({ url, method,
+   * data })`, `got.post(url, { json })`, `ky(url, { method: "post", json })`, and the same on an
+   * instance (`axios.create({ baseURL })`, `got.extend({ prefixUrl })`, `ky.create(...)`).
+   */
+  private httpLibSite(call: Node, module: string, verb: string, instance: ClientOrigin | undefined): TsSite | undefined {
+    const lib = HTTP_LIBS[module];
+    if (!lib || !Node.isCallExpression(call)) return undefined;
     const args = call.getArguments();
-    if (verb === 'post') return this.httpSite(call, args[0], args[1], instance);
-    if (verb === '' || verb === 'request') {
-      const cfg = this.objectLiteral(args[0]);
-      if (!cfg) return undefined;
+    const options = (n: Node | undefined): Map<string, ArgExpr> => {
       const m = new Map<string, ArgExpr>();
-      this.flattenObject(cfg, '', m, 0);
+      const obj = this.objectLiteral(n);
+      if (obj) this.flattenObject(obj, '', m, 0);
+      return m;
+    };
+    const bodyOf = (m: Map<string, ArgExpr>): Node | undefined => pick(m, lib.bodyKeys)?.node as Node | undefined;
+    if (verb === 'post') {
+      if (lib.dataArg) return this.httpSite(call, args[0], args[1], instance);
+      return this.httpSite(call, args[0], bodyOf(options(args[1])), instance);
+    }
+    if (verb === '' || verb === 'request') {
+      // (url, options) or ({ url, ...options })
+      const first = args[0] ? unwrap(args[0]) : undefined;
+      const urlFirst = first !== undefined && !this.objectLiteral(first);
+      const m = options(urlFirst ? args[1] : args[0]);
       if (m.get('method')?.value?.toUpperCase() !== 'POST') return undefined;
-      return this.httpSite(call, m.get('url')?.node as Node | undefined, m.get('data')?.node as Node | undefined, instance);
+      return this.httpSite(call, urlFirst ? args[0] : (m.get('url')?.node as Node | undefined), bodyOf(m), instance);
     }
     return undefined;
   }
@@ -1224,34 +1242,20 @@ export class TsInference implements FileAnalyzer {
     if (!urlNode) return undefined;
     let url = this.urlValue(urlNode);
     if (url === undefined) return undefined;
-    const base = instance?.args.get('baseURL')?.value;
-    if (instance) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+    const base = instance ? pick(instance.args, ['baseURL', 'prefixUrl'])?.value : undefined;
+    // A relative path goes to the instance's base URL; a URL that starts with an unknown part (`${BASE}/v1/...`) is absolute.
+    if (instance && (url.startsWith('/') || !/^([a-z]+:\/\/|\$\{)/i.test(url))) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
     // Same-origin paths (`/api/chat`) call the app's own backend, not a model server.
     if (url.startsWith('/')) return undefined;
-    const p = this.ctx.k.httpPath(url);
-    if (!p) return undefined;
     const bodyArgs = new Map<string, ArgExpr>();
     const obj = this.objectLiteral(body);
     if (obj) this.flattenObject(obj, '', bodyArgs, 0);
-    if (p.ambiguous) {
-      const host = url.slice(0, url.length - p.path.length);
-      const bodySays = ['model', 'inputs'].some((key) => bodyArgs.has(key));
-      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
-    }
-    const flat = new Map<string, ArgExpr>([['#0', this.argExpr(urlNode)], ...bodyArgs]);
-    if (body) flat.set('body', this.argExpr(body));
-    return this.makeSite(call, {
-      sdk: 'http',
-      api: `POST ${p.path}`,
-      kind: p.kind,
-      stream: p.stream === true || bodyArgs.get('stream')?.text === 'true',
-      args: flat,
-      prompt: pick(flat, ['messages', 'prompt', 'inputs', 'input', 'body']),
-      model: pick(flat, ['model']),
-      confidence: p.ambiguous ? 'medium' : 'high',
-      url,
-      sdkName: `${p.api} over HTTP`,
-    });
+    const urlArg = this.argExpr(urlNode);
+    const bodyArg = body ? this.argExpr(body) : undefined;
+    const flat = new Map<string, ArgExpr>([['#0', urlArg], ...bodyArgs]);
+    if (bodyArg) flat.set('body', bodyArg);
+    const spec = httpSpec(this.ctx.k, url, urlArg, bodyArgs, flat, bodyArg, 'true');
+    return spec ? this.makeSite(call, spec) : undefined;
   }
 
   private urlValue(n: Node, depth = 0): string | undefined {
@@ -1264,7 +1268,7 @@ export class TsInference implements FileAnalyzer {
       const bv = base ? (this.mod.stringValue(base)?.value ?? `\${${base.getText()}}`) : '';
       return bv.replace(/\/+$/, '') + pv;
     }
-    const s = this.mod.stringValue(u);
+    const s = this.mod.stringValue(u) ?? tsString(this.file, u, this.ctx.project);
     if (s) return s.value;
     // `let url = `${HOST}/v1/chat/completions`; if (azure) url = ...; fetch(url, ...)`: the
     // declared value (a later assignment picks another deployment of the same API).
@@ -1329,6 +1333,16 @@ export class TsInference implements FileAnalyzer {
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
+
+/**
+ * HTTP client libraries: how an instance is made, where a POST's body goes (`dataArg`: the
+ * second argument of `post(url, data)`; else one of `bodyKeys` of the options).
+ */
+const HTTP_LIBS: Record<string, { factory: RegExp; dataArg: boolean; bodyKeys: string[] }> = {
+  axios: { factory: /(^|\.)create$/, dataArg: true, bodyKeys: ['data'] },
+  got: { factory: /(^|\.)extend$/, dataArg: false, bodyKeys: ['json', 'body', 'form'] },
+  ky: { factory: /(^|\.)(create|extend)$/, dataArg: false, bodyKeys: ['json', 'body'] },
+};
 
 /** What a spread brings into an object: an object literal (of some file), or keys already flattened. */
 interface SpreadSource {
