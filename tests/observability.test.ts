@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../src/config/types.js';
 import { discover } from '../src/discovery/discover.js';
 import { inferenceSites } from '../src/facts/inference/index.js';
-import { recordingEvidence } from '../src/facts/observability/index.js';
+import { callersUnseen, recordingEvidence } from '../src/facts/observability/index.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
@@ -445,5 +445,38 @@ describe('process-wide instrumentation', () => {
         'api/main.py': 'from openai import OpenAI\n\nOpenAI().responses.create(model="m", input="x")\n',
       }),
     ).toEqual(['api/main.py:3 -', 'router/main.py:4 instrumentation (OpenTelemetry auto-instrumentation)', 'router/main.py:5 -']);
+  });
+});
+
+describe('callers the call graph cannot see', () => {
+  it('a function with no resolved callers whose name is used elsewhere (a value, a base-class call) has unseen callers; an unused one does not', async () => {
+    const root = tempRepo({
+      'a.py': `${PY_CLIENT}
+
+def judged(q):
+    return client.responses.create(model="m", input=q).output_text
+
+
+def orphan(q):
+    return client.responses.create(model="m", input=q).output_text
+
+
+class Base:
+    def run(self, q):
+        return self.generate_answer(q)
+
+
+class Impl(Base):
+    def generate_answer(self, q):
+        return client.responses.create(model="m", input=q).output_text
+`,
+      'b.py': 'from a import judged\n\nHANDLERS = {"judge": judged}\n',
+      'tests/test_a.py': 'from a import orphan\n\n\ndef test_orphan():\n    orphan("x")\n',
+    });
+    const d = await discover({ root, paths: [], ignore: [], maxFileSize: 1 << 20 });
+    const p = new ProjectModel(d, new ParserHost(grammars), {});
+    const out: string[] = [];
+    for (const f of p.files()) for (const s of inferenceSites(f, p)) out.push(`${s.fn.name} ${callersUnseen(p, s)}`);
+    expect(out).toEqual(['judged true', 'orphan false', 'Impl.generate_answer true']);
   });
 });

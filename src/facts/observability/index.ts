@@ -224,3 +224,14 @@ export function recordingEvidence(project: ProjectModel, site: InferenceSite): R
   cache.set(site, ev ?? null);
   return ev;
 }
+
+/**
+ * When nothing records a call: whether the analysis could not see all of the function's
+ * callers, so that one of them may log it (the function has no resolved callers, yet its name is
+ * used elsewhere in the repository: passed as a value, called through a base class).
+ */
+export function callersUnseen(project: ProjectModel, site: InferenceSite): boolean {
+  const ctx = InferenceContext.of(project);
+  if (ctx.callersOf(site.fn).some((e) => !isTestFile(e.from.path))) return false;
+  return ctx.mentionedElsewhere(site.fn);
+}

@@ -191,6 +191,47 @@ export function pyRecorder(a: PyInference, ctx: InferenceContext, call: Node): s
 const HANDLERS = new Set(['except_clause', 'except_group_clause']);
 
 /**
+ * Files a scope opens for appending (`with open(path, "a") as f`, `f = open(path, mode="a")`):
+ * a record appended to, one exchange a line, is a log of them.
+ */
+function appendHandles(a: PyInference, scope: Node): Set<string> {
+  const out = new Set<string>();
+  for (const c of scopeFacts(a, scope).calls) {
+    const fn = field(c, 'function');
+    if (!fn || a.mod.qualify(a.mod.chain(fn)) !== 'open') continue;
+    const args = kids(field(c, 'arguments') as Node);
+    const modeArg = args.find((x) => x.type === 'keyword_argument' && a.text(field(x, 'name') as Node) === 'mode') ?? args[1];
+    const modeNode = modeArg?.type === 'keyword_argument' ? field(modeArg, 'value') : modeArg;
+    const mode = modeNode ? a.mod.stringValue(modeNode)?.value : undefined;
+    if (!mode?.startsWith('a')) continue;
+    const holder = c.parent;
+    if (holder?.type === 'as_pattern') {
+      const { left } = assignmentSides(holder);
+      if (left?.type === 'identifier') out.add(a.text(left));
+    } else if (holder?.type === 'assignment') {
+      const left = field(holder, 'left');
+      if (left?.type === 'identifier') out.add(a.text(left));
+    }
+  }
+  return out;
+}
+
+/** `f.write(...)`, `f.writelines(...)`, `json.dump(obj, f)` on a file opened for appending. */
+function journalWrite(a: PyInference, call: Node, handles: ReadonlySet<string>): string | undefined {
+  const fn = field(call, 'function');
+  if (fn?.type === 'attribute') {
+    const method = a.text(field(fn, 'attribute') as Node);
+    const recv = field(fn, 'object') as Node;
+    if ((method === 'write' || method === 'writelines') && recv.type === 'identifier' && handles.has(a.text(recv))) return 'append-only file';
+  }
+  if (fn && a.mod.qualify(a.mod.chain(fn)) === 'json.dump') {
+    const target = kids(field(call, 'arguments') as Node)[1];
+    if (target?.type === 'identifier' && handles.has(a.text(target))) return 'append-only file';
+  }
+  return undefined;
+}
+
+/**
  * A log call that does not record the inference call as it happens: at a level production does
  * not keep (`log.debug(...)`, `log.log(logging.DEBUG, ...)`), or in an `except` handler that does
  * not hold the call (it runs only when something failed).
@@ -215,12 +256,15 @@ function pyOffRecord(a: PyInference, call: Node, scope: Node, callNode: Node | u
 
 /** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
 export function pyLoggingEvidence(a: PyInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
+  const journals = appendHandles(a, scope);
   for (const c of scopeFacts(a, scope).calls) {
     const args = field(c, 'arguments');
-    if (!args || !mayRecord(a, ctx, c, args)) continue;
+    if (!args) continue;
+    const journal = journals.size > 0 ? journalWrite(a, c, journals) : undefined;
+    if (!journal && !mayRecord(a, ctx, c, args)) continue;
     const containsCall = callNode !== undefined && args.startIndex <= callNode.startIndex && callNode.endIndex <= args.endIndex;
     if (!containsCall && ![...pyTokens(a, args)].some((t) => rel.inputs.has(t) || rel.outputs.has(t))) continue;
-    const tool = pyRecorder(a, ctx, c);
+    const tool = journal ?? pyRecorder(a, ctx, c);
     if (tool && !pyOffRecord(a, c, scope, callNode)) return { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
   }
   return undefined;

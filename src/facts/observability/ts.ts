@@ -233,6 +233,18 @@ export function tsRecorder(a: TsInference, ctx: InferenceContext, call: Node): s
   return undefined;
 }
 
+const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra']);
+const APPENDS = new Set(['appendFile', 'appendFileSync']);
+
+/** `fs.appendFile(path, line)` and the like: a record appended to, one exchange a line, is a log of them. */
+function journalWrite(a: TsInference, call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  const name = tsc.isPropertyAccessExpression(callee) ? callee.name.text : tsc.isIdentifier(callee) ? callee.text : undefined;
+  if (!name || !APPENDS.has(name)) return undefined;
+  const v = a.valueOf(a.wrap(callee));
+  return v?.t === 'extern' && FS_MODULES.has(v.module) ? 'append-only file' : undefined;
+}
+
 /** Callback options of inference calls that run only when the call failed. */
 const FAILURE_CALLBACKS = new Set(['onError', 'onAbort']);
 
@@ -263,12 +275,13 @@ export function tsLoggingEvidence(a: TsInference, ctx: InferenceContext, scope: 
   const sf = a.sf.compilerNode;
   const at = callNode ? { start: callNode.getStart(), end: callNode.getEnd() } : undefined;
   for (const c of calls) {
-    if (!mayRecord(c, ctx)) continue;
+    const journal = journalWrite(a, c);
+    if (!journal && !mayRecord(c, ctx)) continue;
     const containsCall = at !== undefined && c.arguments.some((x) => x.getStart(sf) <= at.start && at.end <= x.end);
     const related = containsCall || c.arguments.some((x) => [...tsReads(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
     if (!related) continue;
     const wrapped = a.wrap(c);
-    const tool = tsRecorder(a, ctx, wrapped);
+    const tool = journal ?? tsRecorder(a, ctx, wrapped);
     if (!tool || tsOffRecord(c, scope.compilerNode, at, sf)) continue;
     const callee = c.expression;
     return { kind: 'log', tool, path: a.file.path, span: { start: callee.getStart(sf), end: callee.end } };
