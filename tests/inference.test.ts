@@ -1069,3 +1069,130 @@ describe('callers found by name', () => {
     expect(fn && callersOf(p, fn).map((e) => `${e.from.path}:${e.from.name}`).sort()).toEqual(['app/api.py:handler', 'app/api.py:sync_handler']);
   });
 });
+
+describe('options spread into a call', () => {
+  /** `line keys | open spreads` of every site, keys sorted (positional ones left out). */
+  async function spreadArgs(files: Record<string, string>): Promise<string[]> {
+    const p = await project(files);
+    return allSites(p).map((s) => {
+      const line = p.file(s.path)?.range(s.calleeSpan).start.line ?? 0;
+      const keys = [...s.args.keys()].filter((k) => !k.startsWith('#')).sort();
+      return `${line} ${keys.join(',')} | ${s.openArgs.map((a) => a.text).join(',')}`;
+    });
+  }
+
+  it('TS: locals, imports, function results, conditional spreads, destructuring rests and what every caller passes', async () => {
+    expect(
+      await spreadArgs({
+        'base.ts': 'export const base = { maxRetries: 2, temperature: 0 };\n',
+        'a.ts': `import { generateText } from "ai";
+import { base } from "./base";
+const model = {} as never;
+function build(flag: boolean) { return { prompt: "p", ...(flag ? { seed: 1 } : {}) }; }
+export async function a(flag: boolean) { return generateText({ model, ...base, ...build(flag) }); }
+export async function b(opts: { prompt: string }) { const { prompt, ...rest } = { prompt: "x", topP: 1, ...opts }; return generateText({ model, prompt, ...rest }); }
+async function c(options: object) { return generateText({ model, ...options }); }
+export const c1 = () => c({ prompt: "1", seed: 1 });
+export const c2 = () => c({ prompt: "2" });
+export async function d(extra: Record<string, unknown>) { return generateText({ model, prompt: "p", ...extra }); }
+export async function e() { return generateText({ model, ...base, temperature: 1 }); }
+`,
+      }),
+    ).toEqual([
+      '5 maxRetries,model,prompt,seed,temperature | ',
+      '6 model,prompt,topP | opts',
+      '7 model,prompt | ',
+      '10 model,prompt | extra',
+      '11 maxRetries,model,temperature | ',
+    ]);
+  });
+
+  it('a later property wins over a spread one; a spread file records where its options are', async () => {
+    const p = await project({
+      'base.ts': 'export const traced = { experimental_telemetry: { isEnabled: true } };\n',
+      'a.ts': `import { generateText } from "ai";
+import { traced } from "./base";
+export const a = () => generateText({ model: {} as never, prompt: "p", ...traced });
+export const b = () => generateText({ model: {} as never, prompt: "p", ...traced, experimental_telemetry: { isEnabled: false } });
+`,
+    });
+    const [a, b] = allSites(p);
+    expect(a?.args.get('experimental_telemetry')?.path).toBe('base.ts');
+    expect(b?.args.get('experimental_telemetry.isEnabled')?.text).toBe('false');
+    expect(b?.args.get('experimental_telemetry')?.path).toBeUndefined();
+  });
+
+  it('Python: a **splat the analysis cannot read is an open spread', async () => {
+    expect(
+      await spreadArgs({
+        'a.py': `import litellm
+
+DEFAULTS = {"temperature": 0}
+
+
+def a(messages):
+    return litellm.completion(model="m", messages=messages, **DEFAULTS)
+
+
+def b(messages, **kwargs):
+    return litellm.completion(model="m", messages=messages, **kwargs)
+`,
+      }),
+    ).toEqual(['7 messages,model,temperature | ', '11 messages,model | kwargs']);
+  });
+});
+
+describe('HTTP inference: the model a request names', () => {
+  /** `line api model(exact)` of every HTTP site. */
+  async function httpModels(files: Record<string, string>): Promise<string[]> {
+    const p = await project(files);
+    return allSites(p)
+      .filter((s) => s.sdk === 'http')
+      .map((s) => `${p.file(s.path)?.range(s.calleeSpan).start.line ?? 0} ${s.api} ${s.model?.value ?? '?'}${s.model?.exact === false ? ' (inexact)' : ''}`);
+  }
+
+  it('TS: from the body (a literal, a local, an imported constant) or from a Gemini URL', async () => {
+    expect(
+      await httpModels({
+        'package.json': '{ "dependencies": { "got": "^14.0.0" } }',
+        'models.ts': 'export const CHAT_MODEL = "gpt-4o-mini-2024-07-18";\n',
+        'a.ts': `import got from "got";
+import { CHAT_MODEL } from "./models";
+const url = "https://api.openai.com/v1/chat/completions";
+export const a = (q: string) => got.post(url, { json: { model: CHAT_MODEL, messages: [{ role: "user", content: q }] } });
+export const b = (q: string) => { const model = "claude-3-5-haiku-20241022"; const body = { model, messages: [q] }; return fetch("https://api.anthropic.com/v1/messages", { method: "POST", body: JSON.stringify(body) }); };
+export const c = (q: string, m: string) => fetch(\`https://generativelanguage.googleapis.com/v1beta/models/\${m}:generateContent\`, { method: "POST", body: JSON.stringify({ contents: [q] }) });
+export const d = (q: string) => fetch("https://generativelanguage.googleapis.com/v1/models/gemini-2.0-flash-001:generateContent", { method: "POST", body: JSON.stringify({ contents: [q] }) });
+`,
+      }),
+    ).toEqual([
+      '4 POST /v1/chat/completions gpt-4o-mini-2024-07-18',
+      '5 POST /v1/messages claude-3-5-haiku-20241022',
+      '6 POST /models/{model}:generateContent ${m} (inexact)',
+      '7 POST /models/{model}:generateContent gemini-2.0-flash-001',
+    ]);
+  });
+
+  it('Python: from the body (a dict in a variable, json.dumps of one, an imported constant)', async () => {
+    expect(
+      await httpModels({
+        'requirements.txt': 'requests==2.32.3\n',
+        'cfg.py': 'MODEL = "meta-llama/Llama-3.1-8B-Instruct"\nBASE = "http://localhost:8000"\n',
+        'a.py': `import json
+import requests
+from cfg import BASE, MODEL
+
+
+def a(q):
+    payload = {"model": MODEL, "messages": [{"role": "user", "content": q}]}
+    return requests.post(f"{BASE}/v1/chat/completions", data=json.dumps(payload))
+
+
+def b(q):
+    model = "llama3.2:3b"
+    return requests.post("http://localhost:11434/api/chat", json={"model": model, "messages": [q]})
+`,
+      }),
+    ).toEqual(['8 POST /v1/chat/completions meta-llama/Llama-3.1-8B-Instruct', '13 POST /api/chat llama3.2:3b']);
+  });
+});

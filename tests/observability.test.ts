@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../src/config/types.js';
 import { discover } from '../src/discovery/discover.js';
 import { inferenceSites } from '../src/facts/inference/index.js';
-import { recordingEvidence } from '../src/facts/observability/index.js';
+import { callersUnseen, recordingEvidence } from '../src/facts/observability/index.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
@@ -54,7 +54,7 @@ export async function stream(q: string) {
   const s = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: q }], stream: true });
   const parts: string[] = [];
   for await (const c of s) parts.push(c.choices[0]?.delta.content ?? "");
-  logger.debug({ answer: parts.join("") });
+  logger.info({ answer: parts.join("") });
 }
 export async function inline(q: string) {
   logger.info(await client.responses.create({ model: "m", input: q }));
@@ -74,7 +74,7 @@ import { Langfuse } from "langfuse";
 const nest = new Logger("x");
 const langfuse = new Langfuse();
 export async function a(q: string) { const r = await client.responses.create({ model: "m", input: q }); out.info("r", { r }); }
-export async function b(q: string) { const r = await client.responses.create({ model: "m", input: q }); nest.verbose(r.output_text); }
+export async function b(q: string) { const r = await client.responses.create({ model: "m", input: q }); nest.log(r.output_text); }
 export async function c(q: string) { const r = await client.responses.create({ model: "m", input: q }); logCompletion(q, r); }
 export async function d(q: string) {
   const trace = langfuse.trace({ name: "d", input: q });
@@ -111,7 +111,7 @@ def b(q):
 
 def c(q):
     r = client.responses.create(model="m", input=q)
-    lg.debug(f"got {r.output_text}")
+    lg.info(f"got {r.output_text}")
 
 
 def d(q):
@@ -130,6 +130,62 @@ def f(q):
 `,
       }),
     ).toEqual(['a.py:14 log (log)', 'a.py:20 log (structlog)', 'a.py:25 log (loguru.logger)', 'a.py:30 -', 'a.py:35 -', 'a.py:40 log (logging)']);
+  });
+});
+
+describe('log calls that do not record the call as it happens', () => {
+  it('TS: debug and trace levels, catch blocks, .catch() and onError callbacks do not count; a catch block that makes the call does', async () => {
+    expect(
+      await evidence({
+        'a.ts': `${TS_CLIENT}import pino from "pino";
+const logger = pino();
+export async function quiet(q: string) { const r = await client.responses.create({ model: "m", input: q }); logger.debug({ q, r }); logger.trace(r); }
+export async function failed(q: string) {
+  try { return await client.responses.create({ model: "m", input: q }); } catch (err) { logger.error({ err, q }, "failed"); throw err; }
+}
+export function promised(q: string) { return client.responses.create({ model: "m", input: q }).catch((err) => logger.warn({ err, q })); }
+export async function fallback(q: string) {
+  try { return await client.responses.create({ model: "m", input: q }); } catch { const r = await client.responses.create({ model: "m2", input: q }); logger.info({ q, r }); return r; }
+}
+export async function request(q: string) { const request = { model: "m", input: [q] }; logger.info({ request }); return client.responses.create(request); }
+`,
+      }),
+    ).toEqual(['a.ts:5 -', 'a.ts:7 -', 'a.ts:9 -', 'a.ts:11 -', 'a.ts:11 log (logger)', 'a.ts:13 log (logger)']);
+  });
+
+  it('Python: debug level (also logger.log(logging.DEBUG, ...)) and except handlers do not count; a dict built from the prompt does', async () => {
+    expect(
+      await evidence({
+        'a.py': `${PY_CLIENT}
+
+def quiet(q):
+    r = client.responses.create(model="m", input=q)
+    log.debug("q=%s r=%s", q, r.output_text)
+    log.log(logging.DEBUG, "%s", r.output_text)
+
+
+def failed(q):
+    try:
+        return client.responses.create(model="m", input=q)
+    except Exception:
+        log.exception("failed for %s", q)
+        raise
+
+
+def request(model_name, messages, temperature):
+    visible = [m for m in messages if isinstance(m["content"], str)]
+    gen_params = {"model": model_name, "prompt": visible, "temperature": temperature}
+    log.info(f"==== request ==== {gen_params}")
+    return client.chat.completions.create(model=model_name, messages=messages, temperature=temperature)
+
+
+def settings_only(model_name, messages, temperature):
+    gen_params = {"model": model_name, "temperature": temperature}
+    log.info("request %s", gen_params)
+    return client.chat.completions.create(model=model_name, messages=messages, temperature=temperature)
+`,
+      }),
+    ).toEqual(['a.py:10 -', 'a.py:17 -', 'a.py:27 log (log)', 'a.py:33 -']);
   });
 });
 
@@ -180,6 +236,41 @@ def level1(q):
 `,
       }),
     ).toEqual(['h.py:11 log (log)', 'h.py:15 -', 'h.py:19 log (log)']);
+  });
+
+  it('a caller counts when it logs the arguments the prompt is built from or the result, not its other arguments', async () => {
+    expect(
+      await evidence({
+        'h.py': `${PY_CLIENT}
+
+def provider(model_name, messages, temperature):
+    return client.chat.completions.create(model=model_name, messages=messages, temperature=temperature)
+
+
+def routed(conv, model_name):
+    prompt = conv.to_messages()
+    return provider(model_name, prompt, 0.7)
+
+
+def by_question(conv, model_name):
+    log.info("conversation %s", conv)
+    return routed(conv, model_name)
+
+
+def by_model_only(conv, model_name):
+    log.info("model %s temperature %s", model_name, 0.7)
+    return routed(conv, model_name)
+`,
+        't.ts': `${TS_CLIENT}import pino from "pino";
+const logger = pino();
+async function ask({ question, model }: { question: string; model: string }) {
+  return client.responses.create({ model, input: question });
+}
+export async function byQuestion(question: string) { logger.info({ question }); return ask({ question, model: "m" }); }
+export async function byModel(question: string, model: string) { logger.info({ model }); return ask({ question, model }); }
+`,
+      }),
+    ).toEqual(['h.py:10 -', 't.ts:6 -']);
   });
 
   it('settings.logging.functions names a project helper that does not look like one', async () => {
@@ -354,5 +445,38 @@ describe('process-wide instrumentation', () => {
         'api/main.py': 'from openai import OpenAI\n\nOpenAI().responses.create(model="m", input="x")\n',
       }),
     ).toEqual(['api/main.py:3 -', 'router/main.py:4 instrumentation (OpenTelemetry auto-instrumentation)', 'router/main.py:5 -']);
+  });
+});
+
+describe('callers the call graph cannot see', () => {
+  it('a function with no resolved callers whose name is used elsewhere (a value, a base-class call) has unseen callers; an unused one does not', async () => {
+    const root = tempRepo({
+      'a.py': `${PY_CLIENT}
+
+def judged(q):
+    return client.responses.create(model="m", input=q).output_text
+
+
+def orphan(q):
+    return client.responses.create(model="m", input=q).output_text
+
+
+class Base:
+    def run(self, q):
+        return self.generate_answer(q)
+
+
+class Impl(Base):
+    def generate_answer(self, q):
+        return client.responses.create(model="m", input=q).output_text
+`,
+      'b.py': 'from a import judged\n\nHANDLERS = {"judge": judged}\n',
+      'tests/test_a.py': 'from a import orphan\n\n\ndef test_orphan():\n    orphan("x")\n',
+    });
+    const d = await discover({ root, paths: [], ignore: [], maxFileSize: 1 << 20 });
+    const p = new ProjectModel(d, new ParserHost(grammars), {});
+    const out: string[] = [];
+    for (const f of p.files()) for (const s of inferenceSites(f, p)) out.push(`${s.fn.name} ${callersUnseen(p, s)}`);
+    expect(out).toEqual(['judged true', 'orphan false', 'Impl.generate_answer true']);
   });
 });

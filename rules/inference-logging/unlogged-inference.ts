@@ -1,6 +1,6 @@
 import { inferenceSites, InferenceContext, isTestFile, type InferenceSite } from '../../src/facts/inference/index.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
-import { ObservabilityKnowledge, recordingEvidence } from '../../src/facts/observability/index.js';
+import { callersUnseen, ObservabilityKnowledge, recordingEvidence } from '../../src/facts/observability/index.js';
 import { defineRule } from '../../src/rule-api.js';
 
 interface Options {
@@ -65,7 +65,11 @@ export default defineRule<Options>({
       if (site.kind === 'embedding' && !ctx.options.embeddings) continue;
       if (site.sdk === 'custom' && hasInnerSites(inference, site)) continue;
       if (recordingEvidence(ctx.project, site)) continue;
-      const extra = site.confidence === 'high' ? undefined : { confidence: 'low' as const };
+      // A client inferred from callers, options spread in from where they cannot be read
+      // (telemetry or callbacks may be among them), callers the call graph cannot see (one of
+      // them may log): the analysis guessed, so say so.
+      const guessed = site.confidence !== 'high' || site.openArgs.length > 0 || callersUnseen(ctx.project, site);
+      const extra = guessed ? { confidence: 'low' as const } : undefined;
       const call = callText(ctx.file.text, site);
       if (site.sdk === 'custom') {
         yield ctx.report('unloggedWrapper', site.calleeSpan, { call, entry: site.custom ?? '' }, extra);

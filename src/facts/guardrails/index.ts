@@ -174,7 +174,7 @@ export function onCallGuardrail(project: ProjectModel, site: InferenceSite): { e
   for (const spec of k.filters) {
     if (spec.sdks.size > 0 && !spec.sdks.has(site.sdk)) continue;
     const candidates: Array<readonly [string, ArgExpr, string]> = [
-      ...callKeys.filter(([key]) => spec.callArgs.some((r) => r.test(key))).map(([key, a]) => [key, a, site.path] as const),
+      ...callKeys.filter(([key]) => spec.callArgs.some((r) => r.test(key))).map(([key, a]) => [key, a, a.path ?? site.path] as const),
       ...modelKeys.filter(([key]) => spec.callArgs.some((r) => r.test(key))).map(([key, a]) => [key, a, site.path] as const),
       ...clientKeys.filter(([key]) => spec.clientArgs.some((r) => r.test(key))),
     ];

@@ -1,5 +1,6 @@
 import type { Span } from '../../types.js';
-import type { ArgExpr, ArgMap, ClientOrigin, InferenceKind } from './types.js';
+import type { SdkKnowledge } from './sdks.js';
+import type { ArgExpr, ArgMap, ClientOrigin, InferenceKind, SiteSpec } from './types.js';
 
 /** A value known to hold an inference client (both languages' value types include this shape). */
 export interface ClientValue {
@@ -67,6 +68,23 @@ export function pipelineKind(task: string | undefined): InferenceKind {
   return 'classify';
 }
 
+const open = new WeakMap<ArgMap, ArgExpr[]>();
+
+/** Records a spread (`...opts`, `**kwargs`) whose keys could not be resolved into `args`. */
+export function markOpen(args: Map<string, ArgExpr>, spread: ArgExpr): void {
+  const list = open.get(args);
+  if (list) list.push(spread);
+  else open.set(args, [spread]);
+}
+
+/**
+ * The spreads of a flattened argument map whose keys are unknown: the call may get options
+ * (telemetry, callbacks, headers) that the map does not show.
+ */
+export function openSpreads(args: ArgMap): readonly ArgExpr[] {
+  return open.get(args) ?? [];
+}
+
 /** The first argument a selector list finds (`messages`, `#0`, ...). */
 export function pick(args: ArgMap, selectors: readonly string[]): ArgExpr | undefined {
   for (const s of selectors) {
@@ -89,4 +107,35 @@ export const MODULE_FN = '<module>';
  */
 export function isTestFile(path: string): boolean {
   return /(^|\/)(tests?|__tests__|spec|e2e)\//.test(path) || /(^|\/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$/.test(path);
+}
+
+/**
+ * What both languages know of an HTTP POST once its URL is worked out: the inference API its path
+ * names, the prompt and the model (from the body, or from the URL for Gemini's
+ * `models/{model}:generateContent`). Undefined when the path is not an inference path, or is a
+ * path ordinary routes also use (`/api/chat`) and neither the host nor the body says model.
+ * `truthy` is how the language writes `true` (a body's `stream`).
+ */
+export function httpSpec(k: SdkKnowledge, url: string, urlArg: ArgExpr, body: ArgMap, args: ArgMap, bodyArg: ArgExpr | undefined, truthy: string): SiteSpec | undefined {
+  const p = k.httpPath(url);
+  if (!p) return undefined;
+  if (p.ambiguous) {
+    const path = url.replace(/[?#].*$/, '');
+    const host = path.slice(0, path.length - p.matched.length);
+    const bodySays = ['model', 'inputs'].some((key) => body.has(key));
+    if (!bodySays && !k.hostHints.test(host)) return undefined;
+  }
+  const fromUrl: ArgExpr | undefined = p.model ? { text: urlArg.text, span: urlArg.span, node: urlArg.node, value: p.model, exact: !/[{}$]/.test(p.model), path: urlArg.path } : undefined;
+  return {
+    sdk: 'http',
+    api: `POST ${p.path}`,
+    kind: p.kind,
+    stream: p.stream === true || body.get('stream')?.text === truthy || args.get('stream')?.text === truthy,
+    args,
+    prompt: pick(body, ['messages', 'prompt', 'inputs', 'input', 'contents']) ?? bodyArg,
+    model: pick(body, ['model']) ?? fromUrl,
+    confidence: p.ambiguous ? 'medium' : 'high',
+    url,
+    sdkName: `${p.api} over HTTP`,
+  };
 }

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Settings } from '../../config/types.js';
 import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
+import { isTestFile, MODULE_FN } from './common.js';
 import { PyInference } from './python.js';
 import { SdkKnowledge } from './sdks.js';
 import { TsInference } from './ts.js';
@@ -258,6 +259,26 @@ export class InferenceContext {
     );
   }
 
+  /**
+   * Whether the function is used somewhere the call graph did not resolve to a call of it: a
+   * method named on some object (`self.generate(...)` in a base class, `engine.run` on an untyped
+   * value), or a function named as a value in its own module or in a module that imports it
+   * (`handlers = {"judge": judge}`). Definitions, strings and test files do not count. A
+   * function with no known callers that is used like that has callers nobody can see.
+   */
+  mentionedElsewhere(fn: FunctionInfo): boolean {
+    const name = fn.name.split('.').pop() ?? fn.name;
+    if (name.startsWith('<') || fn.name === MODULE_FN || name === 'constructor' || name === '__init__') return false;
+    const method = fn.className !== undefined;
+    const candidates = method ? this.project.files().map((f) => f.path) : [fn.path, ...this.importersOf(fn.path)];
+    for (const path of candidates) {
+      const f = this.project.file(path);
+      if (!f || (f.kind !== 'python' && f.kind !== 'typescript') || isTestFile(f.path) || !f.text.includes(name)) continue;
+      if (references(f.text, name, method)) return true;
+    }
+    return false;
+  }
+
   private readonly mentionCache = new Map<string, number>();
 
   /** How often `name` occurs as a whole word in a file (cached: callers are asked for often). */
@@ -290,4 +311,21 @@ export class InferenceContext {
   loggingFunction(fn: FunctionInfo): FunctionRef | undefined {
     return this.loggingFunctions.find((r) => r.name === fn.name && this.refPath(r) === fn.path);
   }
+}
+
+/**
+ * Whether a text uses `name` other than by defining it or spelling it in a string: as `.name`
+ * for a method, as a bare name for a function.
+ */
+function references(text: string, name: string, method: boolean): boolean {
+  const isWord = (c: string | undefined): boolean => c !== undefined && /[\w$]/.test(c);
+  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + name.length)) {
+    const before = text[at - 1];
+    const after = text[at + name.length];
+    if (isWord(before) || isWord(after)) continue;
+    if (before === '"' || before === "'" || before === '/' || before === '`' || after === '"' || after === "'") continue;
+    if (/\b(def|function|class|const|let|var)\s*\*?\s*$/.test(text.slice(Math.max(0, at - 12), at))) continue;
+    if (method ? before === '.' : before !== '.') return true;
+  }
+  return false;
 }

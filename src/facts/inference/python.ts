@@ -2,7 +2,8 @@ import type { Node } from 'web-tree-sitter';
 import type { FileModel } from '../../model/file-model.js';
 import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
+import { pyString } from '../values.js';
+import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
@@ -820,8 +821,9 @@ export class PyInference implements FileAnalyzer {
   /** An argument; its string value is worked out only when asked for. */
   argExpr(n: Node): ArgExpr {
     const mod = this.mod;
-    let s: ReturnType<PythonModule['stringValue']> | null = null;
-    const get = (): ReturnType<PythonModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    let s: { value: string; exact: boolean } | undefined | null = null;
+    // Also through a local assigned once, a parameter default, a constant imported from the repository.
+    const get = (): { value: string; exact: boolean } | undefined => (s === null ? (s = mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project)) : s);
     return {
       text: this.text(n),
       span: span(n),
@@ -844,7 +846,10 @@ export class PyInference implements FileAnalyzer {
     if (u.type === 'identifier') {
       for (let a: Node | null = u.parent; a; a = a.parent) {
         if (a.type === 'function_definition' || a.type === 'module') {
-          const d = this.scopeOf(a).get(this.text(u))?.find((x) => x.k === 'expr');
+          const decls = this.scopeOf(a).get(this.text(u));
+          // Not bound in this function: a name of an enclosing one, or of the module.
+          if (!decls) continue;
+          const d = decls.find((x) => x.k === 'expr');
           return d && d.k === 'expr' ? this.dictLiteral(d.node, depth + 1) : undefined;
         }
       }
@@ -867,6 +872,7 @@ export class PyInference implements FileAnalyzer {
       } else if (pair.type === 'dictionary_splat') {
         const inner = this.dictLiteral(kids(pair)[0]);
         if (inner && depth < 3) this.flattenDict(inner, prefix, out, depth + 1);
+        else if (kids(pair)[0]) markOpen(out, this.argExpr(kids(pair)[0] as Node));
         continue;
       }
       if (!key || !value) continue;
@@ -893,6 +899,7 @@ export class PyInference implements FileAnalyzer {
       } else if (a.type === 'dictionary_splat') {
         const inner = this.dictLiteral(kids(a)[0]);
         if (inner) this.flattenDict(inner, '', out, 1);
+        else if (kids(a)[0]) markOpen(out, this.argExpr(kids(a)[0] as Node));
       } else if (a.type !== 'list_splat') {
         out.set(`#${i++}`, this.argExpr(a));
         later.push([a, '']);
@@ -1316,38 +1323,32 @@ export class PyInference implements FileAnalyzer {
     if (url === undefined) return undefined;
     if (instance) {
       const base = instance.args.get('base_url')?.value;
-      if (url.startsWith('/') || !/^[a-z]+:\/\//i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+      // A relative path goes to the client's base URL; a URL that starts with an unknown part (`f"{BASE}/v1/..."`) is absolute.
+      if (url.startsWith('/') || !/^([a-z]+:\/\/|\{)/i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
     }
     if (url.startsWith('/')) return undefined;
-    const p = this.ctx.k.httpPath(url);
-    if (!p) return undefined;
     const bodyNode = pick(flat, ['json', 'data', 'content']);
     const body = new Map<string, ArgExpr>();
-    const dict = bodyNode ? this.dictLiteral(bodyNode.node as Node) : undefined;
+    const dict = bodyNode ? this.dictLiteral(this.jsonDumped(bodyNode.node as Node)) : undefined;
     if (dict) this.flattenDict(dict, '', body, 0);
-    if (p.ambiguous) {
-      const host = url.slice(0, url.length - p.path.length);
-      const bodySays = ['model', 'inputs'].some((key) => body.has(key));
-      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
-    }
-    const args = new Map<string, ArgExpr>([...flat, ...body]);
-    return this.makeSite(call, {
-      sdk: 'http',
-      api: `POST ${p.path}`,
-      kind: p.kind,
-      stream: p.stream === true || body.get('stream')?.text === 'True' || flat.get('stream')?.text === 'True',
-      args,
-      prompt: pick(body, ['messages', 'prompt', 'inputs', 'input']) ?? bodyNode,
-      model: pick(body, ['model']),
-      confidence: p.ambiguous ? 'medium' : 'high',
-      url,
-      sdkName: `${p.api} over HTTP`,
-    });
+    const spec = httpSpec(this.ctx.k, url, urlArg, body, new Map<string, ArgExpr>([...flat, ...body]), bodyNode, 'True');
+    return spec ? this.makeSite(call, spec) : undefined;
+  }
+
+  /** `json.dumps(payload)` as a request body: the payload. */
+  private jsonDumped(n: Node): Node {
+    const u = unwrap(n);
+    if (u.type !== 'call') return n;
+    const fn = field(u, 'function');
+    const q = fn ? this.mod.qualify(this.mod.chain(fn)) : '';
+    const first = kids(field(u, 'arguments') as Node)[0];
+    return /^(json|orjson|ujson|simplejson)\.dumps$/.test(q) && first && first.type !== 'keyword_argument' ? first : n;
   }
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
   urlValue(n: Node): string | undefined {
-    const v = this.mod.stringValue(n);
+    // Also a local assigned once, a parameter default, a constant imported from the repository.
+    const v = this.mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project);
     if (v) return v.value;
     const u = unwrap(n);
     if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {

@@ -41,6 +41,14 @@ interface HttpPath {
   api: string;
   stream?: boolean;
   ambiguous?: boolean;
+  pattern?: string;
+}
+
+/** An inference path a URL matched, with the model the URL names (Gemini puts it in the path). */
+export interface HttpMatch extends HttpPath {
+  /** The part of the URL that matched (`/v1/chat/completions`, `/models/gemini-1.5-pro:generateContent`). */
+  matched: string;
+  model?: string;
 }
 
 interface SdkData {
@@ -177,12 +185,28 @@ export class SdkKnowledge {
    * The inference path a URL ends with. `ambiguous` paths (`/api/chat`, `/generate`) are also
    * common routes of ordinary web apps; callers need more evidence before calling them inference.
    */
-  httpPath(url: string): HttpPath | undefined {
+  httpPath(url: string): HttpMatch | undefined {
     const path = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
-    let best: HttpPath | undefined;
+    let best: HttpMatch | undefined;
     for (const p of this.data.http.paths) {
-      if (path.endsWith(p.path) && (!best || p.path.length > best.path.length)) best = p;
+      let m: HttpMatch | undefined;
+      if (p.pattern) {
+        const hit = this.pathPattern(p.pattern).exec(path);
+        if (hit) m = { ...p, matched: hit[0], model: hit[1] };
+      } else if (path.endsWith(p.path)) m = { ...p, matched: p.path };
+      if (m && (!best || m.matched.length > best.matched.length)) best = m;
     }
     return best;
+  }
+
+  private readonly patterns = new Map<string, RegExp>();
+
+  private pathPattern(source: string): RegExp {
+    let re = this.patterns.get(source);
+    if (!re) {
+      re = new RegExp(source);
+      this.patterns.set(source, re);
+    }
+    return re;
   }
 }

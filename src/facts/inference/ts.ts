@@ -2,8 +2,9 @@ import type { ParameterDeclaration, SourceFile, ts } from 'ts-morph';
 import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { FileModel } from '../../model/file-model.js';
 import { tsSpan, type TsImport, type TsModule } from '../../parse/typescript.js';
+import { tsString } from '../values.js';
 import type { Span } from '../../types.js';
-import { anonymousName, bestValue, isClient, langchainChain, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, openSpreads, pick, pipelineKind } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
@@ -29,6 +30,8 @@ type Decl =
   | { k: 'class'; node: Node }
   | { k: 'import'; imp: TsImport }
   | { k: 'bind'; init: Node; prop: string }
+  /** `const { a, ...rest } = init`: the properties of `init` but `omit`. */
+  | { k: 'rest'; init: Node; omit: string[] }
   | { k: 'annot'; node: Node };
 
 const MAX_DEPTH = 14;
@@ -155,6 +158,11 @@ export class TsInference implements FileAnalyzer {
             const init = w(c.initializer);
             for (const el of c.name.elements) {
               if (!tsc.isIdentifier(el.name)) continue;
+              if (el.dotDotDotToken) {
+                const omit = c.name.elements.filter((o) => o !== el).map((o) => (o.propertyName && (tsc.isIdentifier(o.propertyName) || tsc.isStringLiteral(o.propertyName)) ? o.propertyName.text : tsc.isIdentifier(o.name) ? o.name.text : ''));
+                add(el.name.text, { k: 'rest', init, omit });
+                continue;
+              }
               const pn = el.propertyName;
               const prop = pn && (tsc.isIdentifier(pn) || tsc.isStringLiteral(pn)) ? pn.text : el.name.text;
               add(el.name.text, { k: 'bind', init, prop });
@@ -206,6 +214,8 @@ export class TsInference implements FileAnalyzer {
         return this.importValue(d.imp);
       case 'bind':
         return this.member(this.valueOf(d.init), d.prop);
+      case 'rest':
+        return this.valueOf(d.init);
       case 'annot':
         return this.annotationValue(d.node);
     }
@@ -573,8 +583,9 @@ export class TsInference implements FileAnalyzer {
       if (proto?.t === 'object') return proto;
     }
     if (cv?.t === 'extern') {
-      if (cv.module === 'axios' && /(^|\.)create$/.test(cv.name)) {
-        return { t: 'http', origin: this.origin('factory', e, callee.getText(), 'axios', this.flattenArgs(args), []), path: [] };
+      const lib = HTTP_LIBS[cv.module];
+      if (lib && lib.factory.test(cv.name)) {
+        return { t: 'http', origin: this.origin('factory', e, callee.getText(), cv.module, this.flattenArgs(args), []), path: [] };
       }
       const entry = k.tsEntry('factories', cv.module, cv.name) ?? k.tsEntry('constructors', cv.module, cv.name);
       if (entry?.type) {
@@ -622,8 +633,9 @@ export class TsInference implements FileAnalyzer {
   /** An argument; its string value is worked out only when asked for. */
   argExpr(n: Node): ArgExpr {
     const mod = this.mod;
-    let s: ReturnType<TsModule['stringValue']> | null = null;
-    const get = (): ReturnType<TsModule['stringValue']> => (s === null ? (s = mod.stringValue(n)) : s);
+    let s: { value: string; exact: boolean } | undefined | null = null;
+    // Also through parameter defaults and constants imported from the repository (`model: MODEL`).
+    const get = (): { value: string; exact: boolean } | undefined => (s === null ? (s = mod.stringValue(n) ?? tsString(this.file, n, this.ctx.project)) : s);
     return {
       text: n.getText(),
       span: tsSpan(n),
@@ -656,12 +668,113 @@ export class TsInference implements FileAnalyzer {
     return undefined;
   }
 
+  /**
+   * The object literals a spread (`...opts`) brings in, resolved like any other value: a local
+   * or imported object, a property of one, what a function returns, both branches of `c ? {..} :
+   * {}`, the rest of a destructuring, and for a parameter what every caller passes (only the
+   * keys all of them pass). Undefined when some part cannot be resolved.
+   */
+  private spreadSources(e: Node, depth = 0): SpreadSource[] | undefined {
+    if (depth > 4) return undefined;
+    const u = unwrap(e);
+    if (Node.isObjectLiteralExpression(u)) return [{ a: this, node: u }];
+    if (Node.isConditionalExpression(u)) {
+      const t = this.spreadSources(u.getWhenTrue(), depth + 1);
+      const f = this.spreadSources(u.getWhenFalse(), depth + 1);
+      return t && f ? [...t, ...f] : undefined;
+    }
+    if (Node.isBinaryExpression(u)) {
+      const op = u.getOperatorToken().getKind();
+      // `cond && { ... }` spreads nothing when cond is falsy.
+      if (op === SyntaxKind.AmpersandAmpersandToken) return this.spreadSources(u.getRight(), depth + 1);
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) {
+        const l = this.spreadSources(u.getLeft(), depth + 1);
+        const r = this.spreadSources(u.getRight(), depth + 1);
+        return l && r ? [...l, ...r] : undefined;
+      }
+    }
+    if (Node.isIdentifier(u)) {
+      const decl = this.localDecl(u);
+      if (decl?.k === 'rest') return this.spreadSources(decl.init, depth + 1)?.map((x) => ({ ...x, omit: [...(x.omit ?? []), ...decl.omit] }));
+      if (decl?.k === 'param') return this.paramSpread(decl.node, decl.fn, depth);
+    }
+    if (Node.isIdentifier(u) && (u.getText() === 'undefined' || u.getText() === 'null')) return [];
+    const v = this.valueOf(u);
+    if (v?.t === 'object') {
+      const other = v.path === this.file.path ? this : this.ctx.tsAt(v.path);
+      return other ? [{ a: other, node: v.node }] : undefined;
+    }
+    return undefined;
+  }
+
+  /** The declaration a name has where it is used (the innermost scope that declares it). */
+  private localDecl(id: Node): Decl | undefined {
+    for (let cn: ts.Node | undefined = id.compilerNode; cn; cn = cn.parent) {
+      if (isFnLikeC(cn) || cn.kind === SyntaxKind.SourceFile) {
+        const decls = this.scopeOf(this.wrap(cn)).get(id.getText());
+        if (decls) return decls.length === 1 ? decls[0] : decls.find((d) => d.k === 'param' || d.k === 'rest');
+      }
+    }
+    return undefined;
+  }
+
+  /** A spread parameter: the object every caller passes for it, cut down to the keys all of them pass. */
+  private paramSpread(p: ParameterDeclaration, fn: Node, depth: number): SpreadSource[] | undefined {
+    const index = (fn as unknown as { getParameters(): ParameterDeclaration[] }).getParameters().indexOf(p);
+    if (index < 0) return undefined;
+    const edges = this.ctx.callersOf(this.fnInfo(fn), 2);
+    if (edges.length === 0) return undefined;
+    const maps: Array<Map<string, ArgExpr>> = [];
+    for (const edge of edges) {
+      const arg = edge.args.get(`#${index}`);
+      const caller = this.ctx.tsAt(edge.from.path);
+      const found = arg && caller ? caller.spreadSources(arg.node as Node, depth + 1) : undefined;
+      if (!found) return undefined;
+      const m = new Map<string, ArgExpr>();
+      addSpread(found, m, this.file.path, '', 0);
+      // A caller that forwards options it could not resolve leaves this spread unresolved too.
+      if (openSpreads(m).length > 0) return undefined;
+      maps.push(m);
+    }
+    const [first, ...rest] = maps;
+    const common = new Map([...(first ?? [])].filter(([key]) => rest.every((m) => m.has(key))));
+    return [{ a: this, node: fn, flat: common }];
+  }
+
+  /** Flattens an object literal of this file into `out`, marking arguments that live in another file than `site`. */
+  flattenInto(obj: Node, out: Map<string, ArgExpr>, site: string, omit?: readonly string[], prefix = '', depth = 0): void {
+    const local = new Map<string, ArgExpr>();
+    this.flattenObject(obj, '', local, depth);
+    for (const [key, a] of local) {
+      if (omit?.includes(key.split('.')[0] as string)) continue;
+      if (out.has(prefix + key)) continue;
+      out.set(prefix + key, this.file.path === site ? a : { ...a, path: a.path ?? this.file.path });
+    }
+    for (const a of openSpreads(local)) markOpen(out, this.file.path === site ? a : { ...a, path: a.path ?? this.file.path });
+  }
+
+  /** Object literals being flattened: a spread that leads back into one of them is not followed again. */
+  private readonly flattening = new Set<Node>();
+
   private flattenObject(obj: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
+    if (!Node.isObjectLiteralExpression(obj) || this.flattening.has(obj)) return;
+    this.flattening.add(obj);
+    try {
+      this.flattenProperties(obj, prefix, out, depth);
+    } finally {
+      this.flattening.delete(obj);
+    }
+  }
+
+  /** `depth` counts nesting (`a.b.c` keys), not spreads: what a spread brings in sits at the same level. */
+  private flattenProperties(obj: Node, prefix: string, out: Map<string, ArgExpr>, depth: number): void {
     if (!Node.isObjectLiteralExpression(obj)) return;
-    for (const p of obj.getProperties()) {
+    // Later properties win (`{ ...defaults, model }`): read from the last one back.
+    for (const p of obj.getProperties().slice().reverse()) {
       if (Node.isSpreadAssignment(p)) {
-        const inner = this.objectLiteral(p.getExpression());
-        if (inner && depth < 3) this.flattenObject(inner, prefix, out, depth + 1);
+        const sources = this.flattening.size < 8 ? this.spreadSources(p.getExpression()) : undefined;
+        if (sources) addSpread(sources, out, this.file.path, prefix, depth);
+        else markOpen(out, this.argExpr(p.getExpression()));
         continue;
       }
       let key: string | undefined;
@@ -977,7 +1090,7 @@ export class TsInference implements FileAnalyzer {
         });
       }
       if (FETCH_MODULES.has(cv.module) && /^(default|fetch|\*|ofetch|\$fetch)$/.test(cv.name)) return this.fetchSite(call);
-      if (cv.module === 'axios') return this.axiosSite(call, cv.name.replace(/^default\.?/, ''), undefined);
+      if (HTTP_LIBS[cv.module]) return this.httpLibSite(call, cv.module, cv.name.replace(/^default\.?/, ''), undefined);
       return undefined;
     }
     if (cv.t === 'global') {
@@ -986,7 +1099,7 @@ export class TsInference implements FileAnalyzer {
     }
     if (cv.t === 'http') {
       const verb = cv.path.join('.');
-      return this.axiosSite(call, verb, cv.origin);
+      return this.httpLibSite(call, cv.origin.module, verb, cv.origin);
     }
     if (cv.t === 'client') {
       const path = cv.path.join('.');
@@ -1094,18 +1207,33 @@ export class TsInference implements FileAnalyzer {
     return this.httpSite(call, urlArg, body, undefined);
   }
 
-  /** `axios.post(url, data)`, `axios({ url, method, data })`, `api.post(path, data)` on an axios instance. */
-  private axiosSite(call: Node, verb: string, instance: ClientOrigin | undefined): TsSite | undefined {
-    if (!Node.isCallExpression(call)) return undefined;
+  /**
+   * An HTTP client library call (see HTTP_LIBS): `axios.post(url, data)`, `axios({ url, method,
+   * data })`, `got.post(url, { json })`, `ky(url, { method: "post", json })`, and the same on an
+   * instance (`axios.create({ baseURL })`, `got.extend({ prefixUrl })`, `ky.create(...)`).
+   */
+  private httpLibSite(call: Node, module: string, verb: string, instance: ClientOrigin | undefined): TsSite | undefined {
+    const lib = HTTP_LIBS[module];
+    if (!lib || !Node.isCallExpression(call)) return undefined;
     const args = call.getArguments();
-    if (verb === 'post') return this.httpSite(call, args[0], args[1], instance);
-    if (verb === '' || verb === 'request') {
-      const cfg = this.objectLiteral(args[0]);
-      if (!cfg) return undefined;
+    const options = (n: Node | undefined): Map<string, ArgExpr> => {
       const m = new Map<string, ArgExpr>();
-      this.flattenObject(cfg, '', m, 0);
+      const obj = this.objectLiteral(n);
+      if (obj) this.flattenObject(obj, '', m, 0);
+      return m;
+    };
+    const bodyOf = (m: Map<string, ArgExpr>): Node | undefined => pick(m, lib.bodyKeys)?.node as Node | undefined;
+    if (verb === 'post') {
+      if (lib.dataArg) return this.httpSite(call, args[0], args[1], instance);
+      return this.httpSite(call, args[0], bodyOf(options(args[1])), instance);
+    }
+    if (verb === '' || verb === 'request') {
+      // (url, options) or ({ url, ...options })
+      const first = args[0] ? unwrap(args[0]) : undefined;
+      const urlFirst = first !== undefined && !this.objectLiteral(first);
+      const m = options(urlFirst ? args[1] : args[0]);
       if (m.get('method')?.value?.toUpperCase() !== 'POST') return undefined;
-      return this.httpSite(call, m.get('url')?.node as Node | undefined, m.get('data')?.node as Node | undefined, instance);
+      return this.httpSite(call, urlFirst ? args[0] : (m.get('url')?.node as Node | undefined), bodyOf(m), instance);
     }
     return undefined;
   }
@@ -1114,34 +1242,20 @@ export class TsInference implements FileAnalyzer {
     if (!urlNode) return undefined;
     let url = this.urlValue(urlNode);
     if (url === undefined) return undefined;
-    const base = instance?.args.get('baseURL')?.value;
-    if (instance) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+    const base = instance ? pick(instance.args, ['baseURL', 'prefixUrl'])?.value : undefined;
+    // A relative path goes to the instance's base URL; a URL that starts with an unknown part (`${BASE}/v1/...`) is absolute.
+    if (instance && (url.startsWith('/') || !/^([a-z]+:\/\/|\$\{)/i.test(url))) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
     // Same-origin paths (`/api/chat`) call the app's own backend, not a model server.
     if (url.startsWith('/')) return undefined;
-    const p = this.ctx.k.httpPath(url);
-    if (!p) return undefined;
     const bodyArgs = new Map<string, ArgExpr>();
     const obj = this.objectLiteral(body);
     if (obj) this.flattenObject(obj, '', bodyArgs, 0);
-    if (p.ambiguous) {
-      const host = url.slice(0, url.length - p.path.length);
-      const bodySays = ['model', 'inputs'].some((key) => bodyArgs.has(key));
-      if (!bodySays && !this.ctx.k.hostHints.test(host)) return undefined;
-    }
-    const flat = new Map<string, ArgExpr>([['#0', this.argExpr(urlNode)], ...bodyArgs]);
-    if (body) flat.set('body', this.argExpr(body));
-    return this.makeSite(call, {
-      sdk: 'http',
-      api: `POST ${p.path}`,
-      kind: p.kind,
-      stream: p.stream === true || bodyArgs.get('stream')?.text === 'true',
-      args: flat,
-      prompt: pick(flat, ['messages', 'prompt', 'inputs', 'input', 'body']),
-      model: pick(flat, ['model']),
-      confidence: p.ambiguous ? 'medium' : 'high',
-      url,
-      sdkName: `${p.api} over HTTP`,
-    });
+    const urlArg = this.argExpr(urlNode);
+    const bodyArg = body ? this.argExpr(body) : undefined;
+    const flat = new Map<string, ArgExpr>([['#0', urlArg], ...bodyArgs]);
+    if (bodyArg) flat.set('body', bodyArg);
+    const spec = httpSpec(this.ctx.k, url, urlArg, bodyArgs, flat, bodyArg, 'true');
+    return spec ? this.makeSite(call, spec) : undefined;
   }
 
   private urlValue(n: Node, depth = 0): string | undefined {
@@ -1154,7 +1268,7 @@ export class TsInference implements FileAnalyzer {
       const bv = base ? (this.mod.stringValue(base)?.value ?? `\${${base.getText()}}`) : '';
       return bv.replace(/\/+$/, '') + pv;
     }
-    const s = this.mod.stringValue(u);
+    const s = this.mod.stringValue(u) ?? tsString(this.file, u, this.ctx.project);
     if (s) return s.value;
     // `let url = `${HOST}/v1/chat/completions`; if (azure) url = ...; fetch(url, ...)`: the
     // declared value (a later assignment picks another deployment of the same API).
@@ -1219,6 +1333,38 @@ export class TsInference implements FileAnalyzer {
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
+
+/**
+ * HTTP client libraries: how an instance is made, where a POST's body goes (`dataArg`: the
+ * second argument of `post(url, data)`; else one of `bodyKeys` of the options).
+ */
+const HTTP_LIBS: Record<string, { factory: RegExp; dataArg: boolean; bodyKeys: string[] }> = {
+  axios: { factory: /(^|\.)create$/, dataArg: true, bodyKeys: ['data'] },
+  got: { factory: /(^|\.)extend$/, dataArg: false, bodyKeys: ['json', 'body', 'form'] },
+  ky: { factory: /(^|\.)(create|extend)$/, dataArg: false, bodyKeys: ['json', 'body'] },
+};
+
+/** What a spread brings into an object: an object literal (of some file), or keys already flattened. */
+interface SpreadSource {
+  a: TsInference;
+  node: Node;
+  omit?: string[];
+  flat?: Map<string, ArgExpr>;
+}
+
+/** Adds what spreads bring into the flattened arguments of an object of `site`. */
+function addSpread(sources: readonly SpreadSource[], out: Map<string, ArgExpr>, site: string, prefix: string, depth: number): void {
+  for (const src of sources) {
+    if (!src.flat) {
+      src.a.flattenInto(src.node, out, site, src.omit, prefix, depth);
+      continue;
+    }
+    for (const [key, a] of src.flat) {
+      if (src.omit?.includes(key.split('.')[0] as string)) continue;
+      if (!out.has(prefix + key)) out.set(prefix + key, a);
+    }
+  }
+}
 let assignOps: Set<SyntaxKind> | undefined;
 /** `=`, `??=`, `||=` (built on first use: ts-morph loads lazily). */
 const ASSIGN_OPS = (): Set<SyntaxKind> => (assignOps ??= new Set([SyntaxKind.EqualsToken, SyntaxKind.QuestionQuestionEqualsToken, SyntaxKind.BarBarEqualsToken]));

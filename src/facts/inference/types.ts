@@ -1,6 +1,7 @@
 import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { Span } from '../../types.js';
+import { openSpreads } from './common.js';
 
 /**
  * What an inference call does. `embedding` and `classify` produce vectors or labels, not text
@@ -21,6 +22,11 @@ export interface ArgExpr {
   exact?: boolean;
   /** The syntax node: a ts-morph Node (`lang: 'ts'`) or a tree-sitter Node (`lang: 'python'`). */
   node: TsNode | PyNode;
+  /**
+   * The file the expression is in, when it is not the file of the call it is an argument of
+   * (options spread in from a caller or from another module).
+   */
+  path?: string;
 }
 
 /**
@@ -107,6 +113,11 @@ interface SiteBase {
   custom?: string;
   /** For `sdk: 'http'`: the request URL as far as it is known. */
   url?: string;
+  /**
+   * Spreads into the call's arguments whose keys could not be resolved (`{ ...opts }` from a
+   * caller that is not found, `**kwargs`): options such as telemetry or callbacks may hide there.
+   */
+  openArgs: readonly ArgExpr[];
 }
 
 /** What an analyzer knows of a call when it recognises it as inference; positions and flow come from the call. */
@@ -131,6 +142,7 @@ export function siteFields(s: SiteSpec, sdkName: (sdk: string) => string): Omit<
     confidence: s.confidence ?? 'high',
     custom: s.custom,
     url: s.url,
+    openArgs: openSpreads(s.args),
   };
 }
 

@@ -6,6 +6,7 @@ interface ObservabilityData {
     python: { modules: string[]; methods: string[] };
     namePattern: string;
     helperPattern: string;
+    quietMethods?: string[];
   };
   recorders: { receiverPattern: string; methods: string[] };
   wrappers: Array<{ name: string; tool: string; modules?: string[] }>;
@@ -34,6 +35,8 @@ export class ObservabilityKnowledge {
   readonly pyLoggerMethods: Set<string>;
   readonly tsLoggerModules: Set<string>;
   readonly pyLoggerModules: string[];
+  /** Logger methods below what production keeps (`debug`, `trace`). */
+  readonly quietMethods: Set<string>;
   readonly decorators: Array<{ re: RegExp; tool: string }>;
   readonly pyInstrumentation: Array<{ re: RegExp; tool: string; covers: string[]; requiresKwarg?: string }>;
   readonly gatewayHost: RegExp;
@@ -60,6 +63,7 @@ export class ObservabilityKnowledge {
     this.pyLoggerMethods = new Set(d.loggers.python.methods);
     this.tsLoggerModules = new Set(d.loggers.ts.modules);
     this.pyLoggerModules = d.loggers.python.modules;
+    this.quietMethods = new Set(d.loggers.quietMethods ?? []);
     this.decorators = d.decorators.map((x) => ({ re: new RegExp(x.pattern), tool: x.tool }));
     this.pyInstrumentation = d.instrumentation.python.map((x) => ({ ...x, re: new RegExp(x.pattern) }));
     this.gatewayHost = new RegExp(d.gateways.hostPattern, 'i');
@@ -82,6 +86,15 @@ export class ObservabilityKnowledge {
       (x) => x.name === last && (!x.modules || (module !== undefined && x.modules.some((m) => module === m || module.startsWith(`${m}.`) || module.startsWith(`${m}/`)))),
     );
     return w?.tool;
+  }
+
+  /**
+   * A logger call at a level production does not keep (`logger.debug(...)`): a tracing API's
+   * method of the same name (`langfuse.trace(...)`) is not one.
+   */
+  isQuietLog(method: string, receiver: string): boolean {
+    if (!this.quietMethods.has(method)) return false;
+    return !(this.recorderMethods.has(method) && this.recorderReceiver.test(receiver));
   }
 
   tracedModule(module: string): string | undefined {

@@ -6,14 +6,14 @@
 import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { ProjectModel } from '../../model/project.js';
-import { isTestFile } from '../inference/common.js';
+import { isTestFile, openSpreads } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
-import type { ArgExpr, CallEdge, ClientOrigin, FunctionInfo, InferenceSite } from '../inference/types.js';
+import type { ArgExpr, ArgMap, CallEdge, ClientOrigin, FunctionInfo, InferenceSite } from '../inference/types.js';
 import { ObservabilityKnowledge } from './data.js';
 import { processInstrumentation } from './instrumentation.js';
 import { pyLoggingEvidence, pyRelation } from './python.js';
 import { tsLoggingEvidence, tsRelation } from './ts.js';
-import type { RecordingEvidence } from './types.js';
+import type { RecordingEvidence, Relation } from './types.js';
 
 export type { RecordingEvidence, Relation } from './types.js';
 export { ObservabilityKnowledge } from './data.js';
@@ -59,10 +59,12 @@ function gatewayIn(args: ReadonlyMap<string, ArgExpr>): string | undefined {
 
 /** Evidence in the call's own arguments: AI SDK telemetry, callbacks, gateway headers or URL. */
 export function callEvidence(site: InferenceSite): RecordingEvidence | undefined {
-  const at = (a: ArgExpr | undefined, kind: RecordingEvidence['kind'], tool: string): RecordingEvidence => ({ kind, tool, path: site.path, span: a?.span ?? site.calleeSpan });
-  const tel = site.args.get('experimental_telemetry');
-  if (tel) {
-    const enabled = site.args.get('experimental_telemetry.isEnabled');
+  const at = (a: ArgExpr | undefined, kind: RecordingEvidence['kind'], tool: string): RecordingEvidence => ({ kind, tool, path: a?.path ?? site.path, span: a?.span ?? site.calleeSpan });
+  // AI SDK telemetry: `experimental_telemetry`, called `telemetry` from AI SDK 7 on.
+  for (const key of site.sdk === 'ai-sdk' ? ['experimental_telemetry', 'telemetry'] : ['experimental_telemetry']) {
+    const tel = site.args.get(key);
+    if (!tel) continue;
+    const enabled = site.args.get(`${key}.isEnabled`);
     const literal = tel.text.trim().startsWith('{');
     // Enabled unless `isEnabled` is literally false (a flag from the environment counts as wired up).
     if (enabled ? enabled.text.trim() !== 'false' : !literal) return at(tel, 'telemetry', 'AI SDK telemetry');
@@ -87,34 +89,74 @@ export function decoratorEvidence(fn: FunctionInfo): RecordingEvidence | undefin
   return undefined;
 }
 
+/** The names of `fn` related to a call's inputs and result (see closeRelation); `steps` bounds the backward walk. */
+function relationIn(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>, resultNames: string[], callNode?: TsNode | PyNode, steps?: number): Relation | undefined {
+  const ctx = InferenceContext.of(project);
+  if (fn.lang === 'ts') {
+    if (!ctx.tsAt(fn.path)) return undefined;
+    return tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames, callNode as TsNode | undefined, steps);
+  }
+  const a = ctx.pyAt(fn.path);
+  return a ? pyRelation(a, fn.node as PyNode, inputExprs as PyNode[], resultNames, steps) : undefined;
+}
+
 /**
  * A recording call in `fn` whose arguments relate to the inputs (`inputExprs` and what they are
  * built from) or to the result (`resultNames` and what is derived from them).
  */
 export function loggingIn(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>, resultNames: string[], callNode?: TsNode | PyNode): RecordingEvidence | undefined {
   const ctx = InferenceContext.of(project);
+  const rel = relationIn(project, fn, inputExprs, resultNames, callNode);
+  if (!rel) return undefined;
   if (fn.lang === 'ts') {
     const a = ctx.tsAt(fn.path);
-    if (!a) return undefined;
-    const rel = tsRelation(fn.node as TsNode, inputExprs as TsNode[], resultNames, callNode as TsNode | undefined);
-    return tsLoggingEvidence(a, ctx, fn.node as TsNode, rel, callNode as TsNode | undefined);
+    return a ? tsLoggingEvidence(a, ctx, fn.node as TsNode, rel, callNode as TsNode | undefined) : undefined;
   }
   const a = ctx.pyAt(fn.path);
-  if (!a) return undefined;
-  const rel = pyRelation(a, fn.node as PyNode, inputExprs as PyNode[], resultNames);
-  return pyLoggingEvidence(a, ctx, fn.node as PyNode, rel, callNode as PyNode | undefined);
+  return a ? pyLoggingEvidence(a, ctx, fn.node as PyNode, rel, callNode as PyNode | undefined) : undefined;
 }
 
-function inputsOf(args: ReadonlyMap<string, ArgExpr>, prompt?: ArgExpr): Array<TsNode | PyNode> {
-  if (prompt) return [prompt.node];
-  return [...args].filter(([k]) => !k.includes('.')).map(([, a]) => a.node);
+/** The expressions a call's prompt comes from: the prompt argument, or else every argument of the call's own file. */
+function inputsOf(args: ArgMap, prompt?: ArgExpr): Array<TsNode | PyNode> {
+  if (prompt && !prompt.path) return [prompt.node];
+  const own = [...args].filter(([k, a]) => !k.includes('.') && !a.path).map(([, a]) => a);
+  return [...own, ...openSpreads(args).filter((a) => !a.path)].map((a) => a.node);
+}
+
+/** Every name `fn` builds the given inputs from, followed back to its parameters. */
+function feedingNames(project: ProjectModel, fn: FunctionInfo, inputExprs: Array<TsNode | PyNode>): Set<string> | undefined {
+  return relationIn(project, fn, inputExprs, [], undefined, 16)?.inputs;
+}
+
+/**
+ * The arguments of a call of `fn` that become the prompt: those given for the parameters the
+ * prompt is built from (`feeding`). Logging the other arguments (a model name, a temperature)
+ * is not logging the prompt. All arguments when the parameters cannot be matched to them.
+ */
+function promptArgs(edge: CallEdge, fn: FunctionInfo, feeding: ReadonlySet<string> | undefined): Array<TsNode | PyNode> {
+  if (!feeding) return inputsOf(edge.args);
+  const out: Array<TsNode | PyNode> = [];
+  let matched = true;
+  fn.params.forEach((param, i) => {
+    const names = param.match(/[A-Za-z_$][\w$]*/g) ?? [];
+    const fed = names.filter((n) => feeding.has(n));
+    if (fed.length === 0) return;
+    // A destructured parameter (`{ messages, model }`): the properties it takes from the argument.
+    const props = names.length > 1 ? fed.map((n) => edge.args.get(n)).filter((a): a is ArgExpr => a !== undefined) : [];
+    const arg = props.length > 0 ? undefined : (edge.args.get(`#${i}`) ?? edge.args.get(param) ?? edge.args.get(`${param}=`));
+    if (props.length > 0) out.push(...props.map((a) => a.node));
+    else if (arg) out.push(arg.node);
+    else matched = false;
+  });
+  return matched ? out : inputsOf(edge.args);
 }
 
 /**
  * Every caller of `fn` (up to CALLER_DEPTH levels) records the call's input or output, or has a
  * caller that does. Undefined when some path up from `fn` records nothing, or `fn` has no callers.
+ * `feeding`: the names of `fn` its inference call's prompt is built from.
  */
-function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number, seen: Set<string>): RecordingEvidence | undefined {
+function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number, seen: Set<string>, feeding: ReadonlySet<string> | undefined): RecordingEvidence | undefined {
   const ctx = InferenceContext.of(project);
   const key = `${fn.id}@${fn.span.start}`;
   if (seen.has(key)) return undefined;
@@ -124,8 +166,9 @@ function loggedByCallers(project: ProjectModel, fn: FunctionInfo, depth: number,
   if (callers.length === 0) return undefined;
   let evidence: RecordingEvidence | undefined;
   for (const edge of callers) {
-    let ev = decoratorEvidence(edge.from) ?? loggingIn(project, edge.from, inputsOf(edge.args), edge.resultNames, edge.node);
-    if (!ev && depth + 1 < CALLER_DEPTH) ev = loggedByCallers(project, edge.from, depth + 1, seen);
+    const inputs = promptArgs(edge, fn, feeding);
+    let ev = decoratorEvidence(edge.from) ?? loggingIn(project, edge.from, inputs, edge.resultNames, edge.node);
+    if (!ev && depth + 1 < CALLER_DEPTH) ev = loggedByCallers(project, edge.from, depth + 1, seen, feedingNames(project, edge.from, inputs));
     if (!ev) return undefined;
     evidence ??= ev;
   }
@@ -177,7 +220,18 @@ export function recordingEvidence(project: ProjectModel, site: InferenceSite): R
     decoratorEvidence(site.fn) ??
     loggingIn(project, site.fn, inputsOf(site.args, site.prompt), site.resultNames, site.node) ??
     loggedInsideCustom(project, site) ??
-    loggedByCallers(project, site.fn, 0, new Set());
+    loggedByCallers(project, site.fn, 0, new Set(), feedingNames(project, site.fn, inputsOf(site.args, site.prompt)));
   cache.set(site, ev ?? null);
   return ev;
+}
+
+/**
+ * When nothing records a call: whether the analysis could not see all of the function's
+ * callers, so that one of them may log it (the function has no resolved callers, yet its name is
+ * used elsewhere in the repository: passed as a value, called through a base class).
+ */
+export function callersUnseen(project: ProjectModel, site: InferenceSite): boolean {
+  const ctx = InferenceContext.of(project);
+  if (ctx.callersOf(site.fn).some((e) => !isTestFile(e.from.path))) return false;
+  return ctx.mentionedElsewhere(site.fn);
 }

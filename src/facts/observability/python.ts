@@ -130,7 +130,7 @@ function scopeFacts(a: PyInference, scope: Node): ScopeFacts {
 }
 
 /** Names related to an inference call's input (backwards) and output (forwards) within one function. */
-export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resultNames: string[]): Relation {
+export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resultNames: string[], steps?: number): Relation {
   const { defs, locals } = scopeFacts(a, scope);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('self.');
   const inputs = new Set<string>();
@@ -140,7 +140,7 @@ export function pyRelation(a: PyInference, scope: Node, inputExprs: Node[], resu
     const root = /^(self\.[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(r)?.[0];
     if (root && root !== 'self') outputs.add(root);
   }
-  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs);
+  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs, steps);
 }
 
 /** Could this call record something, by the look of its callee's text? (The full test resolves it.) */
@@ -188,15 +188,84 @@ export function pyRecorder(a: PyInference, ctx: InferenceContext, call: Node): s
   return undefined;
 }
 
+const HANDLERS = new Set(['except_clause', 'except_group_clause']);
+
+/**
+ * Files a scope opens for appending (`with open(path, "a") as f`, `f = open(path, mode="a")`):
+ * a record appended to, one exchange a line, is a log of them.
+ */
+function appendHandles(a: PyInference, scope: Node): Set<string> {
+  const out = new Set<string>();
+  for (const c of scopeFacts(a, scope).calls) {
+    const fn = field(c, 'function');
+    if (!fn || a.mod.qualify(a.mod.chain(fn)) !== 'open') continue;
+    const args = kids(field(c, 'arguments') as Node);
+    const modeArg = args.find((x) => x.type === 'keyword_argument' && a.text(field(x, 'name') as Node) === 'mode') ?? args[1];
+    const modeNode = modeArg?.type === 'keyword_argument' ? field(modeArg, 'value') : modeArg;
+    const mode = modeNode ? a.mod.stringValue(modeNode)?.value : undefined;
+    if (!mode?.startsWith('a')) continue;
+    const holder = c.parent;
+    if (holder?.type === 'as_pattern') {
+      const { left } = assignmentSides(holder);
+      if (left?.type === 'identifier') out.add(a.text(left));
+    } else if (holder?.type === 'assignment') {
+      const left = field(holder, 'left');
+      if (left?.type === 'identifier') out.add(a.text(left));
+    }
+  }
+  return out;
+}
+
+/** `f.write(...)`, `f.writelines(...)`, `json.dump(obj, f)` on a file opened for appending. */
+function journalWrite(a: PyInference, call: Node, handles: ReadonlySet<string>): string | undefined {
+  const fn = field(call, 'function');
+  if (fn?.type === 'attribute') {
+    const method = a.text(field(fn, 'attribute') as Node);
+    const recv = field(fn, 'object') as Node;
+    if ((method === 'write' || method === 'writelines') && recv.type === 'identifier' && handles.has(a.text(recv))) return 'append-only file';
+  }
+  if (fn && a.mod.qualify(a.mod.chain(fn)) === 'json.dump') {
+    const target = kids(field(call, 'arguments') as Node)[1];
+    if (target?.type === 'identifier' && handles.has(a.text(target))) return 'append-only file';
+  }
+  return undefined;
+}
+
+/**
+ * A log call that does not record the inference call as it happens: at a level production does
+ * not keep (`log.debug(...)`, `log.log(logging.DEBUG, ...)`), or in an `except` handler that does
+ * not hold the call (it runs only when something failed).
+ */
+function pyOffRecord(a: PyInference, call: Node, scope: Node, callNode: Node | undefined): boolean {
+  const fn = field(call, 'function');
+  if (fn?.type === 'attribute') {
+    const method = a.text(field(fn, 'attribute') as Node);
+    const recv = a.text(field(fn, 'object') as Node);
+    const k = ObservabilityKnowledge.get();
+    if (k.isQuietLog(method, recv)) return true;
+    const first = field(call, 'arguments')?.namedChildren[0];
+    if (method === 'log' && first && /\bDEBUG\b/.test(a.text(first))) return true;
+  }
+  for (let p = call.parent; p && p.id !== scope.id; p = p.parent) {
+    if (!HANDLERS.has(p.type)) continue;
+    const holdsCall = callNode !== undefined && p.startIndex <= callNode.startIndex && callNode.endIndex <= p.endIndex;
+    if (!holdsCall) return true;
+  }
+  return false;
+}
+
 /** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
 export function pyLoggingEvidence(a: PyInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
+  const journals = appendHandles(a, scope);
   for (const c of scopeFacts(a, scope).calls) {
     const args = field(c, 'arguments');
-    if (!args || !mayRecord(a, ctx, c, args)) continue;
+    if (!args) continue;
+    const journal = journals.size > 0 ? journalWrite(a, c, journals) : undefined;
+    if (!journal && !mayRecord(a, ctx, c, args)) continue;
     const containsCall = callNode !== undefined && args.startIndex <= callNode.startIndex && callNode.endIndex <= args.endIndex;
     if (!containsCall && ![...pyTokens(a, args)].some((t) => rel.inputs.has(t) || rel.outputs.has(t))) continue;
-    const tool = pyRecorder(a, ctx, c);
-    if (tool) return { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
+    const tool = journal ?? pyRecorder(a, ctx, c);
+    if (tool && !pyOffRecord(a, c, scope, callNode)) return { kind: 'log', tool, path: a.file.path, span: span(field(c, 'function') as Node) };
   }
   return undefined;
 }

@@ -167,7 +167,7 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
  * from (backwards, a few steps, request objects excluded) and the variables its result flows
  * into (forwards, to a fixpoint).
  */
-export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[], callNode?: Node): Relation {
+export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[], callNode?: Node, steps?: number): Relation {
   const { defs, locals } = scopeFacts(scope.compilerNode);
   const isLocal = (n: string): boolean => locals.has(n) || n.startsWith('this.');
   const inputs = new Set<string>();
@@ -188,7 +188,7 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
     };
     for (const a of callNode.compilerNode.arguments) visit(a);
   }
-  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs);
+  return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs, steps);
 }
 
 /** Could this call record something, by the look of its name? (The full test resolves the callee.) */
@@ -233,19 +233,56 @@ export function tsRecorder(a: TsInference, ctx: InferenceContext, call: Node): s
   return undefined;
 }
 
+const FS_MODULES = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra']);
+const APPENDS = new Set(['appendFile', 'appendFileSync']);
+
+/** `fs.appendFile(path, line)` and the like: a record appended to, one exchange a line, is a log of them. */
+function journalWrite(a: TsInference, call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  const name = tsc.isPropertyAccessExpression(callee) ? callee.name.text : tsc.isIdentifier(callee) ? callee.text : undefined;
+  if (!name || !APPENDS.has(name)) return undefined;
+  const v = a.valueOf(a.wrap(callee));
+  return v?.t === 'extern' && FS_MODULES.has(v.module) ? 'append-only file' : undefined;
+}
+
+/** Callback options of inference calls that run only when the call failed. */
+const FAILURE_CALLBACKS = new Set(['onError', 'onAbort']);
+
+/**
+ * A log call that does not record the inference call as it happens: at a level production does
+ * not keep (`logger.debug(...)`), or in a `catch` block, `.catch()` or `onError` callback that
+ * does not hold the call (it runs only when something failed).
+ */
+function tsOffRecord(call: ts.CallExpression, scope: ts.Node, at: { start: number; end: number } | undefined, sf: ts.SourceFile): boolean {
+  const callee = call.expression;
+  if (tsc.isPropertyAccessExpression(callee) && ObservabilityKnowledge.get().isQuietLog(callee.name.text, callee.expression.getText(sf))) return true;
+  const holds = (n: ts.Node): boolean => at !== undefined && n.getStart(sf) <= at.start && at.end <= n.end;
+  for (let p: ts.Node | undefined = call.parent; p && p !== scope; p = p.parent) {
+    let failureOnly = tsc.isCatchClause(p);
+    if (tsc.isArrowFunction(p) || tsc.isFunctionExpression(p)) {
+      const holder = p.parent;
+      if (holder && tsc.isCallExpression(holder) && tsc.isPropertyAccessExpression(holder.expression) && holder.expression.name.text === 'catch') failureOnly = true;
+      if (holder && tsc.isPropertyAssignment(holder) && tsc.isIdentifier(holder.name) && FAILURE_CALLBACKS.has(holder.name.text)) failureOnly = true;
+    } else if (tsc.isMethodDeclaration(p) && tsc.isIdentifier(p.name) && FAILURE_CALLBACKS.has(p.name.text)) failureOnly = true;
+    if (failureOnly && !holds(p)) return true;
+  }
+  return false;
+}
+
 /** A recording call in `scope` whose arguments involve the related names (or contain `callNode`). */
 export function tsLoggingEvidence(a: TsInference, ctx: InferenceContext, scope: Node, rel: Relation, callNode: Node | undefined): RecordingEvidence | undefined {
   const { calls } = scopeFacts(scope.compilerNode);
   const sf = a.sf.compilerNode;
   const at = callNode ? { start: callNode.getStart(), end: callNode.getEnd() } : undefined;
   for (const c of calls) {
-    if (!mayRecord(c, ctx)) continue;
+    const journal = journalWrite(a, c);
+    if (!journal && !mayRecord(c, ctx)) continue;
     const containsCall = at !== undefined && c.arguments.some((x) => x.getStart(sf) <= at.start && at.end <= x.end);
     const related = containsCall || c.arguments.some((x) => [...tsReads(x)].some((t) => rel.inputs.has(t) || rel.outputs.has(t)));
     if (!related) continue;
     const wrapped = a.wrap(c);
-    const tool = tsRecorder(a, ctx, wrapped);
-    if (!tool) continue;
+    const tool = journal ?? tsRecorder(a, ctx, wrapped);
+    if (!tool || tsOffRecord(c, scope.compilerNode, at, sf)) continue;
     const callee = c.expression;
     return { kind: 'log', tool, path: a.file.path, span: { start: callee.getStart(sf), end: callee.end } };
   }
