@@ -686,6 +686,66 @@ def wrong():
   });
 });
 
+describe('requests passed on to a model server', () => {
+  it('a router handing its path down to a proxy several calls deep reaches the model API it forwards to; other paths, GET and unknown paths do not', async () => {
+    const p = await project({
+      'svc/__init__.py': '',
+      'svc/pool.py': `import random
+UPSTREAMS = ["http://a:8000", "http://b:8000"]
+def choose():
+    return random.choice(UPSTREAMS)
+`,
+      'svc/relay.py': `from svc.pool import choose
+async def send(request, payload, base, endpoint):
+    async with request.app.state.http().request(method=request.method, url=base + endpoint, data=payload) as r:
+        async for chunk in r.content.iter_any():
+            yield chunk
+async def route_to_backend(request, endpoint):
+    body = await request.body()
+    return send(request, body, choose(), endpoint)
+async def by_incoming_path(request):
+    target = f"{choose()}{request.url.path}"
+    return send_raw(request, target)
+def send_raw(request, target):
+    return request.app.state.client.build_request(request.method, target)
+`,
+      'svc/api.py': `from fastapi import APIRouter, Request
+from svc.relay import by_incoming_path, route_to_backend
+router = APIRouter()
+@router.post("/v1/chat/completions")
+async def chat(request: Request):
+    return await route_to_backend(request, "/v1/chat/completions")
+@router.post("/v1/embeddings")
+async def embed(request: Request):
+    return await route_to_backend(request, endpoint="/v1/embeddings")
+@router.post("/detokenize")
+async def detok(request: Request):
+    return await route_to_backend(request, "/detokenize")
+@router.post("/v1/completions")
+async def complete(request: Request):
+    return await by_incoming_path(request)
+@router.get("/v1/models")
+async def models(request: Request):
+    return await by_incoming_path(request)
+@router.post("/api/chat")
+async def ambiguous(request: Request):
+    # An ordinary app path on a host that says nothing: not known to be a model API.
+    return await by_incoming_path(request)
+`,
+    });
+    const eps = projectEndpoints(p).filter((e) => e.file === 'svc/api.py');
+    const rows = eps.map((e) => [e.label, endpointInference(p, e).map((r) => `${r.site.api} ${r.site.url} via ${r.via.map((v) => v.to.name).join('>')}`)]);
+    expect(rows).toEqual([
+      ['POST /v1/chat/completions', ['POST /v1/chat/completions {base}/v1/chat/completions via route_to_backend>send']],
+      ['POST /v1/embeddings', ['POST /v1/embeddings {base}/v1/embeddings via route_to_backend>send']],
+      ['POST /detokenize', []],
+      ['POST /v1/completions', ['POST /v1/completions {choose()}/v1/completions via by_incoming_path>send_raw']],
+      ['GET /v1/models', []],
+      ['POST /api/chat', []],
+    ]);
+  });
+});
+
 describe('Flask and Starlette', () => {
   it('Flask: blueprints registered with url_prefix, decorators, MethodView, before_request, extensions', async () => {
     expect(

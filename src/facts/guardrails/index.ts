@@ -296,7 +296,8 @@ export function endpointGuardrails(project: ProjectModel, ep: Endpoint): Guarded
       if (!e) break;
       const t = taintedParams(callAt(f, e.span), e.to, fx[i + 1] as FlowFacts, taint[i] as Set<string>, e.calleeSpan);
       if (!t.exact && confidence === 'high') confidence = 'medium';
-      taint.push(derived(fx[i + 1] as FlowFacts, t.names));
+      // Flask's `request` is the same object in every function the handler calls.
+      taint.push(derived(fx[i + 1] as FlowFacts, [...t.names, ...requestGlobals(project, e.to)]));
     }
     const siteCall = callAt(fx[n] as FlowFacts, site.span);
     const promptTokens = site.prompt ? argTokens(project, site.fn, site.prompt) : new Set((siteCall?.args ?? []).flatMap((a) => [...a.tokens]));

@@ -5,7 +5,7 @@ import type { Confidence, Span } from '../../types.js';
 import { endpointInference, endpointsIn, type Endpoint } from '../endpoints/index.js';
 import { isTestFile } from '../inference/common.js';
 import type { ControlKind } from './data.js';
-import { describeInference, fixFor, reachesSelfHosted } from './describe.js';
+import { describeInference, fixFor, reachesSelfHosted, reachesUnknownServer } from './describe.js';
 import { endpointControls } from './index.js';
 
 function lowerFirst(s: string): string {
@@ -39,6 +39,7 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
     const v = endpointControls(project, settings, ep, kind);
     if (v.evidence.length > 0) continue;
     const selfHosted = reachesSelfHosted(reached);
+    const proxied = !selfHosted && reachesUnknownServer(reached);
     const data: Record<string, string> = {
       route: ep.label,
       inference: describeInference(project, reached),
@@ -48,10 +49,14 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
         kind === 'auth'
           ? selfHosted
             ? 'use the model and send it any prompt; a self-hosted model has no provider account or abuse monitoring behind it'
-            : 'use the model at your cost and send it any prompt'
+            : proxied
+              ? 'use the model server it forwards to and send it any prompt'
+              : 'use the model at your cost and send it any prompt'
           : selfHosted
             ? 'tie up the model\'s GPUs and starve every other user; a self-hosted model has no provider-side limit behind it'
-            : 'run up your provider bill until the account\'s quota runs out for every other user',
+            : proxied
+              ? 'tie up the model server it forwards to and starve every other user'
+              : 'run up your provider bill until the account\'s quota runs out for every other user',
       gateway: v.gatewayGaps.length > 0 ? ` (${v.gatewayGaps[0]?.label} routes to it with no ${kind === 'auth' ? 'authentication' : 'rate limit'} either)` : '',
     };
     // Less sure when the route's prefix is unknown, the model call was inferred, or it is a server action.

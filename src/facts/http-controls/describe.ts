@@ -15,6 +15,11 @@ export function reachesSelfHosted(reached: ReachedSite[]): boolean {
   return reached.some((r) => SdkKnowledge.get().selfHosted.has(r.site.sdk) || (r.site.sdk === 'http' && /localhost|127\.0\.0\.1|:\d{4,5}\b/.test(r.site.url ?? '')));
 }
 
+/** True when every reached site is a request to a model API on a host chosen at run time (a proxy to a model server). */
+export function reachesUnknownServer(reached: ReachedSite[]): boolean {
+  return reached.length > 0 && reached.every((r) => r.site.sdk === 'http' && /^\{[^}]*\}/.test(r.site.url ?? ''));
+}
+
 /**
  * `` `client.chat.completions.create` (OpenAI SDK) at lib/llm.ts:12 through `ask` (lib/llm.ts:3) ``,
  * plus a count of the other calls it reaches.
