@@ -8,6 +8,7 @@ import { InferenceContext } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
 import { filterCovers, joinPaths, mountChains } from './paths.js';
+import { tsHostSource, type HostSource, type ServeCall } from './serving.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
 
@@ -63,11 +64,15 @@ const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'options'
 const OPS = new Set([...VERBS, 'use', 'route', 'register', 'addHook', 'on', 'decorate', 'prefix']);
 const FASTIFY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
 const FRAMEWORK_IMPORT = /['"](express|fastify|fastify-plugin|hono|hono\/[\w-]+|koa|@koa\/router|koa-router)['"]/;
-const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate)\s*(<[^()]*>)?\s*\(/;
+const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate|listen)\s*(<[^()]*>)?\s*\(|\bserve\s*\(|export\s+default\b/;
 /** Parameters named like this are followed to their callers (a router passed to a route module). */
 const ROUTER_PARAM = /^(app|application|router|server|fastify|instance|api|routes|hono|koa|srv)$/i;
 const ROUTER_TYPE = /\b(Express|Application|Router|FastifyInstance|Hono|Koa|KoaRouter)\b/;
 const ORDERED: Record<RouterFramework, boolean> = { express: true, koa: true, hono: true, fastify: false };
+/** Where a server listens when `listen()` is given no host: Node's default is every interface; Fastify's is localhost. */
+const LISTEN_DEFAULT: Record<RouterFramework, string> = { express: '::', koa: '::', hono: '0.0.0.0', fastify: 'localhost' };
+/** Calls that start serving: `app.listen(...)`, `serve({ fetch: app.fetch })` (@hono/node-server), `Bun.serve({ fetch })`. */
+const SERVE_OPS = new Set(['listen', 'serve']);
 
 function cmpPos(a: number[], b: number[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
@@ -123,6 +128,7 @@ export class TsRouterGraph {
     // Fastify decorators (`fastify.decorate('authenticate', fn)`), wherever they are made.
     for (const a of analyzers) for (const c of calls.get(a) ?? []) this.noteDecorate(a, c);
     for (const a of analyzers) for (const c of calls.get(a) ?? []) this.op(a, c);
+    for (const a of analyzers) this.exportedApp(a);
     return this.endpoints();
   }
 
@@ -130,7 +136,8 @@ export class TsRouterGraph {
   private opCalls(a: TsInference): Node[] {
     const found: ts.CallExpression[] = [];
     const walk = (n: ts.Node): void => {
-      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && OPS.has(n.expression.name.text)) found.push(n);
+      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && (OPS.has(n.expression.name.text) || SERVE_OPS.has(n.expression.name.text))) found.push(n);
+      else if (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && n.expression.text === 'serve') found.push(n);
       tsc.forEachChild(n, walk);
     };
     walk(a.sf.compilerNode);
@@ -343,9 +350,83 @@ export class TsRouterGraph {
 
   // ------------------------------------------------------------------ registrations
 
+  /** Calls that serve an app, by app key. */
+  private readonly serves = new Map<string, ServeCall[]>();
+
+  private noteServe(obj: RouterObj, a: TsInference, call: Node, how: string, host: HostSource, port?: number): void {
+    if (obj.kind !== 'app' || isTestFile(a.file.path)) return;
+    const list = this.serves.get(obj.key) ?? [];
+    list.push({ file: a.file.path, span: tsSpan(call), how, host, ...(port !== undefined ? { port } : {}) });
+    this.serves.set(obj.key, list);
+  }
+
+  /**
+   * `app.listen(port, host)`, Fastify `listen({ port, host })`, `http.createServer(app).listen(...)`,
+   * `serve({ fetch: app.fetch, hostname })` (@hono/node-server) and `Bun.serve({ fetch: app.fetch })`.
+   */
+  private serveOp(a: TsInference, call: Node): void {
+    if (!Node.isCallExpression(call)) return;
+    const callee = call.getExpression();
+    const args = call.getArguments();
+    const m = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    const prop = (o: Node | undefined, name: string): Node | undefined => {
+      const u = o ? unwrapTs(o) : undefined;
+      if (!u || !Node.isObjectLiteralExpression(u)) return undefined;
+      const p = u.getProperty(name);
+      return p && Node.isPropertyAssignment(p) ? p.getInitializer() : p && Node.isShorthandPropertyAssignment(p) ? p.getNameNode() : undefined;
+    };
+    const num = (n: Node | undefined): number | undefined => (n && Node.isNumericLiteral(unwrapTs(n)) ? Number(unwrapTs(n).getText()) : undefined);
+    if (m === 'listen' && Node.isPropertyAccessExpression(callee)) {
+      let recv = unwrapTs(callee.getExpression());
+      // http.createServer(app).listen(...)
+      if (Node.isCallExpression(recv) && /(^|\.)createServer$/.test(recv.getExpression().getText())) recv = unwrapTs(recv.getArguments()[recv.getArguments().length - 1] ?? recv);
+      for (const r of this.routerRefs(a, recv)) {
+        const opts = args[0] && Node.isObjectLiteralExpression(unwrapTs(args[0])) ? args[0] : undefined;
+        const hostNode = opts ? prop(opts, 'host') : args[1] && !Node.isArrowFunction(unwrapTs(args[1])) && !Node.isFunctionExpression(unwrapTs(args[1])) ? args[1] : undefined;
+        const host: HostSource = hostNode ? tsHostSource(a, hostNode) : { kind: 'default', value: LISTEN_DEFAULT[r.obj.framework] };
+        this.noteServe(r.obj, a, call, `${recv.getText().slice(0, 30)}.listen`, host, num(opts ? prop(opts, 'port') : args[0]));
+      }
+      return;
+    }
+    if (m === 'serve' || m === 'Bun.serve') {
+      const opts = args[0];
+      const fetch = prop(opts, 'fetch');
+      const u = fetch ? unwrapTs(fetch) : undefined;
+      const target = u && Node.isPropertyAccessExpression(u) && u.getName() === 'fetch' ? u.getExpression() : undefined;
+      if (!target) return;
+      const hostNode = prop(opts, 'hostname');
+      for (const r of this.routerRefs(a, target)) this.noteServe(r.obj, a, call, m, hostNode ? tsHostSource(a, hostNode) : { kind: 'default', value: '0.0.0.0' }, num(prop(opts, 'port')));
+    }
+  }
+
+  /**
+   * A Hono app that a module exports as its default (`export default app`, `export default {
+   * port, fetch: app.fetch }`): Bun, Deno and Cloudflare Workers serve it as the module's
+   * request handler, on every interface.
+   */
+  private exportedApp(a: TsInference): void {
+    for (const ex of a.sf.getExportAssignments()) {
+      if (ex.isExportEquals()) continue;
+      const e = unwrapTs(ex.getExpression());
+      let target: Node | undefined = e;
+      if (Node.isObjectLiteralExpression(e)) {
+        const p = e.getProperty('fetch');
+        const init = p && Node.isPropertyAssignment(p) ? unwrapTs(p.getInitializer() as Node) : undefined;
+        target = init && Node.isPropertyAccessExpression(init) && init.getName() === 'fetch' ? init.getExpression() : undefined;
+      }
+      if (!target) continue;
+      for (const r of this.routerRefs(a, target)) if (r.obj.framework === 'hono') this.noteServe(r.obj, a, ex, 'export default', { kind: 'default', value: '0.0.0.0' });
+    }
+  }
+
   private op(a: TsInference, call: Node): void {
     if (!Node.isCallExpression(call)) return;
     const callee = call.getExpression();
+    const serveName = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    if (SERVE_OPS.has(serveName)) {
+      this.serveOp(a, call);
+      return;
+    }
     if (!Node.isPropertyAccessExpression(callee)) return;
     const m = callee.getName();
     let recv = callee.getExpression();
@@ -579,7 +660,8 @@ export class TsRouterGraph {
         }
         layers.push(...r.layers);
         const root = routers[0] as RouterObj;
-        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers, { skipped }));
+        const app = root.kind === 'app' ? { file: root.file, span: tsSpan(root.node), serves: this.serves.get(root.key) ?? [], commands: [] } : undefined;
+        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers, { skipped, ...(app ? { app } : {}) }));
       }
     }
     return out;

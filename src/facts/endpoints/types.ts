@@ -2,6 +2,7 @@ import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { Span } from '../../types.js';
 import type { FunctionInfo } from '../inference/types.js';
+import type { AppCommand, ServeCall } from './serving.js';
 
 /** Web frameworks whose routes modelguard finds. */
 export type Framework = 'express' | 'fastify' | 'hono' | 'koa' | 'nestjs' | 'nextjs' | 'fastapi' | 'flask' | 'starlette' | 'django';
@@ -104,6 +105,22 @@ export interface Endpoint {
   skipped: SkippedLayer[];
   /** The Next.js application directory (`web` for `web/app/api/chat/route.ts`), or the Django project's root. */
   appRoot?: string;
+  /** The application object the route belongs to, and how it is started (for its exposure). */
+  app?: AppServing;
+}
+
+/** An application object (`FastAPI()`, `Flask(__name__)`, `express()`), where the code serves it and the commands that start it. */
+export interface AppServing {
+  file: string;
+  /** Its creation. */
+  span: Span;
+  /** Calls in the code that start serving it (`uvicorn.run(app, host=...)`, `app.listen(port)`). */
+  serves: ServeCall[];
+  /**
+   * Command lines that start it: `uvicorn pkg.main:app`, or `python -m pkg.main` / `python
+   * main.py` for a module whose code serves it (then `serve` is that call).
+   */
+  commands: Array<{ command: AppCommand; serve?: ServeCall }>;
 }
 
 export interface SkippedLayer {

@@ -3,6 +3,7 @@ import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
 import type { Confidence, Span } from '../../types.js';
 import { endpointInference, endpointsIn, type Endpoint } from '../endpoints/index.js';
+import { endpointExposure } from '../exposure.js';
 import { isTestFile } from '../inference/common.js';
 import type { ControlKind } from './data.js';
 import { describeInference, fixFor, reachesSelfHosted, reachesUnknownServer } from './describe.js';
@@ -36,6 +37,9 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
     if (seen.has(key)) continue;
     const reached = endpointInference(project, ep);
     if (reached.length === 0) continue;
+    // An internal service (a model worker on loopback or inside a container network) is not where callers arrive.
+    const exposure = endpointExposure(project, ep);
+    if (exposure.state === 'internal') continue;
     const v = endpointControls(project, settings, ep, kind);
     if (v.evidence.length > 0) continue;
     const selfHosted = reachesSelfHosted(reached);
@@ -61,7 +65,8 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
     };
     // Less sure when the route's prefix is unknown, the model call was inferred, or it is a server action.
     const weak = !ep.mounted || ep.kind === 'server-action' || reached.every((r) => r.site.confidence !== 'high');
-    const confidence: Confidence = weak ? 'medium' : 'high';
+    // Less sure again when modelguard cannot tell whether the application is reachable at all.
+    const confidence: Confidence = exposure.state === 'unknown' ? (weak ? 'low' : 'medium') : weak ? 'medium' : 'high';
     const na = v.notApplied[0];
     const soft = v.soft[0];
     seen.add(key);
