@@ -103,6 +103,39 @@ if __name__ == "__main__":
     expect(await exposures(files({ 'k8s/deploy.yaml': `${deploy}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: LoadBalancer\n  selector: {app: api}\n  ports:\n    - port: 80\n      targetPort: 8000\n` }))).toEqual({ 'api/main.py': 'public' });
   });
 
+  it('TypeScript servers: listen() with and without a host, Fastify\'s localhost default, Hono served by node-server or exported', async () => {
+    const route = (fw: string): string =>
+      fw === 'fastify'
+        ? 'import Fastify from "fastify";\nimport { ask } from "./llm";\nconst app = Fastify();\napp.post("/ask", async (req) => ask(String(req.body)));\n'
+        : fw === 'hono'
+          ? 'import { Hono } from "hono";\nimport { ask } from "./llm";\nconst app = new Hono();\napp.post("/ask", async (c) => c.json(await ask(await c.req.text())));\n'
+          : 'import express from "express";\nimport { ask } from "./llm";\nconst app = express();\napp.post("/ask", async (req, res) => res.json(await ask(req.body.q)));\n';
+    const LLM = 'import OpenAI from "openai";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
+    expect(
+      await exposures({
+        'package.json': '{"dependencies": {"express": "4", "fastify": "5", "hono": "4", "@hono/node-server": "1", "openai": "4"}}',
+        'llm.ts': LLM,
+        'express-default.ts': `${route('express')}app.listen(3000);\n`,
+        'express-loopback.ts': `${route('express')}app.listen(3000, "127.0.0.1", () => console.log("up"));\n`,
+        'express-env.ts': `${route('express')}import http from "node:http";\nhttp.createServer(app).listen(3000, process.env.HOST ?? "0.0.0.0");\n`,
+        'fastify-default.ts': `${route('fastify')}await app.listen({ port: 3000 });\n`,
+        'fastify-all.ts': `${route('fastify')}await app.listen({ port: 3000, host: "0.0.0.0" });\n`,
+        'hono-node.ts': `${route('hono')}import { serve } from "@hono/node-server";\nserve({ fetch: app.fetch, port: 8787 });\n`,
+        'hono-export.ts': `${route('hono')}export default app;\n`,
+        'express-nowhere.ts': `${route('express')}export { app };\n`,
+      }),
+    ).toEqual({
+      'express-default.ts': 'public',
+      'express-env.ts': 'public',
+      'express-loopback.ts': 'internal',
+      'express-nowhere.ts': 'unknown',
+      'fastify-all.ts': 'public',
+      'fastify-default.ts': 'unknown',
+      'hono-export.ts': 'public',
+      'hono-node.ts': 'public',
+    });
+  });
+
   it('an endpoint whose exposure is unknown is reported with less confidence; an internal one not at all', async () => {
     const p = await load({
       'requirements.txt': 'fastapi\nuvicorn\ntransformers\n',
