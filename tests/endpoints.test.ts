@@ -278,6 +278,55 @@ export default fp(async function auth(fastify: FastifyInstance) {
       'GET /health src/server.ts:9 <anonymous@9>\n  app/plugin @fastify/rate-limit#default\n  app/hook src/plugins/auth.ts#<anonymous@7>',
     ]);
   });
+
+  it('@fastify/autoload: folders give prefixes (`_id` a parameter), options.prefix, dirNameRoutePrefix: false; the root plugin of fastify-cli is the app', async () => {
+    expect(
+      await endpoints({
+        'package.json': '{"scripts":{"start":"fastify start -l info app.js"},"dependencies":{"fastify":"^5","@fastify/autoload":"^6","fastify-plugin":"^5"}}',
+        'app.js': `const path = require('node:path')
+const AutoLoad = require('@fastify/autoload')
+module.exports = async function (fastify, opts) {
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'plugins') })
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'routes'), options: Object.assign({ prefix: '/api' }, opts) })
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'flat'), dirNameRoutePrefix: false })
+}
+`,
+        'plugins/guard.js': `const fp = require('fastify-plugin')
+module.exports = fp(async function (fastify) {
+  fastify.addHook('onRequest', async (request) => { await request.jwtVerify() })
+})
+`,
+        'routes/root.js': "module.exports = async function (fastify) { fastify.get('/', async () => ({ ok: true })) }\n",
+        'routes/docs/_id/index.js': "module.exports = async function (fastify) { fastify.post('/summary', async () => ({})) }\n",
+        'flat/v2/extra.js': "module.exports = async function (app) { app.post('/extra', async () => ({})) }\n",
+      }),
+    ).toEqual([
+      'POST /extra flat/v2/extra.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+      'POST /api/docs/:id/summary routes/docs/_id/index.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+      'GET /api/ routes/root.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+    ]);
+  });
+
+  it('a handler reaches functions decorated onto the instance (`fastify.x()`, `request.server.x()`), not same-named methods of other objects', async () => {
+    const p = await project({
+      'package.json': '{"dependencies":{"fastify":"^5","fastify-plugin":"^5","ollama":"^0.5"}}',
+      'src/plugins/llm.ts': `import fp from "fastify-plugin";
+import ollama from "ollama";
+export default fp(async (fastify) => {
+  fastify.decorate("reply", async (text: string) => (await ollama.chat({ model: "llama3.2:3b", messages: [{ role: "user", content: text }] })).message.content);
+});
+`,
+      'src/server.ts': `import Fastify from "fastify";
+import llm from "./plugins/llm";
+const app = Fastify();
+await app.register(llm);
+app.post("/a", async (req) => ({ text: await app.reply(String(req.body)) }));
+app.post("/b", async (request) => ({ text: await request.server.reply(String(request.body)) }));
+app.post("/c", async (req, res) => res.reply(String(req.body)));
+`,
+    });
+    expect(projectEndpoints(p).map((e) => `${e.label} ${endpointInference(p, e).map((r) => r.via.map((v) => v.to.name).join('>')).join(',')}`)).toEqual(['POST /a reply', 'POST /b reply', 'POST /c ']);
+  });
 });
 
 describe('Hono and Koa', () => {

@@ -18,7 +18,7 @@ import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
 import { bindArgs, forwardEdge, forwardedInference, forwardTargets, pyForwards, resolveForward, type ForwardEnv } from './py-forward.js';
 import { PyRouterGraph } from './python.js';
-import { TsRouterGraph } from './ts-routers.js';
+import { decoratedCalls, TsRouterGraph } from './ts-routers.js';
 import { endpointScope } from './scope.js';
 import type { Endpoint } from './types.js';
 
@@ -134,6 +134,8 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
       }
       if (via.length >= maxDepth) continue;
       for (const e of callsFrom(project, g)) walk(e.to, [...via, e], bindArgs(project, e, env, ep));
+      // Fastify: functions decorated onto the instance (`fastify.summarize(text)`).
+      if (g.lang === 'ts' && ep.framework === 'fastify') for (const e of decoratedCalls(project, g)) walk(e.to, [...via, e], env);
     }
   };
   walk(ep.handler, [], new Map());

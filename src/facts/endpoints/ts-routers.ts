@@ -1,11 +1,11 @@
 import type { ParameterDeclaration, ts } from 'ts-morph';
-import { Node, tsc } from '../../parse/ts-morph.js';
+import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { ProjectModel } from '../../model/project.js';
 import { tsSpan } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
 import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
-import type { FunctionInfo } from '../inference/types.js';
+import type { CallEdge, FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
 import { filterCovers, joinPaths, mountChains } from './paths.js';
 import { tsHostSource, type HostSource, type ServeCall } from './serving.js';
@@ -150,6 +150,15 @@ export class TsRouterGraph {
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'register') return;
     const arg = call.getArguments()[0];
     if (!arg) return;
+    const loaded = this.autoloaded(a, call);
+    if (loaded) {
+      for (const l of loaded) {
+        const list = this.pluginCalls.get(l.fn.id) ?? [];
+        list.push({ a, call, fp: l.fp });
+        this.pluginCalls.set(l.fn.id, list);
+      }
+      return;
+    }
     const { fn, fp } = this.pluginFn(a, arg);
     if (!fn) return;
     const list = this.pluginCalls.get(fn.id) ?? [];
@@ -165,6 +174,76 @@ export class TsRouterGraph {
     const name = a.mod.stringValue(args[0])?.value;
     const fn = name ? tsFunction(this.project, a, args[1] as Node) : undefined;
     if (name && fn) this.decorations.set(name, fn);
+  }
+
+  private readonly autoloads = new Map<Node, Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> | null>();
+
+  /**
+   * `register(AutoLoad, { dir: path.join(__dirname, 'routes'), options: { prefix } })`
+   * (@fastify/autoload): the plugin each file under the directory exports, with the prefix its
+   * folders give it (`routes/chat/index.js` → `/chat`, `_id` → `:id`) unless `dirNameRoutePrefix: false`.
+   */
+  private autoloaded(a: TsInference, call: Node): Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> | undefined {
+    const hit = this.autoloads.get(call);
+    if (hit !== undefined) return hit ?? undefined;
+    this.autoloads.set(call, null);
+    if (!Node.isCallExpression(call)) return undefined;
+    const [plugin, opts] = call.getArguments();
+    const v = plugin ? a.valueOf(plugin) : undefined;
+    if (v?.t !== 'extern' || !/^(@fastify\/autoload|fastify-autoload)$/.test(v.module)) return undefined;
+    const o = opts ? unwrapTs(opts) : undefined;
+    if (!o || !Node.isObjectLiteralExpression(o)) return undefined;
+    const prop = (obj: Node, name: string): Node | undefined => {
+      if (!Node.isObjectLiteralExpression(obj)) return undefined;
+      const p = obj.getProperty(name);
+      return p && Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+    };
+    const dirExpr = prop(o, 'dir');
+    if (!dirExpr) return undefined;
+    // The string parts of `path.join(__dirname, 'routes')`, `new URL('./routes', import.meta.url)`, `${__dirname}/routes`.
+    const parts: string[] = [];
+    for (const n of [dirExpr, ...dirExpr.getDescendants()]) {
+      if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) parts.push(n.getLiteralValue());
+      else if (Node.isTemplateHead(n) || Node.isTemplateMiddle(n) || Node.isTemplateTail(n)) parts.push(n.getLiteralText());
+    }
+    const segs = a.file.path.split('/').slice(0, -1);
+    for (const seg of parts.join('/').split('/')) {
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') segs.pop();
+      else segs.push(seg);
+    }
+    const dir = segs.join('/');
+    const options = prop(o, 'options');
+    const optPrefix = options ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ?? (Node.isCallExpression(unwrapTs(options)) ? unwrapTs(options).getDescendants().map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined)).find((x) => x !== undefined) : undefined)) : undefined;
+    const folderPrefix = prop(o, 'dirNameRoutePrefix')?.getText() !== 'false';
+    const out: Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> = [];
+    for (const f of this.project.files()) {
+      if (f.kind !== 'typescript' || !f.path.startsWith(`${dir}/`) || isTestFile(f.path) || /\.d\.ts$/.test(f.path)) continue;
+      const rel = f.path.slice(dir.length + 1).split('/');
+      if (rel.some((x) => x.startsWith('.'))) continue;
+      const other = this.ctx.analyzer(f) as TsInference | undefined;
+      const x = other ? this.defaultExport(other) : undefined;
+      if (!other || !x) continue;
+      const { fn, fp } = this.pluginFnIn(other, x, false);
+      if (!fn) continue;
+      const folders = folderPrefix ? rel.slice(0, -1).map((d) => d.replace(/^_/, ':')) : [];
+      out.push({ fn, fp, prefix: joinPaths(optPrefix, folders.length > 0 ? `/${folders.join('/')}` : undefined) });
+    }
+    this.autoloads.set(call, out);
+    return out;
+  }
+
+  /** A module's default export: `export default x`, `module.exports = x`. */
+  private defaultExport(a: TsInference): Node | undefined {
+    for (const st of a.sf.getStatements()) {
+      if (Node.isExportAssignment(st) && !st.isExportEquals()) return st.getExpression();
+      if (Node.isFunctionDeclaration(st) && st.hasExportKeyword() && st.hasDefaultKeyword()) return st;
+      if (Node.isExpressionStatement(st)) {
+        const e = st.getExpression();
+        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken && e.getLeft().getText().replace(/\s+/g, '') === 'module.exports') return e.getRight();
+      }
+    }
+    return undefined;
   }
 
   /** The repository function a `register()` argument loads (through `fp(...)`, imports, `import()`). */
@@ -335,15 +414,40 @@ export class TsRouterGraph {
     }
     const typeText = p.getTypeNode()?.getText() ?? '';
     if (!ROUTER_PARAM.test(p.getName()) && !ROUTER_TYPE.test(typeText)) return [];
-    for (const edge of this.ctx.callersOf(info, 2)) {
+    for (const edge of this.callersOf(info)) {
       const arg = edge.args.get(`#${index}`);
       const caller = this.ctx.tsAt(edge.from.path);
       if (!arg || !caller) continue;
       for (const r of this.routerRefs(caller, arg.node as Node, depth + 1)) out.push({ obj: r.obj, base: [...r.base, edge.span.start] });
     }
+    // The root plugin fastify-cli loads (`fastify start app.js`): its parameter is the application.
+    if (out.length === 0 && index === 0 && this.defaultExport(a) !== undefined && this.pluginFnIn(a, this.defaultExport(a) as Node, false).fn?.id === info.id) {
+      const cli = fastifyCliStarts(this.project).find((c) => c.file === a.file.path);
+      if (cli || /['"](@fastify\/autoload|fastify-autoload)['"]/.test(a.file.text)) {
+        const obj = this.obj(`${a.file.path}:param:${p.getStart()}`, 'fastify', 'app', a.file.path, p);
+        if (cli && !this.serves.has(obj.key)) this.serves.set(obj.key, [{ file: cli.pkg, span: cli.span, how: 'fastify start', host: cli.address !== undefined ? { kind: 'literal', value: cli.address, span: cli.span } : { kind: 'default', value: 'localhost' }, ...(cli.port ? { port: cli.port } : {}) }]);
+        return [{ obj, base: [0] }];
+      }
+    }
     if (out.length === 0 && ROUTER_TYPE.test(typeText)) {
       const fw: RouterFramework = /Fastify/.test(typeText) ? 'fastify' : /Hono/.test(typeText) ? 'hono' : /Koa/.test(typeText) ? 'koa' : 'express';
       out.push({ obj: this.obj(`${a.file.path}:param:${p.getStart()}`, fw, /Router/.test(typeText) ? 'router' : 'app', a.file.path, p), base: [0] });
+    }
+    return out;
+  }
+
+  /**
+   * Calls of a function from its file and its importers; a default export is also called by the
+   * name each importer gives it (`import registerRoutes from './routes'` → `registerRoutes(app)`).
+   */
+  private callersOf(info: FunctionInfo): CallEdge[] {
+    const out = [...this.ctx.callersOf(info, 2)];
+    if (info.name !== 'default' || out.length > 0) return out;
+    for (const p of this.ctx.importersOf(info.path)) {
+      const other = this.ctx.tsAt(p);
+      if (!other) continue;
+      if (!other.mod.imports().some((imp) => imp.imported === 'default' && this.project.index.resolveTs(p, imp.module) === info.path)) continue;
+      for (const e of other.edges()) if (e.to.id === info.id && e.to.span.start === info.span.start) out.push(e);
     }
     return out;
   }
@@ -482,7 +586,7 @@ export class TsRouterGraph {
         this.register(a, ref, pos, args);
       } else if (m === 'addHook' && fw === 'fastify' && args.length >= 2) {
         const hook = a.mod.stringValue(args[0])?.value;
-        if (hook && FASTIFY_HOOKS.has(hook)) this.uses.push({ obj: ref.obj, pos, layers: [tsLayer(this.project, a, args[1] as Node, ref.obj.kind === 'app' ? 'app' : 'router', 'hook')] });
+        if (hook && FASTIFY_HOOKS.has(hook)) this.uses.push({ obj: ref.obj, pos, layers: this.hookLayers(a, args[1] as Node, ref.obj.kind === 'app' ? 'app' : 'router') });
       } else if (m === 'prefix' && fw === 'koa' && args.length === 1) {
         const p = a.mod.stringValue(args[0])?.value;
         if (p !== undefined) ref.obj.prefix = p;
@@ -520,6 +624,17 @@ export class TsRouterGraph {
   private register(a: TsInference, ref: RouterRef, pos: number[], args: Node[]): void {
     const arg = args[0];
     if (!arg) return;
+    const call = arg.getParent();
+    const loaded = call ? this.autoloaded(a, call) : undefined;
+    if (loaded) {
+      for (const l of loaded) {
+        if (l.fp) continue; // registered on this context directly (see paramRefs)
+        const fnNode = l.fn.node as Node;
+        const child = this.obj(`${l.fn.path}:plugin:${fnNode.getStart()}`, ref.obj.framework, 'router', l.fn.path, fnNode);
+        this.mounts.push({ parent: ref.obj, child, path: l.prefix || undefined, pos, layers: [] });
+      }
+      return;
+    }
     const opts = args[1] && Node.isObjectLiteralExpression(unwrapTs(args[1])) ? unwrapTs(args[1]) : undefined;
     const { fn, fp } = this.pluginFn(a, arg);
     if (fn) {
@@ -566,6 +681,23 @@ export class TsRouterGraph {
     return this.decorated(l, e);
   }
 
+  /**
+   * A Fastify hook: a function, a decorated one (`fastify.authenticate`), or @fastify/auth's
+   * `fastify.auth([fastify.verifyJWT, fastify.verifyApiKey])`, whose functions each become a
+   * layer (the request passes when one of them lets it through).
+   */
+  private hookLayers(a: TsInference, e: Node, level: LayerLevel): Layer[] {
+    const u = unwrapTs(e);
+    if (Node.isCallExpression(u)) {
+      const callee = u.getExpression();
+      const list = u.getArguments()[0];
+      if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'auth' && list && Node.isArrayLiteralExpression(list) && list.getElements().length > 0) {
+        return list.getElements().map((it) => ({ ...this.decorated(tsLayer(this.project, a, it, level, 'hook'), it), text: `${callee.getText()}([${it.getText()}])` }));
+      }
+    }
+    return [this.decorated(tsLayer(this.project, a, e, level, 'hook'), e)];
+  }
+
   /** `fastify.authenticate`: a function added with `fastify.decorate('authenticate', fn)`. */
   private decorated(l: Layer, e: Node): Layer {
     const u = unwrapTs(e);
@@ -586,7 +718,7 @@ export class TsRouterGraph {
       if (!init) continue;
       if (FASTIFY_HOOKS.has(name)) {
         const items = Node.isArrayLiteralExpression(init) ? init.getElements() : [init];
-        for (const it of items) out.push(this.decorated(tsLayer(this.project, a, it, 'route', 'hook'), it));
+        for (const it of items) out.push(...this.hookLayers(a, it, 'route'));
       } else if (name === 'config' && Node.isObjectLiteralExpression(init)) {
         for (const c of init.getProperties()) {
           if (Node.isPropertyAssignment(c) && c.getName() === 'rateLimit') {
@@ -666,6 +798,91 @@ export class TsRouterGraph {
     }
     return out;
   }
+}
+
+const decorationCache = new WeakMap<ProjectModel, Map<string, FunctionInfo>>();
+
+/**
+ * Functions added to Fastify instances with `decorate('name', fn)`, by name: a handler calling
+ * `fastify.name(...)`, `this.name(...)` or `request.server.name(...)` runs them.
+ */
+export function fastifyDecorations(project: ProjectModel): Map<string, FunctionInfo> {
+  let hit = decorationCache.get(project);
+  if (hit) return hit;
+  hit = new Map();
+  const ctx = InferenceContext.of(project);
+  for (const f of project.files()) {
+    if (f.kind !== 'typescript' || !/\.decorate\s*\(/.test(f.text) || !/fastify/.test(f.text) || isTestFile(f.path)) continue;
+    const a = ctx.analyzer(f) as TsInference | undefined;
+    if (!a) continue;
+    const walk = (n: ts.Node): void => {
+      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'decorate' && n.arguments.length >= 2) {
+        const call = a.wrap(n) as import('ts-morph').CallExpression;
+        const [nameArg, fnArg] = call.getArguments();
+        const name = nameArg ? a.mod.stringValue(nameArg)?.value : undefined;
+        const fn = name && fnArg ? tsFunction(project, a, fnArg) : undefined;
+        if (name && fn && !hit?.has(name)) hit?.set(name, fn);
+      }
+      tsc.forEachChild(n, walk);
+    };
+    walk(a.sf.compilerNode);
+  }
+  decorationCache.set(project, hit);
+  return hit;
+}
+
+const DECORATED_RECEIVER = /^(this|fastify|app|server|instance|api)$|\.server$/;
+
+/** Calls in a TS function of functions decorated onto the Fastify instance, as call edges. */
+export function decoratedCalls(project: ProjectModel, fn: FunctionInfo): CallEdge[] {
+  if (fn.lang !== 'ts') return [];
+  const decos = fastifyDecorations(project);
+  if (decos.size === 0) return [];
+  const a = InferenceContext.of(project).tsAt(fn.path);
+  const node = fn.node as Node;
+  if (!a || !node.getDescendants) return [];
+  const out: CallEdge[] = [];
+  for (const c of node.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = c.getExpression();
+    if (!Node.isPropertyAccessExpression(callee)) continue;
+    const to = decos.get(callee.getName());
+    if (!to || !DECORATED_RECEIVER.test(callee.getExpression().getText().replace(/\s+/g, ''))) continue;
+    out.push({ from: fn, to: { ...to, name: callee.getName() }, node: c, span: tsSpan(c), calleeSpan: tsSpan(callee), args: a.flattenArgs(c.getArguments()), resultNames: a.resultNames(c) });
+  }
+  return out;
+}
+
+const cliStarts = new WeakMap<ProjectModel, Array<{ pkg: string; file: string; span: Span; address?: string; port?: number }>>();
+
+/** `fastify start [-a address] [-p port] app.js` in package.json scripts: the root plugin and where fastify-cli serves it. */
+function fastifyCliStarts(project: ProjectModel): Array<{ pkg: string; file: string; span: Span; address?: string; port?: number }> {
+  let hit = cliStarts.get(project);
+  if (hit) return hit;
+  hit = [];
+  for (const f of project.files()) {
+    if (!f.path.endsWith('package.json') || !/fastify\s+start/.test(f.text)) continue;
+    const dir = f.path.split('/').slice(0, -1).join('/');
+    for (const m of f.text.matchAll(/fastify\s+start\b([^"\n]*)/g)) {
+      const words = (m[1] ?? '').trim().split(/\s+/).filter(Boolean);
+      let address: string | undefined;
+      let port: number | undefined;
+      let file: string | undefined;
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i] as string;
+        if (w === '-a' || w === '--address') address = words[++i];
+        else if (w.startsWith('--address=')) address = w.slice('--address='.length);
+        else if (w === '-p' || w === '--port') port = Number(words[++i]);
+        else if (/^-/.test(w)) {
+          if (/^(-l|--log-level|-r|--require|-i|--import|-o|--options|-T|--plugin-timeout|-s|--socket|-x|--prefix|--ignore-watch|--debug-port|--debug-host|--close-grace-delay|--body-limit)$/.test(w)) i++;
+        } else if (/\.[cm]?[jt]s$/.test(w)) file = w.replace(/^\.\//, '');
+      }
+      if (!file) continue;
+      const start = m.index ?? 0;
+      hit.push({ pkg: f.path, file: dir ? `${dir}/${file}` : file, span: { start, end: start + m[0].length }, ...(address ? { address } : {}), ...(port && Number.isFinite(port) ? { port } : {}) });
+    }
+  }
+  cliStarts.set(project, hit);
+  return hit;
 }
 
 export function makeEndpoint(framework: Endpoint['framework'], methods: string[], path: string, mounted: boolean, file: string, span: Span, handler: FunctionInfo | undefined, layers: Layer[], extra: Partial<Endpoint> = {}): Endpoint {
