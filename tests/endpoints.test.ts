@@ -795,6 +795,41 @@ async def ambiguous(request: Request):
   });
 });
 
+describe('functions served by a platform', () => {
+  const LLM = 'import OpenAI from "npm:openai@4";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
+  it('TypeScript: Supabase and Deno, module workers, Vercel api/, Netlify functions; paths as the platform gives them', async () => {
+    expect(
+      await labels({
+        'vercel.json': '{}',
+        'package.json': '{"dependencies":{"hono":"^4"}}',
+        'lib/llm.ts': LLM,
+        'supabase/functions/ask/index.ts': 'import { ask } from "../../../lib/llm.ts";\nDeno.serve(async (req) => {\n  if (req.method === "OPTIONS") return new Response("ok");\n  return Response.json(await ask((await req.json()).q));\n});\n',
+        'supabase/functions/_shared/util.ts': 'import { ask } from "../../../lib/llm.ts";\nexport default async function warm() { return ask("x"); }\n',
+        'deploy/main.ts': 'import { serve } from "https://deno.land/std@0.224.0/http/server.ts";\nimport { ask } from "../lib/llm.ts";\nserve(async (req) => Response.json(await ask(await req.text())), { port: 8000 });\n',
+        'worker/index.ts': 'import { ask } from "../lib/llm";\nexport default {\n  async fetch(request: Request): Promise<Response> {\n    return Response.json(await ask(await request.text()));\n  },\n};\n',
+        'edge/hono.ts': 'import { Hono } from "hono";\nimport { ask } from "../lib/llm";\nconst app = new Hono();\napp.post("/q", async (c) => c.json(await ask(await c.req.text())));\nDeno.serve(app.fetch);\n',
+        'api/chat/index.ts': 'import { ask } from "../../lib/llm";\nexport default async function handler(req: any, res: any) {\n  if (req.method !== "POST") return res.status(405).end();\n  res.json(await ask(req.body.q));\n}\n',
+        'api/v2/[id].ts': 'import { ask } from "../../lib/llm";\nexport async function POST(request: Request) { return Response.json(await ask(await request.text())); }\nexport async function GET() { return new Response("ok"); }\n',
+        'api/_helpers.ts': 'import { ask } from "../lib/llm";\nexport default async function h() { return ask("x"); }\n',
+        'netlify/functions/suggest.ts': 'import { ask } from "../../lib/llm";\nexport default async (req: Request) => Response.json(await ask(await req.text()));\nexport const config = { path: "/api/suggest" };\n',
+        'netlify/functions/old/old.js': 'const { ask } = require("../../../lib/llm");\nexports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify(await ask(event.body)) });\n',
+      }),
+    ).toEqual(['POST /api/chat', 'POST /api/v2/[id]', 'GET /api/v2/[id]', 'ANY /', 'POST /q', 'ANY /.netlify/functions/old', 'ANY /api/suggest', 'ANY /functions/v1/ask', 'ANY /']);
+  });
+
+  it('Python: Modal web endpoints (named by their function), BentoML APIs and routes, Ray Serve __call__, Cloud Functions', async () => {
+    expect(
+      await labels({
+        'requirements.txt': 'modal\nbentoml\nray[serve]\nfunctions-framework\n',
+        'm.py': 'import modal\napp = modal.App("x")\n@app.function()\n@modal.fastapi_endpoint(method="POST")\ndef gen(item: dict):\n    return item\n@app.function()\n@modal.web_endpoint()\ndef status():\n    return {}\n',
+        'b.py': 'import bentoml\n@bentoml.service\nclass S:\n    @bentoml.api\n    def write(self, prompt: str) -> str:\n        return prompt\n    @bentoml.api(route="/v1/ready")\n    def ready(self) -> bool:\n        return True\n    def helper(self):\n        return 1\n',
+        'r.py': 'from ray import serve\nfrom fastapi import FastAPI\napi = FastAPI()\n@serve.deployment\nclass A:\n    async def __call__(self, request):\n        return "a"\n@serve.deployment\n@serve.ingress(api)\nclass B:\n    async def __call__(self, request):\n        return "b"\n',
+        'g.py': 'import functions_framework\n@functions_framework.http\ndef hello(request):\n    return "hi"\n@functions_framework.cloud_event\ndef on_event(event):\n    return None\n',
+      }),
+    ).toEqual(['POST /write', 'POST /v1/ready', 'ANY /', 'POST gen (Modal web endpoint)', 'GET status (Modal web endpoint)', 'ANY /']);
+  });
+});
+
 describe('Flask and Starlette', () => {
   it('Flask: blueprints registered with url_prefix, decorators, MethodView, before_request, extensions', async () => {
     expect(

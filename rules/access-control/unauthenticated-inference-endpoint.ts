@@ -5,7 +5,7 @@ export default defineRule({
   meta: {
     id: 'access-control/unauthenticated-inference-endpoint',
     category: 'access-control',
-    appliesTo: ['typescript', 'python'],
+    appliesTo: ['typescript', 'python', 'yaml-config'],
     scope: 'file',
     severity: 'error',
     confidence: 'high',

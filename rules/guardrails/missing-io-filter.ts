@@ -38,7 +38,7 @@ export default defineRule<Options>({
   meta: {
     id: 'guardrails/missing-io-filter',
     category: 'guardrails',
-    appliesTo: ['typescript', 'python'],
+    appliesTo: ['typescript', 'python', 'yaml-config'],
     scope: 'file',
     severity: 'note',
     confidence: 'medium',

@@ -5,7 +5,7 @@ export default defineRule({
   meta: {
     id: 'rate-limit/inference-endpoint',
     category: 'rate-limit',
-    appliesTo: ['typescript', 'python'],
+    appliesTo: ['typescript', 'python', 'yaml-config'],
     scope: 'file',
     severity: 'error',
     confidence: 'high',

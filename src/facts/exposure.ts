@@ -5,7 +5,7 @@ import type { Confidence, Span } from '../types.js';
 import { gatewayIndex, type GatewayControl, type GatewayRoute } from './gateway/index.js';
 import { substitute } from './images.js';
 import { allK8sObjects, podTemplate, sameNamespace, type K8sObject } from './k8s-objects.js';
-import type { Endpoint } from './endpoints/types.js';
+import { PLATFORMS, type Endpoint } from './endpoints/types.js';
 import { commandOption, type AppCommand, type HostSource, type ServeCall } from './endpoints/serving.js';
 import { envEntries } from './env.js';
 import { classifyHost, type Listen, type ServerLaunch, type ServerSpec } from './model-servers.js';
@@ -564,6 +564,9 @@ const exposureCache = new WeakMap<ProjectModel, Map<string, EndpointExposure>>()
  */
 export function endpointExposure(project: ProjectModel, ep: Endpoint): EndpointExposure {
   if (ep.framework === 'nextjs') return { state: 'public', why: 'a Next.js route' };
+  // Cloud Functions require IAM unless deployed with --allow-unauthenticated; Ray Serve's proxy listens on loopback unless configured.
+  if (ep.framework === 'cloud-functions' || (ep.framework === 'ray-serve' && !ep.app)) return { state: 'unknown', why: `a ${ep.framework} endpoint: whether it is public depends on how it is deployed` };
+  if (PLATFORMS.has(ep.framework) && !ep.app) return { state: 'public', why: `a ${ep.framework} function, published by the platform` };
   const app = ep.app;
   if (!app) return { state: 'unknown', why: 'modelguard does not know how this application is started' };
   let m = exposureCache.get(project);

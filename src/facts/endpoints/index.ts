@@ -16,6 +16,9 @@ import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type
 import { DjangoRoutes } from './django.js';
 import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
+import { tsPlatformEndpoints } from './platforms.js';
+import { pyPlatformEndpoints } from './py-platforms.js';
+import { lambdaEndpoints } from './lambda.js';
 import { bindArgs, forwardEdge, forwardedInference, forwardTargets, pyForwards, resolveForward, type ForwardEnv } from './py-forward.js';
 import { PyRouterGraph } from './python.js';
 import { decoratedCalls, TsRouterGraph } from './ts-routers.js';
@@ -46,8 +49,11 @@ export function projectEndpoints(project: ProjectModel, whole = false): Endpoint
       ...new TsRouterGraph(project, scope).build(),
       ...nestEndpoints(project, scope),
       ...nextEndpoints(project),
+      ...tsPlatformEndpoints(project),
       ...new PyRouterGraph(project, scope).build(),
       ...new DjangoRoutes(project).build(),
+      ...pyPlatformEndpoints(project, scope),
+      ...lambdaEndpoints(project),
     ];
     const seen = new Set<string>();
     eps = eps.filter((e) => {

@@ -8,6 +8,7 @@ import type { PyInference } from '../inference/python.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { joinPaths, mountChains } from './paths.js';
 import { callArgs, externQ, field, kids, listItems, moduleDecls, pyDecls, pyFunction, pyLayer, unwrapPy, type PyDecl } from './py-resolve.js';
+import { modalProxyAuth } from './py-platforms.js';
 import { appCommands, commandFile, pyHostSource, pyPort, serveKwargs, type ServeCall } from './serving.js';
 import { makeEndpoint } from './ts-routers.js';
 import type { AppServing, Endpoint, Layer, LayerLevel } from './types.js';
@@ -59,7 +60,7 @@ const DEPENDS = /^fastapi\.(params\.)?(Depends|Security)$|^fastapi\.param_functi
 /** `@app.websocket("/ws")`, `@app.websocket_route(...)`, `add_api_websocket_route`: a route answered over a WebSocket (label `WEBSOCKET /ws`). */
 const WEBSOCKET = /^(websocket|websocket_route)$/;
 const ROUTER_PARAM = /^(app|application|router|bp|blueprint|api|server)$/;
-const CANDIDATE = /\b(fastapi|flask|quart|starlette|uvicorn|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_api_websocket_route|add_url_rule)\b/;
+const CANDIDATE = /\b(fastapi|flask|quart|starlette|uvicorn|modal|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_api_websocket_route|add_url_rule)\b/;
 /** Servers started from code, with the host they listen on when none is given. */
 const SERVE_CALLS: Record<string, string> = { 'uvicorn.run': '127.0.0.1', 'uvicorn.Config': '127.0.0.1', 'uvicorn.main.run': '127.0.0.1', 'uvicorn.config.Config': '127.0.0.1' };
 
@@ -255,6 +256,7 @@ export class PyRouterGraph {
       if (!fn) continue;
       const decos = decoratorsOf(fn);
       for (let i = 0; i < decos.length; i++) this.decorator(a, fn, decos, i);
+      if (decos.length > 0 && /\bmodal\b/.test(a.file.text)) this.modalApp(a, fn, decos);
     }
     for (const call of a.mod.calls()) {
       const fnNode = field(call.node, 'function');
@@ -315,6 +317,28 @@ export class PyRouterGraph {
           if (path === undefined || !view) continue;
           this.viewRoutes(a, t, path, view, this.methodsKw(a, kwargs.get('methods')), span(call.node));
         }
+      }
+    }
+  }
+
+  /**
+   * `@modal.asgi_app()` / `@modal.wsgi_app()` on a function returning an app: Modal serves it on
+   * a public URL (with `requires_proxy_auth=True`, only to callers holding a proxy-auth token).
+   */
+  private modalApp(a: PyInference, fn: Node, decos: Node[]): void {
+    for (const d of decos) {
+      const e = decoratorExpr(d);
+      const target = e?.type === 'call' ? field(e, 'function') : e;
+      if (!e || !target || !/^modal\.(asgi_app|wsgi_app)$/.test(externQ(a, target))) continue;
+      const apps: PyRouter[] = [];
+      for (const r of fn.descendantsOfType('return_statement')) if (r && kids(r)[0] && a.enclosingFn(r).id === fn.id) apps.push(...this.refs(a, kids(r)[0] as Node));
+      const auth = modalProxyAuth(a, e.type === 'call' ? e : undefined);
+      for (const o of apps) {
+        if (o.kind !== 'app') continue;
+        const list = this.serves.get(o.key) ?? [];
+        list.push({ file: a.file.path, span: span(e), how: `modal.${a.text(target).split('.').pop() ?? 'asgi_app'}`, host: { kind: 'default', value: '0.0.0.0' } });
+        this.serves.set(o.key, list);
+        if (auth) this.uses.push({ obj: o, layers: [{ ...auth, level: 'app' }] });
       }
     }
   }

@@ -494,7 +494,8 @@ export class TsRouterGraph {
     }
     if (m === 'serve' || m === 'Bun.serve') {
       const opts = args[0];
-      const fetch = prop(opts, 'fetch');
+      // `serve({ fetch: app.fetch })`, `Deno.serve(app.fetch)`, `Deno.serve({ port }, app.fetch)`.
+      const fetch = prop(opts, 'fetch') ?? args.find((x) => Node.isPropertyAccessExpression(unwrapTs(x)) && (unwrapTs(x) as import('ts-morph').PropertyAccessExpression).getName() === 'fetch');
       const u = fetch ? unwrapTs(fetch) : undefined;
       const target = u && Node.isPropertyAccessExpression(u) && u.getName() === 'fetch' ? u.getExpression() : undefined;
       if (!target) return;
@@ -885,8 +886,10 @@ function fastifyCliStarts(project: ProjectModel): Array<{ pkg: string; file: str
   return hit;
 }
 
+const PY_FRAMEWORKS = new Set<Endpoint['framework']>(['fastapi', 'flask', 'starlette', 'django', 'modal', 'bentoml', 'ray-serve', 'cloud-functions']);
+
 export function makeEndpoint(framework: Endpoint['framework'], methods: string[], path: string, mounted: boolean, file: string, span: Span, handler: FunctionInfo | undefined, layers: Layer[], extra: Partial<Endpoint> = {}): Endpoint {
-  const lang = framework === 'fastapi' || framework === 'flask' || framework === 'starlette' || framework === 'django' ? 'python' : 'ts';
+  const lang = extra.lang ?? (PY_FRAMEWORKS.has(framework) ? 'python' : 'ts');
   const kind = extra.kind ?? 'route';
   const label = kind === 'server-action' ? `server action ${path}` : `${methods.map((m) => (m === '*' ? 'ANY' : m)).join('|')} ${path}`;
   return { framework, lang, methods, path, kind, mounted, label, file, span, ...(handler ? { handler } : {}), layers, skipped: [], ...extra };
