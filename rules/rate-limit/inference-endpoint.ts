@@ -16,9 +16,9 @@ export default defineRule({
     tags: ['security', 'OWASP-LLM10', 'CWE-770', 'CWE-799'],
     messages: {
       noRateLimit:
-        '{route} reaches {inference} with no rate limit on the handler, its router or app, in middleware or at a gateway in this repository{gateway}. Anyone who can reach it can {abuse}. {fix}, or set `settings.rateLimit.handledUpstream` if a gateway outside the repository limits it.',
+        '{route} reaches {inference} with no rate limit on the handler, its router or app, in middleware or at a gateway in this repository{gateway}. {who} can {abuse}. {fix}, or set `settings.rateLimit.handledUpstream` if a gateway outside the repository limits it.',
       limiterNotApplied:
-        '{route} reaches {inference}, but {notApplied}. Anyone who can reach it can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
+        '{route} reaches {inference}, but {notApplied}. {who} can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
     },
   },
   *check(ctx) {

@@ -61,6 +61,8 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
             : proxied
               ? 'tie up the model server it forwards to and starve every other user'
               : 'run up your provider bill until the account\'s quota runs out for every other user',
+      // An authenticated route still lets each signed-in caller run as much as they like.
+      who: kind === 'rate-limit' && endpointControls(project, settings, ep, 'auth').evidence.length > 0 ? 'Any authenticated caller' : 'Anyone who can reach it',
       gateway: v.gatewayGaps.length > 0 ? ` (${v.gatewayGaps[0]?.label} routes to it with no ${kind === 'auth' ? 'authentication' : 'rate limit'} either)` : '',
     };
     // Less sure when the route's prefix is unknown, the model call was inferred, or it is a server action.
