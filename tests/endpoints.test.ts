@@ -278,6 +278,55 @@ export default fp(async function auth(fastify: FastifyInstance) {
       'GET /health src/server.ts:9 <anonymous@9>\n  app/plugin @fastify/rate-limit#default\n  app/hook src/plugins/auth.ts#<anonymous@7>',
     ]);
   });
+
+  it('@fastify/autoload: folders give prefixes (`_id` a parameter), options.prefix, dirNameRoutePrefix: false; the root plugin of fastify-cli is the app', async () => {
+    expect(
+      await endpoints({
+        'package.json': '{"scripts":{"start":"fastify start -l info app.js"},"dependencies":{"fastify":"^5","@fastify/autoload":"^6","fastify-plugin":"^5"}}',
+        'app.js': `const path = require('node:path')
+const AutoLoad = require('@fastify/autoload')
+module.exports = async function (fastify, opts) {
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'plugins') })
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'routes'), options: Object.assign({ prefix: '/api' }, opts) })
+  fastify.register(AutoLoad, { dir: path.join(__dirname, 'flat'), dirNameRoutePrefix: false })
+}
+`,
+        'plugins/guard.js': `const fp = require('fastify-plugin')
+module.exports = fp(async function (fastify) {
+  fastify.addHook('onRequest', async (request) => { await request.jwtVerify() })
+})
+`,
+        'routes/root.js': "module.exports = async function (fastify) { fastify.get('/', async () => ({ ok: true })) }\n",
+        'routes/docs/_id/index.js': "module.exports = async function (fastify) { fastify.post('/summary', async () => ({})) }\n",
+        'flat/v2/extra.js': "module.exports = async function (app) { app.post('/extra', async () => ({})) }\n",
+      }),
+    ).toEqual([
+      'POST /extra flat/v2/extra.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+      'POST /api/docs/:id/summary routes/docs/_id/index.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+      'GET /api/ routes/root.js:1 <anonymous@1>\n  app/hook plugins/guard.js#<anonymous@3>',
+    ]);
+  });
+
+  it('a handler reaches functions decorated onto the instance (`fastify.x()`, `request.server.x()`), not same-named methods of other objects', async () => {
+    const p = await project({
+      'package.json': '{"dependencies":{"fastify":"^5","fastify-plugin":"^5","ollama":"^0.5"}}',
+      'src/plugins/llm.ts': `import fp from "fastify-plugin";
+import ollama from "ollama";
+export default fp(async (fastify) => {
+  fastify.decorate("reply", async (text: string) => (await ollama.chat({ model: "llama3.2:3b", messages: [{ role: "user", content: text }] })).message.content);
+});
+`,
+      'src/server.ts': `import Fastify from "fastify";
+import llm from "./plugins/llm";
+const app = Fastify();
+await app.register(llm);
+app.post("/a", async (req) => ({ text: await app.reply(String(req.body)) }));
+app.post("/b", async (request) => ({ text: await request.server.reply(String(request.body)) }));
+app.post("/c", async (req, res) => res.reply(String(req.body)));
+`,
+    });
+    expect(projectEndpoints(p).map((e) => `${e.label} ${endpointInference(p, e).map((r) => r.via.map((v) => v.to.name).join('>')).join(',')}`)).toEqual(['POST /a reply', 'POST /b reply', 'POST /c ']);
+  });
 });
 
 describe('Hono and Koa', () => {
@@ -683,6 +732,101 @@ def wrong():
       ['GET /v1/status', []],
       ['GET /v1/wrong-method', []],
     ]);
+  });
+});
+
+describe('requests passed on to a model server', () => {
+  it('a router handing its path down to a proxy several calls deep reaches the model API it forwards to; other paths, GET and unknown paths do not', async () => {
+    const p = await project({
+      'svc/__init__.py': '',
+      'svc/pool.py': `import random
+UPSTREAMS = ["http://a:8000", "http://b:8000"]
+def choose():
+    return random.choice(UPSTREAMS)
+`,
+      'svc/relay.py': `from svc.pool import choose
+async def send(request, payload, base, endpoint):
+    async with request.app.state.http().request(method=request.method, url=base + endpoint, data=payload) as r:
+        async for chunk in r.content.iter_any():
+            yield chunk
+async def route_to_backend(request, endpoint):
+    body = await request.body()
+    return send(request, body, choose(), endpoint)
+async def by_incoming_path(request):
+    target = f"{choose()}{request.url.path}"
+    return send_raw(request, target)
+def send_raw(request, target):
+    return request.app.state.client.build_request(request.method, target)
+`,
+      'svc/api.py': `from fastapi import APIRouter, Request
+from svc.relay import by_incoming_path, route_to_backend
+router = APIRouter()
+@router.post("/v1/chat/completions")
+async def chat(request: Request):
+    return await route_to_backend(request, "/v1/chat/completions")
+@router.post("/v1/embeddings")
+async def embed(request: Request):
+    return await route_to_backend(request, endpoint="/v1/embeddings")
+@router.post("/detokenize")
+async def detok(request: Request):
+    return await route_to_backend(request, "/detokenize")
+@router.post("/v1/completions")
+async def complete(request: Request):
+    return await by_incoming_path(request)
+@router.get("/v1/models")
+async def models(request: Request):
+    return await by_incoming_path(request)
+@router.post("/api/chat")
+async def ambiguous(request: Request):
+    # An ordinary app path on a host that says nothing: not known to be a model API.
+    return await by_incoming_path(request)
+`,
+    });
+    const eps = projectEndpoints(p).filter((e) => e.file === 'svc/api.py');
+    const rows = eps.map((e) => [e.label, endpointInference(p, e).map((r) => `${r.site.api} ${r.site.url} via ${r.via.map((v) => v.to.name).join('>')}`)]);
+    expect(rows).toEqual([
+      ['POST /v1/chat/completions', ['POST /v1/chat/completions {base}/v1/chat/completions via route_to_backend>send']],
+      ['POST /v1/embeddings', ['POST /v1/embeddings {base}/v1/embeddings via route_to_backend>send']],
+      ['POST /detokenize', []],
+      ['POST /v1/completions', ['POST /v1/completions {choose()}/v1/completions via by_incoming_path>send_raw']],
+      ['GET /v1/models', []],
+      ['POST /api/chat', []],
+    ]);
+  });
+});
+
+describe('functions served by a platform', () => {
+  const LLM = 'import OpenAI from "npm:openai@4";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
+  it('TypeScript: Supabase and Deno, module workers, Vercel api/, Netlify functions; paths as the platform gives them', async () => {
+    expect(
+      await labels({
+        'vercel.json': '{}',
+        'package.json': '{"dependencies":{"hono":"^4"}}',
+        'lib/llm.ts': LLM,
+        'supabase/functions/ask/index.ts': 'import { ask } from "../../../lib/llm.ts";\nDeno.serve(async (req) => {\n  if (req.method === "OPTIONS") return new Response("ok");\n  return Response.json(await ask((await req.json()).q));\n});\n',
+        'supabase/functions/_shared/util.ts': 'import { ask } from "../../../lib/llm.ts";\nexport default async function warm() { return ask("x"); }\n',
+        'deploy/main.ts': 'import { serve } from "https://deno.land/std@0.224.0/http/server.ts";\nimport { ask } from "../lib/llm.ts";\nserve(async (req) => Response.json(await ask(await req.text())), { port: 8000 });\n',
+        'worker/index.ts': 'import { ask } from "../lib/llm";\nexport default {\n  async fetch(request: Request): Promise<Response> {\n    return Response.json(await ask(await request.text()));\n  },\n};\n',
+        'edge/hono.ts': 'import { Hono } from "hono";\nimport { ask } from "../lib/llm";\nconst app = new Hono();\napp.post("/q", async (c) => c.json(await ask(await c.req.text())));\nDeno.serve(app.fetch);\n',
+        'api/chat/index.ts': 'import { ask } from "../../lib/llm";\nexport default async function handler(req: any, res: any) {\n  if (req.method !== "POST") return res.status(405).end();\n  res.json(await ask(req.body.q));\n}\n',
+        'api/v2/[id].ts': 'import { ask } from "../../lib/llm";\nexport async function POST(request: Request) { return Response.json(await ask(await request.text())); }\nexport async function GET() { return new Response("ok"); }\n',
+        'api/_helpers.ts': 'import { ask } from "../lib/llm";\nexport default async function h() { return ask("x"); }\n',
+        'netlify/functions/suggest.ts': 'import { ask } from "../../lib/llm";\nexport default async (req: Request) => Response.json(await ask(await req.text()));\nexport const config = { path: "/api/suggest" };\n',
+        'netlify/functions/old/old.js': 'const { ask } = require("../../../lib/llm");\nexports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify(await ask(event.body)) });\n',
+      }),
+    ).toEqual(['POST /api/chat', 'POST /api/v2/[id]', 'GET /api/v2/[id]', 'ANY /', 'POST /q', 'ANY /.netlify/functions/old', 'ANY /api/suggest', 'ANY /functions/v1/ask', 'ANY /']);
+  });
+
+  it('Python: Modal web endpoints (named by their function), BentoML APIs and routes, Ray Serve __call__, Cloud Functions', async () => {
+    expect(
+      await labels({
+        'requirements.txt': 'modal\nbentoml\nray[serve]\nfunctions-framework\n',
+        'm.py': 'import modal\napp = modal.App("x")\n@app.function()\n@modal.fastapi_endpoint(method="POST")\ndef gen(item: dict):\n    return item\n@app.function()\n@modal.web_endpoint()\ndef status():\n    return {}\n',
+        'b.py': 'import bentoml\n@bentoml.service\nclass S:\n    @bentoml.api\n    def write(self, prompt: str) -> str:\n        return prompt\n    @bentoml.api(route="/v1/ready")\n    def ready(self) -> bool:\n        return True\n    def helper(self):\n        return 1\n',
+        'r.py': 'from ray import serve\nfrom fastapi import FastAPI\napi = FastAPI()\n@serve.deployment\nclass A:\n    async def __call__(self, request):\n        return "a"\n@serve.deployment\n@serve.ingress(api)\nclass B:\n    async def __call__(self, request):\n        return "b"\n',
+        'g.py': 'import functions_framework\n@functions_framework.http\ndef hello(request):\n    return "hi"\n@functions_framework.cloud_event\ndef on_event(event):\n    return None\n',
+      }),
+    ).toEqual(['POST /write', 'POST /v1/ready', 'ANY /', 'POST gen (Modal web endpoint)', 'GET status (Modal web endpoint)', 'ANY /']);
   });
 });
 

@@ -255,3 +255,29 @@ spec:
     expect(appUpstreams(p, 'services/api/app/main.py').map((u) => `${u.host}${u.namespace ? `.${u.namespace}` : ''}`)).toEqual(['api', 'chat-svc.ml']);
   });
 });
+
+describe('missing-control findings', () => {
+  it('a rate-limit finding on an authenticated route speaks of authenticated callers', async () => {
+    const { missingControls } = await import('../src/facts/http-controls/check.js');
+    const p = await load(
+      tempRepo({
+        'requirements.txt': 'fastapi\nopenai\n',
+        'llm.py': LLM_PY,
+        'app.py': `from fastapi import Depends, FastAPI
+from fastapi.security import OAuth2PasswordBearer
+from llm import ask
+app = FastAPI()
+oauth2 = OAuth2PasswordBearer(tokenUrl="token")
+@app.post("/open")
+def open_route(body: dict):
+    return ask(body["q"])
+@app.post("/signed-in")
+def signed_in(body: dict, token: str = Depends(oauth2)):
+    return ask(body["q"])
+`,
+      }),
+    );
+    const rows = missingControls(p.file('app.py') as NonNullable<ReturnType<ProjectModel['file']>>, p, {}, 'rate-limit').map((m) => `${m.ep.label}: ${m.data.who}`);
+    expect(rows).toEqual(['POST /open: Anyone who can reach it', 'POST /signed-in: Any authenticated caller']);
+  });
+});

@@ -73,7 +73,7 @@ describe('endpoint rules on files named on the command line', () => {
   // it must report on a route file exactly what a whole-root scan reports on it, for every
   // fixture of the endpoint rules (prefixes, middleware and gateways in other files included).
   const ENDPOINT_RULES = ['rate-limit/inference-endpoint', 'access-control/unauthenticated-inference-endpoint', 'guardrails/missing-io-filter'];
-  const ROUTE_TEXT = /@(app|router|api|bp|blueprint|\w+_router)\.|\.(get|post|put|route|all|register|use)\s*\(|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE)\b|export\s+const\s+(GET|POST)\b|@(Post|Get|Controller)\(|urlpatterns|\b(Route|Mount|WebSocketRoute)\(|['"]use server['"]/;
+  const ROUTE_TEXT = /@(app|router|api|bp|blueprint|\w+_router)\.|\.(get|post|put|route|all|register|use)\s*\(|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE)\b|export\s+const\s+(GET|POST)\b|@(Post|Get|Controller)\(|urlpatterns|\b(Route|Mount|WebSocketRoute)\(|['"]use server['"]|Deno\.serve|export\s+default\s*\{|export\s+default\s+async|exports\.handler|@bentoml\.|@serve\.deployment|@modal\.|functions_framework|AWS::Serverless::Function|^functions:/m;
   const cases = ENDPOINT_RULES.flatMap((id) => {
     const dir = join(FIXTURES, id);
     return ['invalid', 'valid'].flatMap((kind) => (existsSync(join(dir, kind)) ? readdirSync(join(dir, kind)).map((c) => join(dir, kind, c)) : []));
@@ -85,7 +85,7 @@ describe('endpoint rules on files named on the command line', () => {
 
   it.each(cases.map((c) => [relative(FIXTURES, c), c]))('%s: each route file alone gets the whole-root findings', async (_name, root) => {
     const full = await scanDir(root, { only: ENDPOINT_RULES });
-    const routeFiles = fg.sync(['**/*.{py,ts,tsx,js,mjs}'], { cwd: root, ignore: ['**/node_modules/**'] }).filter((p) => ROUTE_TEXT.test(readFileSync(join(root, p), 'utf8')));
+    const routeFiles = fg.sync(['**/*.{py,ts,tsx,js,mjs,yml,yaml}'], { cwd: root, ignore: ['**/node_modules/**'] }).filter((p) => ROUTE_TEXT.test(readFileSync(join(root, p), 'utf8')));
     expect(routeFiles.length).toBeGreaterThan(0);
     for (const p of routeFiles) {
       const one = await scanDir(root, { only: ENDPOINT_RULES, paths: [join(root, p)] });

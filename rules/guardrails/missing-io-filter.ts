@@ -1,5 +1,6 @@
 import { endpointsIn, type Endpoint } from '../../src/facts/endpoints/index.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
+import { endpointExposure } from '../../src/facts/exposure.js';
 import { endpointGuardrails, GuardrailKnowledge, stackOf, type GuardedSite } from '../../src/facts/guardrails/index.js';
 import type { ProjectModel } from '../../src/model/project.js';
 import { defineRule } from '../../src/rule-api.js';
@@ -25,6 +26,11 @@ function unfilteredSides(g: GuardedSite): number {
   return (g.input ? 0 : 1) + (g.output ? 0 : 1);
 }
 
+/** The finding's confidence: medium (the rule's), low for a weak flow or when the application's exposure is unknown. */
+function confidenceOf(c: GuardedSite['confidence'], unknownExposure: boolean): 'medium' | 'low' {
+  return c === 'low' || unknownExposure ? 'low' : 'medium';
+}
+
 function routeOf(ep: Endpoint): string {
   return ep.kind === 'server-action' ? `server action \`${ep.path}\`` : `\`${ep.label}\``;
 }
@@ -33,14 +39,14 @@ export default defineRule<Options>({
   meta: {
     id: 'guardrails/missing-io-filter',
     category: 'guardrails',
-    appliesTo: ['typescript', 'python'],
+    appliesTo: ['typescript', 'python', 'yaml-config'],
     roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'note',
     confidence: 'medium',
     description: 'HTTP endpoints that pass user input to a model and return its output should filter both the input and the output.',
     fullDescription:
-      'Flags HTTP endpoints (Express, Fastify, Hono, Koa, NestJS, Next.js, FastAPI, Flask, Starlette, Django) whose request data reaches the prompt of a model call and whose model output reaches the response, with no input filter before the call or no output filter after it: no moderation API (OpenAI, Azure AI Content Safety, Mistral), guard model (Llama Guard, ShieldGemma, Prompt Guard), scanner or validator (LLM Guard, Guardrails AI, Lakera, Rebuff), rails (NeMo Guardrails), guardrail configured on the call (Bedrock guardrails, Gemini safety settings) or project function named in settings.guardrails.functions. A self-hosted model has no provider filtering anything, and its built-in safety may be weak or fine-tuned away.',
+      'Flags HTTP endpoints (Express, Fastify, Hono, Koa, NestJS, Next.js, FastAPI, Flask, Starlette, Django) whose request data reaches the prompt of a model call and whose model output reaches the response, with no input filter before the call or no output filter after it: no moderation API (OpenAI, Azure AI Content Safety, Mistral), guard model (Llama Guard, ShieldGemma, Prompt Guard), scanner or validator (LLM Guard, Guardrails AI, Lakera, Rebuff), rails (NeMo Guardrails), guardrail configured on the call (Bedrock guardrails, Gemini safety settings) or project function named in settings.guardrails.functions. A self-hosted model has no provider filtering anything, and its built-in safety may be weak or fine-tuned away. Internal services (on loopback, or only in a container network) are not reported.',
     securitySeverity: 4.0,
     tags: ['security', 'guardrails', 'CWE-693', 'OWASP-LLM01', 'OWASP-LLM05'],
     messages: {
@@ -69,6 +75,9 @@ export default defineRule<Options>({
         .filter((g) => !g.input || !g.output)
         .filter((g) => ctx.options.hostedApis || stackOf(g.site).selfHosted);
       if (open.length === 0) continue;
+      // An internal service (a model worker on loopback or in a container network) is screened where callers arrive.
+      const exposure = endpointExposure(ctx.project, ep);
+      if (exposure.state === 'internal') continue;
       // Name the call the handler makes itself before one reached through a helper (a title or summary).
       const g = [...open].sort((a, b) => unfilteredSides(b) - unfilteredSides(a) || a.via.length - b.via.length)[0] as GuardedSite;
       const messageId = !g.input && !g.output ? 'unfilteredBoth' : !g.input ? 'unfilteredInput' : 'unfilteredOutput';
@@ -95,7 +104,7 @@ export default defineRule<Options>({
               : ` ${ignored.tool} at ${where(ctx.project, ignored.path, ignored.span)} screens the ${ignored.side}, but its verdict is never acted on: refuse, raise or replace the text when it flags.`,
           more: others > 0 ? ` The route reaches ${others} more unfiltered inference call${others > 1 ? 's' : ''}.` : '',
         },
-        g.confidence === 'high' ? undefined : { confidence: g.confidence === 'medium' ? 'medium' : 'low' },
+        { confidence: confidenceOf(g.confidence, exposure.state === 'unknown') },
       );
     }
   },

@@ -6,21 +6,21 @@ export default defineRule({
   meta: {
     id: 'rate-limit/inference-endpoint',
     category: 'rate-limit',
-    appliesTo: ['typescript', 'python'],
+    appliesTo: ['typescript', 'python', 'yaml-config'],
     roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',
     description: 'HTTP endpoints that run model inference must be rate limited.',
     fullDescription:
-      'Flags HTTP routes (Express, Fastify, Hono, Koa, NestJS, Next.js route handlers, pages API routes and server actions, FastAPI, Flask, Starlette, Django) whose handler runs model inference, directly or through functions of the repository, with no rate limit at any level: handler (slowapi, fastapi-limiter, Flask-Limiter, django-ratelimit, @upstash/ratelimit, @Throttle with ThrottlerGuard, a check answering 429), route, router, app (express-rate-limit, @fastify/rate-limit, hono-rate-limiter, koa-ratelimit, default limits), Next.js middleware whose matcher covers the route, or gateway configuration in the repository that fronts the application (nginx limit_req, ingress-nginx limit-rps, Traefik, Kong, Envoy). Without a limit, one client can run up model cost and GPU time and starve everyone else; a self-hosted model has no provider-side limit behind it.',
+      'Flags HTTP routes (Express, Fastify, Hono, Koa, NestJS, Next.js route handlers, pages API routes and server actions, FastAPI, Flask, Starlette, Django) whose handler runs model inference, directly or through functions of the repository, with no rate limit at any level: handler (slowapi, fastapi-limiter, Flask-Limiter, django-ratelimit, @upstash/ratelimit, @Throttle with ThrottlerGuard, a check answering 429), route, router, app (express-rate-limit, @fastify/rate-limit, hono-rate-limiter, koa-ratelimit, default limits), Next.js middleware whose matcher covers the route, or gateway configuration in the repository that fronts the application (nginx limit_req, ingress-nginx limit-rps, Traefik, Kong, Envoy). Without a limit, one client can run up model cost and GPU time and starve everyone else; a self-hosted model has no provider-side limit behind it. Internal services (on loopback, or only in a container network) are not reported.',
     securitySeverity: 7.5,
     tags: ['security', 'OWASP-LLM10', 'CWE-770', 'CWE-799'],
     messages: {
       noRateLimit:
-        '{route} reaches {inference} with no rate limit on the handler, its router or app, in middleware or at a gateway in this repository{gateway}. Anyone who can reach it can {abuse}. {fix}, or set `settings.rateLimit.handledUpstream` if a gateway outside the repository limits it.',
+        '{route} reaches {inference} with no rate limit on the handler, its router or app, in middleware or at a gateway in this repository{gateway}. {who} can {abuse}. {fix}, or set `settings.rateLimit.handledUpstream` if a gateway outside the repository limits it.',
       limiterNotApplied:
-        '{route} reaches {inference}, but {notApplied}. Anyone who can reach it can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
+        '{route} reaches {inference}, but {notApplied}. {who} can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
     },
   },
   *check(ctx) {

@@ -5,7 +5,10 @@ import type { Confidence, Span } from '../types.js';
 import { gatewayIndex, type GatewayControl, type GatewayRoute } from './gateway/index.js';
 import { substitute } from './images.js';
 import { allK8sObjects, podTemplate, sameNamespace, type K8sObject } from './k8s-objects.js';
-import { classifyHost, type ServerLaunch } from './model-servers.js';
+import { PLATFORMS, type Endpoint } from './endpoints/types.js';
+import { commandOption, type AppCommand, type HostSource, type ServeCall } from './endpoints/serving.js';
+import { envEntries } from './env.js';
+import { classifyHost, type Listen, type ServerLaunch, type ServerSpec } from './model-servers.js';
 import { workloads, type Workload } from './workloads.js';
 
 /** A compose `ports:` entry. */
@@ -133,20 +136,23 @@ const ROUTE_FIX: Record<string, string> = {
   envoy: 'add an `ext_authz` or `jwt_authn` filter to that route',
 };
 
-function bindText(l: ServerLaunch): string {
+/** A server and the address it listens on: a model server launch, or an application started by a command. */
+type Bound = Pick<ServerLaunch, 'listen'> & { spec: Pick<ServerSpec, 'hostFlags' | 'hostEnv' | 'defaultPort'> };
+
+function bindText(l: Bound): string {
   const host = l.listen.host ?? '?';
   const where = l.listen.explicit ? `\`${l.listen.how}\`` : `its default (${l.listen.how.replace(/^default /, '')}, no ${l.spec.hostFlags[0] ? `\`${l.spec.hostFlags[0]}\`` : `\`${l.spec.hostEnv?.[0] ?? 'host'}\``})`;
   return host === '' || l.listen.binding === 'all' ? `it listens on all interfaces through ${where}` : `it listens on ${host} through ${where}`;
 }
 
-function bindFix(l: ServerLaunch): string {
+function bindFix(l: Bound): string {
   if (l.spec.hostFlags[0]) return `bind it to 127.0.0.1 (\`${l.spec.hostFlags[0]} 127.0.0.1\`)`;
   return `bind it to 127.0.0.1 (\`${l.spec.hostEnv?.[0] ?? 'HOST'}=127.0.0.1:${l.listen.port ?? l.spec.defaultPort}\`)`;
 }
 
 const coversPort = (m: PortMapping, port: number | undefined): boolean => !m.container || port === undefined || (m.container.from <= port && port <= m.container.to);
 
-function composeExposures(project: ProjectModel, file: FileModel, w: Workload, l: ServerLaunch, out: Exposure[], guarded: GatewayControl[]): void {
+function composeExposures(project: ProjectModel, file: FileModel, w: Workload, l: Bound, out: Exposure[], guarded: GatewayControl[]): void {
   const y = file.yaml() as YamlFile;
   if (y.str(y.get(w.node, 'network_mode')) === 'host') {
     if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
@@ -213,7 +219,7 @@ function containerPorts(y: YamlFile, container: YNode): ContainerPort[] {
   });
 }
 
-function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: ServerLaunch, out: Exposure[], guarded: GatewayControl[]): void {
+function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: Bound, out: Exposure[], guarded: GatewayControl[]): void {
   const o = k8sObjectOf(project, file, w);
   if (!o) return;
   const { y } = o;
@@ -406,4 +412,173 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
     }
   }
   return { exposures, guardedBy };
+}
+
+// ------------------------------------------------------------------------------ applications
+
+/** Whether the application serving an endpoint can be reached from outside its machine, container network or cluster. */
+export interface EndpointExposure {
+  /**
+   * `public`: published (compose ports, a Service or route, a server bound to all interfaces on a
+   * host); `internal`: bound to loopback, or run only inside a container network or a CI job;
+   * `unknown`: modelguard sees no start of it, or one whose address or deployment it cannot tell.
+   */
+  state: 'public' | 'internal' | 'unknown';
+  /** For messages: `compose service "api" publishes port "8000:8000"`, `it listens on localhost (the default of --host)`. */
+  why: string;
+  file?: string;
+  span?: Span;
+}
+
+function sourceListen(h: HostSource, args: AppCommand['args'] | undefined, env: (name: string) => string | undefined): Listen {
+  const of = (host: string | undefined, how: string, explicit: boolean, span?: Span): Listen => {
+    if (host === undefined) return { binding: 'unknown', how, explicit, ...(span ? { span } : {}) };
+    const { value, dynamic } = substitute(host, env);
+    if (dynamic) return { binding: 'unknown', how, explicit, ...(span ? { span } : {}) };
+    return { binding: classifyHost(value), host: value, how, explicit, ...(span ? { span } : {}) };
+  };
+  switch (h.kind) {
+    case 'literal':
+      return of(h.value, `host ${h.value}`, true, h.span);
+    case 'default':
+      return of(h.value, `the server's default (${h.value})`, false);
+    case 'unknown':
+      return { binding: 'unknown', how: `\`${h.text}\``, explicit: true, span: h.span };
+    case 'env': {
+      const v = env(h.name);
+      return v !== undefined ? of(v, `${h.name}=${v}`, true) : of(h.default, `the default of ${h.name}${h.default !== undefined ? ` (${h.default})` : ''}`, h.default !== undefined, h.span);
+    }
+    case 'flag': {
+      const given = args ? commandOption(args, h.flags) : undefined;
+      if (given) return of(given.value, `\`${h.flags[0]} ${given.value}\``, true, given.span);
+      return of(h.default, `the default of \`${h.flags[0] ?? '--host'}\`${h.default !== undefined ? ` (${h.default})` : ''}`, h.default !== undefined, h.span);
+    }
+  }
+}
+
+function commandEnv(c: AppCommand): (name: string) => string | undefined {
+  const entries = envEntries(c.file).filter((e) => !c.command.workload || e.workload === c.command.workload);
+  return (name) => entries.find((e) => e.name === name)?.value;
+}
+
+function commandListen(c: AppCommand, serve: ServeCall | undefined): Listen {
+  const env = commandEnv(c);
+  if (c.host) {
+    const h: HostSource = c.host.value !== undefined ? { kind: 'literal', value: c.host.value, span: c.host.span ?? c.span } : { kind: 'default', value: c.host.default };
+    return { ...sourceListen(h, undefined, env), ...(c.port ? { port: c.port } : {}) };
+  }
+  if (serve) return { ...sourceListen(serve.host, c.args, env), ...(serve.port ? { port: serve.port } : {}), ...(commandOption(c.args, ['--port']) && /^\d+$/.test(commandOption(c.args, ['--port'])?.value ?? '') ? { port: Number(commandOption(c.args, ['--port'])?.value) } : {}) };
+  return { binding: 'unknown', how: 'unknown', explicit: false };
+}
+
+function at0(project: ProjectModel, file: string, span: Span | undefined): string {
+  const f = project.file(file);
+  return f && span ? at(f, span) : file;
+}
+
+function bound(listen: Listen): Bound {
+  return { listen, spec: { hostFlags: ['--host'], defaultPort: listen.port ?? 8000 } };
+}
+
+const CONTAINER_PUBLISHES = (e: Exposure): EndpointExposure => ({ state: 'public', why: e.text, file: e.file, span: e.span });
+
+/** Where a command that starts the application runs, and whether that publishes it. */
+function commandExposure(project: ProjectModel, c: AppCommand, listen: Listen): EndpointExposure {
+  const where = `${c.command.where} (${at(c.file, c.span)})`;
+  const b = bound(listen);
+  const inContainer = (file: FileModel, w: Workload): EndpointExposure => {
+    const out: Exposure[] = [];
+    composeExposures(project, file, w, b, out, []);
+    const first = out[0];
+    if (first) return CONTAINER_PUBLISHES(first);
+    return { state: 'internal', why: `${where} runs it in compose service "${w.name}", which publishes no port to it`, file: c.file.path, span: c.span };
+  };
+  if (listen.binding === 'socket') return { state: 'internal', why: `${where} serves it on a Unix socket` };
+  const w = c.command.workload;
+  if (c.file.kind === 'compose' && w) return inContainer(c.file, w);
+  if (c.file.kind === 'k8s' && w) {
+    const out: Exposure[] = [];
+    k8sExposures(project, c.file, w, b, out, []);
+    const first = out[0];
+    if (first) return CONTAINER_PUBLISHES(first);
+    return { state: 'unknown', why: `${where} runs it in the cluster; no Service, Ingress or route in the repository exposes it` };
+  }
+  if (c.file.kind === 'dockerfile') {
+    const users = composeServicesBuilding(project, c.file);
+    const states = users.map((u) => inContainer(u.file, u.service));
+    return states.find((x) => x.state === 'public') ?? states[0] ?? { state: 'unknown', why: `${where} starts it in an image; modelguard sees no deployment of that image` };
+  }
+  if (c.file.kind === 'gha-workflow' || c.file.kind === 'gitlab-ci') return { state: 'internal', why: `${where} starts it in a CI job` };
+  if (c.file.kind === 'shell' && containerScript(project, c.file)) return { state: 'unknown', why: `${where} starts it inside a container` };
+  // A script or Makefile run on a host.
+  if (listen.binding === 'all' || listen.binding === 'interface') return { state: 'public', why: `${where} starts it listening on ${listen.host ?? '?'} (${listen.how})`, file: c.file.path, span: listen.span ?? c.span };
+  if (listen.binding === 'loopback') return { state: 'internal', why: `${where} starts it on ${listen.host ?? 'loopback'} (${listen.how})` };
+  return { state: 'unknown', why: `${where} starts it; its listen address (${listen.how}) is not known` };
+}
+
+/** What a serve call in the code says when no command in the repository starts the application. */
+function codeExposure(project: ProjectModel, s: ServeCall): EndpointExposure {
+  const listen = sourceListen(s.host, undefined, () => undefined);
+  const where = `\`${s.how}\` (${at0(project, s.file, s.span)})`;
+  if (listen.binding === 'all' || listen.binding === 'interface') return { state: 'public', why: `${where} listens on ${listen.host ?? '?'} (${listen.how})`, file: s.file, span: listen.span ?? s.span };
+  // A default the code writes (`--host` defaulting to localhost) is a decision; the library's own default often only serves development.
+  if (listen.binding === 'loopback' && listen.explicit) return { state: 'internal', why: `${where} listens on ${listen.host ?? 'loopback'} (${listen.how}) and nothing in the repository starts it otherwise` };
+  return { state: 'unknown', why: `${where} listens on ${listen.host ?? 'an address modelguard cannot tell'} (${listen.how})` };
+}
+
+/** Compose services whose `build` context contains a file and that publish a port beyond loopback. */
+function publishedBuilds(project: ProjectModel, path: string): EndpointExposure[] {
+  const out: EndpointExposure[] = [];
+  for (const f of project.withKind('compose')) {
+    const y = f.yaml();
+    if (!y) continue;
+    const base = f.path.split('/').slice(0, -1);
+    for (const w of workloads(f)) {
+      const build = y.get(w.node, 'build');
+      if (!build) continue;
+      const context = isMap(build) ? (y.str(y.get(build, 'context')) ?? '.') : (y.str(build) ?? '.');
+      if (/^[a-z]+:\/\//i.test(context)) continue;
+      const parts = [...base];
+      for (const seg of context.split('/')) {
+        if (seg === '' || seg === '.') continue;
+        if (seg === '..') parts.pop();
+        else parts.push(seg);
+      }
+      const dir = parts.join('/');
+      if (dir !== '' && !path.startsWith(`${dir}/`)) continue;
+      const m = composePorts(y, w.node).find((p) => !p.loopback && !p.dynamicIp);
+      if (m) out.push({ state: 'public', why: `compose service "${w.name}" (${f.path}) builds it and publishes port "${m.raw}"`, file: f.path, span: m.span });
+    }
+  }
+  return out;
+}
+
+const exposureCache = new WeakMap<ProjectModel, Map<string, EndpointExposure>>();
+
+/**
+ * How the application serving an endpoint is reachable: the commands in the repository that
+ * start it (compose services and their published ports, Kubernetes Services and routes, images
+ * and the compose services built from them, scripts, CI jobs) with the address it listens on
+ * there, else what the code that serves it says (`uvicorn.run(app, host=args.host)` with the
+ * option's default). Frameworks whose routes are public by design (Next.js) are `public`.
+ */
+export function endpointExposure(project: ProjectModel, ep: Endpoint): EndpointExposure {
+  if (ep.framework === 'nextjs') return { state: 'public', why: 'a Next.js route' };
+  // Cloud Functions require IAM unless deployed with --allow-unauthenticated; Ray Serve's proxy listens on loopback unless configured.
+  if (ep.framework === 'cloud-functions' || (ep.framework === 'ray-serve' && !ep.app)) return { state: 'unknown', why: `a ${ep.framework} endpoint: whether it is public depends on how it is deployed` };
+  if (PLATFORMS.has(ep.framework) && !ep.app) return { state: 'public', why: `a ${ep.framework} function, published by the platform` };
+  const app = ep.app;
+  if (!app) return { state: 'unknown', why: 'modelguard does not know how this application is started' };
+  let m = exposureCache.get(project);
+  if (!m) exposureCache.set(project, (m = new Map()));
+  const key = `${app.file}:${app.span.start}`;
+  const hit = m.get(key);
+  if (hit) return hit;
+  let states = app.commands.map((c) => commandExposure(project, c.command, commandListen(c.command, c.serve)));
+  if (states.length === 0) states = app.serves.map((s) => codeExposure(project, s));
+  // Nothing says how it starts: a compose service that builds its code and publishes a port runs it in the open.
+  if (states.length === 0) states = publishedBuilds(project, ep.file);
+  const v = states.find((x) => x.state === 'public') ?? states.find((x) => x.state === 'unknown') ?? states[0] ?? { state: 'unknown', why: 'modelguard finds no start of this application in the repository' };
+  m.set(key, v);
+  return v;
 }

@@ -76,11 +76,12 @@ export class TsModule {
     return { span: { start, end: start + (d.length ?? 0) }, message: tsc.flattenDiagnosticMessageText(d.messageText, ' ') };
   }
 
+  /** Imports, with Deno-style package specifiers (`npm:openai@4`, `https://esm.sh/openai@4.2`, `jsr:@std/http`) read as the package name. */
   imports(): TsImport[] {
     if (this._imports) return this._imports;
     const out: TsImport[] = [];
     for (const decl of this.source.getImportDeclarations()) {
-      const module = decl.getModuleSpecifierValue();
+      const module = packageSpecifier(decl.getModuleSpecifierValue());
       const typeOnly = decl.isTypeOnly();
       const def = decl.getDefaultImport();
       if (def) out.push({ local: def.getText(), module, imported: 'default', span: tsSpan(def), typeOnly });
@@ -256,4 +257,25 @@ export class TsModule {
     }
     return '';
   }
+}
+
+/**
+ * The package a Deno-style specifier names: `npm:openai@4` → `openai`, `jsr:@std/http@1/server`
+ * → `@std/http/server`, `https://esm.sh/@supabase/supabase-js@2` → `@supabase/supabase-js`
+ * (also esm.run, cdn.skypack.dev, jspm). Other specifiers are returned as written.
+ */
+export function packageSpecifier(spec: string): string {
+  let rest: string | undefined;
+  const m = /^(npm|jsr):\/?(.*)$/.exec(spec);
+  if (m) rest = m[2];
+  else {
+    const u = /^https?:\/\/(?:esm\.sh|esm\.run|cdn\.skypack\.dev|cdn\.jsdelivr\.net\/npm|ga\.jspm\.io\/npm:)\/?(?:v\d+\/)?(.*)$/.exec(spec);
+    if (u) rest = u[1];
+  }
+  if (rest === undefined) return spec;
+  const parts = rest.replace(/\?.*$/, '').split('/');
+  const scoped = parts[0]?.startsWith('@');
+  const name = scoped ? `${parts[0]}/${(parts[1] ?? '').replace(/@[^/]*$/, '')}` : (parts[0] ?? '').replace(/@[^/]*$/, '');
+  const sub = parts.slice(scoped ? 2 : 1).filter(Boolean);
+  return sub.length > 0 ? `${name}/${sub.join('/')}` : name;
 }

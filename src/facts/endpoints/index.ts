@@ -16,9 +16,12 @@ import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type
 import { DjangoRoutes } from './django.js';
 import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
-import { forwardEdge, forwardTargets, pyForwards } from './py-forward.js';
+import { tsPlatformEndpoints } from './platforms.js';
+import { pyPlatformEndpoints } from './py-platforms.js';
+import { lambdaEndpoints } from './lambda.js';
+import { bindArgs, forwardEdge, forwardedInference, forwardTargets, pyForwards, resolveForward, type ForwardEnv } from './py-forward.js';
 import { PyRouterGraph } from './python.js';
-import { TsRouterGraph } from './ts-routers.js';
+import { decoratedCalls, TsRouterGraph } from './ts-routers.js';
 import { endpointScope } from './scope.js';
 import type { Endpoint } from './types.js';
 
@@ -46,8 +49,11 @@ export function projectEndpoints(project: ProjectModel, whole = false): Endpoint
       ...new TsRouterGraph(project, scope).build(),
       ...nestEndpoints(project, scope),
       ...nextEndpoints(project),
+      ...tsPlatformEndpoints(project),
       ...new PyRouterGraph(project, scope).build(),
       ...new DjangoRoutes(project).build(),
+      ...pyPlatformEndpoints(project, scope),
+      ...lambdaEndpoints(project),
     ];
     const seen = new Set<string>();
     eps = eps.filter((e) => {
@@ -101,33 +107,44 @@ function computeBodyFunctions(project: ProjectModel, fn: FunctionInfo): Function
 
 /**
  * The inference an endpoint's handler runs, directly (callbacks written in it included) or
- * through repository functions, up to `maxDepth` calls deep, each with the call path.
+ * through repository functions, up to `maxDepth` calls deep, each with the call path. A request
+ * the handler passes on over HTTP counts too: to another endpoint of the repository (an API
+ * server forwarding to model workers: one hop), or to a model API path (a router proxying to a
+ * model server), with the URL worked out from what the calls on the way pass down.
  */
 export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth = 8, forwarded = false): ReachedSite[] {
   if (!ep.handler) return [];
   const out: ReachedSite[] = [];
   const seen = new Set<string>();
-  const walk = (f: FunctionInfo, via: CallEdge[]): void => {
-    const key = `${f.id}@${f.span.start}`;
+  const walk = (f: FunctionInfo, via: CallEdge[], env: ForwardEnv): void => {
+    const key = `${f.id}@${f.span.start}|${[...env].join(';')}`;
     if (seen.has(key) || seen.size > 200) return;
     seen.add(key);
     for (const g of bodyFunctions(project, f)) {
       for (const site of sitesIn(project, g)) out.push({ site, via });
-      if (via.length >= maxDepth) continue;
-      for (const e of callsFrom(project, g)) walk(e.to, [...via, e]);
-      // A request to another endpoint of the repository (an API server forwarding to model workers): one hop.
-      if (!forwarded && g.lang === 'python') {
+      if (g.lang === 'python') {
         for (const fw of pyForwards(project, g)) {
-          for (const t of forwardTargets(projectEndpoints(project, true), fw)) {
-            if (t === ep) continue;
+          const r = resolveForward(fw, env, ep);
+          if (!r.path) continue;
+          const targets = forwarded ? [] : forwardTargets(projectEndpoints(project, true), r.method, r.path)
+            // The route itself (the whole-repository graph has its own copy of it) is not another service.
+            .filter((t) => !(t.file === ep.file && t.span.start === ep.span.start && t.label === ep.label));
+          for (const t of targets) {
             const edge = forwardEdge(project, g, fw, t);
-            for (const r of endpointInference(project, t, maxDepth, true)) out.push({ site: r.site, via: [...via, edge, ...r.via] });
+            for (const x of endpointInference(project, t, maxDepth, true)) out.push({ site: x.site, via: [...via, edge, ...x.via] });
           }
+          // A model API path no endpoint of the repository answers: a model server.
+          const site = targets.length === 0 ? forwardedInference(project, fw, r.url, r.method) : undefined;
+          if (site) out.push({ site, via });
         }
       }
+      if (via.length >= maxDepth) continue;
+      for (const e of callsFrom(project, g)) walk(e.to, [...via, e], bindArgs(project, e, env, ep));
+      // Fastify: functions decorated onto the instance (`fastify.summarize(text)`).
+      if (g.lang === 'ts' && ep.framework === 'fastify') for (const e of decoratedCalls(project, g)) walk(e.to, [...via, e], env);
     }
   };
-  walk(ep.handler, []);
+  walk(ep.handler, [], new Map());
   const uniq = new Set<string>();
   return out.filter((r) => {
     const k = `${r.site.path}:${r.site.calleeSpan.start}`;

@@ -63,7 +63,7 @@ function hasUseServer(statements: Node[]): boolean {
 }
 
 /** Exported names of a module and the expression behind each (`export function POST`, `export const POST = ...`, `export { h as POST }`). */
-interface Export {
+export interface Export {
   name: string;
   nameNode: Node;
   expr: Node;
@@ -71,7 +71,7 @@ interface Export {
   at?: TsInference;
 }
 
-function exportsOf(a: TsInference, project?: ProjectModel): Export[] {
+export function exportsOf(a: TsInference, project?: ProjectModel): Export[] {
   const out: Export[] = [];
   for (const st of a.sf.getStatements()) {
     if (Node.isFunctionDeclaration(st) && st.hasExportKeyword()) {
@@ -109,7 +109,7 @@ function exportsOf(a: TsInference, project?: ProjectModel): Export[] {
 }
 
 /** Request methods a pages-router handler tests for (`req.method === 'POST'`, `switch (req.method)`). */
-function pagesMethods(fn: FunctionInfo | undefined): string[] {
+export function pagesMethods(fn: FunctionInfo | undefined): string[] {
   if (!fn) return ['*'];
   const text = (fn.node as Node).getText();
   const found = new Set<string>();
@@ -118,12 +118,13 @@ function pagesMethods(fn: FunctionInfo | undefined): string[] {
   // `if (req.method !== 'POST') return 405`: only POST is served.
   const only = /\.method\s*!==?\s*['"]([A-Z]+)['"]\s*\)\s*(\{[^}]*)?\b(return|throw)\b/.exec(text);
   if (only) return [only[1] as string];
-  const methods = [...found].filter((m) => METHODS.includes(m));
+  // A CORS preflight answered first (`if (req.method === "OPTIONS") return ...`) says nothing of the methods served after it.
+  const methods = [...found].filter((m) => METHODS.includes(m) && m !== 'OPTIONS');
   return methods.length > 0 ? methods.sort() : ['*'];
 }
 
 /** The function behind an exported handler (through wrappers); none for values such as `handlers.GET`. */
-function handlerOf(project: ProjectModel, a: TsInference, expr: Node): { fn?: FunctionInfo; wrappers: Layer[] } {
+export function handlerOf(project: ProjectModel, a: TsInference, expr: Node): { fn?: FunctionInfo; wrappers: Layer[] } {
   if (Node.isBindingElement(expr) || Node.isExportSpecifier(expr)) return { wrappers: [] };
   if (Node.isFunctionDeclaration(expr)) return { fn: a.fnInfo(expr), wrappers: [] };
   return tsHandler(project, a, expr);

@@ -8,8 +8,10 @@ import type { PyInference } from '../inference/python.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { joinPaths, mountChains } from './paths.js';
 import { callArgs, externQ, field, kids, listItems, moduleDecls, pyDecls, pyFunction, pyLayer, unwrapPy, type PyDecl } from './py-resolve.js';
+import { modalProxyAuth } from './py-platforms.js';
+import { appCommands, commandFile, pyHostSource, pyPort, serveKwargs, type ServeCall } from './serving.js';
 import { makeEndpoint } from './ts-routers.js';
-import type { Endpoint, Layer, LayerLevel } from './types.js';
+import type { AppServing, Endpoint, Layer, LayerLevel } from './types.js';
 
 type PyFramework = 'fastapi' | 'flask' | 'starlette';
 
@@ -58,7 +60,9 @@ const DEPENDS = /^fastapi\.(params\.)?(Depends|Security)$|^fastapi\.param_functi
 /** `@app.websocket("/ws")`, `@app.websocket_route(...)`, `add_api_websocket_route`: a route answered over a WebSocket (label `WEBSOCKET /ws`). */
 const WEBSOCKET = /^(websocket|websocket_route)$/;
 const ROUTER_PARAM = /^(app|application|router|bp|blueprint|api|server)$/;
-const CANDIDATE = /\b(fastapi|flask|quart|starlette|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_api_websocket_route|add_url_rule)\b/;
+const CANDIDATE = /\b(fastapi|flask|quart|starlette|uvicorn|modal|APIRouter|Blueprint|include_router|register_blueprint|add_api_route|add_api_websocket_route|add_url_rule)\b/;
+/** Servers started from code, with the host they listen on when none is given. */
+const SERVE_CALLS: Record<string, string> = { 'uvicorn.run': '127.0.0.1', 'uvicorn.Config': '127.0.0.1', 'uvicorn.main.run': '127.0.0.1', 'uvicorn.config.Config': '127.0.0.1' };
 
 /** The dependency targets of a FastAPI parameter or `dependencies=[...]` item: `Depends(x)`, `Security(x)`, `Annotated[T, Depends(x)]`. */
 export function dependsCalls(project: ProjectModel, a: PyInference, n: Node | undefined, depth = 0): Array<{ a: PyInference; call: Node; target?: Node }> {
@@ -144,6 +148,8 @@ export class PyRouterGraph {
   private readonly mounts: PyMount[] = [];
   private readonly uses: Array<{ obj: PyRouter; layers: Layer[] }> = [];
   private readonly routes: PyRoute[] = [];
+  /** Calls that serve an app (`uvicorn.run(app, ...)`, Flask `app.run(...)`), by app key. */
+  private readonly serves = new Map<string, ServeCall[]>();
   private readonly ctx: InferenceContext;
 
   constructor(
@@ -250,9 +256,11 @@ export class PyRouterGraph {
       if (!fn) continue;
       const decos = decoratorsOf(fn);
       for (let i = 0; i < decos.length; i++) this.decorator(a, fn, decos, i);
+      if (decos.length > 0 && /\bmodal\b/.test(a.file.text)) this.modalApp(a, fn, decos);
     }
     for (const call of a.mod.calls()) {
       const fnNode = field(call.node, 'function');
+      if (/(^|\.)(run|Config)$/.test(call.callee)) this.serveCall(a, call.node);
       // Every app and router, used or not (Starlette apps carry their routes).
       if (/Starlette|Router|FastAPI|Flask|Blueprint|Quart/.test(call.callee) && CREATORS[externQ(a, fnNode)]) this.refs(a, call.node);
       if (fnNode?.type !== 'attribute') {
@@ -311,6 +319,100 @@ export class PyRouterGraph {
         }
       }
     }
+  }
+
+  /**
+   * `@modal.asgi_app()` / `@modal.wsgi_app()` on a function returning an app: Modal serves it on
+   * a public URL (with `requires_proxy_auth=True`, only to callers holding a proxy-auth token).
+   */
+  private modalApp(a: PyInference, fn: Node, decos: Node[]): void {
+    for (const d of decos) {
+      const e = decoratorExpr(d);
+      const target = e?.type === 'call' ? field(e, 'function') : e;
+      if (!e || !target || !/^modal\.(asgi_app|wsgi_app)$/.test(externQ(a, target))) continue;
+      const apps: PyRouter[] = [];
+      for (const r of fn.descendantsOfType('return_statement')) if (r && kids(r)[0] && a.enclosingFn(r).id === fn.id) apps.push(...this.refs(a, kids(r)[0] as Node));
+      const auth = modalProxyAuth(a, e.type === 'call' ? e : undefined);
+      for (const o of apps) {
+        if (o.kind !== 'app') continue;
+        const list = this.serves.get(o.key) ?? [];
+        list.push({ file: a.file.path, span: span(e), how: `modal.${a.text(target).split('.').pop() ?? 'asgi_app'}`, host: { kind: 'default', value: '0.0.0.0' } });
+        this.serves.set(o.key, list);
+        if (auth) this.uses.push({ obj: o, layers: [{ ...auth, level: 'app' }] });
+      }
+    }
+  }
+
+  /** `uvicorn.run(app, host=...)`, `uvicorn.Config(app, ...)`, Flask `app.run(host=...)`: where the code serves an app. */
+  private serveCall(a: PyInference, call: Node): void {
+    if (isTestFile(a.file.path)) return;
+    const fnNode = field(call, 'function');
+    if (!fnNode) return;
+    const q = externQ(a, fnNode);
+    const { args } = callArgs(call);
+    const kwargs = serveKwargs(this.project, a, call);
+    let apps: PyRouter[] = [];
+    let implicit: string | undefined;
+    let how = q;
+    let hostNode: Node | undefined;
+    let portNode: Node | undefined;
+    if (SERVE_CALLS[q]) {
+      implicit = SERVE_CALLS[q];
+      const target = args[0] ?? kwargs.get('app');
+      if (!target) return;
+      const name = a.mod.stringValue(target);
+      // `uvicorn.run("pkg.main:app")`
+      if (name?.exact && /^[\w.]+:\w+$/.test(name.value)) {
+        const [mod, attr] = name.value.split(':') as [string, string];
+        const path = this.ctx.resolvePy(a.file.path, mod) ?? this.ctx.resolvePy('', mod);
+        apps = path ? this.fromDecls(moduleDecls(this.project, path, attr), 0) : [];
+      } else apps = this.refs(a, target);
+      hostNode = kwargs.get('host');
+      portNode = kwargs.get('port');
+    } else if (fnNode.type === 'attribute' && a.text(field(fnNode, 'attribute') as Node) === 'run') {
+      apps = this.refs(a, field(fnNode, 'object') as Node).filter((o) => o.framework === 'flask');
+      implicit = '127.0.0.1';
+      how = `${a.text(field(fnNode, 'object') as Node)}.run`;
+      hostNode = kwargs.get('host') ?? args[0];
+      portNode = kwargs.get('port') ?? args[1];
+    }
+    if (!implicit) return;
+    for (const o of apps) {
+      if (o.kind !== 'app') continue;
+      const host = hostNode ? pyHostSource(this.project, a, hostNode) : ({ kind: 'default', value: implicit } as const);
+      const port = pyPort(this.project, a, portNode);
+      const list = this.serves.get(o.key) ?? [];
+      list.push({ file: a.file.path, span: span(call), how, host, ...(port !== undefined ? { port } : {}) });
+      this.serves.set(o.key, list);
+    }
+  }
+
+  private servingCache = new Map<string, AppServing>();
+
+  /** The app object's serving: its serve calls and the commands that start it. */
+  private serving(o: PyRouter): AppServing | undefined {
+    if (o.kind !== 'app') return undefined;
+    const hit = this.servingCache.get(o.key);
+    if (hit) return hit;
+    const start = Number(o.key.slice(o.key.lastIndexOf(':') + 1));
+    const serves = this.serves.get(o.key) ?? [];
+    const commands: AppServing['commands'] = [];
+    for (const c of appCommands(this.project)) {
+      const file = commandFile(this.project, c);
+      if (!file) continue;
+      if (c.attr) {
+        // `uvicorn pkg.main:app`: the attribute names the app.
+        if (this.fromDecls(moduleDecls(this.project, file, c.attr), 0).includes(o)) commands.push({ command: c });
+      } else if (c.runner === 'fastapi' || c.runner === 'flask') {
+        if (['app', 'api', 'application'].some((n) => this.fromDecls(moduleDecls(this.project, file, n), 0).includes(o))) commands.push({ command: c });
+      } else {
+        // `python -m pkg.worker`: the module's code serves it.
+        for (const sv of serves) if (sv.file === file) commands.push({ command: c, serve: sv });
+      }
+    }
+    const out: AppServing = { file: o.file, span: { start, end: start }, serves, commands };
+    this.servingCache.set(o.key, out);
+    return out;
   }
 
   /** Flask `add_url_rule(view_func=f)` or `View.as_view('name')`: one route per handled method. */
@@ -547,7 +649,8 @@ export class PyRouterGraph {
         if (seen.has(key)) continue;
         seen.add(key);
         const root = routers[0] as PyRouter;
-        out.push(makeEndpoint(fw, r.methods, r.path === '' && path !== '' ? path : full, root.kind === 'app', r.file, r.span, r.handler, layers));
+        const app = this.serving(root);
+        out.push(makeEndpoint(fw, r.methods, r.path === '' && path !== '' ? path : full, root.kind === 'app', r.file, r.span, r.handler, layers, app ? { app } : {}));
       }
     }
     return out;

@@ -33,6 +33,18 @@ function computeScope(project: ProjectModel): ((path: string) => boolean) | unde
     return kind === 'python' || kind === 'typescript';
   };
   const up = new Set([...targets].filter(code));
+  // @fastify/autoload registers every module under a directory without importing it: the file
+  // that autoloads an ancestor directory of a target stands for its importer, and what it loads
+  // (plugins, hooks, sibling route modules) shapes the target's routes.
+  const loaders = project.withKind('typescript').filter((f) => /['"](@fastify\/autoload|fastify-autoload)['"]/.test(f.text));
+  for (const l of loaders) {
+    const dir = l.path.split('/').slice(0, -1).join('/');
+    const under = (p: string): boolean => dir === '' || p.startsWith(`${dir}/`);
+    if (![...up].some(under)) continue;
+    up.add(l.path);
+    for (const f of project.withKind('typescript')) if (under(f.path)) up.add(f.path);
+    if (up.size > MAX_FILES) return undefined;
+  }
   let frontier = [...up];
   for (let i = 0; i < UP && frontier.length > 0; i++) {
     const next: string[] = [];

@@ -138,7 +138,28 @@ export function tsValue(project: ProjectModel, a: TsInference, expr: Node): TsVa
     const cv = tsValue(project, a, e.getExpression());
     if (cv?.t === 'extern') return { t: 'extern', module: cv.module, name: `${cv.name}()` };
   } else if (Node.isPropertyAccessExpression(e)) {
-    return a.member(tsValue(project, a, e.getExpression()), e.getName());
+    const base = tsValue(project, a, e.getExpression());
+    return a.member(base, e.getName()) ?? assignedMember(project, base, e.getName());
+  }
+  return undefined;
+}
+
+/**
+ * A property set on an object after it was made: `const controller = {}; controller.chat =
+ * async (req, reply) => ...` (a module of handlers filled in one assignment at a time).
+ */
+function assignedMember(project: ProjectModel, v: TsValue | undefined, name: string): TsValue | undefined {
+  if (v?.t !== 'object') return undefined;
+  const owner = InferenceContext.of(project).tsAt(v.path);
+  if (!owner) return undefined;
+  for (const st of owner.sf.getStatements()) {
+    if (!Node.isExpressionStatement(st)) continue;
+    const x = st.getExpression();
+    if (!Node.isBinaryExpression(x) || x.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+    const left = x.getLeft();
+    if (!Node.isPropertyAccessExpression(left) || left.getName() !== name) continue;
+    const target = owner.valueOf(left.getExpression());
+    if (target?.t === 'object' && target.node === v.node) return owner.valueOf(x.getRight());
   }
   return undefined;
 }

@@ -1,13 +1,14 @@
 import type { ParameterDeclaration, ts } from 'ts-morph';
-import { Node, tsc } from '../../parse/ts-morph.js';
+import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { ProjectModel } from '../../model/project.js';
 import { tsSpan } from '../../parse/typescript.js';
 import type { Span } from '../../types.js';
 import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
-import type { FunctionInfo } from '../inference/types.js';
+import type { CallEdge, FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
 import { filterCovers, joinPaths, mountChains } from './paths.js';
+import { tsHostSource, type HostSource, type ServeCall } from './serving.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
 
@@ -63,11 +64,15 @@ const VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'options'
 const OPS = new Set([...VERBS, 'use', 'route', 'register', 'addHook', 'on', 'decorate', 'prefix']);
 const FASTIFY_HOOKS = new Set(['onRequest', 'preParsing', 'preValidation', 'preHandler']);
 const FRAMEWORK_IMPORT = /['"](express|fastify|fastify-plugin|hono|hono\/[\w-]+|koa|@koa\/router|koa-router)['"]/;
-const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate)\s*(<[^()]*>)?\s*\(/;
+const OP_CALL = /\.\s*(get|post|put|patch|delete|del|all|use|route|register|addHook|on|decorate|listen)\s*(<[^()]*>)?\s*\(|\bserve\s*\(|export\s+default\b/;
 /** Parameters named like this are followed to their callers (a router passed to a route module). */
 const ROUTER_PARAM = /^(app|application|router|server|fastify|instance|api|routes|hono|koa|srv)$/i;
 const ROUTER_TYPE = /\b(Express|Application|Router|FastifyInstance|Hono|Koa|KoaRouter)\b/;
 const ORDERED: Record<RouterFramework, boolean> = { express: true, koa: true, hono: true, fastify: false };
+/** Where a server listens when `listen()` is given no host: Node's default is every interface; Fastify's is localhost. */
+const LISTEN_DEFAULT: Record<RouterFramework, string> = { express: '::', koa: '::', hono: '0.0.0.0', fastify: 'localhost' };
+/** Calls that start serving: `app.listen(...)`, `serve({ fetch: app.fetch })` (@hono/node-server), `Bun.serve({ fetch })`. */
+const SERVE_OPS = new Set(['listen', 'serve']);
 
 function cmpPos(a: number[], b: number[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
@@ -123,6 +128,7 @@ export class TsRouterGraph {
     // Fastify decorators (`fastify.decorate('authenticate', fn)`), wherever they are made.
     for (const a of analyzers) for (const c of calls.get(a) ?? []) this.noteDecorate(a, c);
     for (const a of analyzers) for (const c of calls.get(a) ?? []) this.op(a, c);
+    for (const a of analyzers) this.exportedApp(a);
     return this.endpoints();
   }
 
@@ -130,7 +136,8 @@ export class TsRouterGraph {
   private opCalls(a: TsInference): Node[] {
     const found: ts.CallExpression[] = [];
     const walk = (n: ts.Node): void => {
-      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && OPS.has(n.expression.name.text)) found.push(n);
+      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && (OPS.has(n.expression.name.text) || SERVE_OPS.has(n.expression.name.text))) found.push(n);
+      else if (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && n.expression.text === 'serve') found.push(n);
       tsc.forEachChild(n, walk);
     };
     walk(a.sf.compilerNode);
@@ -143,6 +150,15 @@ export class TsRouterGraph {
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== 'register') return;
     const arg = call.getArguments()[0];
     if (!arg) return;
+    const loaded = this.autoloaded(a, call);
+    if (loaded) {
+      for (const l of loaded) {
+        const list = this.pluginCalls.get(l.fn.id) ?? [];
+        list.push({ a, call, fp: l.fp });
+        this.pluginCalls.set(l.fn.id, list);
+      }
+      return;
+    }
     const { fn, fp } = this.pluginFn(a, arg);
     if (!fn) return;
     const list = this.pluginCalls.get(fn.id) ?? [];
@@ -158,6 +174,76 @@ export class TsRouterGraph {
     const name = a.mod.stringValue(args[0])?.value;
     const fn = name ? tsFunction(this.project, a, args[1] as Node) : undefined;
     if (name && fn) this.decorations.set(name, fn);
+  }
+
+  private readonly autoloads = new Map<Node, Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> | null>();
+
+  /**
+   * `register(AutoLoad, { dir: path.join(__dirname, 'routes'), options: { prefix } })`
+   * (@fastify/autoload): the plugin each file under the directory exports, with the prefix its
+   * folders give it (`routes/chat/index.js` → `/chat`, `_id` → `:id`) unless `dirNameRoutePrefix: false`.
+   */
+  private autoloaded(a: TsInference, call: Node): Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> | undefined {
+    const hit = this.autoloads.get(call);
+    if (hit !== undefined) return hit ?? undefined;
+    this.autoloads.set(call, null);
+    if (!Node.isCallExpression(call)) return undefined;
+    const [plugin, opts] = call.getArguments();
+    const v = plugin ? a.valueOf(plugin) : undefined;
+    if (v?.t !== 'extern' || !/^(@fastify\/autoload|fastify-autoload)$/.test(v.module)) return undefined;
+    const o = opts ? unwrapTs(opts) : undefined;
+    if (!o || !Node.isObjectLiteralExpression(o)) return undefined;
+    const prop = (obj: Node, name: string): Node | undefined => {
+      if (!Node.isObjectLiteralExpression(obj)) return undefined;
+      const p = obj.getProperty(name);
+      return p && Node.isPropertyAssignment(p) ? p.getInitializer() : undefined;
+    };
+    const dirExpr = prop(o, 'dir');
+    if (!dirExpr) return undefined;
+    // The string parts of `path.join(__dirname, 'routes')`, `new URL('./routes', import.meta.url)`, `${__dirname}/routes`.
+    const parts: string[] = [];
+    for (const n of [dirExpr, ...dirExpr.getDescendants()]) {
+      if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) parts.push(n.getLiteralValue());
+      else if (Node.isTemplateHead(n) || Node.isTemplateMiddle(n) || Node.isTemplateTail(n)) parts.push(n.getLiteralText());
+    }
+    const segs = a.file.path.split('/').slice(0, -1);
+    for (const seg of parts.join('/').split('/')) {
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') segs.pop();
+      else segs.push(seg);
+    }
+    const dir = segs.join('/');
+    const options = prop(o, 'options');
+    const optPrefix = options ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ?? (Node.isCallExpression(unwrapTs(options)) ? unwrapTs(options).getDescendants().map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined)).find((x) => x !== undefined) : undefined)) : undefined;
+    const folderPrefix = prop(o, 'dirNameRoutePrefix')?.getText() !== 'false';
+    const out: Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> = [];
+    for (const f of this.project.files()) {
+      if (f.kind !== 'typescript' || !f.path.startsWith(`${dir}/`) || isTestFile(f.path) || /\.d\.ts$/.test(f.path)) continue;
+      const rel = f.path.slice(dir.length + 1).split('/');
+      if (rel.some((x) => x.startsWith('.'))) continue;
+      const other = this.ctx.analyzer(f) as TsInference | undefined;
+      const x = other ? this.defaultExport(other) : undefined;
+      if (!other || !x) continue;
+      const { fn, fp } = this.pluginFnIn(other, x, false);
+      if (!fn) continue;
+      const folders = folderPrefix ? rel.slice(0, -1).map((d) => d.replace(/^_/, ':')) : [];
+      out.push({ fn, fp, prefix: joinPaths(optPrefix, folders.length > 0 ? `/${folders.join('/')}` : undefined) });
+    }
+    this.autoloads.set(call, out);
+    return out;
+  }
+
+  /** A module's default export: `export default x`, `module.exports = x`. */
+  private defaultExport(a: TsInference): Node | undefined {
+    for (const st of a.sf.getStatements()) {
+      if (Node.isExportAssignment(st) && !st.isExportEquals()) return st.getExpression();
+      if (Node.isFunctionDeclaration(st) && st.hasExportKeyword() && st.hasDefaultKeyword()) return st;
+      if (Node.isExpressionStatement(st)) {
+        const e = st.getExpression();
+        if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.EqualsToken && e.getLeft().getText().replace(/\s+/g, '') === 'module.exports') return e.getRight();
+      }
+    }
+    return undefined;
   }
 
   /** The repository function a `register()` argument loads (through `fp(...)`, imports, `import()`). */
@@ -328,11 +414,20 @@ export class TsRouterGraph {
     }
     const typeText = p.getTypeNode()?.getText() ?? '';
     if (!ROUTER_PARAM.test(p.getName()) && !ROUTER_TYPE.test(typeText)) return [];
-    for (const edge of this.ctx.callersOf(info, 2)) {
+    for (const edge of this.callersOf(info)) {
       const arg = edge.args.get(`#${index}`);
       const caller = this.ctx.tsAt(edge.from.path);
       if (!arg || !caller) continue;
       for (const r of this.routerRefs(caller, arg.node as Node, depth + 1)) out.push({ obj: r.obj, base: [...r.base, edge.span.start] });
+    }
+    // The root plugin fastify-cli loads (`fastify start app.js`): its parameter is the application.
+    if (out.length === 0 && index === 0 && this.defaultExport(a) !== undefined && this.pluginFnIn(a, this.defaultExport(a) as Node, false).fn?.id === info.id) {
+      const cli = fastifyCliStarts(this.project).find((c) => c.file === a.file.path);
+      if (cli || /['"](@fastify\/autoload|fastify-autoload)['"]/.test(a.file.text)) {
+        const obj = this.obj(`${a.file.path}:param:${p.getStart()}`, 'fastify', 'app', a.file.path, p);
+        if (cli && !this.serves.has(obj.key)) this.serves.set(obj.key, [{ file: cli.pkg, span: cli.span, how: 'fastify start', host: cli.address !== undefined ? { kind: 'literal', value: cli.address, span: cli.span } : { kind: 'default', value: 'localhost' }, ...(cli.port ? { port: cli.port } : {}) }]);
+        return [{ obj, base: [0] }];
+      }
     }
     if (out.length === 0 && ROUTER_TYPE.test(typeText)) {
       const fw: RouterFramework = /Fastify/.test(typeText) ? 'fastify' : /Hono/.test(typeText) ? 'hono' : /Koa/.test(typeText) ? 'koa' : 'express';
@@ -341,11 +436,102 @@ export class TsRouterGraph {
     return out;
   }
 
+  /**
+   * Calls of a function from its file and its importers; a default export is also called by the
+   * name each importer gives it (`import registerRoutes from './routes'` → `registerRoutes(app)`).
+   */
+  private callersOf(info: FunctionInfo): CallEdge[] {
+    const out = [...this.ctx.callersOf(info, 2)];
+    if (info.name !== 'default' || out.length > 0) return out;
+    for (const p of this.ctx.importersOf(info.path)) {
+      const other = this.ctx.tsAt(p);
+      if (!other) continue;
+      if (!other.mod.imports().some((imp) => imp.imported === 'default' && this.project.index.resolveTs(p, imp.module) === info.path)) continue;
+      for (const e of other.edges()) if (e.to.id === info.id && e.to.span.start === info.span.start) out.push(e);
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ registrations
+
+  /** Calls that serve an app, by app key. */
+  private readonly serves = new Map<string, ServeCall[]>();
+
+  private noteServe(obj: RouterObj, a: TsInference, call: Node, how: string, host: HostSource, port?: number): void {
+    if (obj.kind !== 'app' || isTestFile(a.file.path)) return;
+    const list = this.serves.get(obj.key) ?? [];
+    list.push({ file: a.file.path, span: tsSpan(call), how, host, ...(port !== undefined ? { port } : {}) });
+    this.serves.set(obj.key, list);
+  }
+
+  /**
+   * `app.listen(port, host)`, Fastify `listen({ port, host })`, `http.createServer(app).listen(...)`,
+   * `serve({ fetch: app.fetch, hostname })` (@hono/node-server) and `Bun.serve({ fetch: app.fetch })`.
+   */
+  private serveOp(a: TsInference, call: Node): void {
+    if (!Node.isCallExpression(call)) return;
+    const callee = call.getExpression();
+    const args = call.getArguments();
+    const m = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    const prop = (o: Node | undefined, name: string): Node | undefined => {
+      const u = o ? unwrapTs(o) : undefined;
+      if (!u || !Node.isObjectLiteralExpression(u)) return undefined;
+      const p = u.getProperty(name);
+      return p && Node.isPropertyAssignment(p) ? p.getInitializer() : p && Node.isShorthandPropertyAssignment(p) ? p.getNameNode() : undefined;
+    };
+    const num = (n: Node | undefined): number | undefined => (n && Node.isNumericLiteral(unwrapTs(n)) ? Number(unwrapTs(n).getText()) : undefined);
+    if (m === 'listen' && Node.isPropertyAccessExpression(callee)) {
+      let recv = unwrapTs(callee.getExpression());
+      // http.createServer(app).listen(...)
+      if (Node.isCallExpression(recv) && /(^|\.)createServer$/.test(recv.getExpression().getText())) recv = unwrapTs(recv.getArguments()[recv.getArguments().length - 1] ?? recv);
+      for (const r of this.routerRefs(a, recv)) {
+        const opts = args[0] && Node.isObjectLiteralExpression(unwrapTs(args[0])) ? args[0] : undefined;
+        const hostNode = opts ? prop(opts, 'host') : args[1] && !Node.isArrowFunction(unwrapTs(args[1])) && !Node.isFunctionExpression(unwrapTs(args[1])) ? args[1] : undefined;
+        const host: HostSource = hostNode ? tsHostSource(a, hostNode) : { kind: 'default', value: LISTEN_DEFAULT[r.obj.framework] };
+        this.noteServe(r.obj, a, call, `${recv.getText().slice(0, 30)}.listen`, host, num(opts ? prop(opts, 'port') : args[0]));
+      }
+      return;
+    }
+    if (m === 'serve' || m === 'Bun.serve') {
+      const opts = args[0];
+      // `serve({ fetch: app.fetch })`, `Deno.serve(app.fetch)`, `Deno.serve({ port }, app.fetch)`.
+      const fetch = prop(opts, 'fetch') ?? args.find((x) => Node.isPropertyAccessExpression(unwrapTs(x)) && (unwrapTs(x) as import('ts-morph').PropertyAccessExpression).getName() === 'fetch');
+      const u = fetch ? unwrapTs(fetch) : undefined;
+      const target = u && Node.isPropertyAccessExpression(u) && u.getName() === 'fetch' ? u.getExpression() : undefined;
+      if (!target) return;
+      const hostNode = prop(opts, 'hostname');
+      for (const r of this.routerRefs(a, target)) this.noteServe(r.obj, a, call, m, hostNode ? tsHostSource(a, hostNode) : { kind: 'default', value: '0.0.0.0' }, num(prop(opts, 'port')));
+    }
+  }
+
+  /**
+   * A Hono app that a module exports as its default (`export default app`, `export default {
+   * port, fetch: app.fetch }`): Bun, Deno and Cloudflare Workers serve it as the module's
+   * request handler, on every interface.
+   */
+  private exportedApp(a: TsInference): void {
+    for (const ex of a.sf.getExportAssignments()) {
+      if (ex.isExportEquals()) continue;
+      const e = unwrapTs(ex.getExpression());
+      let target: Node | undefined = e;
+      if (Node.isObjectLiteralExpression(e)) {
+        const p = e.getProperty('fetch');
+        const init = p && Node.isPropertyAssignment(p) ? unwrapTs(p.getInitializer() as Node) : undefined;
+        target = init && Node.isPropertyAccessExpression(init) && init.getName() === 'fetch' ? init.getExpression() : undefined;
+      }
+      if (!target) continue;
+      for (const r of this.routerRefs(a, target)) if (r.obj.framework === 'hono') this.noteServe(r.obj, a, ex, 'export default', { kind: 'default', value: '0.0.0.0' });
+    }
+  }
 
   private op(a: TsInference, call: Node): void {
     if (!Node.isCallExpression(call)) return;
     const callee = call.getExpression();
+    const serveName = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    if (SERVE_OPS.has(serveName)) {
+      this.serveOp(a, call);
+      return;
+    }
     if (!Node.isPropertyAccessExpression(callee)) return;
     const m = callee.getName();
     let recv = callee.getExpression();
@@ -401,7 +587,7 @@ export class TsRouterGraph {
         this.register(a, ref, pos, args);
       } else if (m === 'addHook' && fw === 'fastify' && args.length >= 2) {
         const hook = a.mod.stringValue(args[0])?.value;
-        if (hook && FASTIFY_HOOKS.has(hook)) this.uses.push({ obj: ref.obj, pos, layers: [tsLayer(this.project, a, args[1] as Node, ref.obj.kind === 'app' ? 'app' : 'router', 'hook')] });
+        if (hook && FASTIFY_HOOKS.has(hook)) this.uses.push({ obj: ref.obj, pos, layers: this.hookLayers(a, args[1] as Node, ref.obj.kind === 'app' ? 'app' : 'router') });
       } else if (m === 'prefix' && fw === 'koa' && args.length === 1) {
         const p = a.mod.stringValue(args[0])?.value;
         if (p !== undefined) ref.obj.prefix = p;
@@ -439,6 +625,17 @@ export class TsRouterGraph {
   private register(a: TsInference, ref: RouterRef, pos: number[], args: Node[]): void {
     const arg = args[0];
     if (!arg) return;
+    const call = arg.getParent();
+    const loaded = call ? this.autoloaded(a, call) : undefined;
+    if (loaded) {
+      for (const l of loaded) {
+        if (l.fp) continue; // registered on this context directly (see paramRefs)
+        const fnNode = l.fn.node as Node;
+        const child = this.obj(`${l.fn.path}:plugin:${fnNode.getStart()}`, ref.obj.framework, 'router', l.fn.path, fnNode);
+        this.mounts.push({ parent: ref.obj, child, path: l.prefix || undefined, pos, layers: [] });
+      }
+      return;
+    }
     const opts = args[1] && Node.isObjectLiteralExpression(unwrapTs(args[1])) ? unwrapTs(args[1]) : undefined;
     const { fn, fp } = this.pluginFn(a, arg);
     if (fn) {
@@ -485,6 +682,23 @@ export class TsRouterGraph {
     return this.decorated(l, e);
   }
 
+  /**
+   * A Fastify hook: a function, a decorated one (`fastify.authenticate`), or @fastify/auth's
+   * `fastify.auth([fastify.verifyJWT, fastify.verifyApiKey])`, whose functions each become a
+   * layer (the request passes when one of them lets it through).
+   */
+  private hookLayers(a: TsInference, e: Node, level: LayerLevel): Layer[] {
+    const u = unwrapTs(e);
+    if (Node.isCallExpression(u)) {
+      const callee = u.getExpression();
+      const list = u.getArguments()[0];
+      if (Node.isPropertyAccessExpression(callee) && callee.getName() === 'auth' && list && Node.isArrayLiteralExpression(list) && list.getElements().length > 0) {
+        return list.getElements().map((it) => ({ ...this.decorated(tsLayer(this.project, a, it, level, 'hook'), it), text: `${callee.getText()}([${it.getText()}])` }));
+      }
+    }
+    return [this.decorated(tsLayer(this.project, a, e, level, 'hook'), e)];
+  }
+
   /** `fastify.authenticate`: a function added with `fastify.decorate('authenticate', fn)`. */
   private decorated(l: Layer, e: Node): Layer {
     const u = unwrapTs(e);
@@ -505,7 +719,7 @@ export class TsRouterGraph {
       if (!init) continue;
       if (FASTIFY_HOOKS.has(name)) {
         const items = Node.isArrayLiteralExpression(init) ? init.getElements() : [init];
-        for (const it of items) out.push(this.decorated(tsLayer(this.project, a, it, 'route', 'hook'), it));
+        for (const it of items) out.push(...this.hookLayers(a, it, 'route'));
       } else if (name === 'config' && Node.isObjectLiteralExpression(init)) {
         for (const c of init.getProperties()) {
           if (Node.isPropertyAssignment(c) && c.getName() === 'rateLimit') {
@@ -579,15 +793,103 @@ export class TsRouterGraph {
         }
         layers.push(...r.layers);
         const root = routers[0] as RouterObj;
-        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers, { skipped }));
+        const app = root.kind === 'app' ? { file: root.file, span: tsSpan(root.node), serves: this.serves.get(root.key) ?? [], commands: [] } : undefined;
+        out.push(makeEndpoint(r.obj.framework, r.methods, inner[0] as string, root.kind === 'app', r.file, r.span, r.handler, layers, { skipped, ...(app ? { app } : {}) }));
       }
     }
     return out;
   }
 }
 
+const decorationCache = new WeakMap<ProjectModel, Map<string, FunctionInfo>>();
+
+/**
+ * Functions added to Fastify instances with `decorate('name', fn)`, by name: a handler calling
+ * `fastify.name(...)`, `this.name(...)` or `request.server.name(...)` runs them.
+ */
+export function fastifyDecorations(project: ProjectModel): Map<string, FunctionInfo> {
+  let hit = decorationCache.get(project);
+  if (hit) return hit;
+  hit = new Map();
+  const ctx = InferenceContext.of(project);
+  for (const f of project.files()) {
+    if (f.kind !== 'typescript' || !/\.decorate\s*\(/.test(f.text) || !/fastify/.test(f.text) || isTestFile(f.path)) continue;
+    const a = ctx.analyzer(f) as TsInference | undefined;
+    if (!a) continue;
+    const walk = (n: ts.Node): void => {
+      if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'decorate' && n.arguments.length >= 2) {
+        const call = a.wrap(n) as import('ts-morph').CallExpression;
+        const [nameArg, fnArg] = call.getArguments();
+        const name = nameArg ? a.mod.stringValue(nameArg)?.value : undefined;
+        const fn = name && fnArg ? tsFunction(project, a, fnArg) : undefined;
+        if (name && fn && !hit?.has(name)) hit?.set(name, fn);
+      }
+      tsc.forEachChild(n, walk);
+    };
+    walk(a.sf.compilerNode);
+  }
+  decorationCache.set(project, hit);
+  return hit;
+}
+
+const DECORATED_RECEIVER = /^(this|fastify|app|server|instance|api)$|\.server$/;
+
+/** Calls in a TS function of functions decorated onto the Fastify instance, as call edges. */
+export function decoratedCalls(project: ProjectModel, fn: FunctionInfo): CallEdge[] {
+  if (fn.lang !== 'ts') return [];
+  const decos = fastifyDecorations(project);
+  if (decos.size === 0) return [];
+  const a = InferenceContext.of(project).tsAt(fn.path);
+  const node = fn.node as Node;
+  if (!a || !node.getDescendants) return [];
+  const out: CallEdge[] = [];
+  for (const c of node.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = c.getExpression();
+    if (!Node.isPropertyAccessExpression(callee)) continue;
+    const to = decos.get(callee.getName());
+    if (!to || !DECORATED_RECEIVER.test(callee.getExpression().getText().replace(/\s+/g, ''))) continue;
+    out.push({ from: fn, to: { ...to, name: callee.getName() }, node: c, span: tsSpan(c), calleeSpan: tsSpan(callee), args: a.flattenArgs(c.getArguments()), resultNames: a.resultNames(c) });
+  }
+  return out;
+}
+
+const cliStarts = new WeakMap<ProjectModel, Array<{ pkg: string; file: string; span: Span; address?: string; port?: number }>>();
+
+/** `fastify start [-a address] [-p port] app.js` in package.json scripts: the root plugin and where fastify-cli serves it. */
+function fastifyCliStarts(project: ProjectModel): Array<{ pkg: string; file: string; span: Span; address?: string; port?: number }> {
+  let hit = cliStarts.get(project);
+  if (hit) return hit;
+  hit = [];
+  for (const f of project.files()) {
+    if (!f.path.endsWith('package.json') || !/fastify\s+start/.test(f.text)) continue;
+    const dir = f.path.split('/').slice(0, -1).join('/');
+    for (const m of f.text.matchAll(/fastify\s+start\b([^"\n]*)/g)) {
+      const words = (m[1] ?? '').trim().split(/\s+/).filter(Boolean);
+      let address: string | undefined;
+      let port: number | undefined;
+      let file: string | undefined;
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i] as string;
+        if (w === '-a' || w === '--address') address = words[++i];
+        else if (w.startsWith('--address=')) address = w.slice('--address='.length);
+        else if (w === '-p' || w === '--port') port = Number(words[++i]);
+        else if (/^-/.test(w)) {
+          if (/^(-l|--log-level|-r|--require|-i|--import|-o|--options|-T|--plugin-timeout|-s|--socket|-x|--prefix|--ignore-watch|--debug-port|--debug-host|--close-grace-delay|--body-limit)$/.test(w)) i++;
+        } else if (/\.[cm]?[jt]s$/.test(w)) file = w.replace(/^\.\//, '');
+      }
+      if (!file) continue;
+      const start = m.index ?? 0;
+      hit.push({ pkg: f.path, file: dir ? `${dir}/${file}` : file, span: { start, end: start + m[0].length }, ...(address ? { address } : {}), ...(port && Number.isFinite(port) ? { port } : {}) });
+    }
+  }
+  cliStarts.set(project, hit);
+  return hit;
+}
+
+const PY_FRAMEWORKS = new Set<Endpoint['framework']>(['fastapi', 'flask', 'starlette', 'django', 'modal', 'bentoml', 'ray-serve', 'cloud-functions']);
+
 export function makeEndpoint(framework: Endpoint['framework'], methods: string[], path: string, mounted: boolean, file: string, span: Span, handler: FunctionInfo | undefined, layers: Layer[], extra: Partial<Endpoint> = {}): Endpoint {
-  const lang = framework === 'fastapi' || framework === 'flask' || framework === 'starlette' || framework === 'django' ? 'python' : 'ts';
+  const lang = extra.lang ?? (PY_FRAMEWORKS.has(framework) ? 'python' : 'ts');
   const kind = extra.kind ?? 'route';
   const label = kind === 'server-action' ? `server action ${path}` : `${methods.map((m) => (m === '*' ? 'ANY' : m)).join('|')} ${path}`;
   return { framework, lang, methods, path, kind, mounted, label, file, span, ...(handler ? { handler } : {}), layers, skipped: [], ...extra };

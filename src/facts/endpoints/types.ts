@@ -2,9 +2,40 @@ import type { Node as TsNode } from 'ts-morph';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { Span } from '../../types.js';
 import type { FunctionInfo } from '../inference/types.js';
+import type { AppCommand, ServeCall } from './serving.js';
 
-/** Web frameworks whose routes modelguard finds. */
-export type Framework = 'express' | 'fastify' | 'hono' | 'koa' | 'nestjs' | 'nextjs' | 'fastapi' | 'flask' | 'starlette' | 'django';
+/**
+ * Web frameworks whose routes modelguard finds, and platforms that serve a function as an HTTP
+ * endpoint: `deno` (`Deno.serve`, std `serve`, Supabase Edge Functions), `workers` (a module's
+ * default export with a `fetch` handler: Cloudflare Workers, Bun), `vercel` (functions under
+ * `api/`), `netlify` (`netlify/functions`, `netlify/edge-functions`), `modal` (web endpoints),
+ * `bentoml` (service APIs), `ray-serve` (deployments), `cloud-functions` (Google Cloud
+ * Functions' `@functions_framework.http`), `lambda` (AWS Lambda handlers behind an API Gateway
+ * route declared in serverless.yml or a SAM template).
+ */
+export type Framework =
+  | 'express'
+  | 'fastify'
+  | 'hono'
+  | 'koa'
+  | 'nestjs'
+  | 'nextjs'
+  | 'fastapi'
+  | 'flask'
+  | 'starlette'
+  | 'django'
+  | 'deno'
+  | 'workers'
+  | 'vercel'
+  | 'netlify'
+  | 'modal'
+  | 'bentoml'
+  | 'ray-serve'
+  | 'cloud-functions'
+  | 'lambda';
+
+/** Platforms that publish each function they serve on the internet. */
+export const PLATFORMS: ReadonlySet<Framework> = new Set<Framework>(['deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
 
 /** Where a layer is attached, from the outside in. */
 export type LayerLevel =
@@ -55,7 +86,8 @@ export interface Layer {
   text: string;
   file: string;
   span: Span;
-  node: TsNode | PyNode;
+  /** The code it is (absent for a setting read from a deployment file: an API Gateway authorizer). */
+  node?: TsNode | PyNode;
   /** The repository function behind it (a middleware, a dependency, a hook, a decorator), when known. */
   fn?: FunctionInfo;
   /** For class-valued layers (a guard, a middleware class, a mixin): the class's file and node, when it is in the repository. */
@@ -104,6 +136,22 @@ export interface Endpoint {
   skipped: SkippedLayer[];
   /** The Next.js application directory (`web` for `web/app/api/chat/route.ts`), or the Django project's root. */
   appRoot?: string;
+  /** The application object the route belongs to, and how it is started (for its exposure). */
+  app?: AppServing;
+}
+
+/** An application object (`FastAPI()`, `Flask(__name__)`, `express()`), where the code serves it and the commands that start it. */
+export interface AppServing {
+  file: string;
+  /** Its creation. */
+  span: Span;
+  /** Calls in the code that start serving it (`uvicorn.run(app, host=...)`, `app.listen(port)`). */
+  serves: ServeCall[];
+  /**
+   * Command lines that start it: `uvicorn pkg.main:app`, or `python -m pkg.main` / `python
+   * main.py` for a module whose code serves it (then `serve` is that call).
+   */
+  commands: Array<{ command: AppCommand; serve?: ServeCall }>;
 }
 
 export interface SkippedLayer {

@@ -33,7 +33,7 @@ export { filterCallsIn, isGuardSite, wrapperBehaviour, type FilterCall, type Wra
 /** How many calls deep from the handler inference is looked for. */
 const MAX_DEPTH = 8;
 /** Frameworks where a handler's return value is the response (not Express or Koa). */
-const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'fastapi', 'flask', 'starlette', 'django']);
+const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'fastapi', 'flask', 'starlette', 'django', 'deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
 
 const NON_TEXT = /^(Optional\[)?(int|float|bool|Decimal)\]?(\|None)?$/;
 
@@ -296,7 +296,8 @@ export function endpointGuardrails(project: ProjectModel, ep: Endpoint): Guarded
       if (!e) break;
       const t = taintedParams(callAt(f, e.span), e.to, fx[i + 1] as FlowFacts, taint[i] as Set<string>, e.calleeSpan);
       if (!t.exact && confidence === 'high') confidence = 'medium';
-      taint.push(derived(fx[i + 1] as FlowFacts, t.names));
+      // Flask's `request` is the same object in every function the handler calls.
+      taint.push(derived(fx[i + 1] as FlowFacts, [...t.names, ...requestGlobals(project, e.to)]));
     }
     const siteCall = callAt(fx[n] as FlowFacts, site.span);
     const promptTokens = site.prompt ? argTokens(project, site.fn, site.prompt) : new Set((siteCall?.args ?? []).flatMap((a) => [...a.tokens]));

@@ -15,6 +15,11 @@ export function reachesSelfHosted(reached: ReachedSite[]): boolean {
   return reached.some((r) => SdkKnowledge.get().selfHosted.has(r.site.sdk) || (r.site.sdk === 'http' && /localhost|127\.0\.0\.1|:\d{4,5}\b/.test(r.site.url ?? '')));
 }
 
+/** True when every reached site is a request to a model API on a host chosen at run time (a proxy to a model server). */
+export function reachesUnknownServer(reached: ReachedSite[]): boolean {
+  return reached.length > 0 && reached.every((r) => r.site.sdk === 'http' && /^\{[^}]*\}/.test(r.site.url ?? ''));
+}
+
 /**
  * `` `client.chat.completions.create` (OpenAI SDK) at lib/llm.ts:12 through `ask` (lib/llm.ts:3) ``,
  * plus a count of the other calls it reaches.
@@ -45,6 +50,15 @@ const RATE_FIX: Record<Endpoint['framework'], string> = {
   flask: 'Add `@limiter.limit("10 per minute")` (Flask-Limiter) under the route decorator, or `default_limits` on the `Limiter`',
   starlette: "Add a rate-limiting middleware to the app (slowapi's `SlowAPIMiddleware` with a `Limiter(default_limits=[...])`)",
   django: 'Add `@ratelimit(key="user_or_ip", rate="10/m", block=True)` (django-ratelimit) to the view, or `throttle_classes` for Django REST framework views',
+  deno: 'Limit it at the top of the handler (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, answering 429 when it fails)',
+  workers: 'Limit it with a rate-limiting binding (`const { success } = await env.RATE_LIMITER.limit({ key: userIdOrIp })`, answering 429 when it fails) or a WAF rate-limiting rule on the route',
+  vercel: 'Limit it at the top of the function (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, or `checkRateLimit` from @vercel/firewall, answering 429 when it fails)',
+  netlify: 'Limit it with a `rateLimit` entry in the function\'s `export const config` (Netlify rate limiting), or in the handler with @upstash/ratelimit, answering 429 when it fails',
+  modal: 'Limit it in the endpoint (count requests per caller in a `modal.Dict` or Redis and raise `HTTPException(429)`), or cap its concurrency (`max_containers`, `@modal.concurrent(max_inputs=...)`) and put a limiting gateway in front',
+  bentoml: 'Limit it in the API (count requests per caller and raise an error answering 429), or put a limiting gateway in front of the service',
+  'ray-serve': 'Limit it in the deployment (count requests per caller and answer 429), cap `max_ongoing_requests`, or put a limiting gateway in front of the Serve proxy',
+  'cloud-functions': 'Limit it in the function (count requests per caller and answer 429), or put API Gateway or Cloud Armor rate limiting in front of it',
+  lambda: 'Set throttling on the API Gateway route (`throttle: { rateLimit, burstLimit }` in serverless.yml, `ThrottlingRateLimit` in the SAM/CloudFormation stage) or a usage plan',
 };
 
 const AUTH_FIX: Record<Endpoint['framework'], string> = {
@@ -58,6 +72,15 @@ const AUTH_FIX: Record<Endpoint['framework'], string> = {
   flask: 'Add `@login_required` (Flask-Login) or `@jwt_required()` under the route decorator, or a `before_request` hook that aborts with 401',
   starlette: "Add `@requires('authenticated')` to the endpoint, with an `AuthenticationMiddleware` that checks credentials",
   django: 'Add `@login_required` to the view (`LoginRequiredMixin` for class-based views, `permission_classes = [IsAuthenticated]` for REST framework views)',
+  deno: 'Check the caller at the top of the handler (for a Supabase function, `const { data: { user } } = await supabase.auth.getUser(token)` and return 401 without a user: the anon key the default JWT check accepts is public)',
+  workers: 'Check the caller at the top of `fetch` (a JWT or API key compared in constant time, returning 401), or put Cloudflare Access in front of the route',
+  vercel: 'Check the session or API key at the top of the function and return 401 when it is missing',
+  netlify: 'Check the caller at the top of the function (Netlify Identity `context.clientContext.user`, a JWT or an API key) and return 401 when it is missing',
+  modal: 'Require proxy auth (`requires_proxy_auth=True` on the web endpoint, callers sending Modal-Key/Modal-Secret), or check a bearer token in the endpoint and raise `HTTPException(401)`',
+  bentoml: 'Check a token in the API (`ctx: bentoml.Context` headers) and raise an error answering 401, or put an authenticating gateway in front of the service',
+  'ray-serve': 'Check a token in the deployment (`request.headers`) and answer 401, or put an authenticating gateway in front of the Serve proxy',
+  'cloud-functions': 'Deploy it without `--allow-unauthenticated` (IAM invoker permission), or check an ID token in the function and answer 401',
+  lambda: 'Add an authorizer to the API Gateway route (`authorizer:` in serverless.yml, `Auth: DefaultAuthorizer` in SAM: JWT, Cognito or a Lambda authorizer)',
 };
 
 /** How to add the missing control for the endpoint's framework. */
