@@ -94,6 +94,8 @@ function fromScalar(file: FileModel, y: YamlFile, node: YNode | null, where: str
 }
 
 const IMAGE_NAME = /^[a-z0-9][a-z0-9._/:@-]*$/i;
+/** Keys whose scalar value is an image reference: `image`, `serverImage`, `vllm_image`, `sidecar-image`. */
+const IMAGE_KEY = /^image$|[a-z0-9][-_]?image$|[a-z0-9]Image$/;
 
 /**
  * An image written as a map: Helm's `{ registry, repository, tag, digest }` (under any key:
@@ -146,8 +148,11 @@ function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: stri
       out.push(ref);
       if (!y.get(node, 'repository')) return;
     }
+    const imageTable = /(^|[-_])images$|[a-z]Images$/i.test(path[path.length - 1] ?? '');
     for (const e of y.entries(node)) {
-      if (e.key === 'image' && e.value && isScalar(e.value)) {
+      // `image:`, `serverImage:`, `vllm_image:`, and the entries of an image table (`images: { default: repo:tag }`).
+      const named = e.key === 'image' || ((IMAGE_KEY.test(e.key) || imageTable) && isScalar(e.value) && typeof e.value.value === 'string' && IMAGE_NAME.test(e.value.value.trim()));
+      if (named && e.value && isScalar(e.value)) {
         const r = fromScalar(file, y, e.value, `${label} ${[...path, e.key].join('.')}`);
         if (r) out.push(r);
       } else {
