@@ -126,3 +126,38 @@ export function configModels(file: FileModel): ConfigModel[] {
     return out;
   });
 }
+
+// ---------------------------------------------------------------- model URIs
+
+export interface OllamaUri {
+  /** The model after `ollama://`, without a `?query` (`qwen2:0.5b`). */
+  value: string;
+  span: Span;
+  /** For messages: the key path (`spec.url`). */
+  where: string;
+}
+
+/** `ollama://name[:tag]` model URIs in YAML and JSON configuration (KubeAI `url:`, LocalAI and gallery configs). */
+export function ollamaUris(file: FileModel): OllamaUri[] {
+  return file.memo('facts:ollama-uris', () => {
+    const out: OllamaUri[] = [];
+    const y = file.yaml();
+    if (!y || !file.text.includes('ollama://')) return out;
+    const walk = (node: YNode | null, path: string[], depth: number): void => {
+      if (!node || depth > 40) return;
+      if (isMap(node)) for (const e of y.entries(node)) walk(e.value, [...path, e.key], depth + 1);
+      else if (isSeq(node)) y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], depth + 1));
+      else if (isScalar(node) && typeof node.value === 'string') {
+        const m = /^(\s*ollama:\/\/)([^?\s#]+)/.exec(node.value);
+        if (!m) return;
+        const map = y.valueMap(node as Scalar);
+        const at = (m[1] as string).length;
+        const value = m[2] as string;
+        out.push({ value, span: { start: map.toSource(at), end: map.toSource(at + value.length) }, where: path.join('.') });
+      }
+    };
+    for (const doc of y.documents) walk(y.root(doc), [], 0);
+    file.checkAliasLimit();
+    return out;
+  });
+}
