@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hfLoads } from '../src/facts/hf-loads.js';
 import { configModels, isModelKey } from '../src/facts/model-config.js';
 import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
-import { dockerRuns, hubDownloads, lmEvalRuns, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
+import { dockerRuns, eachValue, hubDownloads, lmEvalRuns, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
 import { modelRefs } from '../src/facts/model-refs.js';
 import { revisionState } from '../src/facts/pinning.js';
 import { pyString, tsString } from '../src/facts/values.js';
@@ -303,6 +303,67 @@ curl http://localhost:11434/api/pull -d '{"name": "phi3"}'
       ['pull', 'llama3', 'llama3'],
       ['pull', 'phi3', 'phi3'],
     ]);
+  });
+});
+
+describe('variables of commands', () => {
+  it('resolves defaults, positional defaults, values built from variables and self-defaults', () => {
+    const f = file(
+      'v.sh',
+      'shell',
+      `MODEL=\${MODEL:-org/a}
+B=\${1:-org/b}
+ORG=acme; NAME=c
+hf download "$MODEL"
+hf download "$B"
+hf download "$ORG/$NAME"
+hf download "$2"
+`,
+    );
+    expect(hubDownloads(f).map((d) => [d.repo.value, d.repo.exact, d.repo.via])).toEqual([
+      ['org/a', true, '$MODEL'],
+      ['org/b', true, '$B'],
+      ['acme/c', true, '$ORG'],
+      ['$2', false, undefined],
+    ]);
+  });
+
+  it('takes the last assignment before the command', () => {
+    const f = file('w.sh', 'shell', 'M=org/one\nhf download $M\nM=org/two\nhf download $M\n');
+    expect(hubDownloads(f).map((d) => d.repo.value)).toEqual(['org/one', 'org/two']);
+  });
+
+  it('knows workflow input defaults, choice options, matrix values and inputs chosen at dispatch', () => {
+    const f = file(
+      '.github/workflows/w.yml',
+      'gha-workflow',
+      `on:
+  workflow_dispatch:
+    inputs:
+      a: { default: org/a }
+      b: { type: choice, options: [org/b1, org/b2] }
+      c: { required: true }
+env:
+  C: \${{ inputs.c }}
+jobs:
+  j:
+    strategy:
+      matrix:
+        m: [org/m1, org/m2]
+    steps:
+      - run: hf download \${{ inputs.a }} && hf download \${{ github.event.inputs.b }} && hf download \${{ env.C }} && hf download \${{ matrix.m }}
+`,
+    );
+    const d = hubDownloads(f);
+    expect(d.map((x) => eachValue(x.repo).map((v) => v.value))).toEqual([['org/a'], ['org/b1', 'org/b2'], ['${{ inputs.c }}'], ['org/m1', 'org/m2']]);
+    expect(d[2]?.repo.runtimeInputs).toEqual(['c']);
+  });
+
+  it('reads Makefile recipes with their variables, and the command input of retry actions', () => {
+    const mk = file('Makefile', 'makefile', 'M ?= org/mk\nweights:\n\thuggingface-cli download $(M)\n');
+    expect(hubDownloads(mk).map((d) => [d.repo.value, d.command.where])).toEqual([['org/mk', 'target "weights"']]);
+    const wf = file('.github/workflows/r.yml', 'gha-workflow', 'on: push\njobs:\n  j:\n    steps:\n      - uses: nick-fields/retry@v3\n        with:\n          command: hf download org/r\n');
+    expect(hubDownloads(wf).map((d) => d.repo.value)).toEqual(['org/r']);
   });
 });
 

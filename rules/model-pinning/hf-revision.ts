@@ -1,9 +1,10 @@
 import { hfLoads, tokenizerArg, type HfArg, type HfLoad } from '../../src/facts/hf-loads.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
-import { hubDownloads, lmEvalRuns } from '../../src/facts/model-launches.js';
+import { inRepo } from '../../src/facts/hf-loads.js';
+import { eachValue, hubDownloads, lmEvalRuns, type ResolvedWord } from '../../src/facts/model-launches.js';
 import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
 import { modelRefs } from '../../src/facts/model-refs.js';
-import { CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, type RevisionState } from '../../src/facts/pinning.js';
+import { CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, viaNote, type RevisionState } from '../../src/facts/pinning.js';
 import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
 import type { Span } from '../../src/types.js';
 
@@ -43,6 +44,12 @@ function* judge(ctx: FileContext<Record<string, never>>, s: Subject, confidence?
   }
 }
 
+/** A revision given on a command line: a variable set by whoever runs it is not judged (undefined). */
+function cliRevision(rev: ResolvedWord | undefined): Subject['revision'] | undefined {
+  if (rev && !rev.exact) return undefined;
+  return { state: revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact }), span: rev?.span, value: rev?.value, text: rev?.word.raw };
+}
+
 function argRevision(rev: HfArg | undefined, opaque: boolean): Subject['revision'] {
   if (!rev) return opaque ? { state: 'unknown', text: '**kwargs' } : { state: 'absent' };
   const empty = /^(None|undefined|null)$/.test(rev.text.trim());
@@ -59,14 +66,14 @@ export default defineRule({
   meta: {
     id: 'model-pinning/hf-revision',
     category: 'model-pinning',
-    appliesTo: ['python', 'typescript', 'shell', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
+    appliesTo: ['python', 'typescript', 'shell', 'makefile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'dockerfile', 'compose', 'k8s', 'helm-values'],
     roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
     confidence: 'high',
     description: 'Models loaded from the Hugging Face Hub must be pinned to a commit with a 40-hex `revision`, not a branch, a tag or nothing.',
     fullDescription:
-      'Flags Hugging Face Hub loads without an immutable revision: transformers `from_pretrained` and `pipeline`, huggingface_hub `hf_hub_download`/`snapshot_download`, sentence-transformers, peft, diffusers, vLLM `LLM(...)`, transformers.js `pipeline`/`from_pretrained`, `huggingface-cli download` and `lm_eval --model_args pretrained=...`. Without a commit SHA every fresh load takes what the repository holds at that moment, so weights, tokenizer or remote code can change without review.',
+      'Flags Hugging Face Hub loads without an immutable revision: transformers `from_pretrained` and `pipeline`, huggingface_hub `hf_hub_download`/`snapshot_download`, sentence-transformers, peft, diffusers, vLLM `LLM(...)`, transformers.js `pipeline`/`from_pretrained`, `huggingface-cli download`, and `lm_eval --model_args pretrained=...`. Without a commit SHA every fresh load takes what the repository holds at that moment, so weights, tokenizer or remote code can change without review.',
     securitySeverity: 7.0,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357', 'CWE-494'],
     keywords: [
@@ -99,6 +106,8 @@ export default defineRule({
         '`{api}` loads "{model}"{origin} at revision "{revision}", a branch or tag that the repository owner can move to other files at any time. Pin a full commit instead: {fix}; find it {find}.',
       abbreviatedRevision:
         '`{api}` loads "{model}"{origin} at revision "{revision}", an abbreviated commit id; the Hub resolves only full commit ids reliably. Use the full 40-hex sha: {fix}; find it {find}.',
+      runtimeModel:
+        '`{api}` loads the model named by the workflow input `{input}` and passes no revision, so each run downloads whatever the main branch of the chosen repository holds then, and nothing records which commit was used. Add an input for the commit (a 40-hex sha) next to it and pass it: {fix}.',
       unknownRevision:
         '`{api}` loads "{model}"{origin} with a revision modelguard cannot see ({expr}). Unless it always holds a full 40-hex commit sha, the model can change without review; make sure it does, e.g. pin it in code: {fix}.',
       defaultModel:
@@ -133,13 +142,19 @@ export default defineRule({
       if (ref.provider !== 'huggingface' || !ref.value || !ref.exact || hubIdKind(ref.value) !== 'hub' || isAllowedModel(ref.value, settings)) continue;
       yield ctx.report('hostedModel', ref.span, { api: ref.api, model: ref.value, origin: originNote(ref) }, { severity: 'note', confidence: 'medium' });
     }
+    const isHubId = (v: string): boolean => hubIdKind(v) === 'hub' && !isAllowedModel(v, settings) && !inRepo(project, file.path, v);
     for (const dl of hubDownloads(file, project)) {
-      if (!dl.repo.exact || hubIdKind(dl.repo.value) !== 'hub' || isAllowedModel(dl.repo.value, settings)) continue;
-      const rev = dl.revision;
       // A revision passed as a variable is set by whoever runs the command: not judged.
-      if (rev && !rev.exact) continue;
-      const state = revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact });
-      yield* judge(ctx, { api: dl.tool, model: dl.repo.value, origin: '', at: dl.repo.span, fix: CLI_REVISION_FIX, revision: { state, span: rev?.span, value: rev?.value, text: rev?.word.raw } });
+      const revision = cliRevision(dl.revision);
+      if (!revision) continue;
+      for (const repo of eachValue(dl.repo)) {
+        if (repo.runtimeInputs && revision.state === 'absent') {
+          yield ctx.report('runtimeModel', repo.span, { api: dl.tool, input: repo.runtimeInputs.join('`, `'), fix: '`--revision ${{ inputs.<name> }}`' }, { confidence: 'medium' });
+          continue;
+        }
+        if (!repo.exact || !isHubId(repo.value)) continue;
+        yield* judge(ctx, { api: dl.tool, model: repo.value, origin: viaNote(repo.via), at: repo.span, fix: CLI_REVISION_FIX, revision });
+      }
     }
     for (const run of lmEvalRuns(file, project)) {
       if (run.backend && !LM_EVAL_HUB_BACKENDS.has(run.backend)) continue;

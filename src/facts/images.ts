@@ -27,7 +27,8 @@ export interface ImageRef {
   chartDefaultTag?: boolean;
 }
 
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-=?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** `${NAME}`, `${NAME:-default}`, `${1:-default}` (a script's arguments), `$NAME`, and `$1`, `$@` (never known). */
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?::?([-=?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#])/g;
 
 /**
  * Substitutes `${X:-default}` (compose, Dockerfile ARG) with what is known; unknowns stay.

@@ -1,9 +1,10 @@
 import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
-import type { ShellWord } from '../parse/shell.js';
+import type { ShellScript, ShellWord } from '../parse/shell.js';
+import { isSeq } from '../parse/yaml.js';
 import type { Settings } from '../config/types.js';
 import type { Span } from '../types.js';
-import { commands, type LocatedCommand } from './commands.js';
+import { commands, makefileModel, type LocatedCommand } from './commands.js';
 import { envEntries, type EnvEntry } from './env.js';
 import { imageRefs, parseImage, substitute } from './images.js';
 import { servingImage } from './serving-images.js';
@@ -31,6 +32,12 @@ export interface ResolvedWord {
   span: Span;
   /** True when the value came from a variable (so the text at `span` is not the value). */
   substituted: boolean;
+  /** The first variable or expression the value came through (`$MODEL`, `matrix.model`). */
+  via?: string;
+  /** Several possible values, each fully known (a matrix axis); see `eachValue`. */
+  alternatives?: string[];
+  /** Workflow inputs with no default the value depends on: chosen by whoever starts the run. */
+  runtimeInputs?: string[];
 }
 
 export type ServerKind = 'vllm' | 'tgi' | 'tgi-download' | 'tei' | 'sglang' | 'lmdeploy' | 'fastchat';
@@ -66,9 +73,27 @@ export interface ServerLaunch {
 
 // ---------------------------------------------------------------- variables
 
-type Lookup = (name: string) => string | undefined;
+/** What a workflow expression (`inputs.model`, `matrix.model`) stands for, when the workflow says. */
+export interface ExpressionValue {
+  /** Its possible values: one (an input's default), or several (a matrix axis, a choice input's options). */
+  values: string[];
+  /** For messages: `the default of input "model"`, `matrix.model`. */
+  note: string;
+  /** Set when the value is a workflow input with no default: whoever starts the run chooses it. */
+  runtimeInput?: string;
+}
 
-function ghaEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+/** The value of a variable a command can see, and of `${{ ... }}` expressions in workflows. */
+export interface Lookup {
+  (name: string): string | undefined;
+  expression?: (expr: string) => ExpressionValue | undefined;
+}
+
+function lookupOf(fn: (name: string) => string | undefined, expression?: (expr: string) => ExpressionValue | undefined): Lookup {
+  return Object.assign((n: string) => fn(n), expression ? { expression } : {});
+}
+
+function ghaEnv(file: FileModel, cmd: LocatedCommand): (n: string) => string | undefined {
   const all = envEntries(file);
   const scopes = ['workflow', `job "${cmd.job}"`, `job "${cmd.job}" step ${(cmd.step ?? -1) + 1}`];
   const map = new Map<string, string>();
@@ -76,14 +101,82 @@ function ghaEnv(file: FileModel, cmd: LocatedCommand): Lookup {
   return (n) => map.get(n);
 }
 
-function gitlabEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+/**
+ * Inputs of a workflow (`on.workflow_dispatch.inputs`, `on.workflow_call.inputs`) or composite
+ * action (`inputs:`): their default, and for `type: choice` their options.
+ */
+function workflowInputs(file: FileModel): Map<string, { default?: string; options: string[] }> {
+  return file.memo('facts:workflow-inputs', () => {
+    const out = new Map<string, { default?: string; options: string[] }>();
+    const y = file.yaml();
+    if (!y) return out;
+    for (const doc of y.documents) {
+      const root = y.root(doc);
+      const sections = file.kind === 'gha-action' ? [y.get(root, 'inputs')] : [y.getIn(root, ['on', 'workflow_dispatch', 'inputs']), y.getIn(root, ['on', 'workflow_call', 'inputs'])];
+      for (const section of sections) {
+        for (const e of y.entries(section)) {
+          const def = y.str(y.get(e.value, 'default'));
+          const options = y.items(y.get(e.value, 'options')).map((o) => y.str(o)).filter((o): o is string => o !== undefined);
+          out.set(e.key, { default: def !== undefined && def.trim() !== '' ? def : undefined, options });
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Values of a job's matrix axis: the listed values and those `include:` adds. */
+function matrixValues(file: FileModel, job: string | undefined, axis: string): string[] | undefined {
+  const y = file.yaml();
+  if (!y || job === undefined) return undefined;
+  for (const doc of y.documents) {
+    const matrix = y.getIn(y.root(doc), ['jobs', job, 'strategy', 'matrix']);
+    if (!matrix) continue;
+    const values: string[] = [];
+    const listed = y.get(matrix, axis);
+    if (listed && !isSeq(listed)) return undefined; // `${{ fromJSON(...) }}`: not in the file
+    for (const v of y.items(listed)) {
+      const s = y.str(v);
+      if (s !== undefined) values.push(s);
+    }
+    for (const inc of y.items(y.get(matrix, 'include'))) {
+      const s = y.str(y.get(inc, axis));
+      if (s !== undefined && !values.includes(s)) values.push(s);
+    }
+    return values.length > 0 ? values : undefined;
+  }
+  return undefined;
+}
+
+/** What `inputs.X`, `github.event.inputs.X` and `matrix.X` stand for in a workflow command. */
+function ghaExpressions(file: FileModel, cmd: LocatedCommand): (expr: string) => ExpressionValue | undefined {
+  return (expr) => {
+    const input = /^(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)$/.exec(expr);
+    if (input) {
+      const name = input[1] as string;
+      const spec = workflowInputs(file).get(name);
+      if (!spec) return undefined;
+      if (spec.options.length > 0) return { values: spec.options, note: `an option of input "${name}"` };
+      if (spec.default !== undefined) return { values: [spec.default], note: `the default of input "${name}"` };
+      return { values: [], note: `input "${name}"`, runtimeInput: name };
+    }
+    const axis = /^matrix\.([A-Za-z_][\w-]*)$/.exec(expr);
+    if (axis) {
+      const values = matrixValues(file, cmd.job, axis[1] as string);
+      return values ? { values, note: `matrix.${axis[1]}` } : undefined;
+    }
+    return undefined;
+  };
+}
+
+function gitlabEnv(file: FileModel, cmd: LocatedCommand): (n: string) => string | undefined {
   const map = new Map<string, string>();
   for (const e of envEntries(file)) if ((e.where === 'global variables' || e.where === `job "${cmd.job}"`) && e.value !== undefined) map.set(e.name, e.value);
   return (n) => map.get(n);
 }
 
 /** `.env` next to a compose file: compose reads it for `${VAR}` interpolation. */
-export function composeDotenv(file: FileModel, project: ProjectModel | undefined): Lookup {
+export function composeDotenv(file: FileModel, project: ProjectModel | undefined): (n: string) => string | undefined {
   if (!project) return () => undefined;
   const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/') + 1) : '';
   const env = project.file(`${dir}.env`);
@@ -91,25 +184,35 @@ export function composeDotenv(file: FileModel, project: ProjectModel | undefined
   return (n) => entries.filter((e) => e.key === n).pop()?.value;
 }
 
-function workloadEnv(file: FileModel, w: Workload | undefined): Lookup {
+function workloadEnv(file: FileModel, w: Workload | undefined): (n: string) => string | undefined {
   if (!w) return () => undefined;
   const entries = envEntries(file).filter((e) => e.workload === w);
   return (n) => entries.filter((e) => e.name === n).pop()?.value;
 }
 
+/**
+ * A script's own assignments: the last top-level `NAME=...` before the command (or the only
+ * one, for a command in a function defined above it). The value is returned as written
+ * (`${MODEL:-org/name}`, `"$ORG/$NAME"`) and resolved by `substituteAll`.
+ */
+function scriptVariables(script: ShellScript, at: number): (n: string) => string | undefined {
+  return (n) => {
+    const hits = script.variables.filter((v) => v.name === n);
+    const before = hits.filter((v) => v.span.start < at);
+    const hit = before.length > 0 ? before[before.length - 1] : hits.length === 1 ? hits[0] : undefined;
+    return hit?.value?.value ?? (hit ? '' : undefined);
+  };
+}
+
 /** What a command's `$VAR` can resolve to, from the file (and `.env` for compose). */
 export function variables(file: FileModel, cmd: LocatedCommand, project?: ProjectModel): Lookup {
-  const sources: Lookup[] = [];
-  if (cmd.script) {
-    const vars = cmd.script.variables;
-    sources.push((n) => {
-      const hits = vars.filter((v) => v.name === n);
-      return hits.length === 1 && hits[0]?.value?.literal ? hits[0].value.value : undefined;
-    });
-  }
+  const sources: Array<(n: string) => string | undefined> = [];
+  let expression: ((expr: string) => ExpressionValue | undefined) | undefined;
+  if (cmd.script) sources.push(scriptVariables(cmd.script, cmd.span.start));
   switch (cmd.origin) {
     case 'gha-run':
       sources.push(ghaEnv(file, cmd));
+      expression = ghaExpressions(file, cmd);
       break;
     case 'gitlab-script':
       sources.push(gitlabEnv(file, cmd));
@@ -121,6 +224,11 @@ export function variables(file: FileModel, cmd: LocatedCommand, project?: Projec
     case 'k8s-command':
       sources.push(workloadEnv(file, cmd.workload));
       break;
+    case 'makefile-recipe': {
+      const vars = makefileModel(file).variables;
+      sources.push((n) => vars.get(n));
+      break;
+    }
     case 'dockerfile-run':
     case 'dockerfile-cmd':
     case 'dockerfile-entrypoint': {
@@ -131,32 +239,103 @@ export function variables(file: FileModel, cmd: LocatedCommand, project?: Projec
     default:
       break;
   }
-  return (n) => {
+  return lookupOf((n) => {
     for (const s of sources) {
       const v = s(n);
       if (v !== undefined) return v;
     }
     return undefined;
-  };
+  }, expression);
 }
 
-function substituteAll(value: string, lookup: Lookup): { value: string; exact: boolean } {
-  // GitHub expressions: `${{ env.X }}` is known when X is; anything else is not.
+/** The result of substituting what is known into a value. */
+interface Substituted {
+  value: string;
+  exact: boolean;
+  /** Several possible values (a matrix axis, a choice input), each fully known. */
+  alternatives?: string[];
+  /** Workflow inputs with no default the value depends on. */
+  runtimeInputs?: string[];
+  /** Where the value came from, for messages: `$MODEL`, `matrix.model`, `the default of input "model"`. */
+  via?: string;
+}
+
+const MAX_ALTERNATIVES = 32;
+
+/**
+ * Substitutes variables and workflow expressions, following values that name other variables
+ * (`MODEL=${BASE_MODEL:-org/name}`, `env: { M: ${{ inputs.model }} }`) a few levels deep. A
+ * variable is not its own value: `MODEL=${MODEL:-org/name}` is `org/name` unless the caller sets it.
+ */
+function substituteAll(value: string, lookup: Lookup): Substituted {
   let exact = true;
-  let v = value.replace(/\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (m, n: string) => {
-    const k = lookup(n);
-    if (k === undefined) exact = false;
-    return k ?? m;
-  });
-  if (/\$\{\{/.test(v)) exact = false;
-  // Kubernetes `$(VAR)`.
-  v = v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => {
-    const k = lookup(n);
-    if (k === undefined) exact = false;
-    return k ?? m;
-  });
-  const s = substitute(v, lookup);
-  return { value: s.value, exact: exact && !s.dynamic && !/\$\{\{|\$\(|`/.test(s.value) };
+  const runtime: string[] = [];
+  const axes: string[][] = [];
+  let via: string | undefined;
+  const note = (n: string): void => {
+    via ??= n;
+  };
+  const visiting = new Set<string>();
+  const resolve = (raw: string, depth: number): string => {
+    // GitHub expressions: `${{ env.X }}`, inputs and matrix values; anything else is unknown.
+    let v = raw.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (m, expr: string) => {
+      const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
+      if (env) {
+        const k = named(env[1] as string, depth);
+        if (k === undefined) exact = false;
+        return k ?? m;
+      }
+      const e = lookup.expression?.(expr);
+      if (!e) {
+        exact = false;
+        return m;
+      }
+      note(e.note);
+      if (e.runtimeInput !== undefined) {
+        runtime.push(e.runtimeInput);
+        exact = false;
+        return m;
+      }
+      if (e.values.length === 1) return e.values[0] as string;
+      axes.push(e.values);
+      return `\u0000${axes.length - 1}\u0000`;
+    });
+    // Kubernetes and Makefile `$(VAR)`.
+    v = v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => {
+      const k = named(n, depth);
+      if (k === undefined) exact = false;
+      return k ?? m;
+    });
+    const s = substitute(v, (n) => named(n, depth));
+    if (s.dynamic) exact = false;
+    return s.value;
+  };
+  const named = (n: string, depth: number): string | undefined => {
+    if (visiting.has(n) || depth > 4) return undefined;
+    const raw = lookup(n);
+    if (raw === undefined) return undefined;
+    note(`$${n}`);
+    if (!/[$`]/.test(raw)) return raw;
+    visiting.add(n);
+    try {
+      return resolve(raw, depth + 1);
+    } finally {
+      visiting.delete(n);
+    }
+  };
+  const out = resolve(value, 0);
+  exact &&= !/\$\{\{|\$\(|`/.test(out);
+  const result: Substituted = { value: out, exact, ...(via ? { via } : {}), ...(runtime.length > 0 ? { runtimeInputs: runtime } : {}) };
+  if (axes.length > 0) {
+    let alts = [out];
+    axes.forEach((values, i) => {
+      alts = alts.flatMap((a) => (a.includes(`\u0000${i}\u0000`) ? values.map((x) => a.replace(`\u0000${i}\u0000`, x)) : [a])).slice(0, MAX_ALTERNATIVES);
+    });
+    result.value = alts[0] ?? out;
+    if (exact) result.alternatives = alts;
+    result.exact = false;
+  }
+  return result;
 }
 
 export function resolveWord(word: ShellWord, lookup: Lookup, offset = 0): ResolvedWord {
@@ -164,7 +343,17 @@ export function resolveWord(word: ShellWord, lookup: Lookup, offset = 0): Resolv
   const span = { start: word.map.toSource(offset), end: word.map.toSource(word.value.length) };
   if (word.literal) return { word, value: raw, exact: true, span, substituted: false };
   const r = substituteAll(raw, lookup);
-  return { word, value: r.value, exact: r.exact, span, substituted: r.value !== raw };
+  const out: ResolvedWord = { word, value: r.value, exact: r.exact, span, substituted: r.value !== raw };
+  if (r.via) out.via = r.via;
+  if (r.alternatives) out.alternatives = r.alternatives;
+  if (r.runtimeInputs) out.runtimeInputs = r.runtimeInputs;
+  return out;
+}
+
+/** The values a word can take: one, or one for each value of the matrix axis or choice input it names. */
+export function eachValue(w: ResolvedWord): ResolvedWord[] {
+  if (!w.alternatives) return [w];
+  return w.alternatives.map((value) => ({ word: w.word, value, exact: true, span: w.span, substituted: true, ...(w.via ? { via: w.via } : {}) }));
 }
 
 // ---------------------------------------------------------------- command shapes
@@ -175,6 +364,7 @@ function base(word: string | undefined): string {
 
 /**
  * Strips wrappers that run another command: `exec`, `nohup`, `env A=b`, `time`, `sudo`,
+ * job launchers (`srun`, `mpirun`, with their options),
  * `uv run`, `poetry run`, `pipenv run`, `conda run -n x`, `docker exec C`, `docker compose exec S`,
  * `kubectl exec ... --`. Returns the index of the real command word.
  */
@@ -186,6 +376,8 @@ export function innerStart(words: readonly ShellWord[]): number {
     if (w === 'exec' || w === 'nohup' || w === 'time' || w === 'sudo' || w === 'stdbuf' || w === 'nice') {
       i++;
       while (i < words.length && (words[i]?.value ?? '').startsWith('-')) i++;
+    } else if (w === 'srun' || w === 'mpirun' || w === 'mpiexec' || w === 'salloc') {
+      i = skipLauncherOpts(words, i + 1);
     } else if (w === 'env') {
       i++;
       while (i < words.length && /^(-|[A-Za-z_][A-Za-z0-9_]*=)/.test(words[i]?.value ?? '')) i++;
@@ -204,6 +396,26 @@ export function innerStart(words: readonly ShellWord[]): number {
       if (dd === -1) return words.length;
       i = dd + 1;
     } else break;
+  }
+  return i;
+}
+
+/** Options of job launchers (Slurm `srun`, MPI `mpirun`) that take a separate value. */
+const LAUNCHER_VALUE_OPTS = new Set([
+  '-N', '-n', '-c', '-p', '-t', '-J', '-o', '-e', '-A', '-G', '-w', '-C', '-D', '-q', '-x', '-H', '-np', '-hostfile', '-host',
+  '--nodes', '--ntasks', '--ntasks-per-node', '--cpus-per-task', '--gpus', '--gpus-per-node', '--gpus-per-task', '--gres', '--partition', '--time', '--job-name',
+  '--output', '--error', '--account', '--qos', '--constraint', '--chdir', '--nodelist', '--exclude', '--mem', '--mem-per-cpu', '--export', '--mpi', '--distribution',
+  '--container-image', '--container-mounts', '--container-workdir', '--container-name', '--container-env', '--host', '--hostfile', '--map-by', '--bind-to', '--mca', '-mca',
+]);
+
+/** Index of the first word after a launcher's options (`srun -N 2 --gpus 8 python ...`). */
+function skipLauncherOpts(words: readonly ShellWord[], from: number): number {
+  let i = from;
+  while (i < words.length) {
+    const v = words[i]?.value ?? '';
+    if (v === '--') return i + 1;
+    if (!v.startsWith('-') || v === '-') return i;
+    i += !v.includes('=') && LAUNCHER_VALUE_OPTS.has(v) ? (v === '--mca' || v === '-mca' ? 3 : 2) : 1;
   }
   return i;
 }
