@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { hfLoads } from '../src/facts/hf-loads.js';
-import { configModels, isModelKey } from '../src/facts/model-config.js';
+import { configModels, isModelKey, recipeModels } from '../src/facts/model-config.js';
 import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
-import { dockerRuns, eachValue, hubDownloads, lmEvalRuns, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
+import { dockerRuns, eachValue, hubDownloads, lmEvalRuns, modelArgs, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
 import { modelRefs } from '../src/facts/model-refs.js';
 import { revisionState } from '../src/facts/pinning.js';
 import { pyString, tsString } from '../src/facts/values.js';
@@ -364,6 +364,36 @@ jobs:
     expect(hubDownloads(mk).map((d) => [d.repo.value, d.command.where])).toEqual([['org/mk', 'target "weights"']]);
     const wf = file('.github/workflows/r.yml', 'gha-workflow', 'on: push\njobs:\n  j:\n    steps:\n      - uses: nick-fields/retry@v3\n        with:\n          command: hf download org/r\n');
     expect(hubDownloads(wf).map((d) => d.repo.value)).toEqual(['org/r']);
+  });
+});
+
+describe('model arguments of programs', () => {
+  it('finds the base model of launches through srun, torchrun and argument variables, with the revision', () => {
+    const f = file(
+      't.sh',
+      'shell',
+      `OPTIONS=" \\
+    --num-layers 2 \\
+    --tokenizer-model org/tok \\
+"
+srun -N 2 --ntasks-per-node 1 torchrun --nproc_per_node 8 pretrain.py \${OPTIONS}
+accelerate launch train.py --model_name_or_path org/base --model_revision main
+echo --model_name_or_path org/echoed
+vllm serve org/served
+`,
+    );
+    const args = modelArgs(f);
+    expect(args.map((a) => [a.program, a.flag, a.model.value, a.revision?.value])).toEqual([
+      ['pretrain.py', '--tokenizer-model', 'org/tok', undefined],
+      ['train.py', '--model_name_or_path', 'org/base', 'main'],
+    ]);
+    expect(at(f, args[0]?.model.span)).toBe('org/tok');
+  });
+
+  it('reads recipes only where training settings sit next to the model', () => {
+    const recipe = file('r.yaml', 'yaml-config', 'base_model: org/x\nrevision_of_model: main\nlearning_rate: 0.0002\n');
+    expect(recipeModels(recipe).map((r) => [r.key, r.value, r.revision?.value, r.revisionKey])).toEqual([['base_model', 'org/x', 'main', 'revision_of_model']]);
+    expect(recipeModels(file('card.yaml', 'yaml-config', 'license: mit\nbase_model: org/x\ntags: [lora]\n'))).toEqual([]);
   });
 });
 

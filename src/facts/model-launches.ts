@@ -6,6 +6,7 @@ import type { Settings } from '../config/types.js';
 import type { Span } from '../types.js';
 import { commands, makefileModel, type LocatedCommand } from './commands.js';
 import { envEntries, type EnvEntry } from './env.js';
+import { invocation } from './pipeline/invocation.js';
 import { imageRefs, parseImage, substitute } from './images.js';
 import { servingImage } from './serving-images.js';
 import type { Workload } from './workloads.js';
@@ -789,6 +790,112 @@ export function hubDownloads(file: FileModel, project?: ProjectModel): HubDownlo
       if (repoType && repoType !== 'model') continue;
       const rev = flags.get('--revision');
       out.push({ command: cmd, tool: `${tool} download`, repo, revision: rev && rev !== true ? rev : undefined, repoType });
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- model arguments of programs
+
+/**
+ * Arguments through which Hugging Face training and conversion programs take a Hub model
+ * (transformers and TRL `ModelArguments`, FastChat, LLaMA-Factory, alpaca-lora, diffusers
+ * training scripts), written with `-` for `_`, and the argument that pins each one's revision.
+ */
+const MODEL_ARGS: ReadonlyMap<string, { role: 'model' | 'tokenizer'; revision: string }> = new Map([
+  ['--model-name-or-path', { role: 'model', revision: '--model_revision' }],
+  ['--pretrained-model-name-or-path', { role: 'model', revision: '--revision' }],
+  ['--base-model', { role: 'model', revision: '--base_model_revision' }],
+  ['--base-model-name-or-path', { role: 'model', revision: '--base_model_revision' }],
+  ['--model-id', { role: 'model', revision: '--revision' }],
+  ['--model-path', { role: 'model', revision: '--revision' }],
+  ['--pretrained-model-path', { role: 'model', revision: '--revision' }],
+  ['--tokenizer-name', { role: 'tokenizer', revision: '--tokenizer_revision' }],
+  ['--tokenizer-name-or-path', { role: 'tokenizer', revision: '--tokenizer_revision' }],
+  ['--tokenizer-model', { role: 'tokenizer', revision: '--tokenizer_revision' }], // Megatron-LM with `--tokenizer-type HuggingFaceTokenizer`
+]);
+const MODEL_REVISION_ARGS = new Set(['--model-revision', '--revision', '--base-model-revision', '--revision-of-model']);
+/** Commands that print or pass text on rather than run a program. */
+const NOT_PROGRAMS = new Set(['echo', 'printf', 'cat', 'tee', 'grep', 'sed', 'awk', 'test', '[', 'export', 'local', 'declare', 'readonly', 'set']);
+
+export interface ModelArg {
+  command: LocatedCommand;
+  /** The program that receives it, for messages: `train_mem.py`, `trl`, `finetune.py`. */
+  program: string;
+  /** The argument as written: `--model_name_or_path`. */
+  flag: string;
+  role: 'model' | 'tokenizer';
+  model: ResolvedWord;
+  revision?: ResolvedWord;
+  /** The argument to suggest for the revision, spelled like `flag`. */
+  revisionFlag: string;
+}
+
+/**
+ * A command's words with argument lists held in script variables opened up: `torchrun
+ * train.py $OPTIONS` where `OPTIONS="--tokenizer-model org/name ..."`, or `"${ARGS[@]}"` where
+ * `ARGS=(--model_name_or_path org/name)`. The shell splits such an unquoted expansion into words.
+ */
+function expandArgVariables(cmd: LocatedCommand): ShellWord[] {
+  const script = cmd.script;
+  if (!script || script.variables.length === 0) return cmd.words;
+  const out: ShellWord[] = [];
+  for (const w of cmd.words) {
+    const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(w.raw) ?? /^"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?$/.exec(w.raw);
+    const hits = m ? script.variables.filter((v) => v.name === m[1] && v.span.start < cmd.span.start) : [];
+    const value = hits[hits.length - 1]?.value;
+    if (!value || !/(^|\s|\()--?[A-Za-z]/.test(value.value)) {
+      out.push(w);
+      continue;
+    }
+    const text = value.value;
+    const re = /[^\s()\\]+/g;
+    for (let part = re.exec(text); part; part = re.exec(text)) {
+      const at = part.index;
+      const v = part[0].replace(/^(["'])(.*)\1$/, '$2');
+      const shift = part[0] === v ? 0 : 1;
+      out.push({
+        value: v,
+        raw: part[0],
+        span: { start: value.map.toSource(at), end: value.map.toSource(at + part[0].length) },
+        literal: !/[$`]/.test(v),
+        map: { toSource: (o) => value.map.toSource(at + shift + o) },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Hub models passed to programs that are not model servers: fine-tuning launches
+ * (`torchrun train.py --model_name_or_path M`, `deepspeed`, `accelerate launch`, `trl sft`,
+ * `llamafactory-cli train`, `python -m module`, through `srun`), conversion and evaluation
+ * scripts, with the revision argument given next to them.
+ */
+export function modelArgs(file: FileModel, project?: ProjectModel): ModelArg[] {
+  return file.memo('facts:model-args', () => {
+    const out: ModelArg[] = [];
+    for (const cmd of commands(file)) {
+      const words = expandArgVariables(cmd);
+      const start = innerStart(words);
+      const w0 = base(words[start]?.value);
+      if (NOT_PROGRAMS.has(w0) || recognise(words, start)) continue;
+      if (!words.some((w) => /^--[a-z_-]+/i.test(w.value) && MODEL_ARGS.has(w.value.replace(/=.*$/s, '').replace(/_/g, '-')))) continue;
+      if (lmEvalRuns(file, project).some((r) => r.command === cmd)) continue;
+      const lookup = variables(file, cmd, project);
+      const { flags } = parseOptions(words, start + 1, lookup, new Set());
+      const inv = invocation(words.slice(start));
+      const program = inv?.program ?? w0;
+      const revision = [...MODEL_REVISION_ARGS].map((f) => flags.get(f)).find((v): v is ResolvedWord => !!v && v !== true);
+      const tokenizerRevision = flags.get('--tokenizer-revision');
+      for (const [name, spec] of MODEL_ARGS) {
+        const model = flags.get(name);
+        if (!model || model === true) continue;
+        const written = words.find((w) => w.value.replace(/=.*$/s, '').replace(/_/g, '-') === name)?.value.replace(/=.*$/s, '') ?? name;
+        const snake = written.includes('_');
+        const rev = spec.role === 'tokenizer' ? (tokenizerRevision && tokenizerRevision !== true ? tokenizerRevision : undefined) : revision;
+        out.push({ command: cmd, program, flag: written, role: spec.role, model, revision: rev, revisionFlag: snake ? spec.revision : spec.revision.replace(/_/g, '-') });
+      }
     }
     return out;
   });
