@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { hfLoads } from '../src/facts/hf-loads.js';
-import { configModels, isModelKey, recipeModels } from '../src/facts/model-config.js';
+import { configModels, isModelKey, ollamaUris, recipeModels } from '../src/facts/model-config.js';
 import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
-import { dockerRuns, eachValue, hubDownloads, lmEvalRuns, modelArgs, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
+import { configServes, dockerRuns, eachValue, hubDownloads, lmEvalRuns, modelArgs, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
 import { modelRefs } from '../src/facts/model-refs.js';
 import { revisionState } from '../src/facts/pinning.js';
 import { pyString, tsString } from '../src/facts/values.js';
@@ -394,6 +394,39 @@ vllm serve org/served
     const recipe = file('r.yaml', 'yaml-config', 'base_model: org/x\nrevision_of_model: main\nlearning_rate: 0.0002\n');
     expect(recipeModels(recipe).map((r) => [r.key, r.value, r.revision?.value, r.revisionKey])).toEqual([['base_model', 'org/x', 'main', 'revision_of_model']]);
     expect(recipeModels(file('card.yaml', 'yaml-config', 'license: mit\nbase_model: org/x\ntags: [lora]\n'))).toEqual([]);
+  });
+});
+
+describe('models served from configuration', () => {
+  it('reads model specs next to a serving image, engines, hf:// URIs and KServe arguments', () => {
+    const f = file(
+      'values.yaml',
+      'helm-values',
+      `modelSpec:
+  - repository: vllm/vllm-openai
+    tag: v0.8.5
+    modelURL: org/a
+    vllmConfig:
+      extraArgs: ["--revision", "main"]
+app:
+  settings:
+    model: org/not-served
+other:
+  engine: VLLM
+  url: hf://org/b:0123456789abcdef0123456789abcdef01234567
+`,
+    );
+    expect(configServes(f).map((c) => [c.server, c.key, c.model, c.revision?.value, at(f, c.span)])).toEqual([
+      ['vLLM', 'modelURL', 'org/a', 'main', 'org/a'],
+      ['vLLM', 'url', 'org/b', '0123456789abcdef0123456789abcdef01234567', 'org/b'],
+    ]);
+    const k = file('isvc.yaml', 'k8s', 'apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    model:\n      modelFormat: { name: huggingface }\n      args: ["--model_id=org/k"]\n');
+    expect(configServes(k).map((c) => [c.server, c.model, at(k, c.span)])).toEqual([['KServe (huggingface)', 'org/k', 'org/k']]);
+  });
+
+  it('reads ollama:// URIs without their query', () => {
+    const f = file('m.yaml', 'yaml-config', 'url: "ollama://qwen2:0.5b?insecure=true"\n');
+    expect(ollamaUris(f).map((u) => [u.value, at(f, u.span)])).toEqual([['qwen2:0.5b', 'qwen2:0.5b']]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
 import type { ShellScript, ShellWord } from '../parse/shell.js';
-import { isSeq } from '../parse/yaml.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import type { Settings } from '../config/types.js';
 import type { Span } from '../types.js';
 import { commands, makefileModel, type LocatedCommand } from './commands.js';
@@ -760,6 +760,202 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
 /** The first command of its script (arguments to an image entrypoint are always the whole command). */
 function isFirstCommand(cmd: LocatedCommand): boolean {
   return cmd.exec || !cmd.before;
+}
+
+// ---------------------------------------------------------------- models served from configuration
+
+/**
+ * A Hub model a serving configuration names as data rather than as a command: a chart's model
+ * spec next to its vLLM image (`modelURL:` in the vLLM production stack), a custom resource
+ * (`url: hf://org/name` with `engine: VLLM` in KubeAI, KServe `storageUri: hf://org/name`,
+ * `args: [--model_id=org/name]` under a KServe `modelFormat`), or values with `engine:`.
+ */
+export interface ConfigServe {
+  /** The server, for messages: `vLLM`, `KServe`, `the model server`. */
+  server: string;
+  /** The key holding the model: `modelURL`, `url`, `storageUri`, `args`. */
+  key: string;
+  /** The Hub id (without `hf://` and a revision suffix). */
+  model: string;
+  /** Where the id is written. */
+  span: Span;
+  /** For messages: `values servingEngineSpec.modelSpec[0]`, `spec`. */
+  where: string;
+  revision?: { value: string; span: Span; exact: boolean };
+  /** How to pin it here, for messages. */
+  fix: string;
+}
+
+/** Keys that name the model a serving spec loads (`modelURL`, `model`, `model_id`, `modelSource`). */
+const SERVE_MODEL_KEY = /^(model|model[_-]?(name|id|url|uri|path|source|repo|repository)|hf[_-]?model|hugging[_-]?face[_-]?model)$/i;
+/** Keys whose value is a storage URI (`hf://...` counts, other schemes are not the Hub). */
+const SERVE_URI_KEY = /^(url|uri|storage[_-]?uri|model[_-]?uri|source)$/i;
+/** `engine:` / `runtime:` values naming a server that loads Hub models. */
+const ENGINES: ReadonlyMap<string, string> = new Map([
+  ['vllm', 'vLLM'],
+  ['sglang', 'SGLang'],
+  ['tgi', 'Text Generation Inference'],
+  ['text-generation-inference', 'Text Generation Inference'],
+  ['tei', 'Text Embeddings Inference'],
+  ['lmdeploy', 'LMDeploy'],
+  ['huggingface', 'the Hugging Face runtime'],
+  ['infinity', 'Infinity'],
+]);
+const REVISION_KEY = /^(model[_-]?)?revision$/i;
+const REVISION_ARG = /^--(model[_-])?revision(=|$)/;
+const MODEL_ARG = /^--(model|model[_-]id|model[_-]name[_-]or[_-]path)(=|$)/;
+
+interface MapFrame {
+  node: YNode;
+  path: string[];
+}
+
+/** The server a map's settings name: `engine: VLLM`, KServe `modelFormat`, or a serving image in it. */
+function serverOfMap(y: YamlFile, node: YNode, images: ReadonlyArray<{ span: Span; server: string }>): string | undefined {
+  for (const key of ['engine', 'runtime', 'backend', 'inferenceEngine']) {
+    const v = y.str(y.get(node, key))?.toLowerCase();
+    const known = v !== undefined ? ENGINES.get(v) : undefined;
+    if (known) return known;
+  }
+  const format = y.get(node, 'modelFormat');
+  if (format) return `KServe (${y.str(y.get(format, 'name')) ?? y.str(format) ?? 'model format'})`;
+  const at = y.span(node);
+  return images.find((i) => i.span.start >= at.start && i.span.end <= at.end)?.server;
+}
+
+/** A revision given in a map or the argument lists under it: `modelRevision:`, `args: [--revision, X]`. */
+function revisionIn(y: YamlFile, node: YNode, depth = 0): ConfigServe['revision'] {
+  if (depth > 4) return undefined;
+  for (const e of y.entries(node)) {
+    const v = e.value;
+    if (REVISION_KEY.test(e.key) && v && isScalar(v) && v.value !== null) {
+      const value = String(v.value);
+      return { value, span: y.span(v), exact: !/\$\{|\{\{/.test(value) };
+    }
+    if (isSeq(v)) {
+      const items = y.items(v);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as YNode;
+        const t = y.str(item);
+        if (t === undefined || !REVISION_ARG.test(t)) continue;
+        const eq = t.indexOf('=');
+        if (eq !== -1) {
+          const map = y.valueMap(item as Scalar);
+          const value = t.slice(eq + 1);
+          return { value, span: { start: map.toSource(eq + 1), end: map.toSource(t.length) }, exact: !/\$\{|\{\{|\$\(/.test(value) };
+        }
+        const next = items[i + 1];
+        const value = y.str(next);
+        if (next && value !== undefined) return { value, span: y.span(next), exact: !/\$\{|\{\{|\$\(/.test(value) };
+      }
+    } else if (isMap(v)) {
+      const r = revisionIn(y, v, depth + 1);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** `hf://org/name` and KServe's `hf://org/name:<revision>`. */
+function parseHfUri(value: string): { model: string; offset: number; revision?: { value: string; offset: number } } | undefined {
+  const m = /^hf:\/\/([A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*)(?::([\w.-]+))?\/?$/.exec(value.trim());
+  if (!m) return undefined;
+  const offset = value.indexOf('hf://') + 5;
+  const model = m[1] as string;
+  return { model, offset, ...(m[2] ? { revision: { value: m[2], offset: offset + model.length + 1 } } : {}) };
+}
+
+function revisionKeyLike(key: string): string {
+  if (/^model[A-Z]/.test(key)) return 'modelRevision';
+  if (/^model[_-]/.test(key)) return `model${key[5]}revision`;
+  return 'revision';
+}
+
+/** Hub models named as data by serving configurations (Helm values, custom resources, YAML configs). */
+export function configServes(file: FileModel, settings: Settings = {}): ConfigServe[] {
+  return file.memo('facts:config-serves', () => {
+    const out: ConfigServe[] = [];
+    const y = file.yaml();
+    if (!y || (file.kind !== 'helm-values' && file.kind !== 'k8s' && file.kind !== 'yaml-config')) return out;
+    const images = imageRefs(file).flatMap((r) => {
+      const server = servingImage(r, settings);
+      return server ? [{ span: r.span, server }] : [];
+    });
+    const context = (stack: MapFrame[]): { frame: MapFrame; server: string } | undefined => {
+      // The model's own map, or one of the two around it (`spec.model.modelURL` next to
+      // `spec.image`), but not the whole document around another part of it.
+      for (let i = stack.length - 1; i >= Math.max(0, stack.length - 3) && (i > 0 || stack.length === 1); i--) {
+        const frame = stack[i] as MapFrame;
+        const server = serverOfMap(y, frame.node, images);
+        if (server) return { frame, server };
+      }
+      return undefined;
+    };
+    const add = (stack: MapFrame[], key: string, item: Scalar, hfUri: boolean, argOffset = 0): void => {
+      const text = String(item.value);
+      const own = stack[stack.length - 1] as MapFrame;
+      const ctx = context(stack);
+      const map = y.valueMap(item);
+      let model = text.slice(argOffset);
+      let offset = argOffset;
+      let revision: ConfigServe['revision'];
+      if (hfUri) {
+        const u = parseHfUri(model);
+        if (!u) return;
+        model = u.model;
+        offset = argOffset + u.offset;
+        if (u.revision) revision = { value: u.revision.value, span: { start: map.toSource(argOffset + u.revision.offset), end: map.toSource(argOffset + u.revision.offset + u.revision.value.length) }, exact: true };
+      } else if (!ctx) return;
+      if (/\$\{|\{\{|\$\(/.test(model)) return;
+      revision ??= revisionIn(y, own.node) ?? (ctx ? revisionIn(y, ctx.frame.node) : undefined);
+      const storage = /^(storage[_-]?uri|uri)$/i.test(key);
+      // Servers that take `--revision`: through the spec's argument list, when the key is a URI or it has one.
+      const takesArgs = !!ctx && /^(vLLM|SGLang|Text Generation Inference)$/.test(ctx.server);
+      const argsStyle = key === 'args' || (ctx && !!y.get(ctx.frame.node, 'args')) || (hfUri && takesArgs);
+      const fix = storage
+        ? `\`hf://${model}:<40-hex commit sha>\``
+        : argsStyle
+          ? `\`${ctx?.server.startsWith('KServe') ? '--model_revision' : '--revision'}=<40-hex commit sha>\` in its \`args\``
+          : `\`${revisionKeyLike(key)}: <40-hex commit sha>\` next to it (if the chart or operator has no such field, serve a local copy downloaded at a pinned commit)`;
+      out.push({
+        server: ctx?.server ?? (storage ? 'KServe' : 'the model server'),
+        key,
+        model,
+        span: { start: map.toSource(offset), end: map.toSource(offset + model.length) },
+        where: `${file.kind === 'helm-values' ? 'values ' : ''}${own.path.join('.') || '(top level)'}`,
+        ...(revision ? { revision } : {}),
+        fix,
+      });
+    };
+    const walk = (node: YNode | null, path: string[], stack: MapFrame[], depth: number): void => {
+      if (!node || depth > 40) return;
+      if (isMap(node)) {
+        const frames = [...stack, { node, path }];
+        for (const e of y.entries(node)) {
+          const v = e.value;
+          if (v && isScalar(v) && typeof v.value === 'string') {
+            if (v.value.trim().startsWith('hf://') && (SERVE_URI_KEY.test(e.key) || SERVE_MODEL_KEY.test(e.key))) add(frames, e.key, v as Scalar, true);
+            else if (SERVE_MODEL_KEY.test(e.key) && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(v.value.trim())) add(frames, e.key, v as Scalar, false);
+          } else if (e.key === 'args' && isSeq(v) && serverOfMap(y, node, images)?.startsWith('KServe')) {
+            // KServe runtimes take the model as an argument: `--model_id=org/name`.
+            const items = y.items(v);
+            items.forEach((item, i) => {
+              const t = y.str(item);
+              if (t === undefined || !MODEL_ARG.test(t)) return;
+              const eq = t.indexOf('=');
+              if (eq !== -1) add(frames, 'args', item as Scalar, false, eq + 1);
+              else if (items[i + 1] && isScalar(items[i + 1])) add(frames, 'args', items[i + 1] as Scalar, false);
+            });
+          } else if (!['example', 'examples'].includes(e.key.toLowerCase())) walk(v, [...path, e.key], frames, depth + 1);
+        }
+      } else if (isSeq(node)) {
+        y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], stack, depth + 1));
+      }
+    };
+    for (const doc of y.documents) walk(y.root(doc), [], [], 0);
+    file.checkAliasLimit();
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------- hub downloads
