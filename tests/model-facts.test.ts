@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { hfLoads } from '../src/facts/hf-loads.js';
+import { imageRefs } from '../src/facts/images.js';
 import { configModels, isModelKey, ollamaUris, recipeModels } from '../src/facts/model-config.js';
 import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
 import { configServes, dockerRuns, eachValue, hubDownloads, lmEvalRuns, modelArgs, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
@@ -14,6 +15,7 @@ import { parseModelfile } from '../src/parse/modelfile.js';
 import { SyntaxKind } from '../src/parse/typescript.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
 import type { FileKind, Span } from '../src/types.js';
+import { scanFiles } from './helpers/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const host = new ParserHost(await Grammars.load());
@@ -422,6 +424,20 @@ other:
     ]);
     const k = file('isvc.yaml', 'k8s', 'apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    model:\n      modelFormat: { name: huggingface }\n      args: ["--model_id=org/k"]\n');
     expect(configServes(k).map((c) => [c.server, c.model, at(k, c.span)])).toEqual([['KServe (huggingface)', 'org/k', 'org/k']]);
+  });
+
+  it('marks specs and images of components the values switch off, and reports them as notes', async () => {
+    const text = 'engines:\n  - enabled: false\n    repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/off\n  - repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/on\n';
+    const f = file('values.yaml', 'helm-values', text);
+    expect(configServes(f).map((c) => [c.model, !!c.disabled])).toEqual([['org/off', true], ['org/on', false]]);
+    expect(imageRefs(f).map((r) => !!r.disabled)).toEqual([true, false]);
+    const r = await scanFiles({ 'values.yaml': text });
+    expect(r.findings.filter((x) => x.ruleId.startsWith('model-pinning/serv')).map((x) => [x.ruleId, x.range.start.line, x.severity])).toEqual([
+      ['model-pinning/serving-image', 4, 'note'],
+      ['model-pinning/serve-revision', 5, 'note'],
+      ['model-pinning/serving-image', 7, 'error'],
+      ['model-pinning/serve-revision', 8, 'error'],
+    ]);
   });
 
   it('reads ollama:// URIs without their query', () => {

@@ -66,9 +66,10 @@ export default defineRule({
       if (c.revision && !c.revision.exact) continue;
       const state = revisionState({ present: !!c.revision, value: c.revision?.value, exact: c.revision?.exact });
       const data = { server: c.server, key: c.key, model: c.model, where: c.where, revision: c.revision?.value ?? '', fix: c.fix, find: shaHint(c.model) };
-      if (state === 'absent') yield ctx.report('configMissingRevision', c.span, data);
-      else if (state === 'branch') yield ctx.report('configMutableRevision', c.revision?.span ?? c.span, data);
-      else if (state === 'abbreviated') yield ctx.report('configMutableRevision', c.revision?.span ?? c.span, data);
+      // A component the values switch off (`enabled: false`) runs only once someone enables it.
+      const extra = c.disabled ? { severity: 'note' as const } : {};
+      if (state === 'absent') yield ctx.report('configMissingRevision', c.span, data, extra);
+      else if (state === 'branch' || state === 'abbreviated') yield ctx.report('configMutableRevision', c.revision?.span ?? c.span, data, extra);
     }
   },
 });

@@ -66,16 +66,18 @@ export default defineRule({
         // No tag in the values: the chart's appVersion is the tag, pinned unless it floats itself.
         if (!appVersion || tagPinning({ tag: appVersion.value, dynamic: false }) !== 'floating') continue;
         const repository = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
-        yield ctx.report('floatingAppVersion', ref.span, { image: `${ref.resolved}:${appVersion.value}`, server, repository, tag: appVersion.value, chart: appVersion.path });
+        yield ctx.report('floatingAppVersion', ref.span, { image: `${ref.resolved}:${appVersion.value}`, server, repository, tag: appVersion.value, chart: appVersion.path }, ref.disabled ? { severity: 'note' } : {});
         continue;
       }
       const pinning = tagPinning(ref);
       if (pinning === 'digest' || pinning === 'version' || pinning === 'dynamic') continue;
       const repository = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
       const data = { image: ref.resolved, server, repository, tag: ref.tag ?? '', where: ref.where };
-      if (pinning === 'untagged') yield ctx.report('untagged', ref.span, data);
-      else if (/(^|[-_.])latest([-_.]|$)/i.test(ref.tag ?? '')) yield ctx.report('latestTag', ref.tagSpan ?? ref.span, data);
-      else yield ctx.report('floatingTag', ref.tagSpan ?? ref.span, data);
+      // A component the values switch off (`enabled: false`) runs only once someone enables it.
+      const extra = ref.disabled ? { severity: 'note' as const } : {};
+      if (pinning === 'untagged') yield ctx.report('untagged', ref.span, data, extra);
+      else if (/(^|[-_.])latest([-_.]|$)/i.test(ref.tag ?? '')) yield ctx.report('latestTag', ref.tagSpan ?? ref.span, data, extra);
+      else yield ctx.report('floatingTag', ref.tagSpan ?? ref.span, data, extra);
     }
   },
 });

@@ -25,6 +25,14 @@ export interface ImageRef {
   where: string;
   /** Helm `image: {repository}` with an empty or absent tag: the chart's appVersion applies. */
   chartDefaultTag?: boolean;
+  /** Helm values: inside a component the values switch off (`enabled: false`), so not deployed by default. */
+  disabled?: boolean;
+}
+
+/** A Helm values map that switches its component off: `enabled: false`. */
+export function switchedOff(y: YamlFile, node: YNode | null): boolean {
+  const v = y.get(node, 'enabled') ?? y.get(node, 'enable');
+  return !!v && isScalar(v) && (v.value === false || v.value === 'false');
 }
 
 /** `${NAME}`, `${NAME:-default}`, `${1:-default}` (a script's arguments), `$NAME`, and `$1`, `$@` (never known). */
@@ -140,12 +148,14 @@ function fromImageMap(y: YamlFile, node: YNode, key: string, where: string, valu
 }
 
 /** `image:` scalars and image maps at any depth (Helm values, custom resources). */
-function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], values: boolean, depth = 0): void {
+function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], values: boolean, depth = 0, off = false): void {
   if (!node || depth > 40) return;
   const label = values ? 'values' : 'resource';
   if (isMap(node)) {
+    off ||= values && switchedOff(y, node);
     const ref = fromImageMap(y, node, path[path.length - 1] ?? '', `${label} ${path.join('.')}`, values);
     if (ref) {
+      if (off) ref.disabled = true;
       out.push(ref);
       if (!y.get(node, 'repository')) return;
     }
@@ -155,13 +165,14 @@ function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: stri
       const named = e.key === 'image' || ((IMAGE_KEY.test(e.key) || imageTable) && isScalar(e.value) && typeof e.value.value === 'string' && IMAGE_NAME.test(e.value.value.trim()));
       if (named && e.value && isScalar(e.value)) {
         const r = fromScalar(file, y, e.value, `${label} ${[...path, e.key].join('.')}`);
+        if (r && off) r.disabled = true;
         if (r) out.push(r);
       } else {
-        walkImages(file, y, e.value, [...path, e.key], out, values, depth + 1);
+        walkImages(file, y, e.value, [...path, e.key], out, values, depth + 1, off);
       }
     }
   } else if (isSeq(node)) {
-    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, values, depth + 1));
+    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, values, depth + 1, off));
   }
 }
 

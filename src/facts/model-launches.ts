@@ -7,7 +7,7 @@ import type { Span } from '../types.js';
 import { commands, makefileModel, type LocatedCommand } from './commands.js';
 import { envEntries, type EnvEntry } from './env.js';
 import { invocation } from './pipeline/invocation.js';
-import { imageRefs, parseImage, substitute } from './images.js';
+import { imageRefs, parseImage, substitute, switchedOff } from './images.js';
 import { servingImage } from './serving-images.js';
 import type { Workload } from './workloads.js';
 
@@ -784,6 +784,8 @@ export interface ConfigServe {
   revision?: { value: string; span: Span; exact: boolean };
   /** How to pin it here, for messages. */
   fix: string;
+  /** Inside a component the Helm values switch off (`enabled: false`). */
+  disabled?: boolean;
 }
 
 /** Keys that name the model a serving spec loads (`modelURL`, `model`, `model_id`, `modelSource`). */
@@ -925,6 +927,7 @@ export function configServes(file: FileModel, settings: Settings = {}): ConfigSe
         where: `${file.kind === 'helm-values' ? 'values ' : ''}${own.path.join('.') || '(top level)'}`,
         ...(revision ? { revision } : {}),
         fix,
+        ...(file.kind === 'helm-values' && stack.some((f) => switchedOff(y, f.node)) ? { disabled: true } : {}),
       });
     };
     const walk = (node: YNode | null, path: string[], stack: MapFrame[], depth: number): void => {
