@@ -17,7 +17,7 @@ export default defineRule({
   meta: {
     id: 'model-pinning/serving-image',
     category: 'model-pinning',
-    appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
+    appliesTo: ['compose', 'k8s', 'helm-values', 'yaml-config', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
     roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',

@@ -784,7 +784,7 @@ export interface ConfigServe {
   revision?: { value: string; span: Span; exact: boolean };
   /** How to pin it here, for messages. */
   fix: string;
-  /** Inside a component the Helm values switch off (`enabled: false`). */
+  /** Inside a component the Helm values (or a config of their shape) switch off (`enabled: false`). */
   disabled?: boolean;
 }
 
@@ -927,7 +927,7 @@ export function configServes(file: FileModel, settings: Settings = {}): ConfigSe
         where: `${file.kind === 'helm-values' ? 'values ' : ''}${own.path.join('.') || '(top level)'}`,
         ...(revision ? { revision } : {}),
         fix,
-        ...(file.kind === 'helm-values' && stack.some((f) => switchedOff(y, f.node)) ? { disabled: true } : {}),
+        ...(file.kind !== 'k8s' && stack.some((f) => switchedOff(y, f.node)) ? { disabled: true } : {}),
       });
     };
     const walk = (node: YNode | null, path: string[], stack: MapFrame[], depth: number): void => {
