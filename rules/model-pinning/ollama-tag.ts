@@ -1,4 +1,4 @@
-import { configModels } from '../../src/facts/model-config.js';
+import { configModels, ollamaUris } from '../../src/facts/model-config.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { ollamaCommands } from '../../src/facts/model-launches.js';
 import { isAllowedModel, parseOllamaRef, type OllamaRef } from '../../src/facts/model-ids.js';
@@ -34,7 +34,7 @@ export default defineRule({
     confidence: 'high',
     description: 'Ollama models must be named with an explicit tag, not bare (which means `latest`) or `:latest`.',
     fullDescription:
-      'Flags Ollama model references with no tag or with `:latest`: `ollama pull`/`ollama run` in scripts, Dockerfiles, compose, Kubernetes and CI, calls to the Ollama HTTP API, Modelfile `FROM`, the Ollama Python and JavaScript clients, LangChain/LlamaIndex Ollama classes, LiteLLM `ollama/` ids, the OpenAI client pointed at Ollama, and `OLLAMA_MODEL`-style settings. `latest` is re-pointed by the publisher to new weights, sizes and quantizations.',
+      'Flags Ollama model references with no tag or with `:latest`: `ollama pull`/`ollama run` in scripts, Dockerfiles, compose, Kubernetes and CI, calls to the Ollama HTTP API, Modelfile `FROM`, `ollama://` model URIs in configuration (KubeAI, LocalAI), the Ollama Python and JavaScript clients, LangChain/LlamaIndex Ollama classes, LiteLLM `ollama/` ids, the OpenAI client pointed at Ollama, and `OLLAMA_MODEL`-style settings. `latest` is re-pointed by the publisher to new weights, sizes and quantizations.',
     securitySeverity: 4.0,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357'],
     keywords: ['ollama', 'Ollama', 'OLLAMA', 'FROM', 'From', 'from', '11434'],
@@ -73,8 +73,9 @@ export default defineRule({
       }
     }
     for (const m of configModels(file)) {
-      if (!/ollama/i.test(m.key) || m.prefixOnly) continue;
+      if (!/ollama/i.test(m.key) || m.prefixOnly || m.value.trim().startsWith('ollama://')) continue;
       yield* judge(ctx, m.value, m.span, `${m.key}, ${m.where}`);
     }
+    for (const u of ollamaUris(file)) yield* judge(ctx, u.value, u.span, `ollama:// URI, ${u.where}`);
   },
 });

@@ -33,6 +33,14 @@ export function originNote(s: { via?: StaticString['via']; envName?: string; def
   return '';
 }
 
+/** Keys that pin a model's revision in configuration (TRL/alignment-handbook, LLaMA-Factory, axolotl). */
+export const REVISION_KEYS: readonly string[] = ['revision', 'model_revision', 'revision_of_model', 'base_model_revision'];
+
+/** A short note on the variable or expression a command's value came through: ` (through $MODEL)`. */
+export function viaNote(via: string | undefined): string {
+  return via ? ` (through ${via})` : '';
+}
+
 export const PY_REVISION_FIX = 'revision="<40-hex commit sha>"';
 export const JS_REVISION_FIX = '{ revision: "<40-hex commit sha>" }';
 export const CLI_REVISION_FIX = '--revision <40-hex commit sha>';
