@@ -1,11 +1,11 @@
-import { hfLoads, tokenizerArg, type HfArg, type HfLoad } from '../../src/facts/hf-loads.js';
+import { hfLoads, tokenizerArg, writtenHubIds, type HfArg, type HfLoad } from '../../src/facts/hf-loads.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { inRepo } from '../../src/facts/hf-loads.js';
 import { recipeModels } from '../../src/facts/model-config.js';
 import { eachValue, hubDownloads, lmEvalRuns, modelArgs, type ResolvedWord } from '../../src/facts/model-launches.js';
 import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
-import { modelRefs } from '../../src/facts/model-refs.js';
-import { CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, viaNote, type RevisionState } from '../../src/facts/pinning.js';
+import { writtenModelIds } from '../../src/facts/model-refs.js';
+import { callNote, CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, viaNote, type RevisionState } from '../../src/facts/pinning.js';
 import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
 import type { Span } from '../../src/types.js';
 
@@ -19,6 +19,8 @@ interface Subject {
   api: string;
   model: string;
   origin: string;
+  /** Where the load is, seen from the literal (` on line 12 (and 2 other loads)`), for ids written apart from the call. */
+  where?: string;
   /** Where the model id is passed. */
   at: Span;
   fix: string;
@@ -26,7 +28,7 @@ interface Subject {
 }
 
 function* judge(ctx: FileContext<Record<string, never>>, s: Subject, confidence?: 'high' | 'medium'): Generator<Report> {
-  const data = { api: s.api, model: s.model, origin: s.origin, fix: s.fix, find: shaHint(s.model), revision: s.revision.value ?? '', expr: s.revision.text ?? '' };
+  const data = { api: s.api, at: s.where ?? '', model: s.model, origin: s.origin, fix: s.fix, find: shaHint(s.model), revision: s.revision.value ?? '', expr: s.revision.text ?? '' };
   switch (s.revision.state) {
     case 'absent':
       yield ctx.report('missingRevision', s.at, data, confidence ? { confidence } : {});
@@ -113,7 +115,7 @@ export default defineRule({
     ],
     messages: {
       missingRevision:
-        '`{api}` loads "{model}"{origin} from the Hugging Face Hub without a revision, so every fresh load takes whatever the main branch holds then: changed weights, tokenizer or code reach production without review. Pin the commit you evaluated: {fix}; find it {find}.',
+        '`{api}`{at} loads "{model}"{origin} from the Hugging Face Hub without a revision, so every fresh load takes whatever the main branch holds then: changed weights, tokenizer or code reach production without review. Pin the commit you evaluated: {fix}; find it {find}.',
       mutableRevision:
         '`{api}` loads "{model}"{origin} at revision "{revision}", a branch or tag that the repository owner can move to other files at any time. Pin a full commit instead: {fix}; find it {find}.',
       abbreviatedRevision:
@@ -142,21 +144,43 @@ export default defineRule({
         continue;
       }
       const arg = load.modelArg;
-      if (!arg?.str || load.modelKind !== 'hub' || isAllowedModel(arg.str.value, settings)) continue;
+      const hub = load.modelSources.filter((m) => m.kind === 'hub' && !isAllowedModel(m.value, settings));
+      if (!arg || hub.length === 0) continue;
+      const first = hub[0] as (typeof hub)[number];
+      const origin = originNote({ ...first, definedIn: first.path === file.path ? undefined : first.path });
       if (load.noRevisionParam) {
-        yield ctx.report('unpinnableLoad', arg.span, { api: load.api, model: arg.str.value, origin: originNote(arg.str) });
+        yield ctx.report('unpinnableLoad', arg.span, { api: load.api, model: first.value, origin });
         continue;
       }
-      yield* judge(ctx, loadSubject(load, arg, argRevision(load.revision, load.opaqueArgs)), load.confidence === 'medium' ? 'medium' : undefined);
+      const revision = argRevision(load.revision, load.opaqueArgs);
+      // A missing revision is reported once per written id, below; a revision that is there is judged where it is.
+      if (revision.state !== 'absent') {
+        const fix = load.fixSyntax === 'js' ? JS_REVISION_FIX : PY_REVISION_FIX;
+        yield* judge(ctx, { api: load.api, model: first.value, origin, at: arg.span, fix, revision }, load.confidence === 'medium' ? 'medium' : undefined);
+      }
       const tok = tokenizerArg(load);
-      if (tok?.arg.str && hubIdKind(tok.arg.str.value) === 'hub' && tok.arg.str.value !== arg.str.value && !isAllowedModel(tok.arg.str.value, settings)) {
+      if (tok?.arg.str && hubIdKind(tok.arg.str.value) === 'hub' && tok.arg.str.value !== first.value && !isAllowedModel(tok.arg.str.value, settings)) {
         const sub = loadSubject(load, tok.arg, argRevision(tok.revision, load.opaqueArgs));
         yield* judge(ctx, { ...sub, api: `${load.api}(tokenizer=...)`, fix: 'tokenizer_revision="<40-hex commit sha>"' });
       }
     }
-    for (const ref of modelRefs(file, project)) {
-      if (ref.provider !== 'huggingface' || !ref.value || !ref.exact || hubIdKind(ref.value) !== 'hub' || isAllowedModel(ref.value, settings)) continue;
-      yield ctx.report('hostedModel', ref.span, { api: ref.api, model: ref.value, origin: originNote(ref) }, { severity: 'note', confidence: 'medium' });
+    // Loads without a revision: each id once, where it is written, naming the loads it reaches.
+    for (const id of writtenHubIds(file, project)) {
+      if (isAllowedModel(id.value, settings)) continue;
+      const uses = id.uses.filter((u) => !u.load.noRevisionParam && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
+      const first = uses[0];
+      const at = project.file(id.path);
+      if (!first || !at) continue;
+      const u = first.load;
+      const data = { api: u.api, at: callNote(project, id, first, uses.length - 1, 'load'), model: id.value, origin: originNote({ ...first.source, definedIn: undefined }), fix: u.fixSyntax === 'js' ? JS_REVISION_FIX : PY_REVISION_FIX, find: shaHint(id.value) };
+      const sure = uses.some((x) => x.load.confidence === 'high' && x.source.confidence === 'high');
+      yield ctx.reportIn(at, 'missingRevision', id.span, data, sure ? {} : { confidence: 'medium' });
+    }
+    for (const id of writtenModelIds(file, project)) {
+      const use = id.uses.find((u) => u.ref.provider === 'huggingface' && ctx.severityIn(u.path) !== 'off');
+      const at = project.file(id.path);
+      if (!use || !at || !id.exact || hubIdKind(id.value) !== 'hub' || isAllowedModel(id.value, settings)) continue;
+      yield ctx.reportIn(at, 'hostedModel', id.span, { api: use.ref.api, model: id.value, origin: originNote({ ...use.ref, definedIn: undefined }) }, { severity: 'note', confidence: 'medium' });
     }
     const isHubId = (v: string): boolean => hubIdKind(v) === 'hub' && !isAllowedModel(v, settings) && !inRepo(project, file.path, v);
     for (const dl of hubDownloads(file, project)) {

@@ -183,6 +183,12 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     return { messageId, file, range: isSpan(at) ? file.range(at) : at, data, ...extra };
   };
 
+  /** A rule's severity in a file of the project; `off` for a path that is not one. */
+  const severityIn = (rule: Rule) => (f: FileModel | string): SeverityOrOff => {
+    const file = typeof f === 'string' ? project.file(f) : f;
+    return file ? severities.at(rule, file) : 'off';
+  };
+
   const ruleFailed = (rule: Rule, path: string | undefined, e: unknown): void => {
     incomplete = true;
     notifications.push({
@@ -218,6 +224,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         settings: config.settings,
         report: (id, at, data, extra) => makeReport(rule, file, id, at, data, extra),
         reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+        severityIn: severityIn(rule),
       };
       const mine: Report[] = [];
       try {
@@ -235,6 +242,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       options: options.get(rule),
       settings: config.settings,
       reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+      severityIn: severityIn(rule),
     };
     const mine: Report[] = [];
     try {
