@@ -101,6 +101,14 @@ describe('rules by role', () => {
     expect(r.findings.map((f) => `${f.path} ${f.severity}`)).toEqual(['examples/demo.py note']);
   });
 
+  it('reports what the analysis had to guess as a note, unless an override sets it', async () => {
+    const code = 'import torch\n\ndef restore(path, strict):\n    return torch.load(path, weights_only=strict)\n\ndef restore_all(path):\n    return torch.load(path, weights_only=False)\n';
+    const plain = await scanDir(tempRepo({ 'app/restore.py': code, '.modelguard.yml': 'rules:\n  weights-integrity/unsafe-deserialization: error\n' }), { only: ['weights-integrity/unsafe-deserialization'] });
+    expect(plain.findings.map((f) => `${f.path}:${f.range.start.line} ${f.severity} ${f.confidence}`)).toEqual(['app/restore.py:4 note low', 'app/restore.py:7 error high']);
+    const raised = await scanDir(tempRepo({ 'app/restore.py': code, '.modelguard.yml': 'overrides:\n  - files: ["app/**"]\n    rules:\n      weights-integrity/unsafe-deserialization: error\n' }), { only: ['weights-integrity/unsafe-deserialization'] });
+    expect(raised.findings.map((f) => `${f.range.start.line} ${f.severity}`)).toEqual(['4 error', '7 error']);
+  });
+
   it('gives files roles from the config', async () => {
     const dir = tempRepo({ 'qa/load.py': load, 'app/model.py': load, '.modelguard.yml': 'roles:\n  test: ["qa/**"]\n' });
     const r = await scanDir(dir, { only: ['model-pinning/hf-revision'] });
