@@ -91,11 +91,12 @@ function standalone(ex: Expander): Pipeline[] {
       const reached = ex.trace(() => ex.shellFile(f, makeFrame(p, `script ${f.path}`, f)));
       out.push({ p, root: f.path, reached });
     } else if (f.kind === 'python') {
-      // An entry script (a `__main__` block) that publishes or imports a module of the
-      // repository that may, or a script that publishes from module-level code. Library
-      // modules are read only where a script calls them.
+      // An entry script (a `__main__` block) that publishes, a script that imports a module of
+      // the repository that may (its module-level code or main block calls the helper), or a
+      // script that publishes from module-level code. Library modules are read only where a
+      // script calls them.
       const isMain = /__name__\s*==\s*['"]__main__['"]/.test(f.text);
-      const mentions = isMain && ([...pyWords].some((w) => f.text.includes(w)) || importsNamed(f.text, pyNames));
+      const mentions = (isMain && [...pyWords].some((w) => f.text.includes(w))) || importsNamed(f.text, pyNames);
       if (!mentions && !topLevelPublish.test(f.text)) continue;
       if (!pythonOps(f, ex.vocab, project).some((o) => SINKS.has(o.kind))) continue;
       const p: Pipeline = { id: f.path, label: `script ${f.path}`, file: f, jobs: [], upstream: [] };

@@ -139,6 +139,44 @@ interface Reached {
   call: PyCall;
   /** Reached inside a trainer callback (`PushCallback.on_save`) that runs while the trainer trains. */
   via?: string;
+  /** Reached inside a function given a model built from a config (random weights, never trained). */
+  untrained?: boolean;
+}
+
+/** Model classes whose constructor builds a randomly initialised model from a config: `LlamaForCausalLM(config)`. */
+const MODEL_CLASS = /^[A-Z]\w*(For[A-Z]\w*|Model|LMHeadModel)$/;
+/** Methods that return the same model (moved, cast or switched to eval mode). */
+const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'half', 'float', 'bfloat16', 'eval', 'requires_grad_']);
+
+/**
+ * True when `node` is a model built from a config, whose weights are random: `X.from_config(cfg)`,
+ * `LlamaForCausalLM(config)`, through assignments and `.to(...)`. Publishing one (tiny test
+ * models for CI) publishes nothing a safety evaluation could judge.
+ */
+function untrainedModel(file: FileModel, py: PythonModule, node: Node | null | undefined, depth = 6): boolean {
+  if (!node || depth <= 0) return false;
+  const next = (n: Node | null | undefined): boolean => untrainedModel(file, py, n, depth - 1);
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return next(kids(node)[0]);
+    case 'identifier':
+      return pyBoundValues(file, node).some((v) => next(v));
+    case 'call': {
+      const fn = node.childForFieldName('function');
+      if (fn?.type === 'attribute') {
+        const attr = py.text_(fn.childForFieldName('attribute') ?? fn);
+        if (attr === 'from_config') return true;
+        return SAME_MODEL.has(attr) && next(fn.childForFieldName('object'));
+      }
+      if (fn?.type !== 'identifier' || !MODEL_CLASS.test(py.text_(fn))) return false;
+      const args = node.childForFieldName('arguments');
+      const first = args ? kids(args).find((a) => a.type !== 'comment') : undefined;
+      const config = first?.type === 'keyword_argument' ? (py.text_(first.childForFieldName('name') ?? first) === 'config' ? first.childForFieldName('value') : null) : first;
+      return !!config && /config/i.test(py.text_(config));
+    }
+    default:
+      return false;
+  }
 }
 
 /**
@@ -174,13 +212,14 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
   // `trainer.add_callback(...)`): their `on_*` methods run while `trainer.train()` runs.
   const callbacks = new Map<string, CallbackClass[]>();
   let via: string | undefined;
+  let untrained = false;
   const walkNode = (f: FileModel, py: PythonModule, node: Node, depth: number): void => {
     if (node.type === 'function_definition' || node.type === 'class_definition' || node.type === 'decorated_definition' || node.type === 'lambda') return;
     for (const k of kids(node)) walkNode(f, py, k, depth);
     if (node.type !== 'call') return;
     const call = callsOf(f, py).get(node.startIndex * 1_000_000 + node.endIndex);
     if (!call) return;
-    out.push({ file: f, py, call, ...(via ? { via } : {}) });
+    out.push({ file: f, py, call, ...(via ? { via } : {}), ...(untrained ? { untrained } : {}) });
     if (depth >= MAX_DEPTH) return;
     const given = call.kwargs.get('callbacks');
     if (given) {
@@ -232,7 +271,7 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(call.callee)) return;
     const local = functionDefs(py).get(call.callee);
     if (local) {
-      enter(f, py, call.callee, local, depth + 1);
+      enter(f, py, call.callee, local, depth + 1, call, f, py);
       return;
     }
     const imported = py.importMap().get(call.callee);
@@ -244,13 +283,17 @@ function executedCalls(file: FileModel, project: ProjectModel | undefined): { ca
     const tf = target ? project.file(target) : undefined;
     const tpy = tf?.python();
     const body = tpy ? functionDefs(tpy).get(name) : undefined;
-    if (tf && tpy && body) enter(tf, tpy, name, body, depth + 1);
+    if (tf && tpy && body) enter(tf, tpy, name, body, depth + 1, call, f, py);
   };
-  const enter = (f: FileModel, py: PythonModule, name: string, body: Node, depth: number): void => {
+  const enter = (f: FileModel, py: PythonModule, name: string, body: Node, depth: number, call?: PyCall, from?: FileModel, fromPy?: PythonModule): void => {
     const key = `${f.path}#${name}`;
     if (visiting.has(key)) return;
     visiting.add(key);
+    const outer = untrained;
+    // `push_to_hub(model, ...)` of a model built from a config: what the helper publishes is untrained.
+    if (call && from && fromPy && [...call.args, ...call.kwargs.values()].some((a) => untrainedModel(from, fromPy, a))) untrained = true;
     walkNode(f, py, body, depth);
+    untrained = outer;
     visiting.delete(key);
   };
   const py = file.python();
@@ -423,7 +466,8 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
     seen.add(key);
     out.push(op);
   };
-  for (const { file, py, call, via } of reached) {
+  const untrainedPublishes = new Set<PyOp>();
+  for (const { file, py, call, via, untrained } of reached) {
     const callee = plainName(call.callee);
     const qualified = plainName(call.qualified);
     const argText = call.node.childForFieldName('arguments');
@@ -485,6 +529,12 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
         }
       }
       const op: PyOp = { kind: rule.kind, rule, file, span: call.calleeSpan, text: via ? `${text} in trainer callback ${via}` : text };
+      if (rule.kind === 'publish') {
+        const fnNode = call.node.childForFieldName('function');
+        const recv = fnNode?.type === 'attribute' ? fnNode.childForFieldName('object') : null;
+        // `model.push_to_hub(...)`, or a helper given the model: `push_to_hub(model, tokenizer)`.
+        if (untrained || untrainedModel(file, py, recv) || untrainedModel(file, py, call.args[0])) untrainedPublishes.add(op);
+      }
       if (rule.kind === 'publish' || rule.kind === 'deploy') {
         // A call that publishes because of a keyword (`save_pretrained(dir, push_to_hub=True)`)
         // names the repository by keyword; its first argument is a local directory.
@@ -510,5 +560,8 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       push(op);
     }
   }
+  // A model built from a config and never trained has random weights: publishing it (tiny models
+  // for tests) publishes nothing to evaluate. Once the script trains, the publish counts again.
+  if (untrainedPublishes.size > 0 && !out.some((o) => o.kind === 'finetune')) return out.filter((o) => !untrainedPublishes.has(o));
   return out;
 }
