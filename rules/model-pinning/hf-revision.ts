@@ -143,8 +143,11 @@ export default defineRule({
         yield ctx.report('defaultModel', load.calleeSpan, { api: load.api, task: load.defaultModel.task ?? '...', fix: load.fixSyntax === 'js' ? `pipeline(task, "<org>/<model>", ${JS_REVISION_FIX})` : `pipeline(task, model="<org>/<model>", ${PY_REVISION_FIX})` }, { confidence: 'medium' });
         continue;
       }
+      // A configuration alone carries no weights or code; the model built from it is judged where it is loaded.
+      if (load.configOnly) continue;
       const arg = load.modelArg;
-      const hub = load.modelSources.filter((m) => m.kind === 'hub' && !isAllowedModel(m.value, settings));
+      // Ids that reach the load only from files where the rule is off (a test passing its tiny model) are not this load's models.
+      const hub = load.modelSources.filter((m) => m.kind === 'hub' && !isAllowedModel(m.value, settings) && ctx.severityIn(m.path) !== 'off');
       if (!arg || hub.length === 0) continue;
       const first = hub[0] as (typeof hub)[number];
       const origin = originNote({ ...first, definedIn: first.path === file.path ? undefined : first.path });
@@ -167,7 +170,7 @@ export default defineRule({
     // Loads without a revision: each id once, where it is written, naming the loads it reaches.
     for (const id of writtenHubIds(file, project)) {
       if (isAllowedModel(id.value, settings)) continue;
-      const uses = id.uses.filter((u) => !u.load.noRevisionParam && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
+      const uses = id.uses.filter((u) => !u.load.noRevisionParam && !u.load.configOnly && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
       const first = uses[0];
       const at = project.file(id.path);
       if (!first || !at) continue;

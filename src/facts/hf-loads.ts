@@ -59,6 +59,12 @@ export interface HfLoad {
   opaqueArgs: boolean;
   /** The API has no revision parameter (llama-cpp-python `Llama.from_pretrained`). */
   noRevisionParam?: boolean;
+  /**
+   * Only a configuration is loaded (`AutoConfig`, `GenerationConfig`, `PeftConfig.from_pretrained`):
+   * no weights, tokenizer or code (unless `trust_remote_code`). A model built from it is either
+   * loaded with its own `from_pretrained` or randomly initialised.
+   */
+  configOnly?: boolean;
   /** The file-relative language for fixes: `revision="<sha>"` versus `{ revision: "<sha>" }`. */
   fixSyntax: 'python' | 'js';
 }
@@ -94,6 +100,9 @@ const FROM_PRETRAINED_LIBS: Record<string, string> = {
   sentence_transformers: 'sentence-transformers',
   peft: 'peft',
 };
+
+/** `AutoConfig.from_pretrained`, `GenerationConfig.from_pretrained`, `LlamaConfig.from_pretrained`, `PeftConfig.from_pretrained`. */
+const CONFIG_CLASS = /(^|\.)[A-Z]\w*Config\.from_pretrained$/;
 
 function pyApi(q: string, callee: string): PyApi | undefined {
   const root = q.split('.')[0] ?? '';
@@ -142,6 +151,7 @@ function pythonLoads(file: FileModel, project: ProjectModel | undefined): HfLoad
     // `X.from_pretrained` of an unknown library: X must come from an installed package, not be a class of the repository.
     if (api.library === 'from_pretrained' && !fromPackage(file, project, call.callee)) continue;
     const load = pyLoad(file, project, call, api);
+    if (load && CONFIG_CLASS.test(call.callee)) load.configOnly = true;
     if (load) out.push(load);
   }
   return out;

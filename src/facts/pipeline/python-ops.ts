@@ -150,7 +150,7 @@ const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'half', 'float', 'bfloat16', 'e
 
 /**
  * True when `node` is a model built from a config, whose weights are random: `X.from_config(cfg)`,
- * `LlamaForCausalLM(config)`, through assignments and `.to(...)`. Publishing one (tiny test
+ * `LlamaForCausalLM(config)`, a fresh adapter from `get_peft_model(...)`, through assignments and `.to(...)`. Publishing one (tiny test
  * models for CI) publishes nothing a safety evaluation could judge.
  */
 function untrainedModel(file: FileModel, py: PythonModule, node: Node | null | undefined, depth = 6): boolean {
@@ -168,6 +168,8 @@ function untrainedModel(file: FileModel, py: PythonModule, node: Node | null | u
         if (attr === 'from_config') return true;
         return SAME_MODEL.has(attr) && next(fn.childForFieldName('object'));
       }
+      // A new adapter on a model (`get_peft_model(model, lora_config)`) starts from its initialisation.
+      if (fn?.type === 'identifier' && py.text_(fn) === 'get_peft_model') return true;
       if (fn?.type !== 'identifier' || !MODEL_CLASS.test(py.text_(fn))) return false;
       const args = node.childForFieldName('arguments');
       const first = args ? kids(args).find((a) => a.type !== 'comment') : undefined;
