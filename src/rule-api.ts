@@ -71,6 +71,12 @@ export interface ProjectContext<O> {
   settings: Settings;
   /** Reports a problem in any file of the project. */
   reportIn(file: FileModel, messageId: string, at: Span | Range, data?: ReportData, extra?: ReportExtra): Report;
+  /**
+   * The rule's severity in `file` (or the file at a root-relative path) after its role defaults and the config (`off`: the rule does
+   * not apply there), for rules that weigh evidence from other files: a call in a test file does
+   * not make a constant of the application a deployed model, unless the config says tests count.
+   */
+  severityIn(file: FileModel | string): SeverityOrOff;
 }
 
 export interface FileContext<O> extends ProjectContext<O> {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findConfig, loadConfig, parseSize } from '../src/config/load.js';
@@ -145,5 +145,19 @@ describe('config effects on a scan', () => {
     expect(findConfig(dir)).toBe(join(dir, '.modelguard.yaml'));
     writeFileSync(join(dir, '.modelguard.yml'), 'ignore: []\n');
     expect(findConfig(dir)).toBe(join(dir, '.modelguard.yml'));
+  });
+});
+
+describe('the README configuration example', () => {
+  it('is a valid config whose roles and overrides take effect', async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(yaml).toContain('roles:');
+    const config = load(yaml);
+    expect(config.overrides.map((o) => o.roles)).toEqual([[], ['test']]);
+    const load3 = 'from transformers import AutoModel\nm = AutoModel.from_pretrained("org/model")\n';
+    const r = await scanDir(tempRepo({ '.modelguard.yml': yaml, 'qa/check.py': load3, 'playground/try.py': load3, 'app/model.py': load3 }), { only: ['model-pinning/hf-revision'] });
+    expect(r.findings.map((f) => `${f.path} ${f.severity} ${f.role}`)).toEqual(['app/model.py error source', 'playground/try.py note example']);
   });
 });

@@ -79,6 +79,8 @@ describe('classifyPath', () => {
     ['src/types.d.ts', undefined],
     ['dist/app.min.js', undefined],
     ['scripts/serve.sh', 'shell'],
+    ['jobs/train.slurm', 'shell'],
+    ['jobs/serve.sbatch', 'shell'],
     ['Makefile', 'makefile'],
     ['Modelfile', 'modelfile'],
     ['requirements.txt', 'requirements'],

@@ -852,3 +852,46 @@ describe('workloads', () => {
     expect(f.notices.map((n) => n.message)).toEqual([expect.stringContaining('alias bomb')]);
   });
 });
+
+describe('commands: Makefile recipes and command-running actions', () => {
+  it('reads each recipe line once, with its target, and positions its words', () => {
+    const f = file('Makefile', 'makefile', 'MODEL ?= org/x\n\nweights serve:\n\t@mkdir -p models\n\thf download $(MODEL) \\\n\t  --local-dir models\n');
+    const cmds = commands(f);
+    expect(cmds.map((c) => [c.words.map((w) => w.value).join(' '), c.origin, c.where])).toEqual([
+      ['mkdir -p models', 'makefile-recipe', 'target "weights"'],
+      ['hf download $(MODEL) --local-dir models', 'makefile-recipe', 'target "weights"'],
+    ]);
+    expect(words(f, cmds[1])[2]).toBe('$(MODEL)@5:14-5:22!');
+  });
+
+  it('reads the command input of retry and remote-shell actions, not other inputs', () => {
+    const f = file(
+      '.github/workflows/w.yml',
+      'gha-workflow',
+      `on: push
+jobs:
+  j:
+    steps:
+      - uses: nick-fields/retry@v3
+        with:
+          max_attempts: 3
+          command: huggingface-cli download org/x
+      - uses: actions/github-script@v7
+        with:
+          script: console.log("not a shell")
+`,
+    );
+    const cmds = commands(f);
+    expect(cmds.map((c) => [c.words.map((w) => w.value).join(' '), c.where, c.step])).toEqual([['huggingface-cli download org/x', 'job "j" step 1', 0]]);
+    expect(words(f, cmds[0])[2]).toBe('org/x@8:45-8:50');
+  });
+});
+
+describe('shell strings with line continuations', () => {
+  it('maps each word of a continued double-quoted string to its own line', () => {
+    const f = file('o.sh', 'shell', 'OPTS=" \\\n    --layers 2 \\\n    --tokenizer org/tok \\\n"\n');
+    const v = f.shellScript()?.variables[0]?.value;
+    const at2 = (v?.value ?? '').indexOf('org/tok');
+    expect(f.range({ start: v?.map.toSource(at2) ?? 0, end: v?.map.toSource(at2 + 7) ?? 0 }).start).toEqual({ line: 3, column: 17 });
+  });
+});

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { hfLoads } from '../src/facts/hf-loads.js';
-import { configModels, isModelKey } from '../src/facts/model-config.js';
+import { imageRefs } from '../src/facts/images.js';
+import { configModels, isModelKey, ollamaUris, recipeModels } from '../src/facts/model-config.js';
 import { classifyApiModel, hubIdKind, isAllowedModel, isCommitSha, parseOllamaRef, providers } from '../src/facts/model-ids.js';
-import { dockerRuns, hubDownloads, lmEvalRuns, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
+import { configServes, dockerRuns, eachValue, hubDownloads, lmEvalRuns, modelArgs, ollamaCommands, serverLaunches } from '../src/facts/model-launches.js';
 import { modelRefs } from '../src/facts/model-refs.js';
 import { revisionState } from '../src/facts/pinning.js';
 import { pyString, tsString } from '../src/facts/values.js';
@@ -14,6 +15,7 @@ import { parseModelfile } from '../src/parse/modelfile.js';
 import { SyntaxKind } from '../src/parse/typescript.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
 import type { FileKind, Span } from '../src/types.js';
+import { scanFiles } from './helpers/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const host = new ParserHost(await Grammars.load());
@@ -59,7 +61,22 @@ describe('classifyApiModel', () => {
     ['ft:gpt-4o-mini-2024-07-18:acme::abc123', 'openai', 'pinned'],
     ['openai/gpt-4o', 'openai', 'floating'],
     ['openai:chat:gpt-4o-mini', 'openai', 'floating'],
-    ['openai/gpt-oss-120b', 'openai', 'pinned'],
+    // Open-weight models named after GPT are not OpenAI API aliases; Groq serves gpt-oss under its Hub id.
+    ['openai/gpt-oss-120b', 'groq', 'pinned'],
+    ['gpt-oss-20b', undefined, undefined],
+    ['gpt-nemo-2b', undefined, undefined],
+    ['gpt-j-6b', undefined, undefined],
+    ['gpt-neox-20b', undefined, undefined],
+    ['gpt2', undefined, undefined],
+    ['gpt2-medium', undefined, undefined],
+    ['gpt-4.1-mini', 'openai', 'floating'],
+    ['gpt-4.1-2025-04-14', 'openai', 'pinned'],
+    ['gpt-5', 'openai', 'floating'],
+    ['gpt-3.5-turbo', 'openai', 'floating'],
+    ['gpt-4-turbo', 'openai', 'floating'],
+    ['o4-mini', 'openai', 'floating'],
+    ['whisper-1', 'openai', 'pinned'],
+    ['whisper-large-v3', 'groq', 'pinned'],
     ['claude-3-5-sonnet-latest', 'anthropic', 'floating'],
     ['claude-3-5-sonnet-20241022', 'anthropic', 'pinned'],
     ['claude-sonnet-4-5', 'anthropic', 'floating'],
@@ -303,6 +320,144 @@ curl http://localhost:11434/api/pull -d '{"name": "phi3"}'
       ['pull', 'llama3', 'llama3'],
       ['pull', 'phi3', 'phi3'],
     ]);
+  });
+});
+
+describe('variables of commands', () => {
+  it('resolves defaults, positional defaults, values built from variables and self-defaults', () => {
+    const f = file(
+      'v.sh',
+      'shell',
+      `MODEL=\${MODEL:-org/a}
+B=\${1:-org/b}
+ORG=acme; NAME=c
+hf download "$MODEL"
+hf download "$B"
+hf download "$ORG/$NAME"
+hf download "$2"
+`,
+    );
+    expect(hubDownloads(f).map((d) => [d.repo.value, d.repo.exact, d.repo.via])).toEqual([
+      ['org/a', true, '$MODEL'],
+      ['org/b', true, '$B'],
+      ['acme/c', true, '$ORG'],
+      ['$2', false, undefined],
+    ]);
+  });
+
+  it('takes the last assignment before the command', () => {
+    const f = file('w.sh', 'shell', 'M=org/one\nhf download $M\nM=org/two\nhf download $M\n');
+    expect(hubDownloads(f).map((d) => d.repo.value)).toEqual(['org/one', 'org/two']);
+  });
+
+  it('knows workflow input defaults, choice options, matrix values and inputs chosen at dispatch', () => {
+    const f = file(
+      '.github/workflows/w.yml',
+      'gha-workflow',
+      `on:
+  workflow_dispatch:
+    inputs:
+      a: { default: org/a }
+      b: { type: choice, options: [org/b1, org/b2] }
+      c: { required: true }
+env:
+  C: \${{ inputs.c }}
+jobs:
+  j:
+    strategy:
+      matrix:
+        m: [org/m1, org/m2]
+    steps:
+      - run: hf download \${{ inputs.a }} && hf download \${{ github.event.inputs.b }} && hf download \${{ env.C }} && hf download \${{ matrix.m }}
+`,
+    );
+    const d = hubDownloads(f);
+    expect(d.map((x) => eachValue(x.repo).map((v) => v.value))).toEqual([['org/a'], ['org/b1', 'org/b2'], ['${{ inputs.c }}'], ['org/m1', 'org/m2']]);
+    expect(d[2]?.repo.runtimeInputs).toEqual(['c']);
+  });
+
+  it('reads Makefile recipes with their variables, and the command input of retry actions', () => {
+    const mk = file('Makefile', 'makefile', 'M ?= org/mk\nweights:\n\thuggingface-cli download $(M)\n');
+    expect(hubDownloads(mk).map((d) => [d.repo.value, d.command.where])).toEqual([['org/mk', 'target "weights"']]);
+    const wf = file('.github/workflows/r.yml', 'gha-workflow', 'on: push\njobs:\n  j:\n    steps:\n      - uses: nick-fields/retry@v3\n        with:\n          command: hf download org/r\n');
+    expect(hubDownloads(wf).map((d) => d.repo.value)).toEqual(['org/r']);
+  });
+});
+
+describe('model arguments of programs', () => {
+  it('finds the base model of launches through srun, torchrun and argument variables, with the revision', () => {
+    const f = file(
+      't.sh',
+      'shell',
+      `OPTIONS=" \\
+    --num-layers 2 \\
+    --tokenizer-model org/tok \\
+"
+srun -N 2 --ntasks-per-node 1 torchrun --nproc_per_node 8 pretrain.py \${OPTIONS}
+accelerate launch train.py --model_name_or_path org/base --model_revision main
+echo --model_name_or_path org/echoed
+vllm serve org/served
+`,
+    );
+    const args = modelArgs(f);
+    expect(args.map((a) => [a.program, a.flag, a.model.value, a.revision?.value])).toEqual([
+      ['pretrain.py', '--tokenizer-model', 'org/tok', undefined],
+      ['train.py', '--model_name_or_path', 'org/base', 'main'],
+    ]);
+    expect(at(f, args[0]?.model.span)).toBe('org/tok');
+  });
+
+  it('reads recipes only where training settings sit next to the model', () => {
+    const recipe = file('r.yaml', 'yaml-config', 'base_model: org/x\nrevision_of_model: main\nlearning_rate: 0.0002\n');
+    expect(recipeModels(recipe).map((r) => [r.key, r.value, r.revision?.value, r.revisionKey])).toEqual([['base_model', 'org/x', 'main', 'revision_of_model']]);
+    expect(recipeModels(file('card.yaml', 'yaml-config', 'license: mit\nbase_model: org/x\ntags: [lora]\n'))).toEqual([]);
+  });
+});
+
+describe('models served from configuration', () => {
+  it('reads model specs next to a serving image, engines, hf:// URIs and KServe arguments', () => {
+    const f = file(
+      'values.yaml',
+      'helm-values',
+      `modelSpec:
+  - repository: vllm/vllm-openai
+    tag: v0.8.5
+    modelURL: org/a
+    vllmConfig:
+      extraArgs: ["--revision", "main"]
+app:
+  settings:
+    model: org/not-served
+other:
+  engine: VLLM
+  url: hf://org/b:0123456789abcdef0123456789abcdef01234567
+`,
+    );
+    expect(configServes(f).map((c) => [c.server, c.key, c.model, c.revision?.value, at(f, c.span)])).toEqual([
+      ['vLLM', 'modelURL', 'org/a', 'main', 'org/a'],
+      ['vLLM', 'url', 'org/b', '0123456789abcdef0123456789abcdef01234567', 'org/b'],
+    ]);
+    const k = file('isvc.yaml', 'k8s', 'apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    model:\n      modelFormat: { name: huggingface }\n      args: ["--model_id=org/k"]\n');
+    expect(configServes(k).map((c) => [c.server, c.model, at(k, c.span)])).toEqual([['KServe (huggingface)', 'org/k', 'org/k']]);
+  });
+
+  it('marks specs and images of components the values switch off, and reports them as notes', async () => {
+    const text = 'engines:\n  - enabled: false\n    repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/off\n  - repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/on\n';
+    const f = file('values.yaml', 'helm-values', text);
+    expect(configServes(f).map((c) => [c.model, !!c.disabled])).toEqual([['org/off', true], ['org/on', false]]);
+    expect(imageRefs(f).map((r) => !!r.disabled)).toEqual([true, false]);
+    const r = await scanFiles({ 'values.yaml': text });
+    expect(r.findings.filter((x) => x.ruleId.startsWith('model-pinning/serv')).map((x) => [x.ruleId, x.range.start.line, x.severity])).toEqual([
+      ['model-pinning/serving-image', 4, 'note'],
+      ['model-pinning/serve-revision', 5, 'note'],
+      ['model-pinning/serving-image', 7, 'error'],
+      ['model-pinning/serve-revision', 8, 'error'],
+    ]);
+  });
+
+  it('reads ollama:// URIs without their query', () => {
+    const f = file('m.yaml', 'yaml-config', 'url: "ollama://qwen2:0.5b?insecure=true"\n');
+    expect(ollamaUris(f).map((u) => [u.value, at(f, u.span)])).toEqual([['qwen2:0.5b', 'qwen2:0.5b']]);
   });
 });
 

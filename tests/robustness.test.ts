@@ -63,7 +63,7 @@ describe('robustness inputs, one at a time', () => {
     {
       // error recovery still sees the LLM(...) load and the inference call after the broken function
       dir: 'python-syntax',
-      findings: ['app/serve.py:7:22 model-pinning/hf-revision missingRevision', 'app/serve.py:11:12 inference-logging/unlogged-inference unlogged'],
+      findings: ['app/serve.py:3:9 model-pinning/hf-revision missingRevision', 'app/serve.py:11:12 inference-logging/unlogged-inference unlogged'],
       notifications: ['app/serve.py:6:10 parse-error'],
     },
     {
@@ -119,7 +119,7 @@ describe('robustness inputs, all together', () => {
       'alias-bomb/values.yaml:4:8 latestTag',
       'bom-crlf/docker-compose.yml:3:12 untagged',
       'non-ascii/docker-compose.yml:5:65 latestTag',
-      'python-syntax/app/serve.py:7:22 missingRevision',
+      'python-syntax/app/serve.py:3:9 missingRevision',
       'python-syntax/app/serve.py:11:12 unlogged',
       'shell-syntax/scripts/serve.sh:3:36 openServer',
       'shell-syntax/scripts/serve.sh:3:53 latestTag',

@@ -13,6 +13,13 @@ describe('file roles from paths and names', () => {
     ['deploy/values.yaml', 'helm-values', 'config'],
     ['.github/workflows/release.yml', 'gha-workflow', 'config'],
     ['config/models.json', 'json-config', 'config'],
+    ['.github/workflows/router-e2e-test.yml', 'gha-workflow', 'test'],
+    ['.github/workflows/tests.yaml', 'gha-workflow', 'test'],
+    ['.github/workflows/integration.yml', 'gha-workflow', 'test'],
+    ['.github/workflows/test-and-release.yml', 'gha-workflow', 'config'],
+    ['.github/workflows/deploy-after-tests.yml', 'gha-workflow', 'config'],
+    ['.github/workflows/latest.yml', 'gha-workflow', 'config'],
+    ['ci/e2e-test.yml', 'yaml-config', 'config'],
     ['tests/test_api.py', 'python', 'test'],
     ['pkg/api_test.py', 'python', 'test'],
     ['pkg/conftest.py', 'python', 'test'],
@@ -99,6 +106,14 @@ describe('rules by role', () => {
     const dir = tempRepo({ 'examples/demo.py': load, 'tests/test_model.py': load, '.modelguard.yml': 'rules:\n  model-pinning/hf-revision: warning\n' });
     const r = await scanDir(dir, { only: ['model-pinning/hf-revision'] });
     expect(r.findings.map((f) => `${f.path} ${f.severity}`)).toEqual(['examples/demo.py note']);
+  });
+
+  it('reports what the analysis had to guess as a note, unless an override sets it', async () => {
+    const code = 'import torch\n\ndef restore(path, strict):\n    return torch.load(path, weights_only=strict)\n\ndef restore_all(path):\n    return torch.load(path, weights_only=False)\n';
+    const plain = await scanDir(tempRepo({ 'app/restore.py': code, '.modelguard.yml': 'rules:\n  weights-integrity/unsafe-deserialization: error\n' }), { only: ['weights-integrity/unsafe-deserialization'] });
+    expect(plain.findings.map((f) => `${f.path}:${f.range.start.line} ${f.severity} ${f.confidence}`)).toEqual(['app/restore.py:4 note low', 'app/restore.py:7 error high']);
+    const raised = await scanDir(tempRepo({ 'app/restore.py': code, '.modelguard.yml': 'overrides:\n  - files: ["app/**"]\n    rules:\n      weights-integrity/unsafe-deserialization: error\n' }), { only: ['weights-integrity/unsafe-deserialization'] });
+    expect(raised.findings.map((f) => `${f.range.start.line} ${f.severity}`)).toEqual(['4 error', '7 error']);
   });
 
   it('gives files roles from the config', async () => {

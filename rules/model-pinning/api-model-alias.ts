@@ -1,8 +1,9 @@
 import { configModels } from '../../src/facts/model-config.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { classifyApiModel, isAllowedModel, type ApiModelClass } from '../../src/facts/model-ids.js';
-import { modelRefs } from '../../src/facts/model-refs.js';
-import { originNote } from '../../src/facts/pinning.js';
+import { writtenModelIds } from '../../src/facts/model-refs.js';
+import { callNote, originNote } from '../../src/facts/pinning.js';
+import type { Confidence } from '../../src/types.js';
 import { defineRule } from '../../src/rule-api.js';
 
 /**
@@ -38,19 +39,28 @@ export default defineRule({
     keywords: ['model', 'MODEL', 'Model', 'provider'],
     messages: {
       floatingAlias:
-        '"{model}"{origin} passed to `{api}` is a floating {provider} alias: the provider re-points it to new model versions, so answers, safety behaviour and cost change with no code change or evaluation. Pin {pinnedForm}{examples}{docs}.',
+        '"{model}"{origin}, passed to `{api}`{at}, is a floating {provider} alias: the provider re-points it to new model versions, so answers, safety behaviour and cost change with no code change or evaluation. Pin {pinnedForm}{examples}{docs}.',
       floatingAliasInConfig:
         '{key}={model} ({where}) is a floating {provider} model alias: the provider re-points it to new model versions, so answers, safety behaviour and cost change with no review. Pin {pinnedForm}{examples}{docs}.',
     },
   },
   *check(ctx) {
     const { file, project, settings } = ctx;
-    for (const ref of modelRefs(file, project)) {
-      if (!ref.value || !ref.exact || NOT_API_ALIASES.has(ref.provider ?? '') || isAllowedModel(ref.value, settings)) continue;
-      const hint = ref.provider === 'together' ? undefined : ref.provider;
-      const c = classifyApiModel(ref.value, settings, hint);
-      if (!c || c.status !== 'floating') continue;
-      yield ctx.report('floatingAlias', ref.span, { model: ref.value, origin: originNote(ref), api: ref.api, provider: c.provider.name, ...pinHint(c) });
+    // Each id once, at the literal, with the SDK calls it reaches (uses in tests, docs and data are not deployments).
+    for (const id of writtenModelIds(file, project)) {
+      if (!id.exact || isAllowedModel(id.value, settings)) continue;
+      const hits = id.uses.flatMap((u) => {
+        if (NOT_API_ALIASES.has(u.ref.provider ?? '') || ctx.severityIn(u.path) === 'off') return [];
+        const c = classifyApiModel(id.value, settings, u.ref.provider === 'together' ? undefined : u.ref.provider);
+        // An OpenAI id handed to the Anthropic client (a branch not taken for it) is not that call's model.
+        const fits = !u.ref.provider || u.ref.provider === 'together' || c?.provider.id === u.ref.provider;
+        return c && fits && c.status === 'floating' ? [{ u, c }] : [];
+      });
+      const first = hits[0];
+      const at = project.file(id.path);
+      if (!first || !at) continue;
+      const confidence = hits.some((h) => h.u.ref.confidence === 'high') ? 'high' : hits.some((h) => h.u.ref.confidence === 'medium') ? 'medium' : ('low' as Confidence);
+      yield ctx.reportIn(at, 'floatingAlias', id.span, { model: id.value, origin: originNote({ ...first.u.ref, definedIn: undefined }), api: first.u.ref.api, at: callNote(project, id, first.u, hits.length - 1), provider: first.c.provider.name, ...pinHint(first.c) }, { confidence });
     }
     for (const m of configModels(file)) {
       // OLLAMA_MODEL=command-r names an Ollama library model, not Cohere's alias.

@@ -1,8 +1,9 @@
-import { configModels } from '../../src/facts/model-config.js';
+import { configModels, ollamaUris } from '../../src/facts/model-config.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { ollamaCommands } from '../../src/facts/model-launches.js';
 import { isAllowedModel, parseOllamaRef, type OllamaRef } from '../../src/facts/model-ids.js';
-import { modelRefs } from '../../src/facts/model-refs.js';
+import { writtenModelIds } from '../../src/facts/model-refs.js';
+import type { FileModel } from '../../src/model/file-model.js';
 import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
 import type { Span } from '../../src/types.js';
 
@@ -12,14 +13,14 @@ function tagsPage(ref: OllamaRef): string {
   return `https://ollama.com/${name.includes('/') ? name : `library/${name}`}/tags`;
 }
 
-function* judge(ctx: FileContext<Record<string, never>>, value: string, span: Span, where: string): Generator<Report> {
+function* judge(ctx: FileContext<Record<string, never>>, value: string, span: Span, where: string, at: FileModel = ctx.file): Generator<Report> {
   const ref = parseOllamaRef(value);
   if (!ref || isAllowedModel(value, ctx.settings) || isAllowedModel(ref.name, ctx.settings)) return;
   const data = { model: value, name: ref.name, where, tags: tagsPage(ref) };
-  if (ref.tag === undefined) yield ctx.report('untagged', span, data);
+  if (ref.tag === undefined) yield ctx.reportIn(at, 'untagged', span, data);
   else if (ref.tag.toLowerCase() === 'latest') {
     const tagSpan = ref.tagOffset !== undefined && span.end - span.start === value.length ? { start: span.start + ref.tagOffset, end: span.end } : span;
-    yield ctx.report('latestTag', tagSpan, data);
+    yield ctx.reportIn(at, 'latestTag', tagSpan, data);
   }
 }
 
@@ -34,7 +35,7 @@ export default defineRule({
     confidence: 'high',
     description: 'Ollama models must be named with an explicit tag, not bare (which means `latest`) or `:latest`.',
     fullDescription:
-      'Flags Ollama model references with no tag or with `:latest`: `ollama pull`/`ollama run` in scripts, Dockerfiles, compose, Kubernetes and CI, calls to the Ollama HTTP API, Modelfile `FROM`, the Ollama Python and JavaScript clients, LangChain/LlamaIndex Ollama classes, LiteLLM `ollama/` ids, the OpenAI client pointed at Ollama, and `OLLAMA_MODEL`-style settings. `latest` is re-pointed by the publisher to new weights, sizes and quantizations.',
+      'Flags Ollama model references with no tag or with `:latest`: `ollama pull`/`ollama run` in scripts, Dockerfiles, compose, Kubernetes and CI, calls to the Ollama HTTP API, Modelfile `FROM`, `ollama://` model URIs in configuration (KubeAI, LocalAI), the Ollama Python and JavaScript clients, LangChain/LlamaIndex Ollama classes, LiteLLM `ollama/` ids, the OpenAI client pointed at Ollama, and `OLLAMA_MODEL`-style settings. `latest` is re-pointed by the publisher to new weights, sizes and quantizations.',
     securitySeverity: 4.0,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-1357'],
     keywords: ['ollama', 'Ollama', 'OLLAMA', 'FROM', 'From', 'from', '11434'],
@@ -60,21 +61,30 @@ export default defineRule({
       const where = c.verb === 'pull' || c.verb === 'run' ? `ollama ${c.verb}, ${c.command.where}` : `Ollama API /api/${c.verb}, ${c.command.where}`;
       yield* judge(ctx, c.model.value, c.model.span, where);
     }
-    for (const ref of modelRefs(file, project)) {
-      if (!ref.value || !ref.exact) continue;
-      if (ref.provider === 'ollama') yield* judge(ctx, ref.value, ref.span, `\`${ref.api}\``);
-      else if (ref.provider === undefined && /^ollama(_chat)?\//.test(ref.value)) {
+    // Each model name once, where it is written, for the Ollama calls it reaches.
+    for (const id of writtenModelIds(file, project)) {
+      const at = project.file(id.path);
+      if (!id.exact || !at) continue;
+      const uses = id.uses.filter((u) => ctx.severityIn(u.path) !== 'off');
+      const direct = uses.find((u) => u.ref.provider === 'ollama');
+      if (direct) {
+        yield* judge(ctx, id.value, id.span, `\`${direct.ref.api}\``, at);
+        continue;
+      }
+      const litellm = uses.find((u) => u.ref.provider === undefined);
+      if (litellm && /^ollama(_chat)?\//.test(id.value)) {
         // LiteLLM-style `ollama/llama3`: the part after the prefix, inside the literal when it is one.
-        const cut = ref.value.indexOf('/') + 1;
-        const literalStart = ref.span.end - 1 - ref.value.length;
-        const inLiteral = !ref.definedIn && file.text.slice(literalStart, ref.span.end - 1) === ref.value;
-        const span = inLiteral ? { start: literalStart + cut, end: ref.span.end - 1 } : ref.span;
-        yield* judge(ctx, ref.value.slice(cut), span, `\`${ref.api}\``);
+        const cut = id.value.indexOf('/') + 1;
+        const literalStart = id.span.end - 1 - id.value.length;
+        const inLiteral = at.text.slice(literalStart, id.span.end - 1) === id.value;
+        const span = inLiteral ? { start: literalStart + cut, end: id.span.end - 1 } : id.span;
+        yield* judge(ctx, id.value.slice(cut), span, `\`${litellm.ref.api}\``, at);
       }
     }
     for (const m of configModels(file)) {
-      if (!/ollama/i.test(m.key) || m.prefixOnly) continue;
+      if (!/ollama/i.test(m.key) || m.prefixOnly || m.value.trim().startsWith('ollama://')) continue;
       yield* judge(ctx, m.value, m.span, `${m.key}, ${m.where}`);
     }
+    for (const u of ollamaUris(file)) yield* judge(ctx, u.value, u.span, `ollama:// URI, ${u.where}`);
   },
 });

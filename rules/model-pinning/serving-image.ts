@@ -1,7 +1,7 @@
 import { imageRefs, parseImage, substitute, type ImageRef } from '../../src/facts/images.js';
 import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
 import { composeDotenv, dockerRuns } from '../../src/facts/model-launches.js';
-import { servingImage, servingImageKeywords, tagPinning } from '../../src/facts/serving-images.js';
+import { chartAppVersion, servingImage, servingImageKeywords, tagPinning } from '../../src/facts/serving-images.js';
 import { defineRule } from '../../src/rule-api.js';
 
 /** Compose interpolates `${VAR}` from the `.env` file next to it: resolve what the file left open. */
@@ -17,7 +17,7 @@ export default defineRule({
   meta: {
     id: 'model-pinning/serving-image',
     category: 'model-pinning',
-    appliesTo: ['compose', 'k8s', 'helm-values', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
+    appliesTo: ['compose', 'k8s', 'helm-values', 'yaml-config', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'shell'],
     roles: DEPLOYMENT_ROLES,
     scope: 'file',
     severity: 'error',
@@ -33,6 +33,8 @@ export default defineRule({
         'Image "{image}" ({server}) has no tag, so every pull takes whatever `latest` points to: a new server version (model loading, defaults, security fixes) reaches production without review. Pin a release, `{repository}:<version>`, or better a digest, `{repository}@sha256:<digest>`.',
       latestTag:
         'Image "{image}" ({server}) uses the floating tag `{tag}`, so every pull may bring a different server version without review. Pin a release, `{repository}:<version>`, or better a digest, `{repository}@sha256:<digest>`.',
+      floatingAppVersion:
+        'Image "{image}" ({server}) takes its tag from the chart\'s `appVersion: {tag}` ({chart}), which names no release, so every pull may bring a different server version without review. Set `tag:` here, or `appVersion` in the chart, to a release (`{repository}:<version>`), or pin a digest.',
       floatingTag:
         'Image "{image}" ({server}) uses the tag `{tag}`, which names no release and moves as new versions are published, so the server that runs the model changes without review. Pin a release tag with a version number or a digest (`{repository}@sha256:<digest>`).',
     },
@@ -56,17 +58,26 @@ export default defineRule({
         where: `docker ${run.verb}, ${run.command.where}`,
       });
     }
+    const appVersion = ctx.file.kind === 'helm-values' ? chartAppVersion(ctx.file, ctx.project) : undefined;
     for (const ref of refs) {
-      if (ref.chartDefaultTag) continue;
       const server = servingImage(ref, ctx.settings);
       if (!server) continue;
+      if (ref.chartDefaultTag) {
+        // No tag in the values: the chart's appVersion is the tag, pinned unless it floats itself.
+        if (!appVersion || tagPinning({ tag: appVersion.value, dynamic: false }) !== 'floating') continue;
+        const repository = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
+        yield ctx.report('floatingAppVersion', ref.span, { image: `${ref.resolved}:${appVersion.value}`, server, repository, tag: appVersion.value, chart: appVersion.path }, ref.disabled ? { severity: 'note' } : {});
+        continue;
+      }
       const pinning = tagPinning(ref);
       if (pinning === 'digest' || pinning === 'version' || pinning === 'dynamic') continue;
       const repository = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
       const data = { image: ref.resolved, server, repository, tag: ref.tag ?? '', where: ref.where };
-      if (pinning === 'untagged') yield ctx.report('untagged', ref.span, data);
-      else if (/(^|[-_.])latest([-_.]|$)/i.test(ref.tag ?? '')) yield ctx.report('latestTag', ref.tagSpan ?? ref.span, data);
-      else yield ctx.report('floatingTag', ref.tagSpan ?? ref.span, data);
+      // A component the values switch off (`enabled: false`) runs only once someone enables it.
+      const extra = ref.disabled ? { severity: 'note' as const } : {};
+      if (pinning === 'untagged') yield ctx.report('untagged', ref.span, data, extra);
+      else if (/(^|[-_.])latest([-_.]|$)/i.test(ref.tag ?? '')) yield ctx.report('latestTag', ref.tagSpan ?? ref.span, data, extra);
+      else yield ctx.report('floatingTag', ref.tagSpan ?? ref.span, data, extra);
     }
   },
 });

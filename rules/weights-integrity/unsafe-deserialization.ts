@@ -4,7 +4,12 @@ import { atLeast, declaredFor } from '../../src/facts/package-versions.js';
 import { deserializationSites } from '../../src/facts/weights.js';
 import { defineRule } from '../../src/rule-api.js';
 
-export default defineRule({
+interface Options {
+  /** Report bare `torch.load` under a declared torch 2.6 or newer too (as notes). */
+  explicitWeightsOnly: boolean;
+}
+
+export default defineRule<Options>({
   meta: {
     id: 'weights-integrity/unsafe-deserialization',
     category: 'weights-integrity',
@@ -15,7 +20,7 @@ export default defineRule({
     confidence: 'high',
     description: 'Model files must be loaded without unpickling: `torch.load(..., weights_only=True)` or safetensors, not pickle, joblib, dill or `allow_pickle=True`.',
     fullDescription:
-      'Flags `torch.load` without `weights_only=True` (at lower severity when the declared torch is 2.6 or newer, whose default is `weights_only=True`), `pickle`/`joblib`/`dill`/`cloudpickle` loads and `pandas.read_pickle` of model files, `numpy.load(..., allow_pickle=True)` on model files, `use_safetensors=False`, Keras `load_model(..., safe_mode=False)`, and `from_pretrained(..., from_tf=True/from_flax=True)` of Hub models. Unpickling runs whatever code the file contains, so a tampered checkpoint compromises the process that loads it.',
+      'Flags `torch.load` without `weights_only=True` (unless the declared torch is 2.6 or newer, whose default is `weights_only=True`), `pickle`/`joblib`/`dill`/`cloudpickle` loads and `pandas.read_pickle` of model files, `numpy.load(..., allow_pickle=True)` on model files, `use_safetensors=False`, Keras `load_model(..., safe_mode=False)`, and `from_pretrained(..., from_tf=True/from_flax=True)` of Hub models. Unpickling runs whatever code the file contains, so a tampered checkpoint compromises the process that loads it.',
     securitySeverity: 8.8,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-502'],
     keywords: ['torch', 'pickle', 'joblib', 'dill', 'allow_pickle', 'use_safetensors', 'safe_mode', 'from_tf', 'from_flax', 'read_pickle'],
@@ -34,6 +39,16 @@ export default defineRule({
         '`{api}` is called with `{option}` for {what}, which loads a format that can run code (pickle-based weights or Keras Lambda layers). Remove the option so the safe format is used.',
       foreignCheckpoint:
         '`{api}` converts the Hub model {what} from a {framework} checkpoint (`{option}`), a format with its own deserialization risks, fetched from a repository you do not control. Load its PyTorch safetensors weights instead, or convert the checkpoint once, in isolation, and pin the result.',
+    },
+    options: {
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          explicitWeightsOnly: { type: 'boolean', description: 'Also report `torch.load` without `weights_only` where the declared torch (2.6 or newer) already defaults to `weights_only=True`, as notes.' },
+        },
+      },
+      defaults: { explicitWeightsOnly: false },
     },
   },
   *check(ctx) {
@@ -61,7 +76,9 @@ export default defineRule({
           }
           const t = torch();
           if (t.verdict === 'yes' && site.weightsOnly === undefined) {
-            yield ctx.report('torchLoadDefault', site.span, { ...data, spec: t.spec, manifest: t.manifest }, { severity: 'note' });
+            // torch 2.6 and later load with weights_only=True by default: nothing to fix unless
+            // the team wants the argument spelled out.
+            if (ctx.options.explicitWeightsOnly) yield ctx.report('torchLoadDefault', site.span, { ...data, spec: t.spec, manifest: t.manifest }, { severity: 'note' });
             break;
           }
           const version =

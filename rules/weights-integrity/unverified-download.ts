@@ -1,5 +1,5 @@
 import { weightDownloads, type WeightDownload } from '../../src/facts/weights.js';
-import { DEPLOYMENT_ROLES } from '../../src/discovery/roles.js';
+import { RUNTIME_ROLES } from '../../src/discovery/roles.js';
 import { defineRule } from '../../src/rule-api.js';
 
 function fixFor(d: WeightDownload, file: string): string {
@@ -13,7 +13,7 @@ export default defineRule({
     id: 'weights-integrity/unverified-download',
     category: 'weights-integrity',
     appliesTo: ['shell', 'dockerfile', 'gha-workflow', 'gha-action', 'gitlab-ci', 'compose', 'k8s', 'helm-values', 'python'],
-    roles: DEPLOYMENT_ROLES,
+    roles: RUNTIME_ROLES,
     scope: 'file',
     severity: 'warning',
     confidence: 'high',

@@ -79,7 +79,8 @@ export function classifyPath(path: string): Candidate | undefined {
   if (/^\.env(\..+)?$/.test(base) || /\.env$/.test(base)) return 'dotenv';
   if (/\.py$/.test(base)) return 'python';
   if (TS_EXT.test(base)) return 'typescript';
-  if (/\.(sh|bash)$/.test(base)) return 'shell';
+  // Slurm batch scripts (`sbatch job.slurm`) are shell scripts with `#SBATCH` comments.
+  if (/\.(sh|bash|slurm|sbatch)$/.test(base)) return 'shell';
   if (/^(gnu)?makefile$/i.test(base) || /\.mk$/.test(base)) return 'makefile';
   if (/^modelfile([-._].*)?$/i.test(base) || /\.modelfile$/i.test(base)) return 'modelfile';
   if (/^requirements([-_.][^/]*)?\.(txt|in)$/i.test(base) || /(^|\/)requirements$/.test(dir) && /\.(txt|in)$/.test(base)) return 'requirements';

@@ -61,6 +61,19 @@ function isGenerated(text: string): boolean {
   return false;
 }
 
+/**
+ * A GitHub Actions workflow named for testing (`e2e-test.yml`, `tests.yml`, `integration.yml`)
+ * and not for shipping (`test-and-release.yml`): the servers and models its jobs start are test
+ * fixtures that live for one run.
+ */
+const TEST_WORDS = new Set(['test', 'tests', 'testing', 'e2e', 'integration', 'smoke', 'unittest', 'unittests', 'pytest']);
+const SHIP_WORDS = new Set(['deploy', 'deployment', 'release', 'releases', 'publish', 'push', 'upload', 'cd', 'delivery', 'prod', 'production']);
+function isTestWorkflow(kind: FileKind, base: string): boolean {
+  if (kind !== 'gha-workflow') return false;
+  const words = base.toLowerCase().replace(/\.ya?ml$/, '').split(/[-_.\s]+/);
+  return words.some((w) => TEST_WORDS.has(w)) && !words.some((w) => SHIP_WORDS.has(w));
+}
+
 /** True when a test framework's shape shows in the text: `import pytest` + `def test_`, `describe(` + `expect(`. */
 function looksLikeTest(kind: FileKind, text: string): boolean {
   if (kind === 'python') return PY_TEST_FRAMEWORK.test(text) && PY_TEST_DEF.test(text);
@@ -80,7 +93,7 @@ export function fileRole(path: string, kind: FileKind, text: string, userRules: 
   const dirs = parts.slice(0, -1).map((d) => d.toLowerCase());
   if (DATA_FILE.test(base) || dirs.some((d) => DATA_DIRS.has(d))) return 'data';
   if (DATA_LIKE_KINDS.has(kind) && dirs.some((d) => DATA_FILE_DIRS.has(d))) return 'data';
-  if (TEST_FILE.test(base) || dirs.some((d) => TEST_DIRS.has(d))) return 'test';
+  if (TEST_FILE.test(base) || dirs.some((d) => TEST_DIRS.has(d)) || isTestWorkflow(kind, base)) return 'test';
   if (dirs.some((d) => DOCS_DIRS.has(d))) return 'docs';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d))) return 'example';
   if (looksLikeTest(kind, text)) return 'test';

@@ -8,7 +8,7 @@ import { Grammars } from '../parse/tree-sitter.js';
 import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
 import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
 import { compileRoleRules, FILE_ROLES, type FileRole } from '../discovery/roles.js';
-import { CATEGORIES, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
+import { CATEGORIES, type Confidence, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
 
@@ -99,12 +99,17 @@ class SeverityTable {
     return this.pick(this.config.rules, rule) ?? rule.meta.severity;
   }
 
-  /** The severity of a finding of `rule` in `file`; `reported` is the report's own severity, if any. */
-  at(rule: Rule, file: Located, reported?: Severity): SeverityOrOff {
+  /**
+   * The severity of a finding of `rule` in `file`; `reported` is the report's own severity, if any.
+   * A finding the analysis had to guess (`low` confidence) is at most a note, like a role's cap;
+   * `overrides:` can still set it.
+   */
+  at(rule: Rule, file: Located, reported?: Severity, confidence?: Confidence): SeverityOrOff {
     const top = this.pick(this.config.rules, rule);
     let s: SeverityOrOff = top ?? reported ?? rule.meta.severity;
     const cap = rule.meta.roles[file.role];
     if (cap) s = lower(s, cap);
+    if (confidence === 'low') s = lower(s, 'note');
     for (const o of this.overrides) if (o.match(file)) s = this.pick(o.rules, rule) ?? s;
     return s;
   }
@@ -183,6 +188,12 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     return { messageId, file, range: isSpan(at) ? file.range(at) : at, data, ...extra };
   };
 
+  /** A rule's severity in a file of the project; `off` for a path that is not one. */
+  const severityIn = (rule: Rule) => (f: FileModel | string): SeverityOrOff => {
+    const file = typeof f === 'string' ? project.file(f) : f;
+    return file ? severities.at(rule, file) : 'off';
+  };
+
   const ruleFailed = (rule: Rule, path: string | undefined, e: unknown): void => {
     incomplete = true;
     notifications.push({
@@ -218,6 +229,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         settings: config.settings,
         report: (id, at, data, extra) => makeReport(rule, file, id, at, data, extra),
         reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+        severityIn: severityIn(rule),
       };
       const mine: Report[] = [];
       try {
@@ -235,6 +247,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       options: options.get(rule),
       settings: config.settings,
       reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
+      severityIn: severityIn(rule),
     };
     const mine: Report[] = [];
     try {
@@ -261,7 +274,8 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   for (const { rule, report } of reports) {
     const file = report.file;
     if (!isTarget(file.path)) continue;
-    const sev = severities.at(rule, file, report.severity);
+    const confidence = report.confidence ?? rule.meta.confidence;
+    const sev = severities.at(rule, file, report.severity, confidence);
     if (sev === 'off') continue;
     const severity: Severity = sev;
     const { start, end } = report.range;
@@ -277,7 +291,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       messageId: report.messageId,
       message,
       severity,
-      confidence: report.confidence ?? rule.meta.confidence,
+      confidence,
       path: file.path,
       role: file.role,
       range: report.range,

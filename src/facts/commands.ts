@@ -1,4 +1,5 @@
 import type { FileModel } from '../model/file-model.js';
+import { parseMakefile, type Makefile } from '../parse/makefile.js';
 import { type CommandOrigin, type ShellCommand, type ShellScript, type ShellWord } from '../parse/shell.js';
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import { SegmentMap, shiftedMap, type OffsetMap, type Segment } from '../util/text-map.js';
@@ -17,6 +18,29 @@ export interface LocatedCommand extends ShellCommand {
   job?: string;
   /** Index of the step in the job (GitHub Actions). */
   step?: number;
+  /** Makefile: the target whose recipe runs it. */
+  target?: string;
+}
+
+/** A Makefile's rules, recipes and simple variables, parsed once per file. */
+export function makefileModel(file: FileModel): Makefile {
+  return file.memo('facts:makefile', () => parseMakefile(file.text));
+}
+
+/**
+ * Actions whose input is a shell command they run (retry wrappers, remote shells): the input's
+ * name. `uses: nick-fields/retry@v3` with `command: huggingface-cli download ...` runs that command.
+ */
+const COMMAND_ACTIONS: ReadonlyMap<string, string> = new Map([
+  ['nick-fields/retry', 'command'],
+  ['wandalen/wretry.action', 'command'],
+  ['appleboy/ssh-action', 'script'],
+]);
+
+/** The input of a `uses:` step that holds a shell command, when the action is one that runs it. */
+function actionCommandInput(uses: string | undefined): string | undefined {
+  const name = uses?.replace(/@.*$/, '').toLowerCase();
+  return name ? COMMAND_ACTIONS.get(name) : undefined;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh']);
@@ -151,7 +175,8 @@ function workloadCommands(c: Collector, file: FileModel, y: YamlFile): void {
 
 /**
  * Every command a file runs, with positions: shell scripts, GitHub Actions `run:` steps (in a
- * POSIX shell), GitLab `script:`/`before_script:`/`after_script:`, Dockerfile RUN/CMD/ENTRYPOINT
+ * POSIX shell) and the command inputs of actions that run one (`nick-fields/retry`), Makefile
+ * recipe lines, GitLab `script:`/`before_script:`/`after_script:`, Dockerfile RUN/CMD/ENTRYPOINT
  * (shell and exec form), compose `command:`/`entrypoint:` (string and list), Kubernetes and
  * Helm-values container `command:`/`args:`. `sh -c '...'` scripts are opened up.
  */
@@ -171,9 +196,11 @@ export function commands(file: FileModel): LocatedCommand[] {
           const jobs = file.kind === 'gha-workflow' ? y.entries(y.get(root, 'jobs')) : [{ key: '(composite)', value: y.get(root, 'runs') }];
           for (const job of jobs) {
             y.items(y.get(job.value, 'steps')).forEach((step, i) => {
-              const run = y.get(step, 'run');
+              // `run:`, or the command input of an action that runs one (`with: { command: ... }`).
+              const input = actionCommandInput(y.str(y.get(step, 'uses')));
+              const run = y.get(step, 'run') ?? (input ? y.getIn(step, ['with', input]) : null);
               if (!run) return;
-              const shell = y.str(y.get(step, 'shell')) ?? ghaShell(y, job.value, root);
+              const shell = y.str(y.get(step, 'shell')) ?? (input ? y.str(y.getIn(step, ['with', 'shell'])) : undefined) ?? ghaShell(y, job.value, root);
               if (shell && NON_POSIX_SHELLS.test(shell)) return;
               const name = y.str(y.get(step, 'name')) ?? y.str(y.get(step, 'id'));
               const where = file.kind === 'gha-action' ? `step ${name ? `"${name}"` : i + 1}` : `job "${job.key}" step ${name ? `"${name}"` : i + 1}`;
@@ -224,6 +251,18 @@ export function commands(file: FileModel): LocatedCommand[] {
       case 'helm-values':
         if (y) workloadCommands(c, file, y);
         break;
+      case 'makefile': {
+        // Each recipe line runs in its own shell; a line shared by several targets is read once.
+        const seen = new Set<number>();
+        for (const t of makefileModel(file).targets.values()) {
+          for (const line of t.recipe) {
+            if (seen.has(line.start)) continue;
+            seen.add(line.start);
+            c.addScript(file.parseShell(line.text, shiftedMap(line.start)), 'makefile-recipe', `target "${t.name}"`, { target: t.name });
+          }
+        }
+        break;
+      }
       default:
         break;
     }

@@ -1,10 +1,12 @@
 import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
-import { span as pySpan, type PyCall } from '../parse/python.js';
+import { span as pySpan, type PyCall, type PythonModule } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Confidence, Span } from '../types.js';
 import { hubIdKind, type HubIdKind } from './model-ids.js';
+import { writtenIds, type WrittenId } from './pinning.js';
 import { tsNodesOfKind } from './ts-nodes.js';
+import { pySources, tsSources, type ValueSource } from './value-sources.js';
 import { pyBool, pyDictKeys, pyString, tsBool, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
 
 /**
@@ -21,6 +23,15 @@ export interface HfArg {
   str?: StaticString;
   /** Its boolean value, when it is a literal (or a name bound once to one). */
   bool?: boolean;
+  /** For the model id: every literal that may reach it (defaults, constants, callers' arguments ...). */
+  sources?: ValueSource[];
+  /** The expression itself (a tree-sitter node in Python, a ts-morph node in TS/JS). */
+  node?: PyNode | TsNode;
+}
+
+/** A literal that may reach a load's model argument, and what kind of id it is. */
+export interface HfModelSource extends ValueSource {
+  kind: HubIdKind;
 }
 
 export interface HfLoad {
@@ -36,6 +47,8 @@ export interface HfLoad {
   modelArg?: HfArg;
   /** Its kind, when its value is known. */
   modelKind?: HubIdKind;
+  /** Every literal that may reach the model argument, with its kind. */
+  modelSources: HfModelSource[];
   /** A revision argument (`revision=`, `{ revision }`), when given. */
   revision?: HfArg;
   /** `pipeline(task)` with no model: the library picks its default model for the task. */
@@ -113,7 +126,7 @@ function pyApi(q: string, callee: string): PyApi | undefined {
 
 function pyArg(file: FileModel, node: PyNode, project: ProjectModel | undefined): HfArg {
   const py = file.python();
-  return { span: pySpan(node), text: py ? py.text_(node) : '', str: pyString(file, node, project), bool: pyBool(file, node) };
+  return { span: pySpan(node), text: py ? py.text_(node) : '', str: pyString(file, node, project), bool: pyBool(file, node), node };
 }
 
 function pythonLoads(file: FileModel, project: ProjectModel | undefined): HfLoad[] {
@@ -123,7 +136,7 @@ function pythonLoads(file: FileModel, project: ProjectModel | undefined): HfLoad
   const importsHub = py.imports().some((i) => i.module.startsWith('huggingface_hub'));
   for (const call of py.calls()) {
     if (!call.callee) continue;
-    const api = pyApi(call.qualified, call.callee);
+    const api = pyApi(scopedQualified(py, call), call.callee);
     if (!api) continue;
     if (api.confidence === 'medium' && api.library === 'huggingface_hub' && !importsHub) continue;
     // `X.from_pretrained` of an unknown library: X must come from an installed package, not be a class of the repository.
@@ -132,6 +145,22 @@ function pythonLoads(file: FileModel, project: ProjectModel | undefined): HfLoad
     if (load) out.push(load);
   }
   return out;
+}
+
+/**
+ * The callee qualified through the import that binds its first name where the call is: an
+ * import inside the calling function (`from modelscope import snapshot_download` in one branch)
+ * wins over the module's.
+ */
+function scopedQualified(py: PythonModule, call: PyCall): string {
+  const root = call.callee.split(/[.(]/)[0] ?? '';
+  const imps = py.imports().filter((i) => i.local === root && !i.star);
+  if (imps.length < 2) return call.qualified;
+  let fn: PyNode | null = call.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const inFn = imps.filter((i) => (fn ? i.span.start >= fn.startIndex && i.span.end <= fn.endIndex : true) && i.span.start < call.node.startIndex);
+  const nearest = inFn.sort((a, b) => b.span.start - a.span.start)[0];
+  return nearest ? nearest.qualified + call.callee.slice(root.length) : call.qualified;
 }
 
 function fromPackage(file: FileModel, project: ProjectModel | undefined, callee: string): boolean {
@@ -183,18 +212,26 @@ function pyLoad(file: FileModel, project: ProjectModel | undefined, call: PyCall
     opaqueArgs,
     noRevisionParam: api.noRevisionParam,
     fixSyntax: 'python',
+    modelSources: [],
   };
   if (api.pipeline && !modelArg) {
     const task = call.args[0] ? pyString(file, call.args[0], project) : args.get('task')?.str;
     load.defaultModel = { task: task?.value };
   }
-  if (modelArg?.str) {
-    load.modelKind = modelArg.str.exact ? hubIdKind(modelArg.str.value, api.singleSegmentIsHub) : templateKind(modelArg.str.value);
-    if (load.modelKind === 'hub' && project && inRepo(project, file.path, modelArg.str.value)) load.modelKind = 'local';
+  if (modelArg?.str) load.modelKind = idKind(modelArg.str, project, file.path, api.singleSegmentIsHub);
+  if (modelArg?.node) {
+    modelArg.sources = pySources(file, modelArg.node as PyNode, project);
+    load.modelSources = modelArg.sources.map((s) => ({ ...s, kind: idKind(s, project, s.path, api.singleSegmentIsHub) }));
   }
   // Generic `X.from_pretrained(...)` counts only when the id is certainly a Hub id.
-  if (api.confidence === 'medium' && load.modelKind !== 'hub') return undefined;
+  if (api.confidence === 'medium' && load.modelKind !== 'hub' && !load.modelSources.some((s) => s.kind === 'hub')) return undefined;
   return load;
+}
+
+/** Hub id, local path or unknown, for a value known statically (exactly or as a template); a repository path is local. */
+function idKind(v: { value: string; exact: boolean }, project: ProjectModel | undefined, from: string, singleSegmentIsHub?: boolean): HubIdKind {
+  const kind = v.exact ? hubIdKind(v.value, singleSegmentIsHub) : templateKind(v.value);
+  return kind === 'hub' && project && inRepo(project, from, v.value) ? 'local' : kind;
 }
 
 /**
@@ -246,7 +283,17 @@ function tjsNames(file: FileModel): TjsNames | undefined {
     let holder: TsNode = call;
     while (holder.getParent() && (TsNode.isAwaitExpression(holder.getParent() as TsNode) || TsNode.isParenthesizedExpression(holder.getParent() as TsNode))) holder = holder.getParent() as TsNode;
     const decl = holder.getParent();
-    if (!decl || !TsNode.isVariableDeclaration(decl)) continue;
+    if (!decl || !TsNode.isVariableDeclaration(decl)) {
+      // const pipeline = (...args) => import("@xenova/transformers").then(({ pipeline }) => pipeline(...args)):
+      // a lazy wrapper named after what it forwards to.
+      for (let n: TsNode | undefined = call.getParent(); n; n = n.getParent()) {
+        if (!TsNode.isArrowFunction(n) && !TsNode.isFunctionExpression(n)) continue;
+        const v = n.getParent();
+        if (v && TsNode.isVariableDeclaration(v) && TsNode.isIdentifier(v.getNameNode())) add(v.getName(), v.getName() === 'pipeline' ? 'pipeline' : /^[A-Z]/.test(v.getName()) ? v.getName() : '*');
+        break;
+      }
+      continue;
+    }
     const nameNode = decl.getNameNode();
     if (TsNode.isIdentifier(nameNode)) add(nameNode.getText(), '*');
     else if (TsNode.isObjectBindingPattern(nameNode)) {
@@ -273,7 +320,7 @@ function remoteDisabled(file: FileModel, names: TjsNames): boolean {
 }
 
 function tsArg(file: FileModel, node: TsNode, project: ProjectModel | undefined): HfArg {
-  return { span: tsSpan(node), text: node.getText(), str: tsString(file, node, project), bool: tsBool(file, node) };
+  return { span: tsSpan(node), text: node.getText(), str: tsString(file, node, project), bool: tsBool(file, node), node };
 }
 
 function typescriptLoads(file: FileModel, project: ProjectModel | undefined): HfLoad[] {
@@ -294,6 +341,8 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
     else if (parts[parts.length - 1] === 'from_pretrained' && (names.classes.has(root) || names.namespaces.has(root)) && parts.length <= 3) isFrom = true;
     if (!isPipeline && !isFrom) continue;
     const callArgs = call.getArguments();
+    // `pipeline(...args)`: a wrapper forwarding its arguments, not a load of its own.
+    if (callArgs.some((a) => TsNode.isSpreadElement(a))) continue;
     const modelNode = isPipeline ? callArgs[1] : callArgs[0];
     const optionsNode = isPipeline ? callArgs[2] : callArgs[1];
     const args = new Map<string, HfArg>();
@@ -307,10 +356,11 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
           const prop = tsProperty(obj.file, obj.node, key, project);
           if (prop && prop.file === file) args.set(key, tsArg(file, prop.node, project));
         }
-        if ((obj.node as TsNode).getChildrenOfKind(SyntaxKind.SpreadAssignment).length > 0) {
+        const spreads = (obj.node as TsNode).getChildrenOfKind(SyntaxKind.SpreadAssignment);
+        if (spreads.length > 0) {
           const rev = tsProperty(obj.file, obj.node, 'revision', project);
           if (rev && rev.file === file) args.set('revision', tsArg(file, rev.node, project));
-          else if (!rev) opaqueArgs = true;
+          else if (!rev && !spreads.every((sp) => literalSpread(sp.getExpression(), project, obj.file))) opaqueArgs = true;
         }
         if (obj.file !== file) {
           const rev = tsProperty(obj.file, obj.node, 'revision', project);
@@ -332,16 +382,30 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
       args,
       opaqueArgs,
       fixSyntax: 'js',
+      modelSources: [],
     };
     if (isPipeline && !load.modelArg) load.defaultModel = { task: callArgs[0] ? tsString(file, callArgs[0], project)?.value : undefined };
-    if (load.modelArg?.str) {
-      const s = load.modelArg.str;
-      load.modelKind = s.exact ? hubIdKind(s.value) : templateKind(s.value);
-      if (load.modelKind === 'hub' && project && inRepo(project, file.path, s.value)) load.modelKind = 'local';
+    if (load.modelArg?.str) load.modelKind = idKind(load.modelArg.str, project, file.path);
+    if (load.modelArg && modelNode) {
+      load.modelArg.sources = tsSources(file, modelNode as TsNode, project);
+      load.modelSources = load.modelArg.sources.map((s) => ({ ...s, kind: idKind(s, project, s.path) }));
     }
     out.push(load);
   }
   return out;
+}
+
+/**
+ * A spread whose keys are all written here and name no revision: `...(cond ? { progress_callback } : {})`,
+ * `...base` of an object literal (tsProperty already looked through those).
+ */
+function literalSpread(expr: TsNode, project: ProjectModel | undefined, file: FileModel): boolean {
+  let e = expr;
+  while (TsNode.isParenthesizedExpression(e)) e = e.getExpression();
+  if (TsNode.isConditionalExpression(e)) return literalSpread(e.getWhenTrue(), project, file) && literalSpread(e.getWhenFalse(), project, file);
+  if (TsNode.isBinaryExpression(e) && (e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken || e.getOperatorToken().getKind() === SyntaxKind.BarBarToken)) return literalSpread(e.getRight(), project, file);
+  const obj = tsObjectLiteral(file, e, project);
+  return !!obj && !tsProperty(obj.file, obj.node, 'revision', project) && obj.node.getChildrenOfKind(SyntaxKind.SpreadAssignment).every((sp) => literalSpread(sp.getExpression(), project, obj.file));
 }
 
 /** Hub loads in a Python or TS/JS file, computed once per file. */
@@ -355,4 +419,27 @@ export function tokenizerArg(load: HfLoad): { arg: HfArg; revision?: HfArg } | u
   const arg = load.args.get('tokenizer');
   if (!arg?.str) return undefined;
   return { arg, revision: load.args.get('tokenizer_revision') };
+}
+
+export interface HubIdUse {
+  path: string;
+  callSpan: Span;
+  load: HfLoad;
+  source: HfModelSource;
+}
+
+/** Files that can load from the Hub in code (a cheap text test before parsing). */
+const MAY_LOAD = /from_pretrained|from_quantized|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|SparseEncoder|LLM|EngineArgs|load_adapter|load_lora_weights|load_textual_inversion|load_ip_adapter/;
+
+/**
+ * The Hub ids written in `file` or loaded by a call in it, each once, with every load of the
+ * repository it reaches (see `writtenIds`): one id in a variable loaded as processor, model and
+ * tokenizer is one written id with three loads.
+ */
+export function writtenHubIds(file: FileModel, project: ProjectModel): Array<WrittenId<HubIdUse>> {
+  return writtenIds<HubIdUse>(file, project, 'hf-loads', (f) => MAY_LOAD.test(f.text), (f) =>
+    hfLoads(f, project).flatMap((load) =>
+      load.modelSources.filter((s) => s.kind === 'hub').map((source) => ({ use: { path: f.path, callSpan: load.span, load, source }, literal: { path: source.path, span: source.span, value: source.value, exact: source.exact } })),
+    ),
+  );
 }

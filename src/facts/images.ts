@@ -23,11 +23,23 @@ export interface ImageRef {
   dynamic: boolean;
   /** Where it was found, for messages: `service "vllm"`, `Deployment/vllm container "server"`, `FROM`. */
   where: string;
-  /** Helm `image: {repository}` with an empty or absent tag: the chart's appVersion applies. */
+  /**
+   * Helm `image: {repository}` with an empty or absent tag: the chart's appVersion applies (in a
+   * YAML config of the same shape, the tag is unknown).
+   */
   chartDefaultTag?: boolean;
+  /** Helm values (or a config of their shape): inside a component switched off (`enabled: false`), so not deployed by default. */
+  disabled?: boolean;
 }
 
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-=?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** A Helm values map that switches its component off: `enabled: false`. */
+export function switchedOff(y: YamlFile, node: YNode | null): boolean {
+  const v = y.get(node, 'enabled') ?? y.get(node, 'enable');
+  return !!v && isScalar(v) && (v.value === false || v.value === 'false');
+}
+
+/** `${NAME}`, `${NAME:-default}`, `${1:-default}` (a script's arguments), `$NAME`, and `$1`, `$@` (never known). */
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?::?([-=?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#])/g;
 
 /**
  * Substitutes `${X:-default}` (compose, Dockerfile ARG) with what is known; unknowns stay.
@@ -94,6 +106,8 @@ function fromScalar(file: FileModel, y: YamlFile, node: YNode | null, where: str
 }
 
 const IMAGE_NAME = /^[a-z0-9][a-z0-9._/:@-]*$/i;
+/** Keys whose scalar value is an image reference: `image`, `serverImage`, `vllm_image`, `sidecar-image`. */
+const IMAGE_KEY = /^image$|[a-z0-9][-_]?image$|[a-z0-9]Image$/;
 
 /**
  * An image written as a map: Helm's `{ registry, repository, tag, digest }` (under any key:
@@ -136,32 +150,46 @@ function fromImageMap(y: YamlFile, node: YNode, key: string, where: string, valu
   };
 }
 
-/** `image:` scalars and image maps at any depth (Helm values, custom resources). */
-function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], values: boolean, depth = 0): void {
+/**
+ * How a YAML file's images are read: Helm `values`, a Kubernetes custom `resource`, or a `config`
+ * of the values' shape (a values file with another name, given to `helm install -f`, or another
+ * tool's settings), where a `{repository}` map without a tag leaves the tag unknown.
+ */
+type ImageWalk = 'values' | 'resource' | 'config';
+
+/** `image:` scalars and image maps at any depth (Helm values, custom resources, YAML configs). */
+function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: string[], out: ImageRef[], mode: ImageWalk, depth = 0, off = false): void {
   if (!node || depth > 40) return;
-  const label = values ? 'values' : 'resource';
+  const label = mode;
+  const values = mode !== 'resource';
   if (isMap(node)) {
+    off ||= values && switchedOff(y, node);
     const ref = fromImageMap(y, node, path[path.length - 1] ?? '', `${label} ${path.join('.')}`, values);
     if (ref) {
+      if (off) ref.disabled = true;
       out.push(ref);
       if (!y.get(node, 'repository')) return;
     }
+    const imageTable = /(^|[-_])images$|[a-z]Images$/i.test(path[path.length - 1] ?? '');
     for (const e of y.entries(node)) {
-      if (e.key === 'image' && e.value && isScalar(e.value)) {
+      // `image:`, `serverImage:`, `vllm_image:`, and the entries of an image table (`images: { default: repo:tag }`).
+      const named = e.key === 'image' || ((IMAGE_KEY.test(e.key) || imageTable) && isScalar(e.value) && typeof e.value.value === 'string' && IMAGE_NAME.test(e.value.value.trim()));
+      if (named && e.value && isScalar(e.value)) {
         const r = fromScalar(file, y, e.value, `${label} ${[...path, e.key].join('.')}`);
+        if (r && off) r.disabled = true;
         if (r) out.push(r);
       } else {
-        walkImages(file, y, e.value, [...path, e.key], out, values, depth + 1);
+        walkImages(file, y, e.value, [...path, e.key], out, mode, depth + 1, off);
       }
     }
   } else if (isSeq(node)) {
-    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, values, depth + 1));
+    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, mode, depth + 1, off));
   }
 }
 
 /**
  * Every container image a file names: compose `image:`, Kubernetes containers and custom
- * resources, Helm values (`image: x:tag` and `{repository, tag}` maps under any key), Dockerfile `FROM`, GitHub Actions job
+ * resources, Helm values and YAML configs of their shape (`image: x:tag` and `{repository, tag}` maps under any key), Dockerfile `FROM`, GitHub Actions job
  * containers, services and `docker://` steps, GitLab `image:`/`services:`.
  */
 export function imageRefs(file: FileModel): ImageRef[] {
@@ -181,14 +209,15 @@ export function imageRefs(file: FileModel): ImageRef[] {
           // Custom resources (operator runtimes, KServe) name images outside container lists.
           const seen = new Set(out.map((r) => r.span.start));
           const more: ImageRef[] = [];
-          for (const doc of y.documents) walkImages(file, y, y.root(doc), [], more, false);
+          for (const doc of y.documents) walkImages(file, y, y.root(doc), [], more, 'resource');
           for (const r of more) if (!seen.has(r.span.start)) out.push(r);
         }
         break;
       }
       case 'helm-values':
+      case 'yaml-config':
         if (!y) break;
-        for (const doc of y.documents) walkImages(file, y, y.root(doc), [], out, true);
+        for (const doc of y.documents) walkImages(file, y, y.root(doc), [], out, file.kind === 'helm-values' ? 'values' : 'config');
         break;
       case 'gha-workflow':
         if (!y) break;

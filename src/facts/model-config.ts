@@ -2,6 +2,7 @@ import type { FileModel } from '../model/file-model.js';
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import type { Span } from '../types.js';
 import { envEntries } from './env.js';
+import { REVISION_KEYS } from './pinning.js';
 
 /**
  * Model names written in configuration: environment variables whose name says they hold a
@@ -122,6 +123,109 @@ export function configModels(file: FileModel): ConfigModel[] {
         }
       }
     }
+    file.checkAliasLimit();
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- training recipes
+
+/** Keys of a training or evaluation recipe naming the model it starts from, and the key that pins it. */
+const RECIPE_MODEL_KEYS: ReadonlyMap<string, string> = new Map([
+  ['model_name_or_path', 'model_revision'], // transformers/TRL ModelArguments, alignment-handbook, LLaMA-Factory
+  ['base_model', 'revision_of_model'], // axolotl
+  ['pretrained_model_name_or_path', 'revision'],
+  ['base_model_name_or_path', 'base_model_revision'],
+]);
+
+/** Other keys of a recipe: training, data and precision settings, so the map configures a run. */
+const RECIPE_KEY = /^(output_dir|learning_rate|num_train_epochs|num_epochs|max_steps|micro_batch_size|per_device_(train|eval)_batch_size|gradient_accumulation_steps|datasets?|dataset_(name|mixer|mixture|config)|train_file|stage|finetuning_type|template|adapter|lora_(r|rank|alpha|dropout|target)|sequence_len|max_seq_length|cutoff_len|torch_dtype|bf16|fp16|tf32|load_in_(4|8)bit|use_peft|deepspeed|fsdp|gradient_checkpointing|warmup_(ratio|steps)|lr_scheduler(_type)?|optimizer|optim|eval_strategy|evaluation_strategy|save_strategy|trust_remote_code|attn_implementation|chat_template|tokenizer_type|model_type|val_set_size|quantization_bit|do_train|hub_model_id|push_to_hub|use_vllm|num_generations|beta|tasks)$/;
+
+export interface RecipeModel {
+  /** `model_name_or_path`, `base_model`. */
+  key: string;
+  value: string;
+  /** The value as written. */
+  span: Span;
+  /** For messages: `model_name_or_path`, `stages[0].base_model`. */
+  where: string;
+  /** The revision key of the same map, when written. */
+  revision?: { key: string; value?: string; span: Span };
+  /** The key that pins the revision in this kind of recipe. */
+  revisionKey: string;
+}
+
+function recipeWalk(y: YamlFile, node: YNode | null, path: string[], out: RecipeModel[], depth: number): void {
+  if (!node || depth > 40) return;
+  if (isMap(node)) {
+    const entries = y.entries(node);
+    const recipe = entries.some((e) => RECIPE_KEY.test(e.key) || REVISION_KEYS.includes(e.key));
+    for (const e of entries) {
+      const v = e.value;
+      const revisionKey = RECIPE_MODEL_KEYS.get(e.key);
+      if (revisionKey && recipe && v && isScalar(v) && typeof v.value === 'string') {
+        const map = y.valueMap(v as Scalar);
+        const rev = entries.find((x) => REVISION_KEYS.includes(x.key));
+        const m: RecipeModel = { key: e.key, value: v.value, span: { start: map.toSource(0), end: map.toSource(v.value.length) }, where: [...path, e.key].join('.'), revisionKey };
+        if (rev) {
+          const rv = rev.value && isScalar(rev.value) && rev.value.value !== null ? String(rev.value.value) : undefined;
+          m.revision = { key: rev.key, value: rv, span: y.span(rev.value ?? rev.keyNode) };
+        }
+        out.push(m);
+      } else if (!EXAMPLE_KEYS.has(e.key.toLowerCase())) recipeWalk(y, v, [...path, e.key], out, depth + 1);
+    }
+  } else if (isSeq(node)) {
+    y.items(node).forEach((item, i) => recipeWalk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, depth + 1));
+  }
+}
+
+/**
+ * The models training and evaluation recipes start from (TRL and alignment-handbook
+ * `model_name_or_path` + `model_revision`, axolotl `base_model` + `revision_of_model`,
+ * LLaMA-Factory), in YAML and JSON configs: a map that names the model next to training,
+ * data or precision settings.
+ */
+export function recipeModels(file: FileModel): RecipeModel[] {
+  return file.memo('facts:recipe-models', () => {
+    const out: RecipeModel[] = [];
+    const y = file.yaml();
+    if (!y || (file.kind !== 'yaml-config' && file.kind !== 'json-config')) return out;
+    for (const doc of y.documents) recipeWalk(y, y.root(doc), [], out, 0);
+    file.checkAliasLimit();
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- model URIs
+
+export interface OllamaUri {
+  /** The model after `ollama://`, without a `?query` (`qwen2:0.5b`). */
+  value: string;
+  span: Span;
+  /** For messages: the key path (`spec.url`). */
+  where: string;
+}
+
+/** `ollama://name[:tag]` model URIs in YAML and JSON configuration (KubeAI `url:`, LocalAI and gallery configs). */
+export function ollamaUris(file: FileModel): OllamaUri[] {
+  return file.memo('facts:ollama-uris', () => {
+    const out: OllamaUri[] = [];
+    const y = file.yaml();
+    if (!y || !file.text.includes('ollama://')) return out;
+    const walk = (node: YNode | null, path: string[], depth: number): void => {
+      if (!node || depth > 40) return;
+      if (isMap(node)) for (const e of y.entries(node)) walk(e.value, [...path, e.key], depth + 1);
+      else if (isSeq(node)) y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], depth + 1));
+      else if (isScalar(node) && typeof node.value === 'string') {
+        const m = /^(\s*ollama:\/\/)([^?\s#]+)/.exec(node.value);
+        if (!m) return;
+        const map = y.valueMap(node as Scalar);
+        const at = (m[1] as string).length;
+        const value = m[2] as string;
+        out.push({ value, span: { start: map.toSource(at), end: map.toSource(at + value.length) }, where: path.join('.') });
+      }
+    };
+    for (const doc of y.documents) walk(y.root(doc), [], 0);
     file.checkAliasLimit();
     return out;
   });

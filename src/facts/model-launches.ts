@@ -1,11 +1,13 @@
 import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
-import type { ShellWord } from '../parse/shell.js';
+import type { ShellScript, ShellWord } from '../parse/shell.js';
+import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import type { Settings } from '../config/types.js';
 import type { Span } from '../types.js';
-import { commands, type LocatedCommand } from './commands.js';
+import { commands, makefileModel, type LocatedCommand } from './commands.js';
 import { envEntries, type EnvEntry } from './env.js';
-import { imageRefs, parseImage, substitute } from './images.js';
+import { invocation } from './pipeline/invocation.js';
+import { imageRefs, parseImage, substitute, switchedOff } from './images.js';
 import { servingImage } from './serving-images.js';
 import type { Workload } from './workloads.js';
 
@@ -31,6 +33,12 @@ export interface ResolvedWord {
   span: Span;
   /** True when the value came from a variable (so the text at `span` is not the value). */
   substituted: boolean;
+  /** The first variable or expression the value came through (`$MODEL`, `matrix.model`). */
+  via?: string;
+  /** Several possible values, each fully known (a matrix axis); see `eachValue`. */
+  alternatives?: string[];
+  /** Workflow inputs with no default the value depends on: chosen by whoever starts the run. */
+  runtimeInputs?: string[];
 }
 
 export type ServerKind = 'vllm' | 'tgi' | 'tgi-download' | 'tei' | 'sglang' | 'lmdeploy' | 'fastchat';
@@ -66,9 +74,27 @@ export interface ServerLaunch {
 
 // ---------------------------------------------------------------- variables
 
-type Lookup = (name: string) => string | undefined;
+/** What a workflow expression (`inputs.model`, `matrix.model`) stands for, when the workflow says. */
+export interface ExpressionValue {
+  /** Its possible values: one (an input's default), or several (a matrix axis, a choice input's options). */
+  values: string[];
+  /** For messages: `the default of input "model"`, `matrix.model`. */
+  note: string;
+  /** Set when the value is a workflow input with no default: whoever starts the run chooses it. */
+  runtimeInput?: string;
+}
 
-function ghaEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+/** The value of a variable a command can see, and of `${{ ... }}` expressions in workflows. */
+export interface Lookup {
+  (name: string): string | undefined;
+  expression?: (expr: string) => ExpressionValue | undefined;
+}
+
+function lookupOf(fn: (name: string) => string | undefined, expression?: (expr: string) => ExpressionValue | undefined): Lookup {
+  return Object.assign((n: string) => fn(n), expression ? { expression } : {});
+}
+
+function ghaEnv(file: FileModel, cmd: LocatedCommand): (n: string) => string | undefined {
   const all = envEntries(file);
   const scopes = ['workflow', `job "${cmd.job}"`, `job "${cmd.job}" step ${(cmd.step ?? -1) + 1}`];
   const map = new Map<string, string>();
@@ -76,14 +102,82 @@ function ghaEnv(file: FileModel, cmd: LocatedCommand): Lookup {
   return (n) => map.get(n);
 }
 
-function gitlabEnv(file: FileModel, cmd: LocatedCommand): Lookup {
+/**
+ * Inputs of a workflow (`on.workflow_dispatch.inputs`, `on.workflow_call.inputs`) or composite
+ * action (`inputs:`): their default, and for `type: choice` their options.
+ */
+function workflowInputs(file: FileModel): Map<string, { default?: string; options: string[] }> {
+  return file.memo('facts:workflow-inputs', () => {
+    const out = new Map<string, { default?: string; options: string[] }>();
+    const y = file.yaml();
+    if (!y) return out;
+    for (const doc of y.documents) {
+      const root = y.root(doc);
+      const sections = file.kind === 'gha-action' ? [y.get(root, 'inputs')] : [y.getIn(root, ['on', 'workflow_dispatch', 'inputs']), y.getIn(root, ['on', 'workflow_call', 'inputs'])];
+      for (const section of sections) {
+        for (const e of y.entries(section)) {
+          const def = y.str(y.get(e.value, 'default'));
+          const options = y.items(y.get(e.value, 'options')).map((o) => y.str(o)).filter((o): o is string => o !== undefined);
+          out.set(e.key, { default: def !== undefined && def.trim() !== '' ? def : undefined, options });
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Values of a job's matrix axis: the listed values and those `include:` adds. */
+function matrixValues(file: FileModel, job: string | undefined, axis: string): string[] | undefined {
+  const y = file.yaml();
+  if (!y || job === undefined) return undefined;
+  for (const doc of y.documents) {
+    const matrix = y.getIn(y.root(doc), ['jobs', job, 'strategy', 'matrix']);
+    if (!matrix) continue;
+    const values: string[] = [];
+    const listed = y.get(matrix, axis);
+    if (listed && !isSeq(listed)) return undefined; // `${{ fromJSON(...) }}`: not in the file
+    for (const v of y.items(listed)) {
+      const s = y.str(v);
+      if (s !== undefined) values.push(s);
+    }
+    for (const inc of y.items(y.get(matrix, 'include'))) {
+      const s = y.str(y.get(inc, axis));
+      if (s !== undefined && !values.includes(s)) values.push(s);
+    }
+    return values.length > 0 ? values : undefined;
+  }
+  return undefined;
+}
+
+/** What `inputs.X`, `github.event.inputs.X` and `matrix.X` stand for in a workflow command. */
+function ghaExpressions(file: FileModel, cmd: LocatedCommand): (expr: string) => ExpressionValue | undefined {
+  return (expr) => {
+    const input = /^(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)$/.exec(expr);
+    if (input) {
+      const name = input[1] as string;
+      const spec = workflowInputs(file).get(name);
+      if (!spec) return undefined;
+      if (spec.options.length > 0) return { values: spec.options, note: `an option of input "${name}"` };
+      if (spec.default !== undefined) return { values: [spec.default], note: `the default of input "${name}"` };
+      return { values: [], note: `input "${name}"`, runtimeInput: name };
+    }
+    const axis = /^matrix\.([A-Za-z_][\w-]*)$/.exec(expr);
+    if (axis) {
+      const values = matrixValues(file, cmd.job, axis[1] as string);
+      return values ? { values, note: `matrix.${axis[1]}` } : undefined;
+    }
+    return undefined;
+  };
+}
+
+function gitlabEnv(file: FileModel, cmd: LocatedCommand): (n: string) => string | undefined {
   const map = new Map<string, string>();
   for (const e of envEntries(file)) if ((e.where === 'global variables' || e.where === `job "${cmd.job}"`) && e.value !== undefined) map.set(e.name, e.value);
   return (n) => map.get(n);
 }
 
 /** `.env` next to a compose file: compose reads it for `${VAR}` interpolation. */
-export function composeDotenv(file: FileModel, project: ProjectModel | undefined): Lookup {
+export function composeDotenv(file: FileModel, project: ProjectModel | undefined): (n: string) => string | undefined {
   if (!project) return () => undefined;
   const dir = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/') + 1) : '';
   const env = project.file(`${dir}.env`);
@@ -91,25 +185,35 @@ export function composeDotenv(file: FileModel, project: ProjectModel | undefined
   return (n) => entries.filter((e) => e.key === n).pop()?.value;
 }
 
-function workloadEnv(file: FileModel, w: Workload | undefined): Lookup {
+function workloadEnv(file: FileModel, w: Workload | undefined): (n: string) => string | undefined {
   if (!w) return () => undefined;
   const entries = envEntries(file).filter((e) => e.workload === w);
   return (n) => entries.filter((e) => e.name === n).pop()?.value;
 }
 
+/**
+ * A script's own assignments: the last top-level `NAME=...` before the command (or the only
+ * one, for a command in a function defined above it). The value is returned as written
+ * (`${MODEL:-org/name}`, `"$ORG/$NAME"`) and resolved by `substituteAll`.
+ */
+function scriptVariables(script: ShellScript, at: number): (n: string) => string | undefined {
+  return (n) => {
+    const hits = script.variables.filter((v) => v.name === n);
+    const before = hits.filter((v) => v.span.start < at);
+    const hit = before.length > 0 ? before[before.length - 1] : hits.length === 1 ? hits[0] : undefined;
+    return hit?.value?.value ?? (hit ? '' : undefined);
+  };
+}
+
 /** What a command's `$VAR` can resolve to, from the file (and `.env` for compose). */
 export function variables(file: FileModel, cmd: LocatedCommand, project?: ProjectModel): Lookup {
-  const sources: Lookup[] = [];
-  if (cmd.script) {
-    const vars = cmd.script.variables;
-    sources.push((n) => {
-      const hits = vars.filter((v) => v.name === n);
-      return hits.length === 1 && hits[0]?.value?.literal ? hits[0].value.value : undefined;
-    });
-  }
+  const sources: Array<(n: string) => string | undefined> = [];
+  let expression: ((expr: string) => ExpressionValue | undefined) | undefined;
+  if (cmd.script) sources.push(scriptVariables(cmd.script, cmd.span.start));
   switch (cmd.origin) {
     case 'gha-run':
       sources.push(ghaEnv(file, cmd));
+      expression = ghaExpressions(file, cmd);
       break;
     case 'gitlab-script':
       sources.push(gitlabEnv(file, cmd));
@@ -121,6 +225,11 @@ export function variables(file: FileModel, cmd: LocatedCommand, project?: Projec
     case 'k8s-command':
       sources.push(workloadEnv(file, cmd.workload));
       break;
+    case 'makefile-recipe': {
+      const vars = makefileModel(file).variables;
+      sources.push((n) => vars.get(n));
+      break;
+    }
     case 'dockerfile-run':
     case 'dockerfile-cmd':
     case 'dockerfile-entrypoint': {
@@ -131,32 +240,103 @@ export function variables(file: FileModel, cmd: LocatedCommand, project?: Projec
     default:
       break;
   }
-  return (n) => {
+  return lookupOf((n) => {
     for (const s of sources) {
       const v = s(n);
       if (v !== undefined) return v;
     }
     return undefined;
-  };
+  }, expression);
 }
 
-function substituteAll(value: string, lookup: Lookup): { value: string; exact: boolean } {
-  // GitHub expressions: `${{ env.X }}` is known when X is; anything else is not.
+/** The result of substituting what is known into a value. */
+interface Substituted {
+  value: string;
+  exact: boolean;
+  /** Several possible values (a matrix axis, a choice input), each fully known. */
+  alternatives?: string[];
+  /** Workflow inputs with no default the value depends on. */
+  runtimeInputs?: string[];
+  /** Where the value came from, for messages: `$MODEL`, `matrix.model`, `the default of input "model"`. */
+  via?: string;
+}
+
+const MAX_ALTERNATIVES = 32;
+
+/**
+ * Substitutes variables and workflow expressions, following values that name other variables
+ * (`MODEL=${BASE_MODEL:-org/name}`, `env: { M: ${{ inputs.model }} }`) a few levels deep. A
+ * variable is not its own value: `MODEL=${MODEL:-org/name}` is `org/name` unless the caller sets it.
+ */
+function substituteAll(value: string, lookup: Lookup): Substituted {
   let exact = true;
-  let v = value.replace(/\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (m, n: string) => {
-    const k = lookup(n);
-    if (k === undefined) exact = false;
-    return k ?? m;
-  });
-  if (/\$\{\{/.test(v)) exact = false;
-  // Kubernetes `$(VAR)`.
-  v = v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => {
-    const k = lookup(n);
-    if (k === undefined) exact = false;
-    return k ?? m;
-  });
-  const s = substitute(v, lookup);
-  return { value: s.value, exact: exact && !s.dynamic && !/\$\{\{|\$\(|`/.test(s.value) };
+  const runtime: string[] = [];
+  const axes: string[][] = [];
+  let via: string | undefined;
+  const note = (n: string): void => {
+    via ??= n;
+  };
+  const visiting = new Set<string>();
+  const resolve = (raw: string, depth: number): string => {
+    // GitHub expressions: `${{ env.X }}`, inputs and matrix values; anything else is unknown.
+    let v = raw.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (m, expr: string) => {
+      const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
+      if (env) {
+        const k = named(env[1] as string, depth);
+        if (k === undefined) exact = false;
+        return k ?? m;
+      }
+      const e = lookup.expression?.(expr);
+      if (!e) {
+        exact = false;
+        return m;
+      }
+      note(e.note);
+      if (e.runtimeInput !== undefined) {
+        runtime.push(e.runtimeInput);
+        exact = false;
+        return m;
+      }
+      if (e.values.length === 1) return e.values[0] as string;
+      axes.push(e.values);
+      return `\u0000${axes.length - 1}\u0000`;
+    });
+    // Kubernetes and Makefile `$(VAR)`.
+    v = v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n: string) => {
+      const k = named(n, depth);
+      if (k === undefined) exact = false;
+      return k ?? m;
+    });
+    const s = substitute(v, (n) => named(n, depth));
+    if (s.dynamic) exact = false;
+    return s.value;
+  };
+  const named = (n: string, depth: number): string | undefined => {
+    if (visiting.has(n) || depth > 4) return undefined;
+    const raw = lookup(n);
+    if (raw === undefined) return undefined;
+    note(`$${n}`);
+    if (!/[$`]/.test(raw)) return raw;
+    visiting.add(n);
+    try {
+      return resolve(raw, depth + 1);
+    } finally {
+      visiting.delete(n);
+    }
+  };
+  const out = resolve(value, 0);
+  exact &&= !/\$\{\{|\$\(|`/.test(out);
+  const result: Substituted = { value: out, exact, ...(via ? { via } : {}), ...(runtime.length > 0 ? { runtimeInputs: runtime } : {}) };
+  if (axes.length > 0) {
+    let alts = [out];
+    axes.forEach((values, i) => {
+      alts = alts.flatMap((a) => (a.includes(`\u0000${i}\u0000`) ? values.map((x) => a.replace(`\u0000${i}\u0000`, x)) : [a])).slice(0, MAX_ALTERNATIVES);
+    });
+    result.value = alts[0] ?? out;
+    if (exact) result.alternatives = alts;
+    result.exact = false;
+  }
+  return result;
 }
 
 export function resolveWord(word: ShellWord, lookup: Lookup, offset = 0): ResolvedWord {
@@ -164,7 +344,17 @@ export function resolveWord(word: ShellWord, lookup: Lookup, offset = 0): Resolv
   const span = { start: word.map.toSource(offset), end: word.map.toSource(word.value.length) };
   if (word.literal) return { word, value: raw, exact: true, span, substituted: false };
   const r = substituteAll(raw, lookup);
-  return { word, value: r.value, exact: r.exact, span, substituted: r.value !== raw };
+  const out: ResolvedWord = { word, value: r.value, exact: r.exact, span, substituted: r.value !== raw };
+  if (r.via) out.via = r.via;
+  if (r.alternatives) out.alternatives = r.alternatives;
+  if (r.runtimeInputs) out.runtimeInputs = r.runtimeInputs;
+  return out;
+}
+
+/** The values a word can take: one, or one for each value of the matrix axis or choice input it names. */
+export function eachValue(w: ResolvedWord): ResolvedWord[] {
+  if (!w.alternatives) return [w];
+  return w.alternatives.map((value) => ({ word: w.word, value, exact: true, span: w.span, substituted: true, ...(w.via ? { via: w.via } : {}) }));
 }
 
 // ---------------------------------------------------------------- command shapes
@@ -175,6 +365,7 @@ function base(word: string | undefined): string {
 
 /**
  * Strips wrappers that run another command: `exec`, `nohup`, `env A=b`, `time`, `sudo`,
+ * job launchers (`srun`, `mpirun`, with their options),
  * `uv run`, `poetry run`, `pipenv run`, `conda run -n x`, `docker exec C`, `docker compose exec S`,
  * `kubectl exec ... --`. Returns the index of the real command word.
  */
@@ -186,6 +377,8 @@ export function innerStart(words: readonly ShellWord[]): number {
     if (w === 'exec' || w === 'nohup' || w === 'time' || w === 'sudo' || w === 'stdbuf' || w === 'nice') {
       i++;
       while (i < words.length && (words[i]?.value ?? '').startsWith('-')) i++;
+    } else if (w === 'srun' || w === 'mpirun' || w === 'mpiexec' || w === 'salloc') {
+      i = skipLauncherOpts(words, i + 1);
     } else if (w === 'env') {
       i++;
       while (i < words.length && /^(-|[A-Za-z_][A-Za-z0-9_]*=)/.test(words[i]?.value ?? '')) i++;
@@ -204,6 +397,26 @@ export function innerStart(words: readonly ShellWord[]): number {
       if (dd === -1) return words.length;
       i = dd + 1;
     } else break;
+  }
+  return i;
+}
+
+/** Options of job launchers (Slurm `srun`, MPI `mpirun`) that take a separate value. */
+const LAUNCHER_VALUE_OPTS = new Set([
+  '-N', '-n', '-c', '-p', '-t', '-J', '-o', '-e', '-A', '-G', '-w', '-C', '-D', '-q', '-x', '-H', '-np', '-hostfile', '-host',
+  '--nodes', '--ntasks', '--ntasks-per-node', '--cpus-per-task', '--gpus', '--gpus-per-node', '--gpus-per-task', '--gres', '--partition', '--time', '--job-name',
+  '--output', '--error', '--account', '--qos', '--constraint', '--chdir', '--nodelist', '--exclude', '--mem', '--mem-per-cpu', '--export', '--mpi', '--distribution',
+  '--container-image', '--container-mounts', '--container-workdir', '--container-name', '--container-env', '--host', '--hostfile', '--map-by', '--bind-to', '--mca', '-mca',
+]);
+
+/** Index of the first word after a launcher's options (`srun -N 2 --gpus 8 python ...`). */
+function skipLauncherOpts(words: readonly ShellWord[], from: number): number {
+  let i = from;
+  while (i < words.length) {
+    const v = words[i]?.value ?? '';
+    if (v === '--') return i + 1;
+    if (!v.startsWith('-') || v === '-') return i;
+    i += !v.includes('=') && LAUNCHER_VALUE_OPTS.has(v) ? (v === '--mca' || v === '-mca' ? 3 : 2) : 1;
   }
   return i;
 }
@@ -549,6 +762,205 @@ function isFirstCommand(cmd: LocatedCommand): boolean {
   return cmd.exec || !cmd.before;
 }
 
+// ---------------------------------------------------------------- models served from configuration
+
+/**
+ * A Hub model a serving configuration names as data rather than as a command: a chart's model
+ * spec next to its vLLM image (`modelURL:` in the vLLM production stack), a custom resource
+ * (`url: hf://org/name` with `engine: VLLM` in KubeAI, KServe `storageUri: hf://org/name`,
+ * `args: [--model_id=org/name]` under a KServe `modelFormat`), or values with `engine:`.
+ */
+export interface ConfigServe {
+  /** The server, for messages: `vLLM`, `KServe`, `the model server`. */
+  server: string;
+  /** The key holding the model: `modelURL`, `url`, `storageUri`, `args`. */
+  key: string;
+  /** The Hub id (without `hf://` and a revision suffix). */
+  model: string;
+  /** Where the id is written. */
+  span: Span;
+  /** For messages: `values servingEngineSpec.modelSpec[0]`, `spec`. */
+  where: string;
+  revision?: { value: string; span: Span; exact: boolean };
+  /** How to pin it here, for messages. */
+  fix: string;
+  /** Inside a component the Helm values (or a config of their shape) switch off (`enabled: false`). */
+  disabled?: boolean;
+}
+
+/** Keys that name the model a serving spec loads (`modelURL`, `model`, `model_id`, `modelSource`). */
+const SERVE_MODEL_KEY = /^(model|model[_-]?(name|id|url|uri|path|source|repo|repository)|hf[_-]?model|hugging[_-]?face[_-]?model)$/i;
+/** Keys whose value is a storage URI (`hf://...` counts, other schemes are not the Hub). */
+const SERVE_URI_KEY = /^(url|uri|storage[_-]?uri|model[_-]?uri|source)$/i;
+/** `engine:` / `runtime:` values naming a server that loads Hub models. */
+const ENGINES: ReadonlyMap<string, string> = new Map([
+  ['vllm', 'vLLM'],
+  ['sglang', 'SGLang'],
+  ['tgi', 'Text Generation Inference'],
+  ['text-generation-inference', 'Text Generation Inference'],
+  ['tei', 'Text Embeddings Inference'],
+  ['lmdeploy', 'LMDeploy'],
+  ['huggingface', 'the Hugging Face runtime'],
+  ['infinity', 'Infinity'],
+]);
+const REVISION_KEY = /^(model[_-]?)?revision$/i;
+const REVISION_ARG = /^--(model[_-])?revision(=|$)/;
+const MODEL_ARG = /^--(model|model[_-]id|model[_-]name[_-]or[_-]path)(=|$)/;
+
+interface MapFrame {
+  node: YNode;
+  path: string[];
+}
+
+/** The server a map's settings name: `engine: VLLM`, KServe `modelFormat`, or a serving image in it. */
+function serverOfMap(y: YamlFile, node: YNode, images: ReadonlyArray<{ span: Span; server: string }>): string | undefined {
+  for (const key of ['engine', 'runtime', 'backend', 'inferenceEngine']) {
+    const v = y.str(y.get(node, key))?.toLowerCase();
+    const known = v !== undefined ? ENGINES.get(v) : undefined;
+    if (known) return known;
+  }
+  const format = y.get(node, 'modelFormat');
+  if (format) return `KServe (${y.str(y.get(format, 'name')) ?? y.str(format) ?? 'model format'})`;
+  const at = y.span(node);
+  return images.find((i) => i.span.start >= at.start && i.span.end <= at.end)?.server;
+}
+
+/** A revision given in a map or the argument lists under it: `modelRevision:`, `args: [--revision, X]`. */
+function revisionIn(y: YamlFile, node: YNode, depth = 0): ConfigServe['revision'] {
+  if (depth > 4) return undefined;
+  for (const e of y.entries(node)) {
+    const v = e.value;
+    if (REVISION_KEY.test(e.key) && v && isScalar(v) && v.value !== null) {
+      const value = String(v.value);
+      return { value, span: y.span(v), exact: !/\$\{|\{\{/.test(value) };
+    }
+    if (isSeq(v)) {
+      const items = y.items(v);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as YNode;
+        const t = y.str(item);
+        if (t === undefined || !REVISION_ARG.test(t)) continue;
+        const eq = t.indexOf('=');
+        if (eq !== -1) {
+          const map = y.valueMap(item as Scalar);
+          const value = t.slice(eq + 1);
+          return { value, span: { start: map.toSource(eq + 1), end: map.toSource(t.length) }, exact: !/\$\{|\{\{|\$\(/.test(value) };
+        }
+        const next = items[i + 1];
+        const value = y.str(next);
+        if (next && value !== undefined) return { value, span: y.span(next), exact: !/\$\{|\{\{|\$\(/.test(value) };
+      }
+    } else if (isMap(v)) {
+      const r = revisionIn(y, v, depth + 1);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/** `hf://org/name` and KServe's `hf://org/name:<revision>`. */
+function parseHfUri(value: string): { model: string; offset: number; revision?: { value: string; offset: number } } | undefined {
+  const m = /^hf:\/\/([A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*)(?::([\w.-]+))?\/?$/.exec(value.trim());
+  if (!m) return undefined;
+  const offset = value.indexOf('hf://') + 5;
+  const model = m[1] as string;
+  return { model, offset, ...(m[2] ? { revision: { value: m[2], offset: offset + model.length + 1 } } : {}) };
+}
+
+function revisionKeyLike(key: string): string {
+  if (/^model[A-Z]/.test(key)) return 'modelRevision';
+  if (/^model[_-]/.test(key)) return `model${key[5]}revision`;
+  return 'revision';
+}
+
+/** Hub models named as data by serving configurations (Helm values, custom resources, YAML configs). */
+export function configServes(file: FileModel, settings: Settings = {}): ConfigServe[] {
+  return file.memo('facts:config-serves', () => {
+    const out: ConfigServe[] = [];
+    const y = file.yaml();
+    if (!y || (file.kind !== 'helm-values' && file.kind !== 'k8s' && file.kind !== 'yaml-config')) return out;
+    const images = imageRefs(file).flatMap((r) => {
+      const server = servingImage(r, settings);
+      return server ? [{ span: r.span, server }] : [];
+    });
+    const context = (stack: MapFrame[]): { frame: MapFrame; server: string } | undefined => {
+      // The model's own map, or one of the two around it (`spec.model.modelURL` next to
+      // `spec.image`), but not the whole document around another part of it.
+      for (let i = stack.length - 1; i >= Math.max(0, stack.length - 3) && (i > 0 || stack.length === 1); i--) {
+        const frame = stack[i] as MapFrame;
+        const server = serverOfMap(y, frame.node, images);
+        if (server) return { frame, server };
+      }
+      return undefined;
+    };
+    const add = (stack: MapFrame[], key: string, item: Scalar, hfUri: boolean, argOffset = 0): void => {
+      const text = String(item.value);
+      const own = stack[stack.length - 1] as MapFrame;
+      const ctx = context(stack);
+      const map = y.valueMap(item);
+      let model = text.slice(argOffset);
+      let offset = argOffset;
+      let revision: ConfigServe['revision'];
+      if (hfUri) {
+        const u = parseHfUri(model);
+        if (!u) return;
+        model = u.model;
+        offset = argOffset + u.offset;
+        if (u.revision) revision = { value: u.revision.value, span: { start: map.toSource(argOffset + u.revision.offset), end: map.toSource(argOffset + u.revision.offset + u.revision.value.length) }, exact: true };
+      } else if (!ctx) return;
+      if (/\$\{|\{\{|\$\(/.test(model)) return;
+      revision ??= revisionIn(y, own.node) ?? (ctx ? revisionIn(y, ctx.frame.node) : undefined);
+      const storage = /^(storage[_-]?uri|uri)$/i.test(key);
+      // Servers that take `--revision`: through the spec's argument list, when the key is a URI or it has one.
+      const takesArgs = !!ctx && /^(vLLM|SGLang|Text Generation Inference)$/.test(ctx.server);
+      const argsStyle = key === 'args' || (ctx && !!y.get(ctx.frame.node, 'args')) || (hfUri && takesArgs);
+      const fix = storage
+        ? `\`hf://${model}:<40-hex commit sha>\``
+        : argsStyle
+          ? `\`${ctx?.server.startsWith('KServe') ? '--model_revision' : '--revision'}=<40-hex commit sha>\` in its \`args\``
+          : `\`${revisionKeyLike(key)}: <40-hex commit sha>\` next to it (if the chart or operator has no such field, serve a local copy downloaded at a pinned commit)`;
+      out.push({
+        server: ctx?.server ?? (storage ? 'KServe' : 'the model server'),
+        key,
+        model,
+        span: { start: map.toSource(offset), end: map.toSource(offset + model.length) },
+        where: `${file.kind === 'helm-values' ? 'values ' : ''}${own.path.join('.') || '(top level)'}`,
+        ...(revision ? { revision } : {}),
+        fix,
+        ...(file.kind !== 'k8s' && stack.some((f) => switchedOff(y, f.node)) ? { disabled: true } : {}),
+      });
+    };
+    const walk = (node: YNode | null, path: string[], stack: MapFrame[], depth: number): void => {
+      if (!node || depth > 40) return;
+      if (isMap(node)) {
+        const frames = [...stack, { node, path }];
+        for (const e of y.entries(node)) {
+          const v = e.value;
+          if (v && isScalar(v) && typeof v.value === 'string') {
+            if (v.value.trim().startsWith('hf://') && (SERVE_URI_KEY.test(e.key) || SERVE_MODEL_KEY.test(e.key))) add(frames, e.key, v as Scalar, true);
+            else if (SERVE_MODEL_KEY.test(e.key) && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(v.value.trim())) add(frames, e.key, v as Scalar, false);
+          } else if (e.key === 'args' && isSeq(v) && serverOfMap(y, node, images)?.startsWith('KServe')) {
+            // KServe runtimes take the model as an argument: `--model_id=org/name`.
+            const items = y.items(v);
+            items.forEach((item, i) => {
+              const t = y.str(item);
+              if (t === undefined || !MODEL_ARG.test(t)) return;
+              const eq = t.indexOf('=');
+              if (eq !== -1) add(frames, 'args', item as Scalar, false, eq + 1);
+              else if (items[i + 1] && isScalar(items[i + 1])) add(frames, 'args', items[i + 1] as Scalar, false);
+            });
+          } else if (!['example', 'examples'].includes(e.key.toLowerCase())) walk(v, [...path, e.key], frames, depth + 1);
+        }
+      } else if (isSeq(node)) {
+        y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], stack, depth + 1));
+      }
+    };
+    for (const doc of y.documents) walk(y.root(doc), [], [], 0);
+    file.checkAliasLimit();
+    return out;
+  });
+}
+
 // ---------------------------------------------------------------- hub downloads
 
 export interface HubDownload {
@@ -577,6 +989,112 @@ export function hubDownloads(file: FileModel, project?: ProjectModel): HubDownlo
       if (repoType && repoType !== 'model') continue;
       const rev = flags.get('--revision');
       out.push({ command: cmd, tool: `${tool} download`, repo, revision: rev && rev !== true ? rev : undefined, repoType });
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- model arguments of programs
+
+/**
+ * Arguments through which Hugging Face training and conversion programs take a Hub model
+ * (transformers and TRL `ModelArguments`, FastChat, LLaMA-Factory, alpaca-lora, diffusers
+ * training scripts), written with `-` for `_`, and the argument that pins each one's revision.
+ */
+const MODEL_ARGS: ReadonlyMap<string, { role: 'model' | 'tokenizer'; revision: string }> = new Map([
+  ['--model-name-or-path', { role: 'model', revision: '--model_revision' }],
+  ['--pretrained-model-name-or-path', { role: 'model', revision: '--revision' }],
+  ['--base-model', { role: 'model', revision: '--base_model_revision' }],
+  ['--base-model-name-or-path', { role: 'model', revision: '--base_model_revision' }],
+  ['--model-id', { role: 'model', revision: '--revision' }],
+  ['--model-path', { role: 'model', revision: '--revision' }],
+  ['--pretrained-model-path', { role: 'model', revision: '--revision' }],
+  ['--tokenizer-name', { role: 'tokenizer', revision: '--tokenizer_revision' }],
+  ['--tokenizer-name-or-path', { role: 'tokenizer', revision: '--tokenizer_revision' }],
+  ['--tokenizer-model', { role: 'tokenizer', revision: '--tokenizer_revision' }], // Megatron-LM with `--tokenizer-type HuggingFaceTokenizer`
+]);
+const MODEL_REVISION_ARGS = new Set(['--model-revision', '--revision', '--base-model-revision', '--revision-of-model']);
+/** Commands that print or pass text on rather than run a program. */
+const NOT_PROGRAMS = new Set(['echo', 'printf', 'cat', 'tee', 'grep', 'sed', 'awk', 'test', '[', 'export', 'local', 'declare', 'readonly', 'set']);
+
+export interface ModelArg {
+  command: LocatedCommand;
+  /** The program that receives it, for messages: `train_mem.py`, `trl`, `finetune.py`. */
+  program: string;
+  /** The argument as written: `--model_name_or_path`. */
+  flag: string;
+  role: 'model' | 'tokenizer';
+  model: ResolvedWord;
+  revision?: ResolvedWord;
+  /** The argument to suggest for the revision, spelled like `flag`. */
+  revisionFlag: string;
+}
+
+/**
+ * A command's words with argument lists held in script variables opened up: `torchrun
+ * train.py $OPTIONS` where `OPTIONS="--tokenizer-model org/name ..."`, or `"${ARGS[@]}"` where
+ * `ARGS=(--model_name_or_path org/name)`. The shell splits such an unquoted expansion into words.
+ */
+function expandArgVariables(cmd: LocatedCommand): ShellWord[] {
+  const script = cmd.script;
+  if (!script || script.variables.length === 0) return cmd.words;
+  const out: ShellWord[] = [];
+  for (const w of cmd.words) {
+    const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(w.raw) ?? /^"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?$/.exec(w.raw);
+    const hits = m ? script.variables.filter((v) => v.name === m[1] && v.span.start < cmd.span.start) : [];
+    const value = hits[hits.length - 1]?.value;
+    if (!value || !/(^|\s|\()--?[A-Za-z]/.test(value.value)) {
+      out.push(w);
+      continue;
+    }
+    const text = value.value;
+    const re = /[^\s()\\]+/g;
+    for (let part = re.exec(text); part; part = re.exec(text)) {
+      const at = part.index;
+      const v = part[0].replace(/^(["'])(.*)\1$/, '$2');
+      const shift = part[0] === v ? 0 : 1;
+      out.push({
+        value: v,
+        raw: part[0],
+        span: { start: value.map.toSource(at), end: value.map.toSource(at + part[0].length) },
+        literal: !/[$`]/.test(v),
+        map: { toSource: (o) => value.map.toSource(at + shift + o) },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Hub models passed to programs that are not model servers: fine-tuning launches
+ * (`torchrun train.py --model_name_or_path M`, `deepspeed`, `accelerate launch`, `trl sft`,
+ * `llamafactory-cli train`, `python -m module`, through `srun`), conversion and evaluation
+ * scripts, with the revision argument given next to them.
+ */
+export function modelArgs(file: FileModel, project?: ProjectModel): ModelArg[] {
+  return file.memo('facts:model-args', () => {
+    const out: ModelArg[] = [];
+    for (const cmd of commands(file)) {
+      const words = expandArgVariables(cmd);
+      const start = innerStart(words);
+      const w0 = base(words[start]?.value);
+      if (NOT_PROGRAMS.has(w0) || recognise(words, start)) continue;
+      if (!words.some((w) => /^--[a-z_-]+/i.test(w.value) && MODEL_ARGS.has(w.value.replace(/=.*$/s, '').replace(/_/g, '-')))) continue;
+      if (lmEvalRuns(file, project).some((r) => r.command === cmd)) continue;
+      const lookup = variables(file, cmd, project);
+      const { flags } = parseOptions(words, start + 1, lookup, new Set());
+      const inv = invocation(words.slice(start));
+      const program = inv?.program ?? w0;
+      const revision = [...MODEL_REVISION_ARGS].map((f) => flags.get(f)).find((v): v is ResolvedWord => !!v && v !== true);
+      const tokenizerRevision = flags.get('--tokenizer-revision');
+      for (const [name, spec] of MODEL_ARGS) {
+        const model = flags.get(name);
+        if (!model || model === true) continue;
+        const written = words.find((w) => w.value.replace(/=.*$/s, '').replace(/_/g, '-') === name)?.value.replace(/=.*$/s, '') ?? name;
+        const snake = written.includes('_');
+        const rev = spec.role === 'tokenizer' ? (tokenizerRevision && tokenizerRevision !== true ? tokenizerRevision : undefined) : revision;
+        out.push({ command: cmd, program, flag: written, role: spec.role, model, revision: rev, revisionFlag: snake ? spec.revision : spec.revision.replace(/_/g, '-') });
+      }
     }
     return out;
   });

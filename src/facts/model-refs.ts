@@ -6,7 +6,11 @@ import type { Span } from '../types.js';
 import type { ts as TsApi } from 'ts-morph';
 import { tsc } from '../parse/ts-morph.js';
 import { calleeRoot, tsCompilerNodes, tsWrap } from './ts-nodes.js';
-import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
+import type { Confidence } from '../types.js';
+import { inferenceSites, type InferenceSite } from './inference/index.js';
+import { writtenIds, type WrittenId } from './pinning.js';
+import { pySources, tsSources, type SourceVia, type ValueSource } from './value-sources.js';
+import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode } from './values.js';
 
 /**
  * Model ids named in calls to hosted-model SDKs: OpenAI, Anthropic, Mistral, Google GenAI,
@@ -16,7 +20,7 @@ import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNod
  * Clients are followed within a file and across one import from a module of the repository
  * (`export const client = new OpenAI()` in lib/llm.ts, used in app/route.ts). Deeper client
  * tracking (clients passed as arguments, returned from factories) is left to a call-site
- * capability: it can hand a call it recognised to `tsModelRef` / `pyModelRef`.
+ * capability: it can hand a call it recognised to `tsModelRefs` / `pyModelRefs`.
  */
 export interface ModelRef {
   /** The model id, when its value is known statically. */
@@ -29,8 +33,13 @@ export interface ModelRef {
   argSpan: Span;
   /** Root-relative path of the module that holds the literal, when not this file. */
   definedIn?: string;
-  via?: StaticString['via'];
+  /** How the literal reaches the call (see ValueSource). */
+  via?: SourceVia;
   envName?: string;
+  /** What holds the id on the way (`MODEL`, `--model`, `Settings.llm_model`), for messages. */
+  holder?: string;
+  /** `high` unless a step of the flow from the literal to the call was guessed. */
+  confidence: Confidence;
   /** Provider the SDK talks to: `openai`, `anthropic`, `google`, `mistral`, `cohere`, `groq`, `together`, `bedrock`, `huggingface`, `ollama`, `azure`, `compatible` (a client pointed at another server), or undefined when the id itself says (LiteLLM, gateways). */
   provider?: string;
   /** Package or module of the SDK (`openai`, `@ai-sdk/anthropic`, `langchain_openai`). */
@@ -264,43 +273,58 @@ function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 
   });
 }
 
-function tsRef(file: FileModel, project: ProjectModel | undefined, valueNode: TsNode, base: Omit<ModelRef, 'value' | 'exact' | 'span' | 'argSpan'>): ModelRef {
-  const s = tsString(file, valueNode, project);
-  // A literal in another module is reported where this file passes it.
-  const span = s && !s.definedIn ? s.span : tsSpan(valueNode);
-  return { ...base, value: s?.value, exact: s?.exact ?? false, span, argSpan: tsSpan(valueNode), definedIn: s?.definedIn, via: s?.via, envName: s?.envName };
+type RefBase = Omit<ModelRef, 'value' | 'exact' | 'span' | 'argSpan' | 'confidence'>;
+
+/** One ref per literal that may reach the argument; one without a value when none is known. */
+function refsOf(sources: ValueSource[], filePath: string, argSpan: Span, base: RefBase): ModelRef[] {
+  if (sources.length === 0) return [{ ...base, exact: false, span: argSpan, argSpan, confidence: 'high' }];
+  return sources.map((s) => ({
+    ...base,
+    value: s.value,
+    exact: s.exact,
+    span: s.span,
+    argSpan,
+    definedIn: s.path === filePath ? undefined : s.path,
+    via: s.via,
+    envName: s.envName,
+    holder: s.holder,
+    confidence: s.confidence,
+  }));
+}
+
+function tsRefs(file: FileModel, project: ProjectModel | undefined, valueNode: TsNode, base: RefBase, argSpan = tsSpan(valueNode)): ModelRef[] {
+  return refsOf(tsSources(file, valueNode, project), file.path, argSpan, base);
 }
 
 /** The model id in a call's (or `new`'s) options object: `{ model }`, through consts and spreads. */
-function tsObjectModel(file: FileModel, project: ProjectModel | undefined, arg: TsNode | undefined, keys: readonly string[], base: Omit<ModelRef, 'value' | 'exact' | 'span' | 'argSpan'>): ModelRef | undefined {
+function tsObjectModel(file: FileModel, project: ProjectModel | undefined, arg: TsNode | undefined, keys: readonly string[], base: RefBase): ModelRef[] {
   const obj = tsObjectLiteral(file, arg, project);
-  if (!obj) return undefined;
-  if (tsProperty(obj.file, obj.node, 'endpointUrl', project)) return undefined;
+  if (!obj) return [];
+  if (tsProperty(obj.file, obj.node, 'endpointUrl', project)) return [];
   for (const key of keys) {
     const p = tsProperty(obj.file, obj.node, key, project);
     if (!p) continue;
-    if (p.file === file) return tsRef(file, project, p.node, base);
-    const r = tsRef(p.file, project, p.node, base);
-    // The literal lives in another module: report where this file passes it.
-    return { ...r, definedIn: r.definedIn ?? p.file.path, argSpan: arg ? tsSpan(arg) : r.argSpan, span: arg ? tsSpan(arg) : r.span };
+    // The options object may live in another module: the argument here passes it.
+    return tsRefs(p.file, project, p.node, base, p.file === file ? tsSpan(p.node) : arg ? tsSpan(arg) : tsSpan(p.node)).map((r) => ({ ...r, definedIn: r.definedIn === file.path ? undefined : (r.definedIn ?? (p.file === file ? undefined : p.file.path)) }));
   }
-  return undefined;
+  return [];
 }
 
 /**
- * The model id of one TS/JS call made with a known SDK binding (for a call-site capability
+ * The model ids of one TS/JS call made with a known SDK binding (for a call-site capability
  * that recognised the client itself): `client.x.y({ model })`, `factory("id")`, `new Class({ model })`.
+ * One ref per literal that may reach the argument.
  */
-export function tsModelRef(file: FileModel, call: TsNode, binding: { kind: TsKind; provider?: string; sdk: string; keys?: string[] }, project?: ProjectModel): ModelRef | undefined {
+export function tsModelRefs(file: FileModel, call: TsNode, binding: { kind: TsKind; provider?: string; sdk: string; keys?: string[] }, project?: ProjectModel): ModelRef[] {
   const ts = file.ts();
-  if (!ts || !(TsNode.isCallExpression(call) || TsNode.isNewExpression(call))) return undefined;
+  if (!ts || !(TsNode.isCallExpression(call) || TsNode.isNewExpression(call))) return [];
   const callee = call.getExpression();
   const args = (call.getArguments() as TsNode[]) ?? [];
   const api = (TsNode.isNewExpression(call) ? 'new ' : '') + ts.chain(callee);
   const base = { provider: binding.provider, sdk: binding.sdk, api, callSpan: tsSpan(call) };
   switch (binding.kind) {
     case 'client':
-      if (/\bendpoint\(\)/.test(api)) return undefined;
+      if (/\bendpoint\(\)/.test(api)) return [];
       return tsObjectModel(file, project, args[0], binding.provider === 'bedrock' ? ['modelId', 'model'] : MODEL_KEYS, { ...base, found: 'client-call' });
     case 'function':
       return tsObjectModel(file, project, args[0], MODEL_KEYS, { ...base, found: 'function' });
@@ -308,20 +332,21 @@ export function tsModelRef(file: FileModel, call: TsNode, binding: { kind: TsKin
       const obj = tsObjectLiteral(file, args[0], project);
       const p = obj ? tsProperty(obj.file, obj.node, 'model', project) : undefined;
       // Only a string `model:` goes through the AI Gateway; `model: openai("...")` is a factory call, found on its own.
-      if (!p || p.file !== file || !tsString(file, p.node, project)) return undefined;
-      return tsRef(file, project, p.node, { ...base, provider: undefined, found: 'function' });
+      if (!p || p.file !== file) return [];
+      const sources = tsSources(file, p.node, project);
+      return sources.length > 0 ? refsOf(sources, file.path, tsSpan(p.node), { ...base, provider: undefined, found: 'function' }) : [];
     }
     case 'factory':
     case 'positional-function': {
       const first = args[0];
-      if (!first || TsNode.isObjectLiteralExpression(first)) return undefined;
-      return tsRef(file, project, first, { ...base, found: binding.kind === 'factory' ? 'factory' : 'function' });
+      if (!first || TsNode.isObjectLiteralExpression(first)) return [];
+      return tsRefs(file, project, first, { ...base, found: binding.kind === 'factory' ? 'factory' : 'function' });
     }
     case 'model-class':
     case 'command-class':
       return tsObjectModel(file, project, args[0], binding.keys ?? MODEL_KEYS, { ...base, found: 'constructor' });
     default:
-      return undefined;
+      return [];
   }
 }
 
@@ -366,8 +391,7 @@ function typescriptRefs(file: FileModel, project: ProjectModel | undefined): Mod
       }
     }
     if (!binding) continue;
-    const ref = tsModelRef(file, node, binding, project);
-    if (ref) out.push(ref);
+    out.push(...tsModelRefs(file, node, binding, project));
   }
   return out;
 }
@@ -522,25 +546,20 @@ function pyBindings(file: FileModel, project: ProjectModel | undefined, depth = 
   });
 }
 
-function pyRef(file: FileModel, project: ProjectModel | undefined, node: PyNode, base: Omit<ModelRef, 'value' | 'exact' | 'span' | 'argSpan'>): ModelRef {
-  const s = pyString(file, node, project);
-  const inOther = s?.definedIn !== undefined;
-  return { ...base, value: s?.value, exact: s?.exact ?? false, span: s && !inOther ? s.span : pySpan(node), argSpan: pySpan(node), definedIn: s?.definedIn, via: s?.via, envName: s?.envName };
-}
-
 /**
- * The model id of one Python call made with a known SDK (for a call-site capability that
- * recognised the client itself): the keyword (`model=`, `modelId=`) or positional argument.
+ * The model ids of one Python call made with a known SDK (for a call-site capability that
+ * recognised the client itself): the keyword (`model=`, `modelId=`) or positional argument,
+ * one ref per literal that may reach it.
  */
-export function pyModelRef(file: FileModel, call: PyCall, binding: { provider?: string; sdk: string; kw: string[]; pos?: number }, found: ModelRef['found'], project?: ProjectModel): ModelRef | undefined {
+export function pyModelRefs(file: FileModel, call: PyCall, binding: { provider?: string; sdk: string; kw: string[]; pos?: number }, found: ModelRef['found'], project?: ProjectModel): ModelRef[] {
   let node: PyNode | undefined;
   for (const k of binding.kw) {
     node = call.kwargs.get(k);
     if (node) break;
   }
   if (!node && binding.pos !== undefined) node = call.args[binding.pos];
-  if (!node) return undefined;
-  return pyRef(file, project, node, { provider: binding.provider, sdk: binding.sdk, api: call.callee, found, callSpan: call.span });
+  if (!node) return [];
+  return refsOf(pySources(file, node, project), file.path, pySpan(node), { provider: binding.provider, sdk: binding.sdk, api: call.callee, found, callSpan: call.span });
 }
 
 const PY_SDK_ROOTS = /^(openai|anthropic|mistralai|groq|together|cohere|google|vertexai|huggingface_hub|ollama|boto3|langchain\w*|llama_index|litellm|pydantic_ai|dspy)(\.|$)/;
@@ -561,13 +580,11 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
     const spec = pySpec(call.qualified);
     if (spec && spec.kind !== 'client-class') {
       // InferenceClient("org/x") also names its model in the constructor.
-      const ref = pyModelRef(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, spec.kind === 'function' ? 'function' : 'constructor', project);
-      if (ref) out.push(ref);
+      out.push(...pyModelRefs(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, spec.kind === 'function' ? 'function' : 'constructor', project));
       continue;
     }
     if (spec?.kind === 'client-class' && (spec.provider === 'huggingface' || spec.provider === 'ollama')) {
-      const ref = pyModelRef(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, 'constructor', project);
-      if (ref && spec.provider === 'huggingface') out.push(ref);
+      if (spec.provider === 'huggingface') out.push(...pyModelRefs(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, 'constructor', project));
       continue;
     }
     // client.chat.completions.create(model=...), self.client.messages.create(model=...)
@@ -587,13 +604,178 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
     }
     if (!b) continue;
     // Ollama clients take the model first: client.chat("llama3", ...).
-    const ref = pyModelRef(file, call, { ...b, pos: b.provider === 'ollama' ? 0 : b.pos !== undefined && /\b(chat|generate|pull|embed|embeddings|show)$/.test(call.callee) ? b.pos : undefined }, 'client-call', project);
-    if (ref) out.push(ref);
+    out.push(...pyModelRefs(file, call, { ...b, pos: b.provider === 'ollama' ? 0 : b.pos !== undefined && /\b(chat|generate|pull|embed|embeddings|show)$/.test(call.callee) ? b.pos : undefined }, 'client-call', project));
   }
   return out;
 }
 
+/** Hosted providers of the inference SDK ids (src/data/inference-sdks.json). */
+const SITE_PROVIDERS: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'google',
+  mistral: 'mistral',
+  groq: 'groq',
+  together: 'together',
+  bedrock: 'bedrock',
+  cohere: 'cohere',
+  ollama: 'ollama',
+  huggingface: 'huggingface',
+};
+
+const BASE_URL_ARGS = ['base_url', 'baseURL', 'baseUrl', 'api_base', 'host', 'endpoint'];
+
+/**
+ * A client factory that builds Azure OpenAI for Azure endpoints and the plain OpenAI client
+ * otherwise: the analysis follows one branch, but the default one talks to OpenAI.
+ */
+function alsoPlainOpenAI(project: ProjectModel, origin: NonNullable<InferenceSite['client']>): boolean {
+  const f = project.file(origin.path);
+  let text = '';
+  const py = f?.python();
+  if (py) {
+    let n: PyNode | null = py.root.descendantForIndex(origin.span.start, origin.span.end);
+    while (n && n.type !== 'function_definition') n = n.parent;
+    text = n ? py.text_(n) : '';
+  } else if (f?.ts()) {
+    let n: TsNode | undefined = f.ts()?.source.getDescendantAtPos(origin.span.start);
+    while (n && !(TsNode.isFunctionLikeDeclaration(n) || TsNode.isArrowFunction(n) || TsNode.isFunctionExpression(n))) n = n.getParent();
+    text = n ? n.getText() : '';
+  }
+  return /(?<!Azure)\b(Async)?OpenAI\s*\(/.test(text);
+}
+
+/** The provider an inference call talks to, from its SDK, its client's class and base URL, or its URL. */
+function siteProvider(site: InferenceSite, project: ProjectModel): { provider?: string } | undefined {
+  if (site.sdk === 'litellm') return {};
+  if (site.sdk === 'http') {
+    const p = site.url ? providerFromBaseUrl(site.url, undefined) : undefined;
+    return p && SITE_PROVIDERS[p] === p && p !== 'ollama' ? { provider: p } : undefined;
+  }
+  const own = SITE_PROVIDERS[site.sdk];
+  if (!own) return undefined;
+  if (own === 'ollama' || own === 'huggingface') return { provider: own };
+  if (site.client && /Azure/.test(site.client.className)) return { provider: alsoPlainOpenAI(project, site.client) ? own : 'azure' };
+  const base = BASE_URL_ARGS.map((k) => site.client?.args.get(k)).find((a) => a !== undefined);
+  return { provider: providerFromBaseUrl(base ? (base.value ?? '<dynamic>') : undefined, own) };
+}
+
+/**
+ * Model ids of inference calls the inference analysis recognised and the SDK tables above did
+ * not: clients returned by a factory of the repository, passed in as parameters, kept in a
+ * cache, or HTTP requests to a provider's API. Only the call's own `model` argument.
+ */
+function siteRefs(file: FileModel, project: ProjectModel, known: ModelRef[]): ModelRef[] {
+  const seen = new Set(known.map((r) => r.callSpan.start));
+  const out: ModelRef[] = [];
+  for (const site of inferenceSites(file, project)) {
+    const m = site.model;
+    if (!m || seen.has(site.span.start) || m.span.start < site.span.start || m.span.end > site.span.end) continue;
+    const p = siteProvider(site, project);
+    if (!p) continue;
+    const api = site.sdk === 'http' ? site.api : site.receiver ? `${site.receiver}.${site.api}` : site.api;
+    const sources = site.lang === 'python' ? pySources(file, m.node as PyNode, project) : tsSources(file, m.node as TsNode, project);
+    out.push(...refsOf(sources, file.path, m.span, { provider: p.provider, sdk: site.sdk, api, found: 'client-call', callSpan: site.span }));
+  }
+  return out;
+}
+
+const MODEL_PARAM = /^(model|model_name|model_id|llm_model|chat_model|llm|engine|deployment_name)$/;
+
+function pyKids(n: PyNode): PyNode[] {
+  return n.namedChildren.filter((c): c is PyNode => c !== null);
+}
+
+/**
+ * Constructor defaults of wrapper classes: `class LLM: def __init__(self, model="gpt-4o")`
+ * whose model goes on to a call as its `model=` (through `self.model` in the class or a class
+ * it extends, or `super().__init__(model=model)`), where the call itself is not one the SDK
+ * tables know (a request built by hand, a base class of a library). Guessed: medium confidence.
+ */
+function wrapperDefaultRefs(file: FileModel, project: ProjectModel | undefined): ModelRef[] {
+  const py = file.python();
+  if (!py || !importsPySdk(file)) return [];
+  const out: ModelRef[] = [];
+  const usesAsModel = (cls: PyNode, attr: string | undefined, param: string, depth: number): boolean => {
+    const body = cls.childForFieldName('body');
+    if (!body) return false;
+    for (const kw of body.descendantsOfType('keyword_argument')) {
+      const name = kw?.childForFieldName('name');
+      const value = kw?.childForFieldName('value');
+      if (!kw || !name || !value || !/^model(_name|_id)?$/.test(py.text_(name))) continue;
+      const v = py.text_(value);
+      if ((attr && v === `self.${attr}`) || v === param) return true;
+    }
+    if (depth <= 0 || !attr) return false;
+    // A base class of this module that keeps it under the same name and passes it on.
+    const supers = cls.childForFieldName('superclasses');
+    for (const b of supers ? pyKids(supers) : []) {
+      if (b.type !== 'identifier') continue;
+      const base = pyKids(py.root).map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st)).find((d) => d?.type === 'class_definition' && py.text_(d.childForFieldName('name') as PyNode) === py.text_(b));
+      if (base && usesAsModel(base, attr, attr, depth - 1)) return true;
+    }
+    return false;
+  };
+  for (const cls of py.root.descendantsOfType('class_definition')) {
+    const body = cls?.childForFieldName('body');
+    if (!cls || !body) continue;
+    const init = pyKids(body).map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st)).find((d) => d?.type === 'function_definition' && py.text_(d.childForFieldName('name') as PyNode) === '__init__');
+    const params = init?.childForFieldName('parameters');
+    if (!init || !params) continue;
+    const clsName = py.text_(cls.childForFieldName('name') as PyNode);
+    for (const p of pyKids(params)) {
+      if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
+      const name = py.text_(p.childForFieldName('name') as PyNode);
+      const dflt = p.childForFieldName('value');
+      if (!MODEL_PARAM.test(name) || !dflt || (dflt.type !== 'string' && dflt.type !== 'identifier')) continue;
+      // Where the parameter goes: `self.x = name`, or `super().__init__(model=name)`.
+      let attr: string | undefined;
+      for (const a of init.descendantsOfType('assignment')) {
+        const left = a?.childForFieldName('left');
+        const right = a?.childForFieldName('right');
+        if (left?.type === 'attribute' && right?.type === 'identifier' && py.text_(right) === name && py.text_(left.childForFieldName('object') as PyNode) === 'self') attr = py.text_(left.childForFieldName('attribute') as PyNode);
+      }
+      const superPasses = init.descendantsOfType('call').some((c) => c && /^super\(\)\.__init__$/.test(py.chain(c.childForFieldName('function') as PyNode)) && py.text_(c.childForFieldName('arguments') as PyNode).match(new RegExp(`\\bmodel(_name)?\\s*=\\s*${name}\\b`)));
+      if (!superPasses && !usesAsModel(cls, attr, name, 2)) continue;
+      const holder = `${clsName}(${name})`;
+      out.push(...refsOf(pySources(file, dflt, project), file.path, pySpan(dflt), { sdk: 'wrapper', api: clsName, found: 'constructor', callSpan: pySpan(init) }).filter((r) => r.value !== undefined).map((r) => ({ ...r, via: r.via === 'literal' || r.via === 'constant' ? ('parameter-default' as const) : r.via, holder: r.via === 'literal' || r.via === 'constant' ? holder : r.holder, confidence: 'medium' as const })));
+    }
+  }
+  return out;
+}
+
+/** Wrapper defaults whose literal no SDK call of the file already reaches (through `self.model`, say). */
+function withWrapperDefaults(sdk: ModelRef[], wrapper: ModelRef[]): ModelRef[] {
+  const reached = new Set(sdk.map((r) => `${r.definedIn ?? ''}\u0000${r.span.start}`));
+  return [...sdk, ...wrapper.filter((r) => !reached.has(`${r.definedIn ?? ''}\u0000${r.span.start}`))];
+}
+
 /** Every SDK model reference in a Python or TS/JS file, computed once. */
 export function modelRefs(file: FileModel, project?: ProjectModel): ModelRef[] {
-  return file.memo('facts:model-refs', () => (file.kind === 'python' ? pythonRefs(file, project) : file.kind === 'typescript' ? typescriptRefs(file, project) : []));
+  return file.memo('facts:model-refs', () => {
+    const own = file.kind === 'python' ? withWrapperDefaults(pythonRefs(file, project), wrapperDefaultRefs(file, project)) : file.kind === 'typescript' ? typescriptRefs(file, project) : [];
+    return project && (file.kind === 'python' || file.kind === 'typescript') ? [...own, ...siteRefs(file, project, own)] : own;
+  });
+}
+
+/** Files that can call a model SDK with a model id at all (a cheap text test before parsing). */
+const MAY_NAME_MODELS = /model|Model|MODEL|provider|[Oo]llama|OLLAMA|InferenceClient|HfInference/;
+
+export interface ModelIdUse {
+  /** The call's file. */
+  path: string;
+  callSpan: Span;
+  ref: ModelRef;
+}
+
+/**
+ * The model ids written in `file` or passed to an SDK call in it, each once, with every SDK
+ * call of the repository it reaches (see `writtenIds`).
+ */
+export function writtenModelIds(file: FileModel, project: ProjectModel): Array<WrittenId<ModelIdUse>> {
+  return writtenIds<ModelIdUse>(file, project, 'model-refs', (f) => MAY_NAME_MODELS.test(f.text), (f) =>
+    modelRefs(f, project).flatMap((ref) =>
+      ref.value === undefined ? [] : [{ use: { path: f.path, callSpan: ref.callSpan, ref }, literal: { path: ref.definedIn ?? f.path, span: ref.span, value: ref.value, exact: ref.exact } }],
+    ),
+  );
 }

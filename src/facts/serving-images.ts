@@ -1,6 +1,9 @@
 import picomatch from 'picomatch';
 import type { Settings } from '../config/types.js';
 import { readPackageJson } from '../util/pkg.js';
+import type { FileModel } from '../model/file-model.js';
+import type { ProjectModel } from '../model/project.js';
+import type { Span } from '../types.js';
 import type { ImageRef } from './images.js';
 
 interface ServingImagesData {
@@ -70,4 +73,23 @@ export function tagPinning(ref: Pick<ImageRef, 'tag' | 'digest' | 'dynamic'>): T
   if (DATED_OR_COMMIT.test(ref.tag)) return 'version';
   if (FLOATING_WORD.test(ref.tag)) return 'floating';
   return VERSIONISH.test(ref.tag) ? 'version' : 'floating';
+}
+
+/**
+ * The `appVersion` of the chart a values file belongs to (`Chart.yaml` in the same directory):
+ * the tag a chart's image takes when its values leave `tag` empty.
+ */
+export function chartAppVersion(values: FileModel, project: ProjectModel): { value: string; span: Span; path: string } | undefined {
+  const dir = values.path.includes('/') ? values.path.slice(0, values.path.lastIndexOf('/') + 1) : '';
+  for (const name of ['Chart.yaml', 'Chart.yml']) {
+    const chart = project.file(`${dir}${name}`);
+    const y = chart?.yaml();
+    if (!chart || !y) continue;
+    for (const doc of y.documents) {
+      const node = y.get(y.root(doc), 'appVersion');
+      const value = y.str(node);
+      if (node && value !== undefined) return { value, span: y.span(node), path: chart.path };
+    }
+  }
+  return undefined;
 }

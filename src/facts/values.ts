@@ -34,13 +34,22 @@ const PY_SCOPES = new Set(['function_definition', 'lambda']);
 /** The innermost function around a node, or the module. */
 function pyScope(node: PyNode): PyNode {
   let n: PyNode | null = node.parent;
-  while (n && !PY_SCOPES.has(n.type) && n.type !== 'module') n = n.parent;
+  // The root ends the walk whatever its type (error recovery can make it an ERROR node).
+  while (n && !PY_SCOPES.has(n.type) && n.type !== 'module' && n.parent) n = n.parent;
   return n ?? node;
 }
 
-interface PyBinding {
-  /** `with` is `with X as name`, whose value is X (what most context managers return). */
-  kind: 'assign' | 'param' | 'with' | 'other';
+/** The outermost scope: the module (or the root the parser recovered to). */
+function isRootScope(scope: PyNode): boolean {
+  return scope.type === 'module' || !scope.parent;
+}
+
+/**
+ * One binding of a name in a scope: an assignment, a parameter (its default), a `for` target (its
+ * iterable), `with X as name` (whose value is X, what most context managers return), or something else.
+ */
+export interface PyBinding {
+  kind: 'assign' | 'param' | 'with' | 'for' | 'other';
   value?: PyNode;
 }
 
@@ -83,7 +92,7 @@ function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]
       }
     }
   }
-  const body = scope.type === 'module' ? scope : scope.childForFieldName('body');
+  const body = isRootScope(scope) ? scope : scope.childForFieldName('body');
   const stack: PyNode[] = body ? [body] : [];
   const targets = (t: PyNode | null, b: PyBinding): void => {
     if (!t) return;
@@ -103,7 +112,9 @@ function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]
       if (left && left.type === 'identifier') add(py.text_(left), n.type === 'assignment' ? { kind: 'assign', value: n.childForFieldName('right') ?? undefined } : { kind: 'other' });
       else targets(left, { kind: 'other' });
     } else if (n.type === 'for_statement' || n.type === 'for_in_clause') {
-      targets(n.childForFieldName('left'), { kind: 'other' });
+      const left = n.childForFieldName('left');
+      if (left?.type === 'identifier') add(py.text_(left), { kind: 'for', value: n.childForFieldName('right') ?? undefined });
+      else targets(left, { kind: 'other' });
     } else if (n.type === 'named_expression') {
       targets(n.childForFieldName('name'), { kind: 'other' });
     } else if (n.type === 'as_pattern') {
@@ -116,6 +127,27 @@ function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]
     for (const c of pyKids(n)) stack.push(c);
   }
   return out;
+}
+
+/**
+ * The bindings of the name `ident` in the nearest enclosing function (or module) scope that
+ * binds it at all, with that scope; undefined when no scope of the file binds it.
+ */
+export function pyLookup(file: FileModel, ident: PyNode): { scope: PyNode; bindings: PyBinding[] } | undefined {
+  const py = file.python();
+  if (!py) return undefined;
+  const name = py.text_(ident);
+  for (let scope = pyScope(ident); ; scope = pyScope(scope)) {
+    const bindings = pyBindings(py, scope, name);
+    if (bindings.length > 0) return { scope, bindings };
+    if (isRootScope(scope)) return undefined;
+  }
+}
+
+/** The bindings of `name` at the top level of a module. */
+export function pyModuleBindings(file: FileModel, name: string): PyBinding[] {
+  const py = file.python();
+  return py ? pyBindings(py, py.root, name) : [];
 }
 
 /** Imported name → the module file and the name in it (`from .config import MODEL as M`). */
@@ -149,12 +181,12 @@ export function pyString(file: FileModel, node: PyNode | null | undefined, proje
     if (bindings.length > 0) {
       if (bindings.length !== 1) return undefined;
       const b = bindings[0] as PyBinding;
-      if (!b.value || b.kind === 'other' || b.kind === 'with') return undefined;
+      if (!b.value || b.kind === 'other' || b.kind === 'with' || b.kind === 'for') return undefined;
       const v = pyString(file, b.value, project, depth - 1);
       if (!v) return undefined;
       return b.kind === 'param' ? { ...v, via: 'parameter-default' } : v.via === 'literal' ? { ...v, via: 'constant' } : v;
     }
-    if (scope.type === 'module') break;
+    if (isRootScope(scope)) break;
   }
   const imp = pyImported(file, project, name);
   if (imp) {
@@ -194,7 +226,7 @@ export function pyBoundValues(file: FileModel, node: PyNode): PyNode[] {
   for (let scope = pyScope(node); ; scope = pyScope(scope)) {
     const bindings = pyBindings(py, scope, name);
     if (bindings.length > 0) return bindings.filter((b) => b.kind === 'assign' || b.kind === 'with').map((b) => b.value as PyNode).filter(Boolean);
-    if (scope.type === 'module') return [];
+    if (isRootScope(scope)) return [];
   }
 }
 

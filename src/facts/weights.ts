@@ -9,6 +9,7 @@ import { commands, type LocatedCommand } from './commands.js';
 import { hfLoads, type HfLoad } from './hf-loads.js';
 import { innerStart, lmEvalRuns, resolveWord, serverLaunches, SERVER_NAMES, variables } from './model-launches.js';
 import { pyBool, pyString, type StaticString } from './values.js';
+import { REVISION_KEYS } from './pinning.js';
 
 /**
  * Facts for the weights-integrity rules: where remote model code is allowed to run
@@ -158,8 +159,6 @@ function commandName(words: readonly ShellWord[], start: number): string {
   if (/^python(\d(\.\d+)?)?$/.test(w0) && w1) return `${w0} ${w1 === '-m' ? `-m ${words[start + 2]?.value ?? ''}` : w1}`;
   return w1 && !w1.startsWith('-') && /^[a-z][\w-]*$/.test(w1) ? `${w0} ${w1}` : w0;
 }
-
-const REVISION_KEYS = ['revision', 'model_revision', 'revision_of_model', 'base_model_revision'];
 
 function yamlRemoteCode(file: FileModel): RemoteCodeSite[] {
   const y = file.yaml();

@@ -65,8 +65,8 @@ export function mapByLines(value: string, source: string, start: number, end: nu
         segments.push({ from: at, to: ls, length: content.length });
         vpos = at + content.length;
       } else {
-        // The line may also hold a block header or the quotes: retry without them.
-        const inner = content.replace(/^["'|>][-+0-9]*\s*/, '').replace(/["']\s*$/, '');
+        // The line may also hold a block header, the quotes or a shell line continuation: retry without them.
+        const inner = content.replace(/^["'|>][-+0-9]*\s*/, '').replace(/\s*\\$/, '').replace(/["']\s*$/, '');
         const at2 = inner ? value.indexOf(inner, vpos) : -1;
         if (at2 !== -1) {
           segments.push({ from: at2, to: ls + content.indexOf(inner), length: inner.length });

@@ -2,11 +2,11 @@ import { posix } from 'node:path';
 import type { Settings } from '../../config/types.js';
 import type { FileModel } from '../../model/file-model.js';
 import type { ProjectModel } from '../../model/project.js';
-import { expandMakeVariables, parseMakefile, type Makefile } from '../../parse/makefile.js';
+import { expandMakeVariables, type Makefile } from '../../parse/makefile.js';
 import type { ShellCommand, ShellWord } from '../../parse/shell.js';
 import type { Confidence, Span } from '../../types.js';
 import { shiftedMap } from '../../util/text-map.js';
-import { commands } from '../commands.js';
+import { commands, makefileModel } from '../commands.js';
 import { imageRefs, parseImage } from '../images.js';
 import { servingImage } from '../serving-images.js';
 import { flagValue, invocation, positionals, type Invocation } from './invocation.js';
@@ -261,7 +261,7 @@ export class Expander {
   }
 
   makefile(file: FileModel): Makefile {
-    return file.memo('facts:makefile', () => parseMakefile(file.text));
+    return makefileModel(file);
   }
 
   private makeInvocation(inv: Invocation, frame: Frame): void {
