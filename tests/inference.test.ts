@@ -881,6 +881,112 @@ async def main():
   });
 });
 
+describe('inference sites: generation run in a thread, clients chosen by the method called', () => {
+  it('Thread / Process targets are sites with the arguments they are given; the streamer holds the response', async () => {
+    const p = await project({
+      'g.py': `import multiprocessing
+import threading
+from threading import Thread
+
+from transformers import AutoModelForCausalLM, TextIteratorStreamer, pipeline
+
+model = AutoModelForCausalLM.from_pretrained("./ckpt")
+pipe = pipeline("text-generation", model="./ckpt")
+
+
+def a(ids, tok):
+    streamer = TextIteratorStreamer(tok)
+    kw = dict(input_ids=ids, streamer=streamer)
+    Thread(target=model.generate, kwargs=kw).start()
+    return "".join(streamer)
+
+
+def b(prompt, tok):
+    s = TextIteratorStreamer(tok)
+    threading.Thread(target=pipe, kwargs={"text_inputs": prompt, "streamer": s}).start()
+    multiprocessing.Process(target=model.generate, args=(prompt,)).start()
+    Thread(target=model.save_pretrained, args=("out",)).start()
+    Thread(target=print, args=(prompt,)).start()
+`,
+    });
+    const found = allSites(p);
+    expect(found.map((s) => `${summary(p, s)} prompt=${s.prompt?.text} results=${s.resultNames.join()}`)).toEqual([
+      'g.py:14 transformers generate completion stream <- model @ g.py prompt=ids results=streamer',
+      'g.py:20 transformers pipe(...) completion stream <- pipe @ g.py prompt=prompt results=s',
+      'g.py:21 transformers generate completion <- model @ g.py prompt=prompt results=',
+    ]);
+  });
+
+  it('a project function run as a thread target is called by the function that starts the thread', async () => {
+    const p = await project({
+      'w.py': `from threading import Thread
+
+
+def work(q):
+    return q
+
+
+def start(q):
+    Thread(target=work, args=(q,)).start()
+`,
+    });
+    const f = p.file('w.py') as NonNullable<ReturnType<typeof p.file>>;
+    const work = functionsOf(f, p).find((x) => x.name === 'work') as FunctionInfo;
+    expect(callersOf(p, work).map((e) => `${e.from.name} ${e.args.get('#0')?.text} [${e.resultNames.join()}]`)).toEqual(['start q []']);
+  });
+
+  it('an attribute given different model classes in different branches: the one with the method called', async () => {
+    const p = await project({
+      'e.py': `from optimum.intel import OVModelForCausalLM
+from sentence_transformers import SentenceTransformer
+
+
+class Engine:
+    def __init__(self, path, kind):
+        if kind == "embed":
+            self.model = SentenceTransformer(path)
+        else:
+            self.model = OVModelForCausalLM.from_pretrained(path)
+        self.model = self.model.to("cpu")
+
+    def run(self, inputs):
+        return self.model.generate(**inputs)
+
+    def vec(self, texts):
+        return self.model.encode(texts)
+
+    def other(self):
+        return self.model.fit()
+`,
+    });
+    expect(allSites(p).map((s) => summary(p, s))).toEqual([
+      'e.py:14 transformers generate completion <- self.model @ e.py',
+      'e.py:17 sentence-transformers encode embedding <- self.model @ e.py',
+    ]);
+  });
+
+  it('a tuple a loader returns, typed by its annotation', async () => {
+    const p = await project({
+      'pkg/__init__.py': '',
+      'pkg/load.py': `from transformers import PreTrainedModel, PreTrainedTokenizer
+
+
+def load_model_and_tokenizer(cfg) -> tuple[PreTrainedModel, PreTrainedTokenizer]:
+    return build(cfg)
+`,
+      'pkg/run.py': `from pkg.load import load_model_and_tokenizer
+
+
+def main(cfg, ids):
+    model, tokenizer = load_model_and_tokenizer(cfg)
+    tokenizer.decode(ids)
+    return model.generate(ids)
+`,
+    });
+    expect(allSites(p).map((s) => summary(p, s))).toEqual(['pkg/run.py:7 transformers generate completion <- model @ pkg/load.py']);
+  });
+});
+
 describe('project inference functions (settings.inference.functions)', () => {
   it('calls of the named functions are sites, in both languages and both entry forms', async () => {
     const files = {

@@ -9,21 +9,51 @@ export interface ClientValue {
   origin: ClientOrigin;
   path: string[];
   confidence: 'high' | 'medium';
+  /**
+   * Clients of other types the same expression may hold (`self.model` assigned a chat model in
+   * one branch and an embedding model in another): a method the first one lacks is looked up on them.
+   */
+  others?: ClientValue[];
 }
 
 export function isClient<V extends { t: string }>(v: V | undefined): v is Extract<V, { t: 'client' }> {
   return v?.t === 'client';
 }
 
-/** Prefers a client (or HTTP client) among candidate values; else the first known value. */
+/**
+ * Prefers a client (or HTTP client) among candidate values, keeping clients of other types as
+ * its `others`; else the first known value.
+ */
 export function bestValue<V extends { t: string }>(values: Iterable<V | undefined>): V | undefined {
   let first: V | undefined;
+  let client: V | undefined;
+  const others: ClientValue[] = [];
   for (const v of values) {
     if (!v) continue;
-    if (v.t === 'client' || v.t === 'http') return v;
+    if (v.t === 'client' || v.t === 'http') {
+      if (!client) client = v;
+      else if (client.t === 'client' && v.t === 'client') {
+        for (const c of [v as unknown as ClientValue, ...((v as unknown as ClientValue).others ?? [])]) {
+          if (c.type !== (client as unknown as ClientValue).type && !others.some((o) => o.type === c.type)) others.push({ ...c, others: undefined });
+        }
+      }
+      continue;
+    }
     first ??= v;
   }
-  return first;
+  if (client && others.length > 0) {
+    const c = client as unknown as ClientValue;
+    const known = c.others ?? [];
+    return { ...c, others: [...known, ...others.filter((o) => !known.some((k) => k.type === o.type))] } as unknown as V;
+  }
+  return client ?? first;
+}
+
+/** The client among `v` and its `others` whose type passes `has` (has the method called), the rest as its others. */
+export function clientWith<C extends ClientValue>(v: C, has: (type: string) => boolean): C | undefined {
+  if (has(v.type)) return v;
+  const o = v.others?.find((x) => has(x.type));
+  return o ? ({ ...o, others: [v, ...(v.others ?? []).filter((x) => x !== o)].map((x) => ({ ...x, others: undefined })) } as C) : undefined;
 }
 
 /**

@@ -3,14 +3,14 @@ import type { FileModel } from '../../model/file-model.js';
 import { span, type PyCall, type PythonModule } from '../../parse/python.js';
 import type { Span } from '../../types.js';
 import { pyString } from '../values.js';
-import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, pick, pipelineKind } from './common.js';
+import { anonymousName, bestValue, clientWith, httpSpec, isClient, langchainChain, markOpen, MODULE_FN, openSpreads, pick, pipelineKind, type ClientValue } from './common.js';
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
 
 /** What a Python expression evaluates to, as far as the analysis needs to know. */
 export type PyValue =
-  | { t: 'client'; type: string; origin: ClientOrigin; path: string[]; confidence: 'high' | 'medium' }
+  | ClientValue
   /** requests.Session(), httpx.Client(base_url=...), aiohttp.ClientSession(). */
   | { t: 'http'; origin: ClientOrigin; path: string[] }
   /** A name from outside the repository, qualified: `openai.OpenAI`, `boto3.Session().client`. */
@@ -39,6 +39,18 @@ const FN_TYPES = new Set(['function_definition', 'lambda']);
 /** Calls that call their first argument (with the rest as its arguments). */
 const HIGHER_ORDER = /^(asyncio\.to_thread|functools\.partial|anyio\.to_thread\.run_sync|starlette\.concurrency\.run_in_threadpool|fastapi\.concurrency\.run_in_threadpool)$/;
 const HIGHER_ORDER_METHODS = /\.(submit|run_in_executor)$/;
+/** Classes that run the callable given as `target=` in another thread or process, with `args=` and `kwargs=`. */
+const THREAD_CLASSES = /^(threading\.Thread|multiprocessing\.Process|torch\.multiprocessing\.Process)$/;
+
+/** A callable handed to a call that runs it (`asyncio.to_thread(f, a)`, `Thread(target=f, kwargs=k)`). */
+interface Deferred {
+  /** The callable. */
+  target: Node;
+  /** The arguments it is run with, keyed as if it were called directly (`#0`, `prompt`, `streamer`). */
+  args(): Map<string, ArgExpr>;
+  /** Started as a thread or process (its result is not returned to the caller). */
+  thread: boolean;
+}
 
 function kids(n: Node): Node[] {
   return n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
@@ -408,7 +420,19 @@ export class PyInference implements FileAnalyzer {
       const x = kids(r)[0];
       if (x && (x.type === 'expression_list' || x.type === 'tuple')) out.push(this.valueOf(kids(x)[index]));
     }
-    return bestValue(out);
+    return bestValue(out) ?? this.annotatedItem(fn, index);
+  }
+
+  /** `-> tuple[PreTrainedModel, Tokenizer]`: the type the annotation gives the `index`-th item, when it names an SDK type. */
+  private annotatedItem(fn: Node, index: number): PyValue | undefined {
+    const ret = field(fn, 'return_type');
+    const inner = ret ? kids(ret)[0] : undefined;
+    if (!inner || (inner.type !== 'generic_type' && inner.type !== 'subscript')) return undefined;
+    if (!/^(tuple|Tuple|typing\.Tuple)\b/.test(this.text(inner))) return undefined;
+    const params = inner.type === 'generic_type' ? kids(inner).find((c) => c.type === 'type_parameter') : undefined;
+    const items = params ? kids(params) : kids(inner).slice(1);
+    const item = items[index];
+    return item ? this.annotationValue(item) : undefined;
   }
 
   /**
@@ -563,6 +587,7 @@ export class PyInference implements FileAnalyzer {
     if (!v) return undefined;
     switch (v.t) {
       case 'client':
+        return { ...v, path: [...v.path, name], others: v.others?.map((o) => ({ ...o, path: [...o.path, name] })) };
       case 'http':
         return { ...v, path: [...v.path, name] };
       case 'extern':
@@ -775,9 +800,11 @@ export class PyInference implements FileAnalyzer {
         return { t: 'client', type: entry.type, origin, path: [], confidence: 'high' };
       }
     }
-    if (isClient(cv) && cv.path.length > 0) {
+    const called = isClient(cv) && cv.path.length > 0 ? clientWith(cv, (type) => k.method(type, cv.path.join('.')) !== undefined) : undefined;
+    if (called) {
+      const cv = called;
       const m = k.method(cv.type, cv.path.join('.'));
-      if (m?.self) return { ...cv, path: [] };
+      if (m?.self) return { ...cv, path: [], others: cv.others?.map((o) => ({ ...o, path: o.path.slice(0, -cv.path.length) })) };
       if (m?.returns) {
         const a = this.flattenArgs(argsNode);
         const origin: ClientOrigin = { ...cv.origin, args: new Map([...cv.origin.args, ...a]), model: pick(a, ['model', 'model_name', '#0']) ?? cv.origin.model };
@@ -1077,8 +1104,7 @@ export class PyInference implements FileAnalyzer {
       this.ctx.memo(this.namedEdges, name, () => {
         const out: CallEdge[] = [];
         for (const c of this.mod.calls()) {
-          const hof = HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee);
-          const ref = hof ? c.args[c.callee.endsWith('run_in_executor') ? 1 : 0] : undefined;
+          const ref = this.deferred(c)?.target;
           const callee = ref ? this.mod.qualify(this.text(ref)) : c.qualified;
           // Through import aliases too: `from app.llm import ask as run; run()` is a call of `ask`.
           if ((callee.split('.').pop() ?? '') !== name && (c.callee.split('.').pop() ?? '') !== name) continue;
@@ -1095,16 +1121,11 @@ export class PyInference implements FileAnalyzer {
     let fnNode = field(c.node, 'function');
     if (!fnNode || (fnNode.type !== 'identifier' && fnNode.type !== 'attribute')) return undefined;
     if (/^(print|len|str|int|float|dict|list|set|tuple|isinstance|getattr|setattr|hasattr|super|range|enumerate|zip|sorted|open|json\.|os\.|re\.|logging\.)$/.test(c.callee)) return undefined;
-    // asyncio.to_thread(f, a, b), executor.submit(f, a), loop.run_in_executor(None, f, a), partial(f, a)
-    let shift = 0;
-    const hof = HIGHER_ORDER.exec(c.qualified) ?? HIGHER_ORDER_METHODS.exec(c.callee);
-    if (hof) {
-      shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
-      const f = c.args[shift];
-      if (!f) return undefined;
-      fnNode = f;
-      shift += 1;
-    } else if (c.callee.startsWith('asyncio.')) return undefined;
+    // asyncio.to_thread(f, a, b), executor.submit(f, a), loop.run_in_executor(None, f, a), partial(f, a),
+    // Thread(target=f, args=(a,))
+    const deferred = this.deferred(c);
+    if (deferred) fnNode = deferred.target;
+    else if (c.callee.startsWith('asyncio.')) return undefined;
     const cv = this.valueOf(fnNode);
     let target: Node | undefined;
     let path: string | undefined;
@@ -1132,13 +1153,10 @@ export class PyInference implements FileAnalyzer {
       calleeSpan: span(fnNode),
       // Worked out on first use: most edges are never asked for their arguments.
       get args(): ArgMap {
-        if (!args) {
-          const all = self.flattenArgs(field(node, 'arguments'));
-          args = shift === 0 ? all : new Map([...all].flatMap(([k, v]): Array<[string, ArgExpr]> => (/^#\d+$/.test(k) ? (Number(k.slice(1)) >= shift ? [[`#${Number(k.slice(1)) - shift}`, v]] : []) : [[k, v]])));
-        }
+        if (!args) args = deferred ? deferred.args() : self.flattenArgs(field(node, 'arguments'));
         return args;
       },
-      resultNames: this.resultNames(node),
+      resultNames: deferred?.thread ? [] : this.resultNames(node),
     };
   }
 
@@ -1154,11 +1172,12 @@ export class PyInference implements FileAnalyzer {
     for (const c of this.mod.calls()) {
       const fnNode = field(c.node, 'function');
       if (!fnNode) continue;
-      // asyncio.to_thread(client.models.generate_content, model=..., contents=...)
-      if (HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee)) {
-        const shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
-        const target = c.args[shift];
-        const site = target && (target.type === 'attribute' || target.type === 'identifier') ? this.siteViaReference(c.node, target, shift + 1) : undefined;
+      // asyncio.to_thread(client.models.generate_content, model=..., contents=...),
+      // Thread(target=model.generate, kwargs=generate_kwargs).start()
+      const deferred = this.deferred(c);
+      if (deferred) {
+        const target = deferred.target;
+        const site = target.type === 'attribute' || target.type === 'identifier' ? this.siteViaReference(c.node, deferred) : undefined;
         if (site) out.push(site);
         continue;
       }
@@ -1213,10 +1232,11 @@ export class PyInference implements FileAnalyzer {
     }
     if (cv.t === 'client') {
       const path = cv.path.join('.');
-      const m = k.method(cv.type, path || '__call__');
-      if (!m?.kind) return undefined;
-      const receiver = fnNode.type === 'attribute' ? this.receiverText(fnNode, cv.path.length) : this.text(fnNode);
-      return this.clientSite(call, cv, m, path || `${receiver}(...)`, receiver);
+      const client = clientWith(cv, (type) => k.method(type, path || '__call__')?.kind !== undefined);
+      const m = client ? k.method(client.type, path || '__call__') : undefined;
+      if (!client || !m?.kind) return undefined;
+      const receiver = fnNode.type === 'attribute' ? this.receiverText(fnNode, client.path.length) : this.text(fnNode);
+      return this.clientSite(call, client, m, path || `${receiver}(...)`, receiver);
     }
     if (cv.t === 'fn') {
       const owner = this.ctx.pyAt(cv.path);
@@ -1247,32 +1267,81 @@ export class PyInference implements FileAnalyzer {
   }
 
   /** A client method handed to a function that calls it: `asyncio.to_thread(client.x.create, **kwargs)`. */
-  private siteViaReference(call: Node, target: Node, shift: number): PySite | undefined {
-    const cv = this.valueOf(target);
-    if (cv?.t !== 'client' || cv.path.length === 0) return undefined;
-    const path = cv.path.join('.');
-    const m = this.ctx.k.method(cv.type, path);
+  private siteViaReference(call: Node, d: Deferred): PySite | undefined {
+    const target = d.target;
+    const v = this.valueOf(target);
+    if (v?.t !== 'client') return undefined;
+    // A callable client (a transformers pipeline, a llama.cpp model) handed over itself.
+    const path = v.path.join('.');
+    const cv = clientWith(v, (type) => this.ctx.k.method(type, path || '__call__')?.kind !== undefined);
+    if (!cv) return undefined;
+    const m = this.ctx.k.method(cv.type, path || '__call__');
     if (!m?.kind) return undefined;
-    const all = this.flattenArgs(field(call, 'arguments'));
-    const flat = new Map<string, ArgExpr>();
-    for (const [key, v] of all) {
-      const pos = /^#(\d+)$/.exec(key);
-      if (!pos) flat.set(key, v);
-      else if (Number(pos[1]) >= shift) flat.set(`#${Number(pos[1]) - shift}`, v);
-    }
+    const receiver = this.receiverText(target, cv.path.length);
+    const flat = d.args();
+    // A generation run in a thread hands its text to a streamer (transformers'
+    // TextIteratorStreamer) that the caller iterates: the streamer is where the response is.
+    const streamer = d.thread ? flat.get('streamer') : undefined;
+    const streamerName = streamer && /^[A-Za-z_][\w.]*$/.test(streamer.text) ? streamer.text : undefined;
     return this.makeSite(call, {
       sdk: m.sdk,
-      api: path,
-      kind: m.kind,
-      stream: m.stream || flat.get('stream')?.text === 'True',
+      api: path || `${receiver}(...)`,
+      kind: cv.type === 'transformers-pipeline' ? pipelineKind(cv.origin.task) : m.kind,
+      stream: m.stream || flat.get('stream')?.text === 'True' || streamerName !== undefined,
       args: flat,
       prompt: pick(flat, m.prompt),
       model: pick(flat, m.model) ?? cv.origin.model,
-      receiver: this.receiverText(target, cv.path.length),
+      receiver,
       client: cv.origin,
       confidence: cv.confidence,
       callee: target,
+      sdkName: cv.type === 'transformers-pipeline' ? `${this.ctx.k.sdkName(m.sdk)} pipeline` : undefined,
+      resultNames: d.thread ? (streamerName ? [streamerName] : []) : undefined,
     });
+  }
+
+  /**
+   * A call that runs a callable it is given: `asyncio.to_thread(f, a)`, `executor.submit(f, a)`,
+   * `loop.run_in_executor(None, f, a)`, `partial(f, a)`, `Thread(target=f, args=(a,), kwargs=k)`.
+   */
+  private deferred(c: PyCall): Deferred | undefined {
+    if (HIGHER_ORDER.test(c.qualified) || HIGHER_ORDER_METHODS.test(c.callee)) {
+      const shift = c.callee.endsWith('run_in_executor') ? 1 : 0;
+      const target = c.args[shift];
+      if (!target) return undefined;
+      return { target, thread: false, args: () => this.shiftedArgs(this.flattenArgs(field(c.node, 'arguments')), shift + 1) };
+    }
+    if (!c.kwargs.has('target') || !THREAD_CLASSES.test(c.qualified)) return undefined;
+    const target = c.kwargs.get('target') as Node;
+    return {
+      target,
+      thread: true,
+      args: () => {
+        const all = this.flattenArgs(field(c.node, 'arguments'));
+        const out = new Map<string, ArgExpr>();
+        const positional = c.kwargs.get('args');
+        const items = positional ? unwrap(positional) : undefined;
+        if (items && (items.type === 'tuple' || items.type === 'list')) kids(items).forEach((x, i) => out.set(`#${i}`, this.argExpr(x)));
+        else if (positional) markOpen(out, this.argExpr(positional));
+        for (const [key, v] of all) if (key.startsWith('kwargs.')) out.set(key.slice('kwargs.'.length), v);
+        const kw = c.kwargs.get('kwargs');
+        if (kw && !this.dictLiteral(kw)) markOpen(out, this.argExpr(kw));
+        return out;
+      },
+    };
+  }
+
+  /** Positional arguments from `shift` on renumbered from 0; keyword arguments kept. */
+  private shiftedArgs(all: Map<string, ArgExpr>, shift: number): Map<string, ArgExpr> {
+    if (shift === 0) return all;
+    const out = new Map<string, ArgExpr>();
+    for (const [key, v] of all) {
+      const pos = /^#(\d+)$/.exec(key);
+      if (!pos) out.set(key, v);
+      else if (Number(pos[1]) >= shift) out.set(`#${Number(pos[1]) - shift}`, v);
+    }
+    for (const o of openSpreads(all)) markOpen(out, o);
+    return out;
   }
 
   private receiverText(fnNode: Node, pathLength: number): string {
@@ -1389,7 +1458,7 @@ export class PyInference implements FileAnalyzer {
   private makeSite(
     call: Node,
     /** `callee`: the callee, when it is not the call's own function (`asyncio.to_thread(client.x, ...)`). */
-    s: SiteSpec & { callee?: Node },
+    s: SiteSpec & { callee?: Node; resultNames?: string[] },
   ): PySite {
     const fnNode = s.callee ?? (field(call, 'function') as Node);
     return {
@@ -1398,7 +1467,7 @@ export class PyInference implements FileAnalyzer {
       path: this.file.path,
       calleeSpan: span(fnNode),
       span: span(call),
-      resultNames: this.resultNames(call),
+      resultNames: s.resultNames ?? this.resultNames(call),
       fn: this.fnInfo(this.enclosingFn(call)),
       node: call,
     };
