@@ -16,6 +16,7 @@ import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type
 import { DjangoRoutes } from './django.js';
 import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
+import { svelteKitEndpoints } from './sveltekit.js';
 import { tsPlatformEndpoints } from './platforms.js';
 import { pyPlatformEndpoints } from './py-platforms.js';
 import { lambdaEndpoints } from './lambda.js';
@@ -52,6 +53,7 @@ export function projectEndpoints(project: ProjectModel, whole = false): Endpoint
       ...new TsRouterGraph(project, scope).build(),
       ...nestEndpoints(project, scope),
       ...nextEndpoints(project),
+      ...svelteKitEndpoints(project),
       ...tsPlatformEndpoints(project),
       ...new PyRouterGraph(project, scope).build(),
       ...new DjangoRoutes(project).build(),
