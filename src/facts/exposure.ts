@@ -564,6 +564,7 @@ const exposureCache = new WeakMap<ProjectModel, Map<string, EndpointExposure>>()
  */
 export function endpointExposure(project: ProjectModel, ep: Endpoint): EndpointExposure {
   if (ep.framework === 'nextjs') return { state: 'public', why: 'a Next.js route' };
+  if (ep.framework === 'sveltekit') return { state: 'public', why: 'a SvelteKit route' };
   // Cloud Functions require IAM unless deployed with --allow-unauthenticated; Ray Serve's proxy listens on loopback unless configured.
   if (ep.framework === 'cloud-functions' || (ep.framework === 'ray-serve' && !ep.app)) return { state: 'unknown', why: `a ${ep.framework} endpoint: whether it is public depends on how it is deployed` };
   if (PLATFORMS.has(ep.framework) && !ep.app) return { state: 'public', why: `a ${ep.framework} function, published by the platform` };

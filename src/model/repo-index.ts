@@ -89,8 +89,8 @@ export class RepoIndex {
   resolveTs(from: string, spec: string): string | undefined {
     if (!spec.startsWith('.') && !spec.startsWith('/')) {
       // Common path aliases: `@/lib/x` and `~/lib/x` → lib/x or src/lib/x under the package
-      // (the nearest directory with a package.json) or the root.
-      const alias = /^[@~]\/(.*)$/.exec(spec);
+      // (the nearest directory with a package.json) or the root; SvelteKit's `$lib/x` → src/lib/x.
+      const alias = /^[@~]\/(.*)$/.exec(spec) ?? /^\$(lib(?:\/.*)?)$/.exec(spec);
       if (!alias) return undefined;
       const pkgDirs: string[] = [];
       for (let d = posix.dirname(from); ; d = posix.dirname(d)) {

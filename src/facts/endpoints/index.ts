@@ -16,6 +16,7 @@ import { callsFrom, functionsOf, sitesIn, type CallEdge, type FunctionInfo, type
 import { DjangoRoutes } from './django.js';
 import { nestEndpoints } from './nestjs.js';
 import { nextEndpoints } from './nextjs.js';
+import { svelteKitEndpoints } from './sveltekit.js';
 import { tsPlatformEndpoints } from './platforms.js';
 import { pyPlatformEndpoints } from './py-platforms.js';
 import { lambdaEndpoints } from './lambda.js';
@@ -29,6 +30,9 @@ export type { Endpoint, Framework, Layer, LayerKind, LayerLevel, PathSegment, Sk
 export { filterCovers, joinPaths, nextMatcherCovers, nextMatcherRegExp, pathSegments, samplePath } from './paths.js';
 export { middlewareCovers, nextMiddlewares, type NextMiddleware } from './nextjs.js';
 export { dependsCalls, paramDependencies } from './python.js';
+
+/** How many functions one endpoint's walk reads at most. */
+const MAX_VISITS = 600;
 
 const cache = new WeakMap<ProjectModel, Endpoint[]>();
 const wholeCache = new WeakMap<ProjectModel, Endpoint[]>();
@@ -49,6 +53,7 @@ export function projectEndpoints(project: ProjectModel, whole = false): Endpoint
       ...new TsRouterGraph(project, scope).build(),
       ...nestEndpoints(project, scope),
       ...nextEndpoints(project),
+      ...svelteKitEndpoints(project),
       ...tsPlatformEndpoints(project),
       ...new PyRouterGraph(project, scope).build(),
       ...new DjangoRoutes(project).build(),
@@ -116,10 +121,11 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
   if (!ep.handler) return [];
   const out: ReachedSite[] = [];
   const seen = new Set<string>();
-  const walk = (f: FunctionInfo, via: CallEdge[], env: ForwardEnv): void => {
-    const key = `${f.id}@${f.span.start}|${[...env].join(';')}`;
-    if (seen.has(key) || seen.size > 200) return;
-    seen.add(key);
+  // Breadth first, so that a bounded walk meets the calls nearest the handler first: a handler
+  // that calls into a large code base (vector stores, agents, telemetry) still has its model
+  // call found a few calls down.
+  const queue: Array<{ f: FunctionInfo; via: CallEdge[]; env: ForwardEnv | (() => ForwardEnv) }> = [{ f: ep.handler, via: [], env: new Map() }];
+  const visit = (f: FunctionInfo, via: CallEdge[], env: ForwardEnv): void => {
     for (const g of bodyFunctions(project, f)) {
       for (const site of sitesIn(project, g)) out.push({ site, via });
       if (g.lang === 'python') {
@@ -139,12 +145,20 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
         }
       }
       if (via.length >= maxDepth) continue;
-      for (const e of callsFrom(project, g)) walk(e.to, [...via, e], bindArgs(project, e, env, ep));
+      for (const e of callsFrom(project, g)) queue.push({ f: e.to, via: [...via, e], env: () => bindArgs(project, e, env, ep) });
       // Fastify: functions decorated onto the instance (`fastify.summarize(text)`).
-      if (g.lang === 'ts' && ep.framework === 'fastify') for (const e of decoratedCalls(project, g)) walk(e.to, [...via, e], env);
+      if (g.lang === 'ts' && ep.framework === 'fastify') for (const e of decoratedCalls(project, g)) queue.push({ f: e.to, via: [...via, e], env });
     }
   };
-  walk(ep.handler, [], new Map());
+  for (let i = 0; i < queue.length && seen.size <= MAX_VISITS; i++) {
+    const item = queue[i] as (typeof queue)[number];
+    const { f, via } = item;
+    const env = typeof item.env === 'function' ? item.env() : item.env;
+    const key = `${f.id}@${f.span.start}|${[...env].join(';')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    visit(f, via, env);
+  }
   const uniq = new Set<string>();
   return out.filter((r) => {
     const k = `${r.site.path}:${r.site.calleeSpan.start}`;

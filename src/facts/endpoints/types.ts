@@ -20,6 +20,7 @@ export type Framework =
   | 'koa'
   | 'nestjs'
   | 'nextjs'
+  | 'sveltekit'
   | 'fastapi'
   | 'flask'
   | 'starlette'

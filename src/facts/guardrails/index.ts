@@ -33,7 +33,7 @@ export { filterCallsIn, isGuardSite, wrapperBehaviour, type FilterCall, type Wra
 /** How many calls deep from the handler inference is looked for. */
 const MAX_DEPTH = 8;
 /** Frameworks where a handler's return value is the response (not Express or Koa). */
-const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'fastapi', 'flask', 'starlette', 'django', 'deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
+const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'sveltekit', 'fastapi', 'flask', 'starlette', 'django', 'deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
 
 const NON_TEXT = /^(Optional\[)?(int|float|bool|Decimal)\]?(\|None)?$/;
 

@@ -43,13 +43,14 @@ const STOPS_PY = /\b(raise|return)\b|\babort\(|\bredirect\(/;
 const CREDENTIAL_SOURCE = /(headers?\b|header\(|get\()[^;]*(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b[^;]*(session|token|auth)/i;
 /** A read of the server's own environment or settings. */
 const ENV_READ = /\b(os\.environ|os\.getenv|getenv\(|environ\.get\(|environ\[)/;
-const CREDENTIAL = /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|credentials|\buserId\b|\buser_id\b/i;
+const CREDENTIAL = /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|\blocals\.(user|session)\b|credentials|\buserId\b|\buser_id\b/i;
 /** Calls on framework objects that authenticate (`request.jwtVerify()` with @fastify/jwt, passport's `req.isAuthenticated()`, Clerk's `auth.protect()`). */
 const TS_PARAM_AUTH: Array<{ re: RegExp; label: string; rejects: boolean }> = [
   { re: /\.jwtVerify$/, label: '@fastify/jwt jwtVerify', rejects: true },
   { re: /(^|\.)auth\.protect$|^auth\(\)\.protect$/, label: 'Clerk auth.protect()', rejects: true },
   { re: /\.isAuthenticated$/, label: 'passport isAuthenticated', rejects: false },
   { re: /(^|\.)getAuth$|^auth$/, label: 'auth()', rejects: false },
+  { re: /(^|\.)locals\.(auth|getSession|safeGetSession)$/, label: 'the session hooks.server.ts puts in `locals`', rejects: false },
 ];
 
 function wordIn(names: readonly string[], text: string): boolean {
@@ -137,7 +138,7 @@ function tsGuards(a: TsInference, n: Node, stop: Node): PathGuard[] {
   return out;
 }
 
-const STOP_CALL = /\b(redirect\w*|notFound|unauthorized|forbidden|abort)\(|\.(status|sendStatus|code)\(\s*4\d\d|ctx\.throw\(|\.status\s*=\s*4\d\d/;
+const STOP_CALL = /\b(redirect\w*|notFound|unauthorized|forbidden|abort)\(|\berror\(\s*4\d\d\b|\.(status|sendStatus|code)\(\s*4\d\d|ctx\.throw\(|\.status\s*=\s*4\d\d/;
 
 /** A branch that ends the request: it returns or throws (or answers 4xx) at its own level, not in a nested branch. */
 function tsTerminates(n: Node): boolean {
@@ -256,7 +257,10 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   // Checks written out: `if (req.headers['x-api-key'] !== KEY) return res.status(401)...`,
   // `if (!req.auth) return 401`, custom limiters answering 429.
   for (const g of gates) {
-    const guards = tsGuards(a, g.node, fnNode);
+    // `if (pathname.startsWith('/admin') && !locals.user) redirect(...)`: the check applies to those paths only.
+    const top = unwrapTs(g.expr);
+    const own = Node.isBinaryExpression(top) && top.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken ? tsPathTests(a, top) : [];
+    const guards = [...tsGuards(a, g.node, fnNode), ...own];
     if (k.rateLimit.rejection.test(g.then) || k.rateLimit.rejection.test(g.cond)) {
       out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: tsSpan(g.node), guards });
     } else if (

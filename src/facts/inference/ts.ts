@@ -458,7 +458,8 @@ export class TsInference implements FileAnalyzer {
     return this.ctx.memo(this.returns, fn, () => this.computeReturn(fn));
   }
 
-  private computeReturn(fn: Node): TsValue | undefined {
+  /** The expressions a function of this file returns (an arrow's expression body included), nested functions left out. */
+  returnNodes(fn: Node): Node[] {
     const exprs: Node[] = [];
     if (Node.isArrowFunction(fn)) {
       const body = fn.getBody();
@@ -470,7 +471,100 @@ export class TsInference implements FileAnalyzer {
         if (tsc.isReturnStatement(st) && st.expression) exprs.push(this.wrap(st.expression));
       });
     }
-    return bestValue(exprs.map((x) => this.valueOf(x)));
+    return exprs;
+  }
+
+  private computeReturn(fn: Node): TsValue | undefined {
+    return bestValue(this.returnNodes(fn).map((x) => this.valueOf(x)));
+  }
+
+  private readonly choiceMemo = new Map<Node, TsValue[]>();
+
+  /**
+   * Every value an expression may hold when a factory of the repository picks one of several at
+   * run time (`switch (provider) { case 'openai': return new OpenAiLLM(); case 'ollama': return
+   * new OllamaLLM(); }`), followed through variables, destructuring, awaited calls and object
+   * literals the factories return (`return { connector: getLLMProvider() }`). `valueOf` keeps
+   * one of them; this keeps them all (at most 64), for calls made on the result.
+   */
+  choices(e0: Node, depth = 0): TsValue[] {
+    const hit = this.choiceMemo.get(e0);
+    if (hit) return hit;
+    this.choiceMemo.set(e0, []); // cycle guard
+    const out = depth > 6 ? [] : this.computeChoices(e0, depth);
+    const uniq: TsValue[] = [];
+    const seen = new Set<unknown>();
+    for (const v of out) {
+      const k = 'node' in v ? v.node : v;
+      if (seen.has(k) || uniq.length >= 64) continue;
+      seen.add(k);
+      uniq.push(v);
+    }
+    this.choiceMemo.set(e0, uniq);
+    return uniq;
+  }
+
+  private computeChoices(e0: Node, depth: number): TsValue[] {
+    const e = unwrap(e0);
+    const one = (): TsValue[] => {
+      const v = this.valueOf(e);
+      return v ? [v] : [];
+    };
+    if (Node.isIdentifier(e)) {
+      for (let cn: ts.Node | undefined = e.compilerNode; cn; cn = cn.parent) {
+        if (!isFnLikeC(cn) && cn.kind !== SyntaxKind.SourceFile) continue;
+        const decls = this.scopeOf(this.wrap(cn)).get(e.getText());
+        if (!decls) continue;
+        const out: TsValue[] = [];
+        for (const d of decls) {
+          if (d.k === 'expr') out.push(...this.choices(d.node, depth + 1));
+          else if (d.k === 'bind') out.push(...this.memberChoices(d.init, d.prop, depth + 1));
+          else {
+            const v = this.declValue(d);
+            if (v) out.push(v);
+          }
+        }
+        return out;
+      }
+      return one();
+    }
+    if (Node.isPropertyAccessExpression(e)) return this.memberChoices(e.getExpression(), e.getName(), depth + 1);
+    if (Node.isConditionalExpression(e)) return [...this.choices(e.getWhenTrue(), depth + 1), ...this.choices(e.getWhenFalse(), depth + 1)];
+    if (Node.isBinaryExpression(e)) {
+      const op = e.getOperatorToken().getKind();
+      if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) return [...this.choices(e.getLeft(), depth + 1), ...this.choices(e.getRight(), depth + 1)];
+      return one();
+    }
+    if (Node.isCallExpression(e)) {
+      const cv = this.valueOf(e.getExpression());
+      const other = cv?.t === 'fn' ? this.ctx.tsAt(cv.path) : undefined;
+      if (cv?.t === 'fn' && other) {
+        const rets = other.returnNodes(cv.node);
+        if (rets.length > 0) return rets.flatMap((r) => other.choices(r, depth + 1));
+      }
+      return one();
+    }
+    return one();
+  }
+
+  /** The choices of `obj.prop`: the property of each object literal `obj` may be, or the member of each value. */
+  private memberChoices(obj: Node, prop: string, depth: number): TsValue[] {
+    const out: TsValue[] = [];
+    for (const v of this.choices(obj, depth)) {
+      const at = v.t === 'object' ? this.ctx.tsAt(v.path) : undefined;
+      const lit = v.t === 'object' && Node.isObjectLiteralExpression(v.node) ? v.node : undefined;
+      const p = lit?.getProperty(prop);
+      if (at && p && Node.isPropertyAssignment(p)) out.push(...at.choices(p.getInitializer() as Node, depth + 1));
+      else if (at && p && Node.isShorthandPropertyAssignment(p)) out.push(...at.choices(p.getNameNode(), depth + 1));
+      else if (at && lit) {
+        // `return { ...result, error: null }`: the property comes from what is spread in.
+        for (const sp of lit.getProperties()) if (Node.isSpreadAssignment(sp)) out.push(...at.memberChoices(sp.getExpression(), prop, depth + 1));
+      } else {
+        const m = this.member(v, prop);
+        if (m) out.push(m);
+      }
+    }
+    return out;
   }
 
   /** A parameter: its type annotation, its default, or what its callers pass. */
@@ -1021,24 +1115,37 @@ export class TsInference implements FileAnalyzer {
           target = cv.node.getConstructors()[0];
           path = cv.path;
         }
-        if (!target || !path) continue;
-        const other = path === this.file.path ? this : this.ctx.tsAt(path);
-        if (!other) continue;
+        const targets: Array<{ node: Node; path: string }> = target && path ? [{ node: target, path }] : [];
+        // A method called on what a factory returns, when it picks one of several classes: each class's method.
+        if (Node.isPropertyAccessExpression(callee) && (!cv || (cv.t === 'fn' && Node.isMethodDeclaration(cv.node)))) {
+          const instances = this.choices(callee.getExpression()).filter((v): v is Extract<TsValue, { t: 'instance' }> => v.t === 'instance');
+          if (instances.length > 1 || (!cv && instances.length > 0)) {
+            for (const inst of instances) {
+              const m = this.ctx.tsAt(inst.path)?.memberValue(inst.node, callee.getName());
+              if (m?.t === 'fn' && !targets.some((t) => t.node === m.node)) targets.push({ node: m.node, path: m.path });
+            }
+          }
+        }
         let args: ArgMap | undefined;
         const self = this;
-        out.push({
-          from: this.fnInfo(this.enclosingFn(n)),
-          to: other.fnInfo(target),
-          node: n,
-          span: tsSpan(n),
-          calleeSpan: tsSpan(callee),
-          // Worked out on first use: most edges are never asked for their arguments.
-          get args(): ArgMap {
-            args ??= self.flattenArgs(n.getArguments() ?? []);
-            return args;
-          },
-          resultNames: this.resultNames(n),
-        });
+        const from = targets.length > 0 ? this.fnInfo(this.enclosingFn(n)) : undefined;
+        for (const t of targets) {
+          const other = t.path === this.file.path ? this : this.ctx.tsAt(t.path);
+          if (!other || !from) continue;
+          out.push({
+            from,
+            to: other.fnInfo(t.node),
+            node: n,
+            span: tsSpan(n),
+            calleeSpan: tsSpan(callee),
+            // Worked out on first use: most edges are never asked for their arguments.
+            get args(): ArgMap {
+              args ??= self.flattenArgs(n.getArguments() ?? []);
+              return args;
+            },
+            resultNames: this.resultNames(n),
+          });
+        }
       }
     } finally {
       this.edgesBusy = false;
