@@ -34,7 +34,8 @@ while (left > 0 && share.some((s) => s.room > 0)) {
 const picked = [];
 for (const [rule, fs] of [...byRule].sort()) {
   const pool = [...fs];
-  for (let i = 0; i < Math.min(quota.get(rule), pool.length); i++) picked.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
+  const take = Math.min(quota.get(rule), pool.length);
+  for (let i = 0; i < take; i++) picked.push(pool.splice(Math.floor(rand() * pool.length), 1)[0]);
 }
 console.log(`${findings.length} findings; ${picked.length} sampled (${[...quota].map(([r, q]) => `${r} ${Math.min(q, byRule.get(r).length)}/${byRule.get(r).length}`).join(', ')})\n`);
 picked.forEach((f, i) => {
