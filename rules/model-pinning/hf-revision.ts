@@ -4,6 +4,8 @@ import { inRepo } from '../../src/facts/hf-loads.js';
 import { recipeModels } from '../../src/facts/model-config.js';
 import { eachValue, hubDownloads, lmEvalRuns, modelArgs, type ResolvedWord } from '../../src/facts/model-launches.js';
 import { hubIdKind, isAllowedModel } from '../../src/facts/model-ids.js';
+import { makesUntrainedModels } from '../../src/facts/pipeline/python-ops.js';
+import type { ProjectModel } from '../../src/model/project.js';
 import { writtenModelIds } from '../../src/facts/model-refs.js';
 import { callNote, CLI_REVISION_FIX, JS_REVISION_FIX, originNote, PY_REVISION_FIX, revisionState, viaNote, type RevisionState } from '../../src/facts/pinning.js';
 import { defineRule, type FileContext, type Report } from '../../src/rule-api.js';
@@ -25,6 +27,19 @@ interface Subject {
   at: Span;
   fix: string;
   revision: { state: RevisionState; span?: Span; text?: string; value?: string };
+}
+
+/** Loads of what shapes a model but is not its weights: tokenizers, processors, feature extractors. */
+const SHAPING_API = /(Tokenizer\w*|Processor|FeatureExtractor)\.from_pretrained$/;
+
+/**
+ * A tokenizer or processor loaded by a script that makes randomly initialised test models: it
+ * shapes a test fixture, not a deployed model.
+ */
+function shapesTestModel(project: ProjectModel, path: string, load: HfLoad): boolean {
+  if (load.language !== 'python' || !SHAPING_API.test(load.api)) return false;
+  const f = project.file(path);
+  return !!f && makesUntrainedModels(f, project);
 }
 
 function* judge(ctx: FileContext<Record<string, never>>, s: Subject, confidence?: 'high' | 'medium'): Generator<Report> {
@@ -144,7 +159,7 @@ export default defineRule({
         continue;
       }
       // A configuration alone carries no weights or code; the model built from it is judged where it is loaded.
-      if (load.configOnly) continue;
+      if (load.configOnly || shapesTestModel(project, file.path, load)) continue;
       const arg = load.modelArg;
       // Ids that reach the load only from files where the rule is off (a test passing its tiny model) are not this load's models.
       const hub = load.modelSources.filter((m) => m.kind === 'hub' && !isAllowedModel(m.value, settings) && ctx.severityIn(m.path) !== 'off');
@@ -170,7 +185,7 @@ export default defineRule({
     // Loads without a revision: each id once, where it is written, naming the loads it reaches.
     for (const id of writtenHubIds(file, project)) {
       if (isAllowedModel(id.value, settings)) continue;
-      const uses = id.uses.filter((u) => !u.load.noRevisionParam && !u.load.configOnly && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
+      const uses = id.uses.filter((u) => !u.load.noRevisionParam && !u.load.configOnly && !shapesTestModel(project, u.path, u.load) && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
       const first = uses[0];
       const at = project.file(id.path);
       if (!first || !at) continue;

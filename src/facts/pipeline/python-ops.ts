@@ -419,6 +419,28 @@ export function pythonOps(file: FileModel, vocab: StepVocabulary, project?: Proj
   return file.memo('facts:pipeline:python-ops', () => computeOps(file, vocab, project));
 }
 
+/**
+ * True when the script, as it runs, makes randomly initialised models (built from a config, see
+ * `untrainedModel`) and saves or publishes them, and trains nothing: a generator of tiny test
+ * models, whose tokenizers and processors only shape a test fixture.
+ */
+export function makesUntrainedModels(file: FileModel, project?: ProjectModel): boolean {
+  return file.memo('facts:pipeline:untrained-models', () => {
+    const py = file.python();
+    if (!py) return false;
+    const { calls } = executedCalls(file, project);
+    let makes = false;
+    for (const { file: f, py: p, call, untrained } of calls) {
+      if (/(^|\.)train$/.test(call.callee) && call.args.length === 0) return false;
+      if (!/(^|\.)(push_to_hub|save_pretrained|upload_folder|create_commit)$/.test(call.callee)) continue;
+      const fn = call.node.childForFieldName('function');
+      const recv = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+      if (untrained || untrainedModel(f, p, recv) || untrainedModel(f, p, call.args[0])) makes = true;
+    }
+    return makes;
+  });
+}
+
 function computeOps(file: FileModel, vocab: StepVocabulary, project: ProjectModel | undefined): PyOp[] {
   const py = file.python();
   if (!py) return [];
