@@ -265,7 +265,8 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
       out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: tsSpan(g.node), guards });
     } else if (
       (CREDENTIAL.test(g.cond) || wordIn(credentials, g.cond) || /timingSafeEqual|compareDigest|safeCompare/.test(g.cond)) &&
-      (k.auth.rejection.test(g.then) || k.auth.rejection.test(g.cond)) &&
+      // A missing or unknown credential answered with any client error (`status(400)`) stops the request too.
+      (k.auth.rejection.test(g.then) || k.auth.rejection.test(g.cond) || CLIENT_ERROR.test(g.then)) &&
       !passesWithoutCredential(g.expr, (t) => CREDENTIAL.test(t) || wordIn(credentials, t))
     ) {
       out.push({ kind: 'auth', strength: 'enforced', what: `the check \`if (${shortText(g.cond, 50)})\``, file: a.file.path, span: tsSpan(g.node), guards });
@@ -280,6 +281,9 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
 }
 
 // ------------------------------------------------------------------------------ Python
+
+/** A client-error status in a branch that ends the request: `res.status(400)`, `sendStatus(404)`, `error(400, ...)`. */
+const CLIENT_ERROR = /\b(status|sendStatus|error|json)\(\s*4\d\d\b|\bstatus:\s*4\d\d\b/;
 
 /** A block that ends the request at its own level: `raise`, `return`, `abort(401)`. */
 function pyTerminates(block: PyNode | undefined): boolean {
