@@ -591,7 +591,20 @@ export class TsInference implements FileAnalyzer {
   }
 
   /** A type annotation naming an SDK client class (`OpenAI`, `ChatOpenAI`, `BaseChatModel`) or a repository class. */
+  /** Annotations being resolved: `const Config: Config = ...` names its own type and must not loop. */
+  private readonly annotating = new Set<Node>();
+
   annotationValue(t: Node): TsValue | undefined {
+    if (this.annotating.has(t)) return undefined;
+    this.annotating.add(t);
+    try {
+      return this.annotationValueOf(t);
+    } finally {
+      this.annotating.delete(t);
+    }
+  }
+
+  private annotationValueOf(t: Node): TsValue | undefined {
     if (Node.isUnionTypeNode(t)) return bestValue(t.getTypeNodes().map((x) => this.annotationValue(x)));
     if (Node.isParenthesizedTypeNode(t)) return this.annotationValue(t.getTypeNode());
     if (!Node.isTypeReference(t)) return undefined;
