@@ -8,6 +8,9 @@ import { SdkKnowledge } from './sdks.js';
 import { TsInference } from './ts.js';
 import type { CallEdge, FunctionInfo, InferenceSite } from './types.js';
 
+/** `import <names> from "./x"` and `const <names> = require("./x")` of a repository module. */
+const REPO_IMPORT = /\bimport\s([^'";]{0,2000}?)\bfrom\s*['"](?:\.|@\/|~\/)|\b(?:const|let|var)\s([^=;]{0,500}?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g;
+
 /** What both language analyzers offer (src/facts/inference/ts.ts and python.ts). */
 export interface FileAnalyzer {
   readonly file: FileModel;
@@ -114,8 +117,10 @@ export class InferenceContext {
         const n = m[1] ?? m[2] ?? m[3];
         if (n) names.add(n);
       }
-      // Local names of imports from the repository (`import ask from "./llm"`, `{ a as b }`).
-      for (const m of f.text.matchAll(/import\s+([^'";]+?)\s+from\s+['"](?:\.|@\/|~\/)[^'"]*['"]|(?:const|let|var)\s+([^=;]+?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g)) {
+      // Local names of imports from the repository (`import ask from "./llm"`, `{ a as b }`). One
+      // whitespace after the keyword and a bounded lazy run keep the scan linear: `\s+X+?\s+from`
+      // over a long run of spaces backtracks cubically.
+      for (const m of f.text.matchAll(REPO_IMPORT)) {
         for (const id of (m[1] ?? m[2] ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []) names.add(id);
       }
     }
