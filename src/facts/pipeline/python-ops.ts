@@ -187,6 +187,11 @@ function untrainedModel(file: FileModel, py: PythonModule, node: Node | null | u
  * are called. Function bodies nobody calls are not run.
  */
 function executedCalls(file: FileModel, project: ProjectModel | undefined): { calls: Reached[]; hasMain: boolean } {
+  // Walked once per file: the ops and the untrained-model check both read it.
+  return file.memo('facts:pipeline:executed-calls', () => walkExecuted(file, project));
+}
+
+function walkExecuted(file: FileModel, project: ProjectModel | undefined): { calls: Reached[]; hasMain: boolean } {
   const out: Reached[] = [];
   let hasMain = false;
   const visiting = new Set<string>();
