@@ -99,9 +99,11 @@ export class YamlFile {
   }
 
   /** Entries of a mapping, keys as strings, merge keys expanded (explicit keys win). */
-  entries(node: YNode | null | undefined): YamlEntry[] {
+  entries(node: YNode | null | undefined, expanding: Set<YNode> = new Set()): YamlEntry[] {
     const map = this.resolve(node);
-    if (!map || !isMap(map)) return [];
+    // A mapping that merges itself (`x: &x {<<: *x}`) is expanded once, not until the stack ends.
+    if (!map || !isMap(map) || expanding.has(map)) return [];
+    expanding.add(map);
     const out: YamlEntry[] = [];
     const explicit = new Set<string>();
     const merged: YamlEntry[] = [];
@@ -112,7 +114,7 @@ export class YamlFile {
       if (key === '<<' && !(isScalar(item.key) && (item.key as Scalar).type !== 'PLAIN')) {
         const v = this.resolve(item.value);
         const sources = v && isSeq(v) ? v.items.map((i) => this.resolve(i)) : [v];
-        for (const src of sources) for (const e of this.entries(src)) merged.push(e);
+        for (const src of sources) for (const e of this.entries(src, expanding)) merged.push(e);
         continue;
       }
       explicit.add(key);
@@ -124,6 +126,7 @@ export class YamlFile {
         out.push(e);
       }
     }
+    expanding.delete(map);
     return out;
   }
 

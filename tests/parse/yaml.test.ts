@@ -108,6 +108,14 @@ services:
     expect(y.str(y.get(tgi, '<<'))).toBe('not-a-merge');
   });
 
+  it('expands a mapping that merges itself, or a merge cycle, once', () => {
+    const cyc = new YamlFile('a: &a\n  image: x:1\n  <<: *a\nb: &b\n  port: 1\n  <<: &c { host: h, <<: *b }\nd:\n  <<: [*a, *a]\n');
+    const r = only(cyc);
+    expect(cyc.entries(cyc.get(r, 'a')).map((e) => e.key)).toEqual(['image']);
+    expect(cyc.entries(cyc.get(r, 'b')).map((e) => e.key)).toEqual(['port', 'host']);
+    expect(cyc.entries(cyc.get(r, 'd')).map((e) => e.key)).toEqual(['image']);
+  });
+
   it('follows paths of keys and indexes', () => {
     expect(y.str(y.getIn(root, ['services', 'vllm', 'ports', 0]))).toBe('8000:8000');
     expect(y.str(y.getIn(root, ['services', 'vllm', 'ports', 1]))).toBe('9000');
