@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findConfig, loadConfig, parseSize } from '../src/config/load.js';
@@ -159,5 +160,24 @@ describe('the README configuration example', () => {
     const load3 = 'from transformers import AutoModel\nm = AutoModel.from_pretrained("org/model")\n';
     const r = await scanDir(tempRepo({ '.modelguard.yml': yaml, 'qa/check.py': load3, 'playground/try.py': load3, 'app/model.py': load3 }), { only: ['model-pinning/hf-revision'] });
     expect(r.findings.map((f) => `${f.path} ${f.severity} ${f.role}`)).toEqual(['app/model.py error source', 'playground/try.py note example']);
+  });
+});
+
+describe('the config file itself, in a hostile repository', () => {
+  it('a named pipe in its place is refused at once instead of blocking the read', () => {
+    const root = tempRepo({});
+    execFileSync('mkfifo', [join(root, '.modelguard.yml')]);
+    expect(() => loadConfig(findConfig(root), ruleInfo, root)).toThrow(/\.modelguard\.yml: cannot read config: not a regular file/);
+  });
+
+  it('a link to outside the root is not followed; a link inside it is', () => {
+    const outside = tempRepo({ 'shared.yml': 'failOn: note\n' });
+    const root = tempRepo({ 'conf/mg.yml': 'failOn: warning\n' });
+    symlinkSync(join(outside, 'shared.yml'), join(root, '.modelguard.yml'));
+    expect(() => findConfig(root)).toThrow(/^\.modelguard\.yml: a symbolic link to outside the scanned root; pass the file with --config/);
+    expect(loadConfig(findConfig(root, join(outside, 'shared.yml')), ruleInfo, root).failOn).toBe('note');
+    const inside = tempRepo({ 'conf/mg.yml': 'failOn: warning\n' });
+    symlinkSync('conf/mg.yml', join(inside, '.modelguard.yaml'));
+    expect(loadConfig(findConfig(inside), ruleInfo, inside).failOn).toBe('warning');
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -413,5 +414,14 @@ describe('discover: symbolic links', () => {
     const d = await run(root);
     expect(files(d)).toEqual(['docker-compose.yml', 'other.yml']);
     expect(d.symlinksOutside).toEqual([]);
+  });
+});
+
+describe('special files where files are expected', () => {
+  it('named pipes, including a .gitignore, are passed over without blocking', async () => {
+    const root = tempRepo({ 'svc/a.py': 'x = 1\n' });
+    for (const p of ['.gitignore', 'svc/.gitignore', 'svc/pipe.py']) execFileSync('mkfifo', [join(root, p)]);
+    const d = await discover({ root, paths: [], ignore: [], maxFileSize: 1 << 20 });
+    expect(d.files.map((f) => f.path)).toEqual(['svc/a.py']);
   });
 });

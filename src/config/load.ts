@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, parseDocument, LineCounter, type Document } from 'yaml';
 import type { FileRole } from '../discovery/roles.js';
@@ -62,7 +62,13 @@ export function findConfig(root: string, explicit?: string): string | undefined 
   }
   for (const name of CONFIG_NAMES) {
     const p = join(root, name);
-    if (existsSync(p)) return p;
+    if (!existsSync(p)) continue;
+    // The repository's own config stays inside it, like the files it scans: a link out of the
+    // root is not followed (an outside config is used only when named with --config).
+    const real = realpathSync(p);
+    const rel = relative(realpathSync(root), real);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new ConfigError(`${name}: a symbolic link to outside the scanned root; pass the file with --config to use it`);
+    return p;
   }
   return undefined;
 }
@@ -159,6 +165,8 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   const shown = relative(cwd, file) || file;
   let text: string;
   try {
+    // A named pipe or a device would block the read or never end.
+    if (!statSync(file).isFile()) throw new Error('not a regular file');
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError(`${shown}: cannot read config: ${(e as Error).message}`);

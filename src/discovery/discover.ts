@@ -115,7 +115,10 @@ class GitIgnores {
   load(dir: string): void {
     if (this.byDir.has(dir)) return;
     try {
-      const text = readFileSync(join(dir, '.gitignore'), 'utf8');
+      const file = join(dir, '.gitignore');
+      // A named pipe or a device in its place would block the read or never end.
+      if (!statSync(file).isFile()) return;
+      const text = readFileSync(file, 'utf8');
       this.byDir.set(dir, ignore().add(text));
       this.dirIgnored.clear();
     } catch {
