@@ -199,7 +199,9 @@ export class PythonModule {
       for (const stmt of kids(block)) {
         if (stmt.type === 'function_definition' || stmt.type === 'class_definition' || stmt.type === 'decorated_definition') continue;
         if (stmt.type !== 'expression_statement') {
-          visit(stmt, false);
+          // A syntax error later in the file can leave the module's statements wrapped in one
+          // ERROR node: they are still at module level.
+          visit(stmt, top && stmt.type === 'ERROR');
           continue;
         }
         const a = kids(stmt)[0];

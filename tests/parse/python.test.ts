@@ -189,6 +189,12 @@ def f():
     );
   });
 
+  it('keeps module-level names when a later syntax error wraps the module in one ERROR node', () => {
+    const broken = parse('import os\nMODEL = "org/model"\nPREFIX = f"{MODEL}-x"\n\ndef load():\n    LOCAL = 1\n\n\u00e2\u00b1\n\nclass A:\n    x: str\n \ufffd   y: int\n');
+    expect(broken.root.namedChildren[0]?.type).toBe('ERROR');
+    expect([...broken.constants().keys()].sort()).toEqual(['MODEL', 'PREFIX']);
+  });
+
   it('leaves out names assigned twice, augmented, or reassigned in a module-level block', () => {
     const c = m.constants();
     expect(c.has('DUP')).toBe(false);
