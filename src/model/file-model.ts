@@ -4,9 +4,9 @@ import { LineIndex } from '../util/line-index.js';
 import { DockerfileModel } from '../parse/dockerfile.js';
 import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
 import { parseModelfile, type ModelfileInstruction } from '../parse/modelfile.js';
-import { PythonModule } from '../parse/python.js';
+import { parsePython, PythonModule } from '../parse/python.js';
 import { ShellParser, type ShellScript } from '../parse/shell.js';
-import { firstSyntaxError, type Grammars } from '../parse/tree-sitter.js';
+import type { Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
 import { YamlFile } from '../parse/yaml.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
@@ -128,8 +128,7 @@ export class FileModel {
   python(): PythonModule | undefined {
     if (this.kind !== 'python' || !this.host.grammars.has('python')) return undefined;
     return this.memo('parse:python', () => {
-      const tree = this.host.grammars.parse('python', this.text);
-      const err = firstSyntaxError(tree.rootNode);
+      const { tree, error: err } = parsePython(this.host.grammars, this.text);
       if (err) {
         const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
         this.notice(`syntax error (${what}); the file was checked with error recovery`, { start: err.startIndex, end: err.endIndex });

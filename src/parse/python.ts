@@ -1,5 +1,6 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { Span } from '../types.js';
+import { firstSyntaxError, type Grammars } from './tree-sitter.js';
 
 export interface PyImport {
   /** Name bound in this module (`M` in `from transformers import AutoModel as M`). */
@@ -340,4 +341,42 @@ export class PythonModule {
     if (fallback?.type === 'keyword_argument') fallback = fallback.childForFieldName('value') ?? undefined;
     return { name: name.value, fallback };
   }
+}
+
+/** Node types of whole statements; anything else directly under a wrapping ERROR is debris. */
+const STATEMENT = /(statement|_definition|^comment)$/;
+
+/**
+ * The statements an error left at the top of the tree: tree-sitter sometimes wraps a whole
+ * module in one ERROR node (or makes the root itself an ERROR) because of a syntax error near
+ * its end. Scopes then have no `module` to end at.
+ */
+function moduleWrapper(root: Node): Node | undefined {
+  if (root.type === 'ERROR') return root;
+  if (!root.hasError) return undefined;
+  return kids(root).find((c) => c.type === 'ERROR' && kids(c).some((k) => STATEMENT.test(k.type)));
+}
+
+/**
+ * Parses a Python file. When an error wraps the module, the damaged statements are blanked
+ * (every character but line ends turned into a space, so positions stay the same) and the text
+ * parsed again, a few times at most: the rest of the file then reads as a module again.
+ */
+export function parsePython(grammars: Grammars, text: string): { tree: Tree; error?: Node } {
+  const first = grammars.parse('python', text);
+  const error = firstSyntaxError(first.rootNode);
+  let tree = first;
+  let current = text;
+  for (let pass = 0; pass < 3; pass++) {
+    const wrap = moduleWrapper(tree.rootNode);
+    if (!wrap) break;
+    const damaged = wrap.children.filter((c): c is Node => c !== null && (c.hasError || c.isMissing || !STATEMENT.test(c.type)));
+    if (damaged.length === 0) break;
+    let next = current;
+    for (const d of damaged) next = next.slice(0, d.startIndex) + next.slice(d.startIndex, d.endIndex).replace(/[^\r\n]/g, ' ') + next.slice(d.endIndex);
+    if (next === current) break;
+    current = next;
+    tree = grammars.parse('python', current);
+  }
+  return { tree, error };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileModel, ParserHost } from '../../src/model/file-model.js';
-import { PythonModule, type PyString } from '../../src/parse/python.js';
+import { parsePython, PythonModule, type PyString } from '../../src/parse/python.js';
 import { Grammars } from '../../src/parse/tree-sitter.js';
 import { LineIndex } from '../../src/util/line-index.js';
 
@@ -272,5 +272,33 @@ describe('FileModel.python()', () => {
     expect(ok.notices).toEqual([]);
     const sh = new FileModel('a.sh', '/repo/a.sh', 'shell', 'x=1\n', host);
     expect(sh.python()).toBeUndefined();
+  });
+});
+
+describe('parsePython: a module wrapped in an error', () => {
+  const head = 'from openai import OpenAI\nclient = OpenAI()\n\n\ndef reply(q):\n    return client.chat.completions.create(model="gpt-4o", messages=[])\n\n\n';
+  // a class whose lines were prefixed with debris and a string left open at the end of the file
+  const d = '- '.repeat(11);
+  const tail = `import csv\n\n@dataclass\nclass FzRow:\n    order_id: str\n${d}    total_cents: int\n${d}\n${d}def fz_read_rows(path: Path) -> list[FzRow]:\n${d}    with path.open(newline="") as fh:\n${d}        return [FzRow(r["i`;
+
+  it('tree-sitter makes the root an ERROR node; the damaged statements are blanked and the rest is a module again', () => {
+    expect(grammars.parse('python', head + tail).rootNode.type).toBe('ERROR');
+    const { tree, error } = parsePython(grammars, head + tail);
+    expect(tree.rootNode.type).toBe('module');
+    expect(error?.type).toBe('ERROR');
+    const m = new PythonModule(tree, head + tail);
+    const create = m.calls().find((c) => c.qualified.endsWith('chat.completions.create'));
+    // scopes end at the module, as in a file without the error
+    let top = create?.node;
+    while (top?.parent) top = top.parent;
+    expect(top?.type).toBe('module');
+    expect([...m.constants().keys()]).toEqual(['client']);
+  });
+
+  it('leaves a file without errors, or with errors inside a module, as tree-sitter parsed it', () => {
+    expect(parsePython(grammars, head).error).toBeUndefined();
+    const inner = parsePython(grammars, `${head}def f(:\n    pass\n`);
+    expect(inner.tree.rootNode.type).toBe('module');
+    expect(inner.error).toBeDefined();
   });
 });
