@@ -19,3 +19,16 @@ it('GitHub expressions are replaced as the lazy regular expression did', () => {
   const f = (m: string, e: string): string => `<${m.length}:${e}>`;
   for (const s of samples) expect(replaceExpressions(s, f)).toBe(s.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (m, e: string) => f(m, e)));
 });
+
+it('the trailing identifier is the one the end-anchored regular expression found', async () => {
+  const { trailingIdentifier } = await import('../src/util/text.js');
+  for (const s of ['', 'a', '9', 'client.chat.create', 'x.9abc', 'x.99', 'self._log', 'f()', 'a b', '__x1', 'é_x']) {
+    expect(trailingIdentifier(s)).toBe(/([A-Za-z_]\w*)$/.exec(s)?.[1]);
+  }
+});
+
+it('an escaped name matches only itself', async () => {
+  const { escapeRegExp } = await import('../src/util/text.js');
+  for (const s of ['$action', 'a.b', 'x*(y)', '[z]|{1}', 'back\\slash', '^$']) expect(new RegExp(`^${escapeRegExp(s)}$`).test(s)).toBe(true);
+  expect(new RegExp(escapeRegExp('a.b')).test('axb')).toBe(false);
+});

@@ -31,3 +31,21 @@ export function cutAt(s: string, marker: string): string {
   const i = s.indexOf(marker, lastLineStart(s));
   return i < 0 ? s : s.slice(0, i);
 }
+
+const isWordCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** `/([A-Za-z_]\w*)$/.exec(s)?.[1]`: the identifier `s` ends with (`create` in `client.chat.create`). */
+export function trailingIdentifier(s: string): string | undefined {
+  let start = s.length;
+  while (start > 0 && isWordCode(s.charCodeAt(start - 1))) start--;
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return s.slice(i);
+  }
+  return undefined;
+}
+
+/** `RegExp` source matching `s` literally. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

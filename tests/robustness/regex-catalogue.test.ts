@@ -62,22 +62,18 @@ const KNOWN_SLOW = new Set<string>([
   "src/facts/endpoints/sveltekit.ts /^(?:(.*?)\\/)?src\\/routes\\/(.*\\/)?\\+(server|page\\.server)\\.(?:ts|js|mjs)$/",
   "src/facts/gateway/traefik.ts /\\{[^}:]+:([^}]+)\\}/",
   "src/facts/guardrails/index.ts /([A-Za-z_$][\\w$]*)\\s*(?:=(?!=)|:)/",
-  "src/facts/guardrails/py-flow.ts /([A-Za-z_]\\w*)$/",
   "src/facts/http-controls/functions.ts /(headers?\\b|header\\(|get\\()[^;]*(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\\b[^;]*(session|token|auth)/",
   "src/facts/inference/context.ts /\\b(?:function\\s*\\*?\\s*|class\\s+|(?:const|let|var)\\s+)([A-Za-z_$][\\w$]*)|^\\s*(?:(?:public|private|protected|static|async|readonly|get|set|override)\\s+)*([A-Za-z_$][\\w$]*)\\s*(?:<[^>]*>)?\\s*\\(|([A-Za-z_$][\\w$]*)\\s*[:=]\\s*(?:async\\s*)?(?:function\\b|\\(|[A-Za-z_$][\\w$]*\\s*=>)/",
   "src/facts/inference/context.ts /\\b(def|function|class|const|let|var)\\s*\\*?\\s*$/",
   "src/facts/inference/context.ts /\\bimport\\s([^'\";]{0,2000}?)\\bfrom\\s*['\"](?:\\.|@\\/|~\\/)|\\b(?:const|let|var)\\s([^=;]{0,500}?)=\\s*require\\(\\s*['\"](?:\\.|@\\/|~\\/)/",
   "src/facts/inference/python.ts /\\{[^}]*\\}/",
   "src/facts/inference/ts.ts /\\$\\{[^}]*\\}/",
-  "src/facts/observability/python.ts /([A-Za-z_]\\w*)$/",
   "src/facts/pipeline/gha.ts /^\\s*(\\$\\{\\{\\s*)?success\\(\\)\\s*(\\}\\})?\\s*$/",
   "src/facts/pipeline/index.ts /^\\$\\{\\{\\s*|\\s*\\}\\}$/",
   "src/facts/pipeline/python-ops.ts /^[A-Z]\\w*(For[A-Z]\\w*|Model|LMHeadModel)$/",
   "src/parse/makefile.ts /\\s+#.*$/",
   "src/parse/makefile.ts /^([^\\t#=:][^#=]*?)\\s*(::?)(?!=)\\s*(.*)$/",
   "src/parse/shell.ts /\\$\\{\\{[\\s\\S]*?\\}\\}/",
-  "src/suppress/inline.ts /\\s*\\*\\/\\s*$/",
-  "src/util/text-map.ts /\\s*\\\\$/",
 ]);
 
 function parsed(): ts.SourceFile[] {
