@@ -122,6 +122,7 @@ export type NotificationKind =
   | 'suppression-without-reason'
   | 'unused-suppression'
   | 'unknown-rule-in-suppression'
+  | 'unsupported-regex'
   | 'no-files';
 
 export interface Notification {

@@ -1,6 +1,7 @@
 import { weightDownloads, type WeightDownload } from '../../src/facts/weights.js';
 import { RUNTIME_ROLES } from '../../src/discovery/roles.js';
 import { defineRule } from '../../src/rule-api.js';
+import { cutAtAny } from '../../src/util/text.js';
 
 function fixFor(d: WeightDownload, file: string): string {
   if (d.tool === 'ADD') return '`ADD --checksum=sha256:<sha256> <url> <dest>`';
@@ -33,7 +34,7 @@ export default defineRule({
   *check(ctx) {
     for (const d of weightDownloads(ctx.file, ctx.project)) {
       if (d.verified) continue;
-      const file = d.output ?? d.url.replace(/[?#].*$/, '').replace(/^.*\//, '');
+      const file = d.output ?? cutAtAny(d.url, '?#').replace(/^.*\//, '');
       const data = { tool: d.tool, file, url: d.url, where: d.where, fix: fixFor(d, file) };
       if (d.commitPinned) yield ctx.report('unverifiedPinnedDownload', d.span, data, { severity: 'note' });
       else yield ctx.report('unverifiedDownload', d.span, data, d.byName ? { confidence: 'medium' } : {});

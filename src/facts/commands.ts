@@ -4,6 +4,7 @@ import { type CommandOrigin, type ShellCommand, type ShellScript, type ShellWord
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import { SegmentMap, shiftedMap, type OffsetMap, type Segment } from '../util/text-map.js';
 import { workloads, type Workload } from './workloads.js';
+import { cutAtAny } from '../util/text.js';
 
 /** A command found in a file, with where it runs. */
 export interface LocatedCommand extends ShellCommand {
@@ -39,7 +40,7 @@ const COMMAND_ACTIONS: ReadonlyMap<string, string> = new Map([
 
 /** The input of a `uses:` step that holds a shell command, when the action is one that runs it. */
 function actionCommandInput(uses: string | undefined): string | undefined {
-  const name = uses?.replace(/@.*$/, '').toLowerCase();
+  const name = uses === undefined ? undefined : cutAtAny(uses, '@').toLowerCase();
   return name ? COMMAND_ACTIONS.get(name) : undefined;
 }
 

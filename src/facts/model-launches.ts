@@ -279,7 +279,7 @@ function substituteAll(value: string, lookup: Lookup): Substituted {
   const visiting = new Set<string>();
   const resolve = (raw: string, depth: number): string => {
     // GitHub expressions: `${{ env.X }}`, inputs and matrix values; anything else is unknown.
-    let v = raw.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (m, expr: string) => {
+    let v = replaceExpressions(raw, (m, expr) => {
       const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
       if (env) {
         const k = named(env[1] as string, depth);
@@ -1224,4 +1224,30 @@ function ollamaApiCall(cmd: LocatedCommand, start: number): OllamaCommand | unde
     return { command: cmd, verb, model: { word: body, value, exact: true, span, substituted: false } };
   }
   return undefined;
+}
+
+/**
+ * `s.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, f)` in linear time: each GitHub expression `${{ ... }}`
+ * (no `}` inside) is replaced by `f(match, trimmed expression)`. The regular expression tried
+ * every split of a run of spaces among its three runs, and every start, when no `}}` followed.
+ */
+export function replaceExpressions(s: string, f: (m: string, expr: string) => string): string {
+  let out = '';
+  let from = 0;
+  let at = 0;
+  for (;;) {
+    const i = s.indexOf('${{', at);
+    if (i < 0) break;
+    const close = s.indexOf('}', i + 3);
+    // No `}` after this start: none after any later start either.
+    if (close < 0) break;
+    if (s[close + 1] !== '}') {
+      // Every start before this `}` ends at it and fails.
+      at = close + 1;
+      continue;
+    }
+    out += s.slice(from, i) + f(s.slice(i, close + 2), s.slice(i + 3, close).trim());
+    from = at = close + 2;
+  }
+  return from === 0 ? s : out + s.slice(from);
 }

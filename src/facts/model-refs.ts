@@ -11,6 +11,7 @@ import { inferenceSites, type InferenceSite } from './inference/index.js';
 import { writtenIds, type WrittenId } from './pinning.js';
 import { pySources, tsSources, type SourceVia, type ValueSource } from './value-sources.js';
 import { pyDictKeys, pyString, tsObjectLiteral, tsProperty, tsString, type PyNode } from './values.js';
+import { cutAt } from '../util/text.js';
 
 /**
  * Model ids named in calls to hosted-model SDKs: OpenAI, Anthropic, Mistral, Google GenAI,
@@ -385,7 +386,7 @@ function typescriptRefs(file: FileModel, project: ProjectModel | undefined): Mod
       else if (b?.kind === 'factory' && rest.length === 1 && FACTORY_METHODS.has(rest[0] as string)) binding = b;
       else if (/^(\w+)\(\)(\.\w+)?$/.test(chain)) {
         // createOpenAI({...})("gpt-4o") / createOpenAI({...}).chat("gpt-4o")
-        const creator = bindings.get(chain.replace(/\(\).*$/, ''));
+        const creator = bindings.get(cutAt(chain, '()'));
         const method = /\(\)\.(\w+)$/.exec(chain)?.[1];
         if (creator?.kind === 'creator' && (!method || FACTORY_METHODS.has(method))) binding = { kind: 'factory', provider: creator.provider, sdk: creator.sdk };
       }

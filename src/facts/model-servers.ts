@@ -11,6 +11,7 @@ import { imageRefs, parseImage, substitute, type ImageRef } from './images.js';
 import { allK8sObjects } from './k8s-objects.js';
 import { servingImage } from './serving-images.js';
 import { workloads, type Workload } from './workloads.js';
+import { trimTrailing } from '../util/text.js';
 
 /** What modelguard knows about one model server (src/data/model-servers.json). */
 export interface ServerSpec {
@@ -210,7 +211,7 @@ export function classifyHost(host: string): Binding {
 
 /** `0.0.0.0:11434`, `:8080`, `http://[::]:11434`, `::` → host and port. */
 export function parseListen(raw: string): { host: string; port?: number } {
-  let s = raw.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  let s = trimTrailing(raw.trim().replace(/^[a-z]+:\/\//i, ''), '/');
   const br = /^\[([^\]]*)\](?::(\d+))?$/.exec(s);
   if (br) return { host: br[1] as string, ...(br[2] ? { port: Number(br[2]) } : {}) };
   if ((s.match(/:/g) ?? []).length === 1) {

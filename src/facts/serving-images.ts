@@ -5,6 +5,7 @@ import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
 import type { Span } from '../types.js';
 import type { ImageRef } from './images.js';
+import { cutAtAny } from '../util/text.js';
 
 interface ServingImagesData {
   images: Array<{ server: string; repositories: string[] }>;
@@ -45,9 +46,9 @@ export function servingImage(ref: Pick<ImageRef, 'registry' | 'repository'>, set
 export function servingImageKeywords(settings: Settings): string[] {
   const data = readPackageJson<ServingImagesData>('src', 'data', 'serving-images.json');
   const words = new Set<string>();
-  for (const i of data.images) for (const r of i.repositories) words.add((r.split('/').pop() as string).replace(/\*.*$/, '') || (r.split('/')[0] as string));
+  for (const i of data.images) for (const r of i.repositories) words.add(cutAtAny(r.split('/').pop() as string, '*') || (r.split('/')[0] as string));
   for (const extra of settings.servingImages ?? []) {
-    const last = (extra.split('/').pop() as string).replace(/[*?[{].*$/, '');
+    const last = cutAtAny(extra.split('/').pop() as string, '*?[{');
     words.add(last || extra.split('/')[0] || extra);
   }
   words.delete('');

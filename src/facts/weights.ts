@@ -10,6 +10,7 @@ import { hfLoads, type HfLoad } from './hf-loads.js';
 import { innerStart, lmEvalRuns, resolveWord, serverLaunches, SERVER_NAMES, variables } from './model-launches.js';
 import { pyBool, pyString, type StaticString } from './values.js';
 import { REVISION_KEYS } from './pinning.js';
+import { cutAtAny, trimTrailing } from '../util/text.js';
 
 /**
  * Facts for the weights-integrity rules: where remote model code is allowed to run
@@ -464,11 +465,11 @@ function weightUrlVariable(raw: string): string | undefined {
 }
 
 function urlPath(url: string): string {
-  return url.replace(/[?#].*$/, '');
+  return cutAtAny(url, '?#');
 }
 
 function basename(p: string): string {
-  return p.replace(/\/+$/, '').replace(/^.*\//, '');
+  return trimTrailing(p, '/').replace(/^.*\//, '');
 }
 
 export function hfCommitUrl(url: string): boolean {

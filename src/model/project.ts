@@ -6,6 +6,7 @@ import type { Discovery, FileRef } from '../discovery/discover.js';
 import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
 import { RepoIndex } from './repo-index.js';
+import { trimTrailing } from '../util/text.js';
 
 /**
  * The text of a file as a user's editor would show it: UTF-16 (little or big endian) when it
@@ -108,7 +109,7 @@ export class ProjectModel {
 
   /** True when a file or directory exists at this root-relative path (ignored paths excluded). */
   exists(path: string): boolean {
-    const p = path.replace(/^\.\//, '').replace(/\/+$/, '');
+    const p = trimTrailing(path.replace(/^\.\//, ''), '/');
     if (this.paths.has(p)) return true;
     if (!this.dirs) {
       this.dirs = new Set();

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { FileModel } from './file-model.js';
 import type { ProjectModel } from './project.js';
+import { cutAtAny } from '../util/text.js';
 
 export interface ImportEdge {
   /** The module as written. */
@@ -215,7 +216,7 @@ export class RepoIndex {
       } else if (f.kind === 'requirements') {
         const scope = requirementsScope(f.path);
         for (const raw of f.text.split('\n')) {
-          const line = raw.replace(/#.*$/, '').trim();
+          const line = cutAtAny(raw, '#').trim();
           if (!line || line.startsWith('-')) continue;
           const p = parsePep508(line);
           if (p) out.push({ ...p, ecosystem: 'pypi', path: f.path, scope });

@@ -1,4 +1,5 @@
 import type { Span } from '../types.js';
+import { trimTrailing } from '../util/text.js';
 
 export interface DotenvEntry {
   key: string;
@@ -49,7 +50,7 @@ export function parseDotenv(text: string): DotenvEntry[] {
         let raw = line.slice(m[0].length);
         const hash = raw.search(/[ \t]#/);
         if (hash !== -1) raw = raw.slice(0, hash);
-        raw = raw.replace(/[ \t\r]+$/, '');
+        raw = trimTrailing(raw, ' \t\r');
         value = raw;
         ve = vs + raw.length;
       }

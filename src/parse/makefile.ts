@@ -1,4 +1,5 @@
 import type { Span } from '../types.js';
+import { cutAtAny } from '../util/text.js';
 
 /** One recipe line of a Makefile rule (make runs each in its own shell, unless `.ONESHELL`). */
 export interface MakeRecipeLine {
@@ -115,7 +116,7 @@ export function parseMakefile(text: string): Makefile {
       current = [];
       continue;
     }
-    const prerequisites = rest.replace(/#.*$/, '').split(/\s+/).filter((p) => p && p !== '|');
+    const prerequisites = cutAtAny(rest, '#').split(/\s+/).filter((p) => p && p !== '|');
     if (names.includes('.ONESHELL')) mk.oneShell = true;
     current = [];
     let at = 0;

@@ -1,6 +1,7 @@
 import type { Expression, SourceFile, ts } from 'ts-morph';
 import { Node, ScriptKind, SyntaxKind, tsc, tsMorph } from './ts-morph.js';
 import type { Span } from '../types.js';
+import { cutAtAny } from '../util/text.js';
 
 export { Node, SyntaxKind };
 export type { SourceFile, Expression };
@@ -273,7 +274,7 @@ export function packageSpecifier(spec: string): string {
     if (u) rest = u[1];
   }
   if (rest === undefined) return spec;
-  const parts = rest.replace(/\?.*$/, '').split('/');
+  const parts = cutAtAny(rest, '?').split('/');
   const scoped = parts[0]?.startsWith('@');
   const name = scoped ? `${parts[0]}/${(parts[1] ?? '').replace(/@[^/]*$/, '')}` : (parts[0] ?? '').replace(/@[^/]*$/, '');
   const sub = parts.slice(scoped ? 2 : 1).filter(Boolean);

@@ -71,7 +71,9 @@ export function parseDirectives(file: FileModel): Directive[] {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const reason = (m[3] ?? '').replace(/\s*\*\/\s*$/, '').trim();
+    const rest = (m[3] ?? '').trimEnd();
+    // `reason */` of a block comment; `trimEnd` first, so no run of spaces is scanned twice.
+    const reason = (rest.endsWith('*/') ? rest.slice(0, -2) : rest).trim();
     const start = lines.lineStart(line) + leaderAt;
     out.push({
       line,

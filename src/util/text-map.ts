@@ -66,7 +66,9 @@ export function mapByLines(value: string, source: string, start: number, end: nu
         vpos = at + content.length;
       } else {
         // The line may also hold a block header, the quotes or a shell line continuation: retry without them.
-        const inner = content.replace(/^["'|>][-+0-9]*\s*/, '').replace(/\s*\\$/, '').replace(/["']\s*$/, '');
+        const unquoted = content.replace(/^["'|>][-+0-9]*\s*/, '');
+        // A trailing `\` continues the line (and takes the spaces before it); trimmed, not matched with `\s*\\$`.
+        const inner = (unquoted.endsWith('\\') ? unquoted.slice(0, -1).trimEnd() : unquoted).replace(/["']\s*$/, '');
         const at2 = inner ? value.indexOf(inner, vpos) : -1;
         if (at2 !== -1) {
           segments.push({ from: at2, to: ls + content.indexOf(inner), length: inner.length });

@@ -11,6 +11,7 @@ import { nextMatcherCovers } from './paths.js';
 import { makeEndpoint, tsHandler } from './ts-routers.js';
 import { exportedExpr, shortText, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, SkippedLayer } from './types.js';
+import { escapeRegExp } from '../../util/text.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 const APP_ROUTE = /^(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
@@ -301,7 +302,7 @@ function serverActions(project: ProjectModel, a: TsInference, mws: NextMiddlewar
     const ctx = InferenceContext.of(project);
     const users = ctx.importersOf(a.file.path).map((p) => project.file(p)).filter((f): f is FileModel => !!f && (/\.[jt]sx$/.test(f.path) || /^\s*['"]use client['"]/.test(f.text)));
     for (const ex of exportsOf(a)) {
-      if (!users.some((u) => new RegExp(`\\b${ex.name === 'default' ? 'default|import\\s+\\w+\\s+from' : ex.name}\\b`).test(u.text))) continue;
+      if (!users.some((u) => new RegExp(`\\b${ex.name === 'default' ? 'default|import\\s+\\w+\\s+from' : escapeRegExp(ex.name)}\\b`).test(u.text))) continue;
       const e = Node.isFunctionDeclaration(ex.expr) ? ex.expr : unwrapTs(ex.expr);
       if (!isFunctionLike(e) && !Node.isCallExpression(e)) continue;
       const { fn, wrappers } = Node.isFunctionDeclaration(e) ? { fn: a.fnInfo(e), wrappers: [] } : tsHandler(project, a, e);

@@ -1,4 +1,6 @@
 import type { PathSegment } from './types.js';
+import { repoRegexMatches } from '../../util/repo-regex.js';
+import { escapeRegExp } from '../../util/text.js';
 
 /**
  * Joins route path parts the way routers do (`/api` + `/chat` → `/api/chat`, `/` + `/` → `/`).
@@ -48,9 +50,6 @@ function segText(s: PathSegment): string {
   return s.kind === 'static' ? s.value : s.kind === 'param' ? `:${s.name}` : `:${s.name}*`;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /**
  * Whether a mount or middleware path filter (`app.use('/api', mw)`, Hono `app.use('/api/*', mw)`,
@@ -62,8 +61,8 @@ export function filterCovers(filter: string | undefined, routePath: string): boo
   const route = pathSegments(routePath);
   if (filter.includes('*') && !/^\/?[^*]*\/\*$/.test(filter)) {
     // A glob: Hono `/api/*/chat`, `*` inside a segment.
-    const re = new RegExp(`^${filter.split('*').map(escapeRe).join('.*')}$`);
-    return re.test(samplePath(routePath));
+    // The filter is the repository's text: RE2 keeps many stars (`.*` runs) linear.
+    return repoRegexMatches(`^${filter.split('*').map(escapeRegExp).join('.*')}$`, samplePath(routePath));
   }
   const f = pathSegments(filter.replace(/\/\*$/, ''));
   if (f.length > route.length) {
@@ -125,7 +124,7 @@ export function nextMatcherRegExp(pattern: string): RegExp | undefined {
       re += p.slice(i, i + 2);
       i += 2;
     } else {
-      re += escapeRe(c);
+      re += escapeRegExp(c);
       i++;
     }
   }

@@ -6,7 +6,7 @@ import { gatewayApiRoutes, ingressRoutes } from './ingress.js';
 import { kongDeclarativeRoutes, kongPluginResources } from './kong.js';
 import { embeddedNginx, nginxConfig, nginxRoutes, type NginxSource } from './nginx.js';
 import { traefikCrdMiddlewares, type TraefikMiddleware, type TraefikRouter, traefikDockerConfig, traefikFileConfig, traefikIngressRoutes, traefikRoutes } from './traefik.js';
-import { hostMatches, pathMatches, serviceName, type GatewayControl, type GatewayQuery, type GatewayRoute, type GatewayVerdict, type UpstreamTarget } from './types.js';
+import { hostMatches, pathMatches, regexProblems, serviceName, type GatewayControl, type GatewayQuery, type GatewayRoute, type GatewayVerdict, type UpstreamTarget } from './types.js';
 
 export * from './types.js';
 
@@ -80,6 +80,27 @@ function targetMatches(t: UpstreamTarget, q: NonNullable<GatewayQuery['upstream'
   const qns = q.namespace ?? b.namespace;
   if (ns && qns && ns !== qns) return false;
   return t.port === undefined || q.port === undefined || t.port === q.port;
+}
+
+/**
+ * A notification on the configuration file for each route pattern RE2 cannot compile: the scan
+ * goes on, and says that the route was taken to match no request through that pattern.
+ */
+function noteUnsupportedRegexes(files: readonly FileModel[], routes: readonly GatewayRoute[]): void {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  for (const p of regexProblems(routes)) {
+    const file = byPath.get(p.route.file);
+    if (!file) continue;
+    const range = file.range(p.span);
+    if (file.notices.some((n) => n.kind === 'unsupported-regex' && n.range?.start.line === range.start.line && n.range.start.column === range.start.column)) continue;
+    file.notices.push({
+      kind: 'unsupported-regex',
+      level: 'warning',
+      path: file.path,
+      range,
+      message: `regular expression ${JSON.stringify(p.pattern)} of ${p.route.label} cannot be evaluated with RE2 semantics: ${p.reason}; modelguard assumed the route matches no request through it`,
+    });
+  }
 }
 
 function reaches(r: GatewayRoute, q: NonNullable<GatewayQuery['upstream']>): boolean {
@@ -180,6 +201,7 @@ export function buildGatewayIndex(files: readonly FileModel[]): GatewayIndex {
   routes.push(...traefikRoutes(traefikRouters, traefikMiddlewares));
   routes.push(...ingressRoutes(objects, traefikMiddlewares, kongPluginResources(objects)));
   routes.push(...gatewayApiRoutes(objects));
+  noteUnsupportedRegexes(files, routes);
   return new GatewayIndex(routes);
 }
 

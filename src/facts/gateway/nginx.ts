@@ -126,9 +126,9 @@ function locationPath(d: NginxDirective): PathMatch | undefined {
       case '=':
         return { kind: 'exact', value: b.value };
       case '~':
-        return { kind: 'regex', value: b.value };
+        return { kind: 'regex', value: b.value, span: b.span };
       case '~*':
-        return { kind: 'regex', value: b.value, caseInsensitive: true };
+        return { kind: 'regex', value: b.value, caseInsensitive: true, span: b.span };
       case '^~':
         return { kind: 'prefix', value: b.value };
       default:

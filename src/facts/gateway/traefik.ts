@@ -4,6 +4,7 @@ import type { Span } from '../../types.js';
 import { workloads } from '../workloads.js';
 import type { K8sObject } from '../k8s-objects.js';
 import { parseUrl, type GatewayControl, type GatewayRoute, type PathMatch, type Upstream } from './types.js';
+import { cutAtAny } from '../../util/text.js';
 
 /** A Traefik middleware, from a CRD, compose labels or a dynamic configuration file. */
 export interface TraefikMiddleware {
@@ -110,7 +111,8 @@ export function traefikCrdMiddlewares(objects: K8sObject[]): TraefikMiddleware[]
 export function parseTraefikRule(rule: string): { hosts: string[]; paths: PathMatch[]; methods?: string[] } {
   const args = (fn: string): string[] => {
     const out: string[] = [];
-    const re = new RegExp(`\\b${fn}\\s*\\(([^)]*)\\)`, 'g');
+    // Quoted arguments may hold parentheses (`PathRegexp(\`^/v1/(chat|embed)\`)`).
+    const re = new RegExp(`\\b${fn}\\s*\\(((?:\`[^\`]*\`|"[^"]*"|'[^']*'|[^)\`"'])*)\\)`, 'g');
     for (const m of rule.matchAll(re)) for (const a of (m[1] as string).matchAll(/[`"']([^`"']*)[`"']/g)) out.push(a[1] as string);
     return out;
   };
@@ -232,7 +234,7 @@ export function traefikDockerConfig(file: FileModel): { routers: TraefikRouter[]
         const rule = flat.get('rule');
         const svc = flat.get('service')?.value;
         // A router without `service` goes to the container's own service (when it defines one or none).
-        const port = serverPort(svc?.replace(/@.*$/, ''));
+        const port = serverPort(svc === undefined ? undefined : cutAtAny(svc, '@'));
         routers.push({
           name,
           provider: 'docker',
@@ -264,7 +266,8 @@ export function traefikFileConfig(file: FileModel): { routers: TraefikRouter[]; 
       const services = new Map(y.entries(y.get(http, 'services')).map((e) => [e.key, e.value]));
       for (const e of y.entries(y.get(http, 'routers'))) {
         const ruleNode = y.get(e.value, 'rule');
-        const svcName = y.str(y.get(e.value, 'service'))?.replace(/@.*$/, '');
+        const service = y.str(y.get(e.value, 'service'));
+        const svcName = service === undefined ? undefined : cutAtAny(service, '@');
         const svc = svcName ? services.get(svcName) : undefined;
         const urls = y.items(y.getIn(svc, ['loadBalancer', 'servers'])).flatMap((s) => {
           const u = parseUrl(y.str(y.get(s, 'url')) ?? '');

@@ -1,4 +1,6 @@
 import type { Span } from '../../types.js';
+import { repoRegex, repoRegexMatches } from '../../util/repo-regex.js';
+import { trimTrailing } from '../../util/text.js';
 
 /** The products whose configuration modelguard reads for gateway evidence. */
 /** `ingress`: a Kubernetes Ingress whose controller modelguard does not recognise, a Gateway API route or an OpenShift Route. */
@@ -28,6 +30,8 @@ export interface PathMatch {
   caseInsensitive?: boolean;
   /** Kubernetes `pathType: Prefix`: the prefix matches whole path elements only. */
   elementwise?: boolean;
+  /** Where the pattern is written, when it is narrower than the route's span (nginx `location ~ ...`). */
+  span?: Span;
 }
 
 /** One host (and port) a route forwards to: a compose service, a Kubernetes Service, an address. */
@@ -122,17 +126,37 @@ export function pathMatches(m: PathMatch, path: string): boolean {
       if (m.elementwise) return elementPrefix(m.value, path);
       return m.caseInsensitive ? path.toLowerCase().startsWith(m.value.toLowerCase()) : path.startsWith(m.value);
     case 'regex':
-      try {
-        return new RegExp(m.value, m.caseInsensitive ? 'i' : '').test(path);
-      } catch {
-        return false;
-      }
+      // RE2 semantics: linear in the path; a pattern RE2 rejects matches no path (see regexProblems).
+      return repoRegexMatches(m.value, path, { caseInsensitive: m.caseInsensitive });
   }
+}
+
+/** A repository regex of a route that RE2 cannot compile: the route matches no path (or host) through it. */
+export interface RegexProblem {
+  route: GatewayRoute;
+  pattern: string;
+  reason: string;
+  span: Span;
+}
+
+/** The path and host patterns of routes that RE2 rejects (lookaround, backreferences, bad syntax). */
+export function regexProblems(routes: readonly GatewayRoute[]): RegexProblem[] {
+  const out: RegexProblem[] = [];
+  for (const route of routes) {
+    const patterns: Array<[string, boolean, Span]> = [];
+    if (route.path.kind === 'regex') patterns.push([route.path.value, !!route.path.caseInsensitive, route.path.span ?? route.span]);
+    for (const h of route.hosts) if (h.startsWith('~')) patterns.push([h.slice(1), true, route.span]);
+    for (const [pattern, caseInsensitive, span] of patterns) {
+      const re = repoRegex(pattern, { caseInsensitive });
+      if (!re.ok) out.push({ route, pattern, reason: re.reason, span });
+    }
+  }
+  return out;
 }
 
 /** Kubernetes `pathType: Prefix`: matches by whole path elements (`/v1` matches `/v1/x`, not `/v1x`). */
 export function elementPrefix(prefix: string, path: string): boolean {
-  const p = prefix.replace(/\/+$/, '');
+  const p = trimTrailing(prefix, '/');
   if (p === '') return true;
   return path === p || path.startsWith(`${p}/`);
 }
@@ -142,13 +166,7 @@ export function hostMatches(pattern: string, host: string): boolean {
   const h = host.toLowerCase().replace(/:\d+$/, '');
   const p = pattern.toLowerCase();
   if (p === '*' || p === '') return true;
-  if (p.startsWith('~')) {
-    try {
-      return new RegExp(pattern.slice(1), 'i').test(h);
-    } catch {
-      return false;
-    }
-  }
+  if (p.startsWith('~')) return repoRegexMatches(pattern.slice(1), h, { caseInsensitive: true });
   if (p.startsWith('*.')) return h.endsWith(p.slice(1));
   if (p.startsWith('.')) return h === p.slice(1) || h.endsWith(p);
   if (p.endsWith('.*')) return h.startsWith(p.slice(0, -1));

@@ -4,6 +4,7 @@ import type { FunctionInfo } from '../inference/types.js';
 import { assignmentSides, pyTokens } from '../observability/python.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowFacts } from './types.js';
+import { trailingIdentifier } from '../../util/text.js';
 
 // Data-flow facts of one Python function. Every node tree-sitter hands to JavaScript is
 // marshalled out of WebAssembly: one query per scope, the rest read from the text.
@@ -124,7 +125,7 @@ export function pyFlow(a: PyInference, fn: FunctionInfo): FlowFacts {
           }
         }
         const text = a.text(callee).replace(/\s+/g, '');
-        const last = /([A-Za-z_]\w*)$/.exec(text)?.[1] ?? '';
+        const last = trailingIdentifier(text) ?? '';
         facts.calls.push({ start: c.startIndex, end: c.endIndex, calleeStart: callee.startIndex, calleeEnd: callee.endIndex, callee: text, last, args, node: c, sink: callee.type === 'attribute' && k.pySinks.has(last), nested: isNested });
         if (callee.type === 'attribute' && MUTATORS.has(last)) {
           const [t] = leftRoots(a, field(callee, 'object') as Node);

@@ -1,6 +1,7 @@
 import type { Span } from '../../types.js';
 import type { SdkKnowledge } from './sdks.js';
 import type { ArgExpr, ArgMap, ClientOrigin, InferenceKind, SiteSpec } from './types.js';
+import { cutAtAny } from '../../util/text.js';
 
 /** A value known to hold an inference client (both languages' value types include this shape). */
 export interface ClientValue {
@@ -150,7 +151,7 @@ export function httpSpec(k: SdkKnowledge, url: string, urlArg: ArgExpr, body: Ar
   const p = k.httpPath(url);
   if (!p) return undefined;
   if (p.ambiguous) {
-    const path = url.replace(/[?#].*$/, '');
+    const path = cutAtAny(url, '?#');
     const host = path.slice(0, path.length - p.matched.length);
     const bodySays = ['model', 'inputs'].some((key) => body.has(key));
     if (!bodySays && !k.hostHints.test(host)) return undefined;

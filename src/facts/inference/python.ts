@@ -7,6 +7,7 @@ import { anonymousName, bestValue, clientWith, httpSpec, isClient, langchainChai
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
+import { trimTrailing } from '../../util/text.js';
 
 /** What a Python expression evaluates to, as far as the analysis needs to know. */
 export type PyValue =
@@ -1393,7 +1394,7 @@ export class PyInference implements FileAnalyzer {
     if (instance) {
       const base = instance.args.get('base_url')?.value;
       // A relative path goes to the client's base URL; a URL that starts with an unknown part (`f"{BASE}/v1/..."`) is absolute.
-      if (url.startsWith('/') || !/^([a-z]+:\/\/|\{)/i.test(url)) url = (base ?? '{base_url}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+      if (url.startsWith('/') || !/^([a-z]+:\/\/|\{)/i.test(url)) url = trimTrailing(base ?? '{base_url}', '/') + (url.startsWith('/') ? url : `/${url}`);
     }
     if (url.startsWith('/')) return undefined;
     const bodyNode = pick(flat, ['json', 'data', 'content']);

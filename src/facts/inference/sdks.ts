@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import { readPackageJson } from '../../util/pkg.js';
 import type { InferenceKind } from './types.js';
+import { cutAtAny, trimTrailing } from '../../util/text.js';
 
 interface MethodData {
   kind?: InferenceKind;
@@ -186,7 +187,7 @@ export class SdkKnowledge {
    * common routes of ordinary web apps; callers need more evidence before calling them inference.
    */
   httpPath(url: string): HttpMatch | undefined {
-    const path = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
+    const path = trimTrailing(cutAtAny(url, '?#'), '/');
     let best: HttpMatch | undefined;
     for (const p of this.data.http.paths) {
       let m: HttpMatch | undefined;

@@ -8,6 +8,7 @@ import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen,
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
+import { trimTrailing } from '../../util/text.js';
 
 /** What an expression evaluates to, as far as the analysis needs to know. */
 export type TsValue =
@@ -1364,7 +1365,7 @@ export class TsInference implements FileAnalyzer {
     if (url === undefined) return undefined;
     const base = instance ? pick(instance.args, ['baseURL', 'prefixUrl'])?.value : undefined;
     // A relative path goes to the instance's base URL; a URL that starts with an unknown part (`${BASE}/v1/...`) is absolute.
-    if (instance && (url.startsWith('/') || !/^([a-z]+:\/\/|\$\{)/i.test(url))) url = (base ?? '${baseURL}').replace(/\/+$/, '') + (url.startsWith('/') ? url : `/${url}`);
+    if (instance && (url.startsWith('/') || !/^([a-z]+:\/\/|\$\{)/i.test(url))) url = trimTrailing(base ?? '${baseURL}', '/') + (url.startsWith('/') ? url : `/${url}`);
     // Same-origin paths (`/api/chat`) call the app's own backend, not a model server.
     if (url.startsWith('/')) return undefined;
     const bodyArgs = new Map<string, ArgExpr>();
@@ -1386,7 +1387,7 @@ export class TsInference implements FileAnalyzer {
       const pv = path ? this.mod.stringValue(path)?.value : undefined;
       if (pv === undefined) return undefined;
       const bv = base ? (this.mod.stringValue(base)?.value ?? `\${${base.getText()}}`) : '';
-      return bv.replace(/\/+$/, '') + pv;
+      return trimTrailing(bv, '/') + pv;
     }
     const s = this.mod.stringValue(u) ?? tsString(this.file, u, this.ctx.project);
     if (s) return s.value;

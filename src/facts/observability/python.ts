@@ -6,6 +6,7 @@ import { ObservabilityKnowledge } from './data.js';
 import { closeRelation } from './relation.js';
 import { META_PROPS } from './ts.js';
 import type { RecordingEvidence, Relation } from './types.js';
+import { trailingIdentifier } from '../../util/text.js';
 
 // Every node tree-sitter hands to JavaScript is marshalled out of WebAssembly: this module asks
 // for the few node types it needs in one query per scope and reads the rest from the text.
@@ -148,7 +149,7 @@ function mayRecord(a: PyInference, ctx: InferenceContext, call: Node, args: Node
   if (ctx.loggingFunctions.length > 0) return true;
   const k = ObservabilityKnowledge.get();
   const callee = a.mod.text.slice(call.startIndex, args.startIndex).replace(/\s+/g, '');
-  const last = /([A-Za-z_]\w*)$/.exec(callee)?.[1] ?? '';
+  const last = trailingIdentifier(callee) ?? '';
   if (callee.includes('.')) return k.pyLoggerMethods.has(last) || k.helperName.test(last) || k.recorderMethods.has(last);
   return k.helperName.test(last) || k.pyLoggerMethods.has(last);
 }

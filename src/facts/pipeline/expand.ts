@@ -14,6 +14,7 @@ import type { Job, NonGating, Op, RunsAnyway, Site } from './model.js';
 import { METADATA_PATH, pythonOps } from './python-ops.js';
 import { applySet, shellNonGating, stateFromFlags, stateFromShebang, type ShellState } from './shell-status.js';
 import type { StepKind, StepRule, StepVocabulary } from './steps.js';
+import { cutAt, cutAtAny, trimTrailing } from '../../util/text.js';
 
 /** How deep scripts, Makefile targets, composite actions and called workflows are followed. */
 export const MAX_DEPTH = 5;
@@ -456,7 +457,7 @@ export class Expander {
     const key = path;
     const hit = this.serveCache.get(key);
     if (hit !== undefined) return hit;
-    const p = path.replace(/\/+$/, '');
+    const p = trimTrailing(path, '/');
     const files = this.project.files().filter((f) => f.path === p || (p === '' ? true : f.path.startsWith(`${p}/`)));
     let serves = false;
     for (const f of files) {
@@ -477,7 +478,7 @@ export class Expander {
   }
 
   private pythonServesModel(path: string, frame: Frame): boolean | undefined {
-    const f = this.findFile(frame, path.replace(/::.*$/, ''));
+    const f = this.findFile(frame, cutAt(path, '::'));
     if (!f) return undefined;
     const py = f.python();
     if (!py) return undefined;
@@ -657,7 +658,7 @@ export class Expander {
 
   /** Classifies a remote action (`uses: owner/repo@ref`) from the vocabulary. */
   classifyAction(ref: string, inputs: ReadonlyMap<string, string>, frame: Frame): { rule: StepRule; target?: string; confidence?: Confidence } | undefined {
-    const name = ref.replace(/@.*$/, '');
+    const name = cutAtAny(ref, '@');
     for (const u of this.vocab.uses) {
       if (!u.test(name)) continue;
       const rule = u.rule;

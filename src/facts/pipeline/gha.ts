@@ -5,6 +5,7 @@ import { changeDir, joinPath, MAX_DEPTH, type Expander, type Frame } from './exp
 import { newJob, type Job, type NonGating, type Pipeline, type RunsAnyway } from './model.js';
 import type { ShellState } from './shell-status.js';
 import { applySet, stateFromFlags } from './shell-status.js';
+import { cutAtAny } from '../../util/text.js';
 
 const DEPLOY_NAME = /deploy|rollout|production/i;
 /** Actions that start a throwaway local Kubernetes cluster. */
@@ -95,7 +96,7 @@ function envVars(y: YamlFile, node: YNode | null, outer: Map<string, string> | u
 }
 
 function localWorkflowPath(uses: string): string | undefined {
-  return uses.startsWith('./') ? joinPath('', uses.replace(/@.*$/, '')) : undefined;
+  return uses.startsWith('./') ? joinPath('', cutAtAny(uses, '@')) : undefined;
 }
 
 class GhaBuilder {
@@ -178,7 +179,7 @@ class GhaBuilder {
       this.steps(action, ay, '(composite)', ay.getIn(root, ['runs', 'steps']), { ...frame, jobLabel: frame.where, depth: frame.depth + 1, stack: [...frame.stack, action.path] }, frame.step, undefined);
       return;
     }
-    if (LOCAL_CLUSTER_ACTIONS.test(uses.replace(/@.*$/, ''))) this.ex.localClusters.add(frame.job);
+    if (LOCAL_CLUSTER_ACTIONS.test(cutAtAny(uses, '@'))) this.ex.localClusters.add(frame.job);
     const inputs = new Map<string, string>();
     for (const e of y.entries(y.get(step, 'with'))) {
       const v = y.str(e.value);

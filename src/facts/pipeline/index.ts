@@ -8,6 +8,7 @@ import { gitlabPipelines } from './gitlab.js';
 import { ancestors, newJob, upstreamOf, type Job, type NonGating, type Op, type Pipeline, type RunsAnyway, type Site } from './model.js';
 import { pythonOps } from './python-ops.js';
 import { stepVocabulary } from './steps.js';
+import { cutAtAny } from '../../util/text.js';
 
 export type { Job, NonGating, Op, Pipeline, RunsAnyway, Site } from './model.js';
 export { stepKeywords, stepVocabulary } from './steps.js';
@@ -46,7 +47,7 @@ function standalone(ex: Expander): Pipeline[] {
   for (const pat of ex.vocab.python) {
     if (!SINKS.has(pat.rule.kind)) continue;
     for (const c of pat.rule.python?.calls ?? []) {
-      const last = (c.split('.').pop() ?? c).replace(/[*?].*$/, '');
+      const last = cutAtAny(c.split('.').pop() ?? c, '*?');
       // Distinctive names only: `push_to_hub`, `PushToHubCallback`, not `deploy` or `register`.
       if (last.includes('_') || /[a-z][A-Z]/.test(last)) pyWords.add(last);
     }
@@ -57,7 +58,7 @@ function standalone(ex: Expander): Pipeline[] {
   for (const c of ex.vocab.commands) {
     if (!SINKS.has(c.rule.kind) && c.rule.kind !== 'evaluate') continue;
     const words = c.text.split(/\s+/);
-    let first = (words[0] ?? '').replace(/^.*\//, '').replace(/[*?[{].*$/, '');
+    let first = cutAtAny((words[0] ?? '').replace(/^.*\//, ''), '*?[{');
     // A short program name is only telling with its subcommand (`hf upload`).
     if (first.length < 3 && words[1] && !/[*?[{]/.test(words[1])) first = `${first} ${words[1]}`;
     if (first.length < 3) continue;

@@ -1,4 +1,5 @@
 import type { ShellWord } from '../../parse/shell.js';
+import { cutAtAny, trimTrailing } from '../../util/text.js';
 
 /**
  * A command with its launchers opened up: `npx promptfoo@0.103 redteam run` is `promptfoo`,
@@ -31,13 +32,13 @@ const PY = /^(python[0-9.]*|py|pypy[0-9.]*)$/;
 const LAUNCHER_BOOL = new Set(['--multi_gpu', '--use_deepspeed', '--use_fsdp', '--use_megatron_lm', '--standalone', '--cpu', '--debug', '-q', '--quiet', '--no_python', '--module', '-m', '--tpu', '--use_xpu', '--no-python', '--autotune', '--enable_each_rank_log', '--bind_cores_to_rank', '--force_multi', '--no_local_rank', '--monitor_interval', '--dynamo_use_fullgraph', '--downcast_bf16']);
 
 function base(value: string): string {
-  return value.replace(/\/+$/, '').replace(/^.*\//, '');
+  return trimTrailing(value, '/').replace(/^.*\//, '');
 }
 
 /** `promptfoo@0.103.5` → `promptfoo`; `@scope/pkg@1` → `pkg`. */
 function npmName(value: string): string {
   const v = value.replace(/^@[^/]+\//, '');
-  return v.replace(/@.*$/, '');
+  return cutAtAny(v, '@');
 }
 
 /** Skips launcher flags (`--num_processes 8`, `--nproc_per_node=8`) up to the script or `-m`. */

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { Settings } from '../../config/types.js';
 import { readPackageJson } from '../../util/pkg.js';
+import { cutAtAny } from '../../util/text.js';
 
 /** What a step does to a model. */
 export type StepKind = 'publish' | 'deploy' | 'finetune' | 'quantize' | 'evaluate';
@@ -137,11 +138,11 @@ export function stepKeywords(settings: Settings): string[] {
     const w = literal(c.text.split(/\s+/)[0] as string);
     if (w.length >= 3) words.add(w);
   }
-  for (const u of vocab.uses) for (const r of u.rule.uses ?? []) words.add(r.split('/').pop()?.replace(/[*?].*$/, '') ?? r);
+  for (const u of vocab.uses) for (const r of u.rule.uses ?? []) words.add(cutAtAny(r.split('/').pop() as string, '*?'));
   for (const p of vocab.python) {
     for (const c of [...(p.rule.python?.calls ?? []), ...(p.rule.python?.trainers ?? [])]) {
       const last = c.split('.').pop() ?? c;
-      const w = last.replace(/[*?].*$/, '');
+      const w = cutAtAny(last, '*?');
       if (w.length >= 4) words.add(w);
     }
     for (const i of p.rule.python?.imports ?? []) words.add(i.split('.')[0] as string);
