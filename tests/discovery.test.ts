@@ -347,7 +347,7 @@ describe('discover: binary and large files', () => {
     const skipped = result.notifications.filter((n) => n.kind === 'skipped-files');
     expect(skipped.map((n) => [n.message, n.paths])).toEqual([
       ['skipped 1 file: binary', ['weights.yml']],
-      ['skipped 1 file: larger than the size limit (200 bytes; set maxFileSize in the config)', ['big/docker-compose.yml']],
+      ['skipped 1 file: larger than the size limit of data and config files (200 bytes; raise maxFileSize in the config to scan them)', ['big/docker-compose.yml']],
     ]);
     expect(result.stats.filesScanned).toBe(1);
   });

@@ -92,6 +92,17 @@ export function classifyPath(path: string): Candidate | undefined {
   return undefined;
 }
 
+/**
+ * Code and scripts (read whatever their size, up to the source limit), as opposed to data and
+ * config files (YAML, JSON, TOML, .env, requirements, nginx), which keep a small cap: a big data
+ * file is generated or recorded, not written by hand.
+ */
+const SOURCE_CANDIDATES: ReadonlySet<Candidate> = new Set(['python', 'typescript', 'shell', 'script?', 'dockerfile', 'makefile', 'modelfile']);
+
+export function isSourceCandidate(candidate: Candidate): boolean {
+  return SOURCE_CANDIDATES.has(candidate);
+}
+
 const K8S = /^apiVersion:[ \t]*\S/m;
 const K8S_KIND = /^kind:[ \t]*\S/m;
 const COMPOSE = /^services:[ \t]*(#.*)?$/m;

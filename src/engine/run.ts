@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { Config, RuleSetting } from '../config/types.js';
+import { resolveLimits, type Config, type RuleSetting } from '../config/types.js';
 import { discover, type Discovery } from '../discovery/discover.js';
 import { assignFingerprints, cmp, compareFindings, normalizeSnippet } from '../findings/fingerprint.js';
 import { FileModel, ParserHost } from '../model/file-model.js';
@@ -155,11 +155,13 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     .filter((r) => severities.base(r) !== 'off' || severities.enabledSomewhere(r))
     .sort((a, b) => cmp(a.meta.id, b.meta.id));
 
+  const limits = resolveLimits(config);
   const discovery: Discovery = await discover({
     root: opts.root,
     paths: opts.paths,
     ignore: [...config.ignore, ...(opts.ignore ?? [])],
-    maxFileSize: config.maxFileSize,
+    maxFileSize: limits.dataFileSize,
+    sourceFileSize: limits.sourceFileSize,
   });
   if (discovery.missing.length > 0) throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
   if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
@@ -365,21 +367,18 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     notifications.push(...file.notices);
   }
   const targeted = (paths: string[]): string[] => paths.filter(isTarget);
-  const skipped: Array<[string, string[]]> = [
-    ['larger than the size limit', targeted(discovery.tooLarge)],
-    ['binary', targeted(project.binary)],
-    ['symbolic links to outside the scanned root', discovery.symlinksOutside],
-    ['unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
+  const sizeKey = (key: 'sourceFileSize' | 'dataFileSize'): string => (config.limits[key] === undefined && config.maxFileSize !== undefined ? 'maxFileSize' : `limits.${key}`);
+  const skipped: Array<[Notification['kind'], string, string[]]> = [
+    ['skipped-files', `larger than the size limit of data and config files (${limits.dataFileSize} bytes; raise ${sizeKey('dataFileSize')} in the config to scan them)`, targeted(discovery.tooLarge)],
+    ['skipped-files', `larger than the size limit of source files (${limits.sourceFileSize} bytes; raise ${sizeKey('sourceFileSize')} in the config to scan them)`, targeted(discovery.tooLargeSource)],
+    ['skipped-files', 'binary', targeted(project.binary)],
+    ['symlink-outside-root', 'symbolic links to outside the scanned root', discovery.symlinksOutside],
+    ['unreadable-file', 'unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
   ];
-  for (const [why, paths] of skipped) {
+  for (const [kind, why, paths] of skipped) {
     if (paths.length === 0) continue;
     const sorted = [...paths].sort();
-    notifications.push({
-      kind: why.startsWith('symbolic') ? 'symlink-outside-root' : why === 'unreadable' ? 'unreadable-file' : 'skipped-files',
-      level: 'note',
-      message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}${why.startsWith('larger') ? ` (${config.maxFileSize} bytes; set maxFileSize in the config)` : ''}`,
-      paths: sorted,
-    });
+    notifications.push({ kind, level: 'note', message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}`, paths: sorted });
   }
   if (files.length === 0) {
     notifications.push({ kind: 'no-files', level: 'warning', message: 'no files to scan were found (check the paths, .gitignore and ignore patterns)' });
