@@ -77,7 +77,8 @@ describe('classifyPath', () => {
     ['web/page.tsx', 'typescript'],
     ['bin/cli.mjs', 'typescript'],
     ['src/types.d.ts', undefined],
-    ['dist/app.min.js', undefined],
+    // minified files are found, then skipped by name with a notification (src/discovery/generated.ts)
+    ['dist/app.min.js', 'typescript'],
     ['scripts/serve.sh', 'shell'],
     ['jobs/train.slurm', 'shell'],
     ['jobs/serve.sbatch', 'shell'],

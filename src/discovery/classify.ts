@@ -45,7 +45,7 @@ export const DEFAULT_SKIP_DIRS = [
 ];
 
 /** Files that are data, not configuration: never scanned even though their extension matches. */
-const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.min\.js|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
+const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
 
 const TS_EXT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
