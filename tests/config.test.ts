@@ -3,6 +3,7 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findConfig, loadConfig, parseSize } from '../src/config/load.js';
+import { emptyConfig, resolveLimits } from '../src/config/types.js';
 import { findingLines, ruleInfo, scanDir, tempRepo } from './helpers/run.js';
 
 const RULE = 'model-pinning/serving-image';
@@ -139,6 +140,29 @@ describe('config effects on a scan', () => {
     const r = await scanDir(dir);
     expect(r.findings).toEqual([]);
     expect(r.notifications.find((n) => n.kind === 'skipped-files')?.paths).toEqual(['docker-compose.yml']);
+  });
+
+  it('reads limits: sizes per kind of file and the findings cap', () => {
+    const c = load('limits:\n  sourceFileSize: 32MiB\n  dataFileSize: 512KiB\n  findingsPerFile: 0\n');
+    expect(c.limits).toEqual({ sourceFileSize: 32 * 1024 * 1024, dataFileSize: 512 * 1024, findingsPerFile: 0 });
+    expect(resolveLimits(c)).toEqual({ sourceFileSize: 32 * 1024 * 1024, dataFileSize: 512 * 1024, findingsPerFile: Infinity });
+  });
+
+  it('resolves limits: defaults by kind, maxFileSize as the default of both, limits.* winning over it', () => {
+    expect(resolveLimits(emptyConfig())).toEqual({ sourceFileSize: 16 * 1024 * 1024, dataFileSize: 1024 * 1024, findingsPerFile: 50 });
+    expect(resolveLimits(load('maxFileSize: 2MiB\n'))).toMatchObject({ sourceFileSize: 2 * 1024 * 1024, dataFileSize: 2 * 1024 * 1024 });
+    expect(resolveLimits(load('maxFileSize: 2MiB\nlimits:\n  sourceFileSize: 40MB\n'))).toMatchObject({ sourceFileSize: 40_000_000, dataFileSize: 2 * 1024 * 1024 });
+  });
+
+  it('rejects bad limits with exit-2 messages that name the key', () => {
+    expect(errorOf('limits:\n  sourceFileSize: big\n')).toMatch(/2:3: limits\.sourceFileSize:/);
+    expect(errorOf('limits:\n  dataFileSize: 0\n')).toMatch(/2:3: limits\.dataFileSize: must be >= 1/);
+    expect(errorOf('limits:\n  dataFileSize: 0MiB\n')).toMatch(/2:3: limits\.dataFileSize: must be at least 1 byte/);
+    expect(errorOf('limits:\n  findingsPerFile: -1\n')).toMatch(/2:3: limits\.findingsPerFile: must be >= 0/);
+    expect(errorOf('limits:\n  findingsPerFile: many\n')).toMatch(/2:3: limits\.findingsPerFile: must be integer/);
+    expect(errorOf('limits:\n  sourceSize: 1MiB\n')).toMatch(/2:3: limits\.sourceSize: is not a known key/);
+    expect(errorOf('limits: 5\n')).toMatch(/1:1: limits: must be object/);
+    expect(errorOf('limit:\n  dataFileSize: 1\n')).toMatch(/did you mean "limits"/);
   });
 
   it('is found at the root as .modelguard.yaml too', () => {

@@ -78,7 +78,8 @@ describe('classifyPath', () => {
     ['web/page.tsx', 'typescript'],
     ['bin/cli.mjs', 'typescript'],
     ['src/types.d.ts', undefined],
-    ['dist/app.min.js', undefined],
+    // minified files are found, then skipped by name with a notification (src/discovery/generated.ts)
+    ['dist/app.min.js', 'typescript'],
     ['scripts/serve.sh', 'shell'],
     ['jobs/train.slurm', 'shell'],
     ['jobs/serve.sbatch', 'shell'],
@@ -348,7 +349,7 @@ describe('discover: binary and large files', () => {
     const skipped = result.notifications.filter((n) => n.kind === 'skipped-files');
     expect(skipped.map((n) => [n.message, n.paths])).toEqual([
       ['skipped 1 file: binary', ['weights.yml']],
-      ['skipped 1 file: larger than the size limit (200 bytes; set maxFileSize in the config)', ['big/docker-compose.yml']],
+      ['skipped 1 file: larger than the size limit of data and config files (200 bytes; raise maxFileSize in the config to scan them)', ['big/docker-compose.yml']],
     ]);
     expect(result.stats.filesScanned).toBe(1);
   });

@@ -137,4 +137,14 @@ describe('primaryLocationLineHash against a BigInt reference', () => {
       expect(Object.fromEntries(lineHashes(s))).toEqual(Object.fromEntries(reference(s)));
     }
   });
+
+  it('hashes only the wanted lines, with the values of the full pass, and stops early', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i % 7}  value\t${i % 3}`).join('\n');
+    const all = lineHashes(text);
+    const wanted = new Set([1, 8, 15, 150, 399]);
+    const some = lineHashes(text, wanted);
+    expect([...some.keys()].sort((a, b) => a - b)).toEqual([...wanted]);
+    for (const l of wanted) expect(some.get(l)).toBe(all.get(l));
+    expect(lineHashes(text, new Set()).size).toBe(0);
+  });
 });

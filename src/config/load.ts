@@ -6,7 +6,7 @@ import type { FileRole } from '../discovery/roles.js';
 import { CATEGORIES } from '../types.js';
 import { readPackageJson } from '../util/pkg.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { emptyConfig, DEFAULT_MAX_FILE_SIZE, type Config, type RuleSetting } from './types.js';
+import { emptyConfig, type Config, type Limits, type RuleSetting } from './types.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -52,6 +52,19 @@ export function parseSize(v: number | string): number {
   if (!m) throw new ConfigError(`invalid size "${v}" (expected a number of bytes or e.g. 2MiB)`);
   const mult: Record<string, number> = { B: 1, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 };
   return Math.round(Number(m[1]) * (mult[m[2] ?? 'B'] as number));
+}
+
+/** `limits:` keys that are sizes (`2MiB` or bytes); the others are plain numbers. */
+const SIZE_LIMITS = new Set(['sourceFileSize', 'dataFileSize']);
+
+/** The `limits:` section, already validated by the schema: sizes in bytes, other keys as given. */
+function loadLimits(raw: Record<string, unknown>): Limits {
+  const out: Limits = {};
+  for (const [key, v] of Object.entries(raw)) {
+    if (v === undefined || v === null) continue;
+    out[key] = SIZE_LIMITS.has(key) ? parseSize(v as number | string) : (v as number);
+  }
+  return out;
 }
 
 /** Finds the config: `--config FILE` if given, else `.modelguard.yml` at the scanned root. */
@@ -192,7 +205,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
     for (const p of describe(validate.errors ?? [])) {
       const suggestion =
         p.text === 'is not a known key' && p.path.length === 1
-          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'failOn', 'overrides', 'roles', 'settings'])
+          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'limits', 'failOn', 'overrides', 'roles', 'settings'])
           : undefined;
       problems.push(`${at(p.path)}: ${dotted(p.path)}: ${p.text}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
     }
@@ -236,10 +249,16 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
       rules: checkRules(o?.rules, ['overrides', i, 'rules']),
     }));
   }
+  if (data.limits && typeof data.limits === 'object' && !Array.isArray(data.limits) && problems.length === 0) {
+    config.limits = loadLimits(data.limits as Record<string, unknown>);
+    for (const key of SIZE_LIMITS) {
+      if (config.limits[key] === 0) problems.push(`${at(['limits', key])}: limits.${key}: must be at least 1 byte`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   config.file = file;
   config.ignore = (data.ignore as string[] | undefined) ?? [];
-  config.maxFileSize = data.maxFileSize !== undefined ? parseSize(data.maxFileSize as number | string) : DEFAULT_MAX_FILE_SIZE;
+  if (data.maxFileSize !== undefined) config.maxFileSize = parseSize(data.maxFileSize as number | string);
   config.failOn = data.failOn as Config['failOn'];
   config.roles = (data.roles as Config['roles'] | undefined) ?? {};
   config.settings = (data.settings as Config['settings'] | undefined) ?? {};

@@ -46,7 +46,13 @@ export interface Config {
   file?: string;
   rules: Record<string, RuleSetting>;
   ignore: string[];
-  maxFileSize: number;
+  /**
+   * `maxFileSize:` (older, single limit): when set, the default of both size limits below;
+   * `limits.sourceFileSize` / `limits.dataFileSize` win over it.
+   */
+  maxFileSize?: number;
+  /** `limits:`: bounds on the work done per file and per run. */
+  limits: Limits;
   failOn?: Severity | 'never';
   overrides: Override[];
   /** `roles:`: globs that give files a role, tried before the built-in classification. */
@@ -54,8 +60,45 @@ export interface Config {
   settings: Settings;
 }
 
-export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
+/**
+ * The `limits:` section. Every key is optional; the defaults live in `resolveLimits`.
+ * Other bounds (analysis time, analysis size) sit beside these.
+ */
+export interface Limits {
+  /** Source files (Python, TS/JS, shell, Dockerfile, Makefile, Modelfile) larger than this many bytes are skipped. */
+  sourceFileSize?: number;
+  /** Data and config files (YAML, JSON, TOML, .env, requirements, nginx) larger than this many bytes are skipped. */
+  dataFileSize?: number;
+  /** Findings of one rule in one file beyond this many are summed up in one finding; 0: no cap. */
+  findingsPerFile?: number;
+  [key: string]: number | undefined;
+}
+
+/** Default size limit of data and config files: one MiB is far more than a hand-written config. */
+export const DEFAULT_DATA_FILE_SIZE = 1024 * 1024;
+/** Default size limit of source files: large real modules (tens of thousands of lines) are still read. */
+export const DEFAULT_SOURCE_FILE_SIZE = 16 * 1024 * 1024;
+/** Default number of findings of one rule in one file before the rest are summed up. */
+export const DEFAULT_FINDINGS_PER_FILE = 50;
+
+export interface ResolvedLimits {
+  sourceFileSize: number;
+  dataFileSize: number;
+  /** Infinity when the cap is lifted (`findingsPerFile: 0`). */
+  findingsPerFile: number;
+}
+
+/** The limits in force: `limits.*`, else `maxFileSize:` for both sizes, else the defaults. */
+export function resolveLimits(config: Pick<Config, 'maxFileSize' | 'limits'>): ResolvedLimits {
+  const l = config.limits ?? {};
+  const cap = l.findingsPerFile ?? DEFAULT_FINDINGS_PER_FILE;
+  return {
+    sourceFileSize: l.sourceFileSize ?? config.maxFileSize ?? DEFAULT_SOURCE_FILE_SIZE,
+    dataFileSize: l.dataFileSize ?? config.maxFileSize ?? DEFAULT_DATA_FILE_SIZE,
+    findingsPerFile: cap === 0 ? Infinity : cap,
+  };
+}
 
 export function emptyConfig(): Config {
-  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, overrides: [], roles: {}, settings: {} };
+  return { rules: {}, ignore: [], limits: {}, overrides: [], roles: {}, settings: {} };
 }

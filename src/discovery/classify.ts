@@ -45,7 +45,7 @@ export const DEFAULT_SKIP_DIRS = [
 ];
 
 /** Files that are data, not configuration: never scanned even though their extension matches. */
-const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.min\.js|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
+const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
 
 const TS_EXT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
@@ -90,6 +90,17 @@ export function classifyPath(path: string): Candidate | undefined {
   if (/^(nginx|default)\.conf\.template$/.test(base) || (/\.conf\.template$/.test(base) && /(^|\/)(nginx|templates|conf\.d|openresty)(\/|$)/.test(dir))) return 'nginx';
   if (!base.includes('.') && /(^|\/)(scripts?|bin|tools|ci|hack|\.ci)$/.test(dir)) return 'script?';
   return undefined;
+}
+
+/**
+ * Code and scripts (read whatever their size, up to the source limit), as opposed to data and
+ * config files (YAML, JSON, TOML, .env, requirements, nginx), which keep a small cap: a big data
+ * file is generated or recorded, not written by hand.
+ */
+const SOURCE_CANDIDATES: ReadonlySet<Candidate> = new Set(['python', 'typescript', 'shell', 'script?', 'dockerfile', 'makefile', 'modelfile']);
+
+export function isSourceCandidate(candidate: Candidate): boolean {
+  return SOURCE_CANDIDATES.has(candidate);
 }
 
 const K8S = /^apiVersion:[ \t]*\S/m;

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { walk as walkTree, type Entry } from '@nodelib/fs.walk';
 import picomatch from 'picomatch';
 import ignore, { type Ignore } from 'ignore';
-import { classifyPath, DEFAULT_SKIP_DIRS, type Candidate } from './classify.js';
+import { classifyPath, DEFAULT_SKIP_DIRS, isSourceCandidate, type Candidate } from './classify.js';
 
 /** Directory names never entered (`*.egg-info` as a glob). */
 const skipDir = picomatch(DEFAULT_SKIP_DIRS, { dot: true });
@@ -37,8 +37,10 @@ export interface DiscoverOptions {
   paths: string[];
   /** gitignore-style patterns from the config and `--ignore`, relative to the root. */
   ignore: string[];
-  /** Files larger than this many bytes are skipped. */
+  /** Data and config files larger than this many bytes are skipped (source files too, unless `sourceFileSize` is given). */
   maxFileSize: number;
+  /** Source files (code, scripts, Dockerfiles) larger than this many bytes are skipped. */
+  sourceFileSize?: number;
 }
 
 export interface FileRef {
@@ -56,7 +58,10 @@ export interface Discovery {
   files: FileRef[];
   /** Every file found and not ignored, relevant or not (for "does this path exist" questions). */
   allPaths: string[];
+  /** Data and config files over their size limit. */
   tooLarge: string[];
+  /** Source files over their size limit. */
+  tooLargeSource: string[];
   symlinksOutside: string[];
   unreadable: string[];
   /** Command-line paths that do not exist. */
@@ -164,7 +169,7 @@ class GitIgnores {
  */
 export async function discover(opts: DiscoverOptions): Promise<Discovery> {
   const root = realpathSync(opts.root);
-  const out: Discovery = { root, files: [], allPaths: [], tooLarge: [], symlinksOutside: [], unreadable: [], missing: [], outside: [] };
+  const out: Discovery = { root, files: [], allPaths: [], tooLarge: [], tooLargeSource: [], symlinksOutside: [], unreadable: [], missing: [], outside: [] };
   const git = new GitIgnores(root);
   const user = ignore().add(opts.ignore);
   const seen = new Set<string>();
@@ -180,8 +185,9 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
     out.allPaths.push(rel);
     const candidate = classifyPath(rel);
     if (!candidate) return;
-    if (stats.size > opts.maxFileSize) {
-      out.tooLarge.push(rel);
+    const source = isSourceCandidate(candidate);
+    if (stats.size > (source ? (opts.sourceFileSize ?? opts.maxFileSize) : opts.maxFileSize)) {
+      (source ? out.tooLargeSource : out.tooLarge).push(rel);
       return;
     }
     out.files.push({ path: rel, absPath: abs, candidate, size: stats.size, explicit });
@@ -289,6 +295,7 @@ export async function discover(opts: DiscoverOptions): Promise<Discovery> {
   out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   out.allPaths.sort();
   out.tooLarge.sort();
+  out.tooLargeSource.sort();
   out.symlinksOutside.sort();
   return out;
 }

@@ -50,7 +50,7 @@ export function compileRoleRules(roles: Partial<Record<FileRole, string[]>> | un
 }
 
 /** True when one of the first lines is a generator's header comment. */
-function isGenerated(text: string): boolean {
+export function hasGeneratorHeader(text: string): boolean {
   let start = 0;
   for (let n = 0; n < 10 && start < text.length; n++) {
     const nl = text.indexOf('\n', start);
@@ -87,7 +87,7 @@ function looksLikeTest(kind: FileKind, text: string): boolean {
  */
 export function fileRole(path: string, kind: FileKind, text: string, userRules: readonly RoleRule[] = []): FileRole {
   for (const r of userRules) if (r.match(path)) return r.role;
-  if (isGenerated(text)) return 'generated';
+  if (hasGeneratorHeader(text)) return 'generated';
   const parts = path.split('/');
   const base = parts[parts.length - 1] as string;
   const dirs = parts.slice(0, -1).map((d) => d.toLowerCase());

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { Config, RuleSetting } from '../config/types.js';
+import { resolveLimits, type Config, type RuleSetting } from '../config/types.js';
 import { discover, type Discovery } from '../discovery/discover.js';
 import { assignFingerprints, cmp, compareFindings, normalizeSnippet } from '../findings/fingerprint.js';
 import { FileModel, ParserHost } from '../model/file-model.js';
@@ -141,6 +141,56 @@ function configIgnore(config: Config, ruleId: string): (f: Finding) => string | 
   return (f) => matchers.find((m) => m.test(f))?.e;
 }
 
+/** The messageId of the finding that sums up the findings of a rule in a file beyond the cap. */
+export const FINDINGS_CAPPED = 'findingsCapped';
+
+/**
+ * At most `cap` reports of one rule per file: the first by position. The others are summed up by
+ * one report at the first of them, carrying the highest severity among them, so the summary
+ * fails a build as the findings it stands for would have. Below the cap, reports pass unchanged.
+ */
+function sameData(a: ReportData, b: ReportData): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+export function capReports(mine: Report[], cap: number, rank: (r: Report) => number): Array<{ report: Report; omitted?: number }> {
+  if (mine.length <= cap) return mine.map((report) => ({ report }));
+  const byFile = new Map<FileModel, Report[]>();
+  for (const r of mine) {
+    const list = byFile.get(r.file);
+    if (list) list.push(r);
+    else byFile.set(r.file, [r]);
+  }
+  const out: Array<{ report: Report; omitted?: number }> = [];
+  for (const list of byFile.values()) {
+    if (list.length <= cap) {
+      for (const report of list) out.push({ report });
+      continue;
+    }
+    const byPlace = (a: Report, b: Report): number => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.range.end.line - b.range.end.line || a.range.end.column - b.range.end.column;
+    list.sort(byPlace);
+    // Exact repeats (same place, message and data) are dropped later anyway: they do not count.
+    const distinct: Report[] = [];
+    let placeStart = 0;
+    for (const r of list) {
+      const prev = distinct[distinct.length - 1];
+      if (!prev || byPlace(prev, r) !== 0) placeStart = distinct.length;
+      else if (distinct.slice(placeStart).some((d) => d.messageId === r.messageId && sameData(d.data, r.data))) continue;
+      distinct.push(r);
+    }
+    for (const report of distinct.slice(0, cap)) out.push({ report });
+    const rest = distinct.slice(cap);
+    const first = rest[0];
+    if (!first) continue;
+    // The summary takes the severity and confidence of the gravest report it stands for.
+    let gravest = first;
+    for (const r of rest) if (rank(r) > rank(gravest)) gravest = r;
+    out.push({ report: { ...first, data: {}, severity: gravest.severity, confidence: gravest.confidence }, omitted: rest.length });
+  }
+  return out;
+}
+
 /** Runs a scan: discovery, rules, findings, suppressions. Pure of stdout; the CLI prints. */
 export async function scan(opts: ScanOptions): Promise<RunResult> {
   const { config } = opts;
@@ -155,11 +205,13 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     .filter((r) => severities.base(r) !== 'off' || severities.enabledSomewhere(r))
     .sort((a, b) => cmp(a.meta.id, b.meta.id));
 
+  const limits = resolveLimits(config);
   const discovery: Discovery = await discover({
     root: opts.root,
     paths: opts.paths,
     ignore: [...config.ignore, ...(opts.ignore ?? [])],
-    maxFileSize: config.maxFileSize,
+    maxFileSize: limits.dataFileSize,
+    sourceFileSize: limits.sourceFileSize,
   });
   if (discovery.missing.length > 0) throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
   if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
@@ -168,7 +220,12 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   const host = new ParserHost(grammars);
   const project = new ProjectModel(discovery, host, config.settings, compileRoleRules(config.roles));
   const notifications: Notification[] = [];
-  const reports: Array<{ rule: Rule; report: Report }> = [];
+  /** `omitted`: a summary standing for that many reports of the rule in the file, left out by the cap. */
+  const reports: Array<{ rule: Rule; report: Report; omitted?: number }> = [];
+  const keep = (rule: Rule, mine: Report[]): void => {
+    const rank = (r: Report): number => SEVERITY_OR_OFF_RANK[severities.at(rule, r.file, r.severity, r.confidence ?? rule.meta.confidence)];
+    for (const k of capReports(mine, limits.findingsPerFile, rank)) reports.push({ rule, ...k });
+  };
   let incomplete = false;
 
   const runnable = enabled.filter((r) => {
@@ -238,7 +295,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         ruleFailed(rule, file.path, e);
         continue;
       }
-      for (const report of mine) reports.push({ rule, report });
+      keep(rule, mine);
     }
   }
   for (const rule of runnable.filter((r) => r.meta.scope === 'project')) {
@@ -256,22 +313,13 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       ruleFailed(rule, undefined, e);
       continue;
     }
-    for (const report of mine) reports.push({ rule, report });
+    keep(rule, mine);
   }
 
   // Reports → findings.
-  const hashes = new Map<string, Map<number, string>>();
-  const lineHash = (file: FileModel, line: number): string => {
-    let h = hashes.get(file.path);
-    if (!h) {
-      h = lineHashes((file.bom ? '\ufeff' : '') + file.text);
-      hashes.set(file.path, h);
-    }
-    return h.get(line) ?? '';
-  };
   const seen = new Set<string>();
   let findings: Finding[] = [];
-  for (const { rule, report } of reports) {
+  for (const { rule, report, omitted } of reports) {
     const file = report.file;
     if (!isTarget(file.path)) continue;
     const confidence = report.confidence ?? rule.meta.confidence;
@@ -279,7 +327,10 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     if (sev === 'off') continue;
     const severity: Severity = sev;
     const { start, end } = report.range;
-    const message = formatMessage(rule.meta.messages[report.messageId] as string, report.data);
+    const message =
+      omitted === undefined
+        ? formatMessage(rule.meta.messages[report.messageId] as string, report.data)
+        : `${omitted} more finding${omitted === 1 ? '' : 's'} of ${rule.meta.id} in this file ${omitted === 1 ? 'was' : 'were'} left out, from this one on (the first ${limits.findingsPerFile} are reported); set limits.findingsPerFile: 0 in the config to see them all`;
     const key = `${rule.meta.id}|${file.path}|${start.line}:${start.column}-${end.line}:${end.column}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -288,7 +339,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     findings.push({
       ruleId: rule.meta.id,
       category: rule.meta.category,
-      messageId: report.messageId,
+      messageId: omitted === undefined ? report.messageId : FINDINGS_CAPPED,
       message,
       severity,
       confidence,
@@ -296,13 +347,27 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       role: file.role,
       range: report.range,
       fingerprint: '',
-      lineHash: lineHash(file, start.line),
-      snippet: normalizeSnippet(file.text.slice(so, Math.max(so, eo))),
+      lineHash: '',
+      // A summary's fingerprint does not depend on where the cap falls or how many it stands for.
+      snippet: omitted === undefined ? normalizeSnippet(file.text.slice(so, Math.max(so, eo))) : `\u0000${FINDINGS_CAPPED}`,
       suppressed: false,
     });
   }
   findings.sort(compareFindings);
   assignFingerprints(findings);
+  // GitHub's line hashes, for the lines that have findings only.
+  const byPath = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const list = byPath.get(f.path);
+    if (list) list.push(f);
+    else byPath.set(f.path, [f]);
+  }
+  for (const [path, list] of byPath) {
+    const file = project.file(path);
+    if (!file) continue;
+    const hashes = lineHashes((file.bom ? '\ufeff' : '') + file.text, new Set(list.map((f) => f.range.start.line)));
+    for (const f of list) f.lineHash = hashes.get(f.range.start.line) ?? '';
+  }
 
   // Suppressions: inline comments, then config, then baseline.
   const directivesByFile = new Map<string, Directive[]>();
@@ -365,21 +430,21 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     notifications.push(...file.notices);
   }
   const targeted = (paths: string[]): string[] => paths.filter(isTarget);
-  const skipped: Array<[string, string[]]> = [
-    ['larger than the size limit', targeted(discovery.tooLarge)],
-    ['binary', targeted(project.binary)],
-    ['symbolic links to outside the scanned root', discovery.symlinksOutside],
-    ['unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
+  const signals = (kind: string): string => [...new Set(project.generated.filter((g) => g.kind === kind && isTarget(g.path)).map((g) => g.signal))].sort().join(', ');
+  const sizeKey = (key: 'sourceFileSize' | 'dataFileSize'): string => (config.limits[key] === undefined && config.maxFileSize !== undefined ? 'maxFileSize' : `limits.${key}`);
+  const skipped: Array<[Notification['kind'], string, string[]]> = [
+    ['skipped-files', `larger than the size limit of data and config files (${limits.dataFileSize} bytes; raise ${sizeKey('dataFileSize')} in the config to scan them)`, targeted(discovery.tooLarge)],
+    ['skipped-files', `larger than the size limit of source files (${limits.sourceFileSize} bytes; raise ${sizeKey('sourceFileSize')} in the config to scan them)`, targeted(discovery.tooLargeSource)],
+    ['skipped-files', 'binary', targeted(project.binary)],
+    ['skipped-files', `minified or bundled code (${signals('minified')}); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`, targeted(project.generated.filter((g) => g.kind === 'minified').map((g) => g.path))],
+    ['skipped-files', `generated code (${signals('generated')}; the fix belongs in the generator's input); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`, targeted(project.generated.filter((g) => g.kind === 'generated').map((g) => g.path))],
+    ['symlink-outside-root', 'symbolic links to outside the scanned root', discovery.symlinksOutside],
+    ['unreadable-file', 'unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
   ];
-  for (const [why, paths] of skipped) {
+  for (const [kind, why, paths] of skipped) {
     if (paths.length === 0) continue;
     const sorted = [...paths].sort();
-    notifications.push({
-      kind: why.startsWith('symbolic') ? 'symlink-outside-root' : why === 'unreadable' ? 'unreadable-file' : 'skipped-files',
-      level: 'note',
-      message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}${why.startsWith('larger') ? ` (${config.maxFileSize} bytes; set maxFileSize in the config)` : ''}`,
-      paths: sorted,
-    });
+    notifications.push({ kind, level: 'note', message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}`, paths: sorted });
   }
   if (files.length === 0) {
     notifications.push({ kind: 'no-files', level: 'warning', message: 'no files to scan were found (check the paths, .gitignore and ignore patterns)' });

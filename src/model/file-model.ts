@@ -8,7 +8,8 @@ import { parsePython, PythonModule } from '../parse/python.js';
 import { ShellParser, type ShellScript } from '../parse/shell.js';
 import type { Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
-import { YamlFile } from '../parse/yaml.js';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { blankJsonComments, looksLikeTemplate, YamlFile } from '../parse/yaml.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
 
 /** The parsers shared by every file of a run. */
@@ -94,15 +95,35 @@ export class FileModel {
   yaml(): YamlFile | undefined {
     if (!this.isYaml) return undefined;
     return this.memo('parse:yaml', () => {
-      const y = new YamlFile(this.text);
+      // JSON with comments (VS Code settings, dev containers, tsconfig-like files): the comments
+      // are blanked out, offsets kept, so they neither fail the parse nor swallow the next key.
+      const json = this.kind === 'json-config' || this.kind === 'package-json';
+      const y = new YamlFile(this.kind === 'json-config' ? blankJsonComments(this.text) : this.text, { json });
       const first = y.errors[0];
-      if (first) {
+      // A file with template actions (`{{ .Values.x }}`, `{% if %}`) is a template that renders
+      // to YAML, not YAML: failing to parse it says nothing about the file.
+      if (first && !looksLikeTemplate(this.text)) {
         const what = this.kind === 'json-config' || this.kind === 'package-json' ? 'JSON' : 'YAML';
         const more = y.errors.length > 1 ? ` (and ${y.errors.length - 1} more)` : '';
         const kept = y.documents.length > 0 ? '; the documents that parsed were still checked' : '; the file was not checked';
         this.notice(`could not parse ${what}: ${first.message}${more}${kept}`, { start: first.offset, end: first.offset });
       }
       return y;
+    });
+  }
+
+  /** The TOML table of a `pyproject.toml`; undefined (and a notice) when it does not parse. */
+  toml(): Record<string, unknown> | undefined {
+    if (this.kind !== 'pyproject') return undefined;
+    return this.memo('parse:toml', () => {
+      try {
+        return parseToml(this.text) as Record<string, unknown>;
+      } catch (e) {
+        const at = e instanceof TomlError ? this.lines.offset({ line: e.line, column: e.column }) : 0;
+        const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.replace(/^Invalid TOML document: /, '');
+        this.notice(`could not parse TOML: ${message}; the file was not checked`, { start: at, end: at });
+        return undefined;
+      }
     });
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../config/types.js';
 import { refineRole } from '../discovery/classify.js';
+import { generatedVerdict, minifiedByName, type GeneratedKind } from '../discovery/generated.js';
 import { fileRole, type RoleRule } from '../discovery/roles.js';
 import type { Discovery, FileRef } from '../discovery/discover.js';
 import type { FileKind } from '../types.js';
@@ -32,6 +33,9 @@ function isBinary(buf: Buffer): boolean {
   return false;
 }
 
+/** Code kinds checked for minified, bundled and generated files; data and config files have their own size cap. */
+const GENERATED_CHECKED: ReadonlySet<FileKind> = new Set(['python', 'typescript', 'shell', 'makefile', 'dockerfile', 'modelfile']);
+
 /**
  * The scanned repository: every discovered file, loaded (read and classified) on first use,
  * plus a repo-level index. Rules see it read-only through `ctx.project`.
@@ -48,6 +52,8 @@ export class ProjectModel {
   readonly targets?: ReadonlySet<string>;
   readonly binary: string[] = [];
   readonly unreadable: string[] = [];
+  /** Source files skipped as minified, bundled or generated code (see src/discovery/generated.ts). */
+  readonly generated: Array<{ path: string; kind: GeneratedKind; signal: string }> = [];
 
   constructor(
     discovery: Discovery,
@@ -66,6 +72,12 @@ export class ProjectModel {
   }
 
   private load(ref: FileRef): FileModel | null {
+    // A file the config gives a role to is scanned whatever it looks like.
+    const userRole = this.roleRules.some((r) => r.match(ref.path));
+    if (!userRole && ref.candidate === 'typescript' && minifiedByName(ref.path)) {
+      this.generated.push({ path: ref.path, kind: 'minified', signal: 'a minified or bundle file name' });
+      return null;
+    }
     let buf: Buffer;
     try {
       buf = readFileSync(ref.absPath);
@@ -81,6 +93,13 @@ export class ProjectModel {
     const { text, bom } = decoded;
     const kind = refineRole(ref.candidate, ref.path, text, this.helmChartDirs);
     if (!kind) return null;
+    if (!userRole && GENERATED_CHECKED.has(kind)) {
+      const verdict = generatedVerdict(ref.path, kind, text);
+      if (verdict) {
+        this.generated.push({ path: ref.path, ...verdict });
+        return null;
+      }
+    }
     return new FileModel(ref.path, ref.absPath, kind, text, this.host, bom, fileRole(ref.path, kind, text, this.roleRules));
   }
 

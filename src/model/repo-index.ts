@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import type { FileModel } from './file-model.js';
 import type { ProjectModel } from './project.js';
 import { cutAtAny } from '../util/text.js';
@@ -224,12 +223,8 @@ export class RepoIndex {
       } else if (f.kind === 'python' && /(^|\/)setup\.py$/.test(f.path)) {
         roots.add(`pypi:${dir}`);
       } else if (f.kind === 'pyproject') {
-        let doc: Record<string, unknown>;
-        try {
-          doc = parseToml(f.text) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
+        const doc = f.toml();
+        if (!doc) continue;
         const add = (line: unknown, scope: DeclarationScope): void => {
           if (typeof line !== 'string') return;
           const p = parsePep508(line);

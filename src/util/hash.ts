@@ -20,9 +20,12 @@ const [FIRST_HI, FIRST_LO] = (() => {
  * 100 characters from the start of each line, skipping spaces and tabs, CR/CRLF read as LF;
  * `:n` counts earlier lines with the same hash). Returns the hash of each 1-based line.
  * The 64-bit arithmetic uses two 32-bit halves in doubles (every intermediate stays below 2^53).
+ * With `wanted`, only those lines are kept, and the pass stops once they are all hashed (a line's
+ * hash depends on the lines before it and the 100 characters after its start, not on the rest).
  */
-export function lineHashes(text: string): Map<number, string> {
+export function lineHashes(text: string, wanted?: ReadonlySet<number>): Map<number, string> {
   const out = new Map<number, string>();
+  let done = false;
   const window: number[] = new Array(BLOCK_SIZE).fill(0);
   const lineNumbers: number[] = new Array(BLOCK_SIZE).fill(-1);
   const counts = new Map<string, number>();
@@ -37,7 +40,11 @@ export function lineHashes(text: string): Map<number, string> {
     const value = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
     const n = (counts.get(value) ?? 0) + 1;
     counts.set(value, n);
-    out.set(lineNumbers[index] as number, `${value}:${n}`);
+    const line = lineNumbers[index] as number;
+    if (!wanted || wanted.has(line)) {
+      out.set(line, `${value}:${n}`);
+      if (wanted && out.size === wanted.size) done = true;
+    }
     lineNumbers[index] = -1;
   };
   const update = (current: number): void => {
@@ -82,7 +89,9 @@ export function lineHashes(text: string): Map<number, string> {
     update(current);
   };
 
-  for (let i = 0; i < text.length; i++) processChar(text.charCodeAt(i));
+  if (wanted && wanted.size === 0) return out;
+  for (let i = 0; i < text.length && !done; i++) processChar(text.charCodeAt(i));
+  if (done) return out;
   processChar(65535);
   for (let i = 0; i < BLOCK_SIZE; i++) {
     if (lineNumbers[index] !== -1) outputHash();
