@@ -99,7 +99,7 @@ export function generatedVerdict(path: string, kind: FileKind, text: string): Ge
     if (ESBUILD_HELPERS.test(head) && (head.match(ESBUILD_MODULE_COMMENT)?.length ?? 0) >= 3) return { kind: 'minified', signal: "a bundler's runtime" };
     const { packed, total } = packedShare(head);
     if (packed > 0 && tailHasSourceMap(text)) return { kind: 'minified', signal: 'packed lines and a source map comment' };
-    if (packed * 2 >= total) return { kind: 'minified', signal: 'lines of packed code' };
+    if (packed > 0 && packed * 2 >= total) return { kind: 'minified', signal: 'lines of packed code' };
   }
   if (hasGeneratorHeader(text)) return { kind: 'generated', signal: "a generator's header" };
   return undefined;

@@ -180,10 +180,10 @@ const CASES: Case[] = [
     check: (r) => expect(rulesIn(r, `${'deep/'.repeat(60)}x.py`)).not.toEqual([]),
   },
   {
-    name: 'a 5 MB one-line file is skipped as too large by default, and named',
-    files: { 'svc/bundle.py': `x = "${'a'.repeat(5_000_000)}"\n`, 'web/bundle.js': `var a=${'[1,'.repeat(10)}${'0,'.repeat(2_500_000)}${']'.repeat(10)};\n` },
+    name: 'a 5 MB one-line source file is read by default, a 5 MB data file is skipped as too large, and named',
+    files: { 'svc/bundle.py': `x = "${'a'.repeat(5_000_000)}"\n`, 'web/bundle.js': `var a=${'[1,'.repeat(10)}${'0,'.repeat(2_500_000)}${']'.repeat(10)};\n`, 'config/long.json': `[${'1,'.repeat(2_500_000)}1]\n` },
     check: (r) => {
-      expect(skipped(r, 'skipped-files').sort()).toEqual(['svc/bundle.py', 'web/bundle.js']);
+      expect(skipped(r, 'skipped-files').sort()).toEqual(['config/long.json']);
       expect(r.notifications.find((n) => n.kind === 'skipped-files')?.message).toMatch(/larger than the size limit/);
     },
   },

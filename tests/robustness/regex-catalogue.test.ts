@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
  * on a stranger's repository.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const LENGTH = 10_000;
+const LENGTH = 30_000;
 const BUDGET_MS = 100;
 /**
  * Growing lengths, so an exponential pattern fails at twenty-odd characters and a cubic one at a
@@ -22,7 +22,7 @@ const BUDGET_MS = 100;
  * while an exponential would still be fast, then at most quadruples the length, so the first length
  * over budget costs a few times the budget, not hours.
  */
-const LENGTHS = [8, 12, 16, 20, 24, 28, 32, 128, 512, 2048, LENGTH];
+const LENGTHS = [8, 12, 16, 20, 24, 28, 32, 128, 512, 2048, 8192, LENGTH];
 const TERMINATORS = ['\u0001', '\n\u0001'];
 
 function* sources(dir: string): Generator<string> {
@@ -262,7 +262,7 @@ function inputs(re: RegExp, n: number): string[] {
     for (const w of ws) {
       // Longer at the last length: a lazy run that scans to the end from every start is cheap per
       // character and only blows the budget past ten thousand.
-      const k = Math.max(1, Math.floor((n === LENGTH ? 4 * n : n) / w.length));
+      const k = Math.max(1, Math.floor((n === LENGTH ? Math.max(n, 40_000) : n) / w.length));
       out.push(w.repeat(k) + term, `${w} `.repeat(k) + term);
     }
   }
