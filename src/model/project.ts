@@ -6,6 +6,7 @@ import type { Discovery, FileRef } from '../discovery/discover.js';
 import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
 import { RepoIndex } from './repo-index.js';
+import type { Timing } from '../util/timing.js';
 
 /**
  * The text of a file as a user's editor would show it: UTF-16 (little or big endian) when it
@@ -64,7 +65,16 @@ export class ProjectModel {
     );
   }
 
+  /** The run's timing (`--stats`), shared with the parsers. */
+  get timing(): Timing {
+    return this.host.timing;
+  }
+
   private load(ref: FileRef): FileModel | null {
+    return this.host.timing.measure('read and classify', () => this.read(ref));
+  }
+
+  private read(ref: FileRef): FileModel | null {
     let buf: Buffer;
     try {
       buf = readFileSync(ref.absPath);
