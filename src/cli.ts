@@ -1,25 +1,36 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rules as allRules } from '../rules/index.js';
-import { ConfigError, findConfig, loadConfig } from './config/load.js';
-import { scan, UsageError, type RunResult } from './engine/run.js';
-import { docsUrl } from './engine/registry.js';
-import { formatGithub } from './format/github.js';
-import { formatJson } from './format/json.js';
-import { formatSarif } from './format/sarif.js';
-import { formatText } from './format/text.js';
+import type { RunResult } from './engine/run.js';
 import type { Formatter } from './format/types.js';
 import type { Rule } from './rule-api.js';
 import { SEVERITY_RANK, type Severity } from './types.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { packageInfo } from './util/pkg.js';
+import { Timing } from './util/timing.js';
+
+// Only light modules are imported above: `--version`, `--help` and usage errors answer without
+// loading the engine, the rules or the parsers (ts-morph, tree-sitter, yaml, ajv). A scan loads
+// them with `import()`; tests/lazy-load.test.ts checks which modules each path loads.
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_ERROR = 2;
 
-const FORMATS: Record<string, Formatter> = { text: formatText, json: formatJson, sarif: formatSarif, github: formatGithub };
+const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+
+async function formatter(format: (typeof FORMATS)[number]): Promise<Formatter> {
+  switch (format) {
+    case 'json':
+      return (await import('./format/json.js')).formatJson;
+    case 'sarif':
+      return (await import('./format/sarif.js')).formatSarif;
+    case 'github':
+      return (await import('./format/github.js')).formatGithub;
+    default:
+      return (await import('./format/text.js')).formatText;
+  }
+}
 const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
 
 const OPTIONS = {
@@ -39,6 +50,7 @@ const OPTIONS = {
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
   debug: { type: 'boolean' },
+  stats: { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -69,6 +81,7 @@ Options:
       --color              force colours
       --list-rules         list the rules and exit
       --debug              keep stack traces of rule errors
+      --stats              print time and counts per phase and rule, and peak memory, to stderr
   -v, --version            print the version
   -h, --help               print this help
 
@@ -83,7 +96,7 @@ export interface CliIO {
   cwd: string;
 }
 
-function listRules(rules: readonly Rule[], format: string): string {
+function listRules(rules: readonly Rule[], format: string, docsUrl: (id: string) => string): string {
   if (format === 'json') {
     return `${JSON.stringify(
       rules.map((r) => ({
@@ -102,15 +115,16 @@ function listRules(rules: readonly Rule[], format: string): string {
   return `${rules.map((r) => `${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.description}`).join('\n')}\n`;
 }
 
-function readBaseline(file: string): Set<string> {
+async function readBaseline(file: string): Promise<Set<string> | string> {
+  const { readFileSync } = await import('node:fs');
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`--baseline ${file}: not a readable JSON report (${(e as Error).message})`);
+    return `--baseline ${file}: not a readable JSON report (${(e as Error).message})`;
   }
   const findings = (data as { findings?: Array<{ fingerprint?: unknown }> }).findings;
-  if (!Array.isArray(findings)) throw new UsageError(`--baseline ${file}: expected a modelguard JSON report with a "findings" array`);
+  if (!Array.isArray(findings)) return `--baseline ${file}: expected a modelguard JSON report with a "findings" array`;
   return new Set(findings.map((f) => f.fingerprint).filter((f): f is string => typeof f === 'string'));
 }
 
@@ -123,7 +137,8 @@ export function exitCode(result: RunResult, failOn: Severity | 'never', strict: 
   return result.findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= bar) ? EXIT_FINDINGS : EXIT_OK;
 }
 
-export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = allRules): Promise<number> {
+/** Runs the command line; `rules` defaults to the registered rules (loaded only when a scan or listing needs them). */
+export async function main(argv: string[], io: CliIO, rules?: readonly Rule[]): Promise<number> {
   let args: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     args = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -144,12 +159,13 @@ export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = a
     return EXIT_OK;
   }
   const format = v.format ?? 'text';
-  if (!(format in FORMATS)) {
-    io.stderr(`modelguard: --format must be one of ${Object.keys(FORMATS).join(', ')}, not "${format}"\n`);
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    io.stderr(`modelguard: --format must be one of ${FORMATS.join(', ')}, not "${format}"\n`);
     return EXIT_ERROR;
   }
   if (v['list-rules']) {
-    io.stdout(listRules(rules, format));
+    const { docsUrl } = await import('./engine/registry.js');
+    io.stdout(listRules(rules ?? (await import('../rules/index.js')).rules, format, docsUrl));
     return EXIT_OK;
   }
   if (v['fail-on'] !== undefined && !(FAIL_ON as readonly string[]).includes(v['fail-on'])) {
@@ -171,20 +187,31 @@ export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = a
     root = isDir ? (paths[0] as string) : io.cwd;
   } else root = io.cwd;
 
+  const timing = new Timing(!!v.stats);
+  const mainStart = performance.now();
+  const { ConfigError, findConfig, loadConfig } = await timing.measureAsync('load: config reader', () => import('./config/load.js'));
+  const { scan, UsageError } = await timing.measureAsync('load: engine', () => import('./engine/run.js'));
+  const ruleSet = rules ?? (await timing.measureAsync('load: rules', () => import('../rules/index.js'))).rules;
   try {
-    const ruleInfo = rules.map((r) => ({ id: r.meta.id, optionsSchema: r.meta.options?.schema }));
-    const config = loadConfig(findConfig(root, v.config ? resolve(io.cwd, v.config) : undefined), ruleInfo, io.cwd);
+    const ruleInfo = ruleSet.map((r) => ({ id: r.meta.id, optionsSchema: r.meta.options?.schema }));
+    const config = timing.measure('config', () => loadConfig(findConfig(root, v.config ? resolve(io.cwd, v.config) : undefined), ruleInfo, io.cwd));
     const failOn = (v['fail-on'] ?? config.failOn ?? 'error') as Severity | 'never';
+    const baseline = v.baseline ? await readBaseline(resolve(io.cwd, v.baseline)) : undefined;
+    if (typeof baseline === 'string') {
+      io.stderr(`modelguard: ${baseline}\n`);
+      return EXIT_ERROR;
+    }
     const result = await scan({
       root,
       paths,
       config,
-      rules,
+      rules: ruleSet,
       only: v.rule,
       disable: v['disable-rule'],
       ignore: v.ignore,
-      baseline: v.baseline ? readBaseline(resolve(io.cwd, v.baseline)) : undefined,
+      baseline,
       debug: v.debug,
+      timing,
     });
     const toFile = v.output !== undefined;
     const noColor = v['no-color'] || (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '');
@@ -194,7 +221,8 @@ export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = a
       const rel = relative(io.cwd, abs);
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : abs;
     };
-    const report = (FORMATS[format] as Formatter)(result, { color, quiet: !!v.quiet, displayPath, sarifCategory: v['sarif-category'] });
+    const format_ = await timing.measureAsync('load: formatter', () => formatter(format as (typeof FORMATS)[number]));
+    const report = timing.measure('format', () => format_(result, { color, quiet: !!v.quiet, displayPath, sarifCategory: v['sarif-category'] }));
     if (toFile) {
       try {
         writeFileSync(resolve(io.cwd, v.output as string), report);
@@ -206,6 +234,10 @@ export async function main(argv: string[], io: CliIO, rules: readonly Rule[] = a
       io.stdout(report);
     }
     if (result.incomplete) io.stderr('modelguard: the scan is incomplete (a rule failed); see the notifications\n');
+    if (timing.enabled) {
+      const { formatTiming } = await import('./format/timing.js');
+      io.stderr(formatTiming(timing, result, { beforeMain: mainStart, total: performance.now(), maxRssKiB: process.resourceUsage().maxRSS }));
+    }
     return exitCode(result, failOn, !!v.strict);
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, parseDocument, LineCounter, type Document } from 'yaml';
 import type { FileRole } from '../discovery/roles.js';
 import { CATEGORIES } from '../types.js';
@@ -23,13 +24,22 @@ export interface RuleInfo {
 }
 
 let validateConfig: ValidateFunction | undefined;
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+let ajvInstance: AjvType | undefined;
+
+/** The schema validator, loaded when a config file is read: a run without one never loads ajv. */
+function ajv(): AjvType {
+  if (!ajvInstance) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajvInstance = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  }
+  return ajvInstance;
+}
 
 function validator(): ValidateFunction {
   if (!validateConfig) {
     // settings.models.aliases entries have the shape of the built-in alias data.
-    ajv.addSchema(readPackageJson<object>('schemas', 'model-aliases.schema.json'));
-    validateConfig = ajv.compile(readPackageJson<object>('schemas', 'config.schema.json'));
+    ajv().addSchema(readPackageJson<object>('schemas', 'model-aliases.schema.json'));
+    validateConfig = ajv().compile(readPackageJson<object>('schemas', 'config.schema.json'));
   }
   return validateConfig;
 }
@@ -39,7 +49,7 @@ function optionsValidator(rule: RuleInfo): ValidateFunction | undefined {
   if (!rule.optionsSchema) return undefined;
   let v = optionValidators.get(rule.id);
   if (!v) {
-    v = ajv.compile(rule.optionsSchema);
+    v = ajv().compile(rule.optionsSchema);
     optionValidators.set(rule.id, v);
   }
   return v;

@@ -11,6 +11,7 @@ import { compileRoleRules, FILE_ROLES, type FileRole } from '../discovery/roles.
 import { CATEGORIES, type Confidence, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
+import { NO_TIMING, type Timing } from '../util/timing.js';
 
 export interface ScanOptions {
   root: string;
@@ -28,6 +29,8 @@ export interface ScanOptions {
   baseline?: Set<string>;
   /** Keep stack traces of rule errors. */
   debug?: boolean;
+  /** Collects time per phase (`--stats`); off when not given. */
+  timing?: Timing;
 }
 
 export interface RunStats {
@@ -206,18 +209,23 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     .sort((a, b) => cmp(a.meta.id, b.meta.id));
 
   const limits = resolveLimits(config);
-  const discovery: Discovery = await discover({
-    root: opts.root,
-    paths: opts.paths,
-    ignore: [...config.ignore, ...(opts.ignore ?? [])],
-    maxFileSize: limits.dataFileSize,
-    sourceFileSize: limits.sourceFileSize,
-  });
+  const timing = opts.timing ?? NO_TIMING;
+  for (const r of enabled) timing.declare(`rule: ${r.meta.id}`);
+  const discovery: Discovery = await timing.measureAsync('discovery', () =>
+    discover({
+      root: opts.root,
+      paths: opts.paths,
+      ignore: [...config.ignore, ...(opts.ignore ?? [])],
+      maxFileSize: limits.dataFileSize,
+      sourceFileSize: limits.sourceFileSize,
+    }),
+  );
+  timing.note('discovery', `${discovery.allPaths.length} files seen, ${discovery.files.length} candidates`);
   if (discovery.missing.length > 0) throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
   if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
 
-  const grammars = await Grammars.load();
-  const host = new ParserHost(grammars);
+  const grammars = await timing.measureAsync('load: tree-sitter grammars', () => Grammars.load());
+  const host = new ParserHost(grammars, timing);
   const project = new ProjectModel(discovery, host, config.settings, compileRoleRules(config.roles));
   const notifications: Notification[] = [];
   /** `omitted`: a summary standing for that many reports of the rule in the file, left out by the cap. */
@@ -290,7 +298,9 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       };
       const mine: Report[] = [];
       try {
-        for (const r of (rule as { check(c: FileContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(r);
+        timing.measure(`rule: ${rule.meta.id}`, () => {
+          for (const r of (rule as { check(c: FileContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(r);
+        });
       } catch (e) {
         ruleFailed(rule, file.path, e);
         continue;
@@ -308,7 +318,9 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     };
     const mine: Report[] = [];
     try {
-      for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(report);
+      timing.measure(`rule: ${rule.meta.id}`, () => {
+        for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(report);
+      });
     } catch (e) {
       ruleFailed(rule, undefined, e);
       continue;
@@ -317,6 +329,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   }
 
   // Reports → findings.
+  const findingsStart = timing.begin();
   const seen = new Set<string>();
   let findings: Finding[] = [];
   for (const { rule, report, omitted } of reports) {
@@ -458,6 +471,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       cmp(a.message, b.message),
   );
   findings = findings.sort(compareFindings);
+  timing.end('findings, suppressions, notices', findingsStart);
 
   return {
     toolName: 'modelguard',

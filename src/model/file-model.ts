@@ -11,14 +11,19 @@ import { TsHost, TsModule } from '../parse/typescript.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { blankJsonComments, looksLikeTemplate, YamlFile } from '../parse/yaml.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
+import { NO_TIMING, type Timing } from '../util/timing.js';
 
-/** The parsers shared by every file of a run. */
+/** The parsers shared by every file of a run, and the run's timing (`--stats`: parse time per language). */
 export class ParserHost {
-  readonly ts = new TsHost();
+  readonly ts: TsHost;
   readonly shell: ShellParser;
 
-  constructor(readonly grammars: Grammars) {
+  constructor(
+    readonly grammars: Grammars,
+    readonly timing: Timing = NO_TIMING,
+  ) {
     this.shell = new ShellParser(grammars);
+    this.ts = new TsHost(timing);
   }
 }
 
@@ -84,6 +89,11 @@ export class FileModel {
     return this.cache.get(key) as T;
   }
 
+  /** A parse, once per file, timed per language for `--stats`. */
+  private parse<T>(language: string, compute: () => T): T {
+    return this.memo(`parse:${language}`, () => this.host.timing.measure(`parse: ${language}`, compute));
+  }
+
   private notice(message: string, span: Span, level: Notification['level'] = 'warning'): void {
     this.notices.push({ kind: 'parse-error', level, message, path: this.path, range: this.range(span) });
   }
@@ -94,7 +104,7 @@ export class FileModel {
 
   yaml(): YamlFile | undefined {
     if (!this.isYaml) return undefined;
-    return this.memo('parse:yaml', () => {
+    return this.parse('yaml', () => {
       // JSON with comments (VS Code settings, dev containers, tsconfig-like files): the comments
       // are blanked out, offsets kept, so they neither fail the parse nor swallow the next key.
       const json = this.kind === 'json-config' || this.kind === 'package-json';
@@ -138,7 +148,7 @@ export class FileModel {
 
   ts(): TsModule | undefined {
     if (this.kind !== 'typescript') return undefined;
-    return this.memo('parse:ts', () => {
+    return this.parse('typescript', () => {
       const mod = new TsModule(this.host.ts.parse(this.path, this.text));
       const err = mod.parseError();
       if (err) this.notice(`syntax error: ${err.message}; the file was checked with error recovery`, err.span);
@@ -148,7 +158,7 @@ export class FileModel {
 
   python(): PythonModule | undefined {
     if (this.kind !== 'python' || !this.host.grammars.has('python')) return undefined;
-    return this.memo('parse:python', () => {
+    return this.parse('python', () => {
       const { tree, error: err } = parsePython(this.host.grammars, this.text);
       if (err) {
         const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
@@ -160,17 +170,17 @@ export class FileModel {
 
   dockerfile(): DockerfileModel | undefined {
     if (this.kind !== 'dockerfile') return undefined;
-    return this.memo('parse:dockerfile', () => new DockerfileModel(this.text, this.lines));
+    return this.parse('dockerfile', () => new DockerfileModel(this.text, this.lines));
   }
 
   dotenv(): DotenvEntry[] | undefined {
     if (this.kind !== 'dotenv') return undefined;
-    return this.memo('parse:dotenv', () => parseDotenv(this.text));
+    return this.parse('dotenv', () => parseDotenv(this.text));
   }
 
   modelfile(): ModelfileInstruction[] | undefined {
     if (this.kind !== 'modelfile') return undefined;
-    return this.memo('parse:modelfile', () => parseModelfile(this.text));
+    return this.parse('modelfile', () => parseModelfile(this.text));
   }
 
   /** The whole file as a shell script (role `shell`). */
@@ -185,7 +195,7 @@ export class FileModel {
    */
   parseShell(script: string, map: OffsetMap, ghaExpressions = false): ShellScript | undefined {
     if (!this.host.shell.available) return undefined;
-    const parsed = this.host.shell.parse(script, map, this.text, ghaExpressions);
+    const parsed = this.host.timing.measure('parse: shell', () => this.host.shell.parse(script, map, this.text, ghaExpressions));
     if (parsed.error && !this.shellErrorReported) {
       this.shellErrorReported = true;
       this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.kind === 'shell' ? 'warning' : 'note');

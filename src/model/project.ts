@@ -8,6 +8,7 @@ import type { FileKind } from '../types.js';
 import { FileModel, type ParserHost } from './file-model.js';
 import { RepoIndex } from './repo-index.js';
 import { trimTrailing } from '../util/text.js';
+import type { Timing } from '../util/timing.js';
 
 /**
  * The text of a file as a user's editor would show it: UTF-16 (little or big endian) when it
@@ -71,7 +72,16 @@ export class ProjectModel {
     );
   }
 
+  /** The run's timing (`--stats`), shared with the parsers. */
+  get timing(): Timing {
+    return this.host.timing;
+  }
+
   private load(ref: FileRef): FileModel | null {
+    return this.host.timing.measure('read and classify', () => this.read(ref));
+  }
+
+  private read(ref: FileRef): FileModel | null {
     // A file the config gives a role to is scanned whatever it looks like.
     const userRole = this.roleRules.some((r) => r.match(ref.path));
     if (!userRole && ref.candidate === 'typescript' && minifiedByName(ref.path)) {

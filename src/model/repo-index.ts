@@ -151,9 +151,13 @@ export class RepoIndex {
 
   /** The imports of one TS/JS or Python file. */
   importsOf(file: FileModel): ImportEdge[] {
-    let edges = this.importsByFile.get(file.path);
-    if (edges) return edges;
-    edges = [];
+    const known = this.importsByFile.get(file.path);
+    if (known) return known;
+    return this.project.timing.measure('repository index', () => this.readImports(file));
+  }
+
+  private readImports(file: FileModel): ImportEdge[] {
+    const edges: ImportEdge[] = [];
     const ts = file.ts();
     if (ts) {
       for (const m of new Set(ts.imports().map((i) => i.module))) edges.push({ module: m, resolved: this.resolveTs(file.path, m) });
@@ -179,24 +183,31 @@ export class RepoIndex {
 
   /** Files of the repository that import `path`. */
   importers(path: string): string[] {
-    if (!this.importersOf) {
-      this.importersOf = new Map();
-      for (const f of this.project.files()) {
-        if (f.kind !== 'typescript' && f.kind !== 'python') continue;
-        for (const e of this.importsOf(f)) {
-          if (!e.resolved) continue;
-          const list = this.importersOf.get(e.resolved) ?? [];
-          if (!list.includes(f.path)) list.push(f.path);
-          this.importersOf.set(e.resolved, list);
-        }
+    if (!this.importersOf) this.project.timing.measure('repository index', () => this.buildImporters());
+    return this.importersOf?.get(path) ?? [];
+  }
+
+  private buildImporters(): void {
+    const importersOf = new Map<string, string[]>();
+    for (const f of this.project.files()) {
+      if (f.kind !== 'typescript' && f.kind !== 'python') continue;
+      for (const e of this.importsOf(f)) {
+        if (!e.resolved) continue;
+        const list = importersOf.get(e.resolved) ?? [];
+        if (!list.includes(f.path)) list.push(f.path);
+        importersOf.set(e.resolved, list);
       }
     }
-    return this.importersOf.get(path) ?? [];
+    this.importersOf = importersOf;
   }
 
   /** Packages declared in package.json, requirements files and pyproject.toml, with what each declaration is for. */
   packages(): DeclaredPackage[] {
-    if (this._packages) return this._packages;
+    this._packages ??= this.project.timing.measure('repository index', () => this.readPackages());
+    return this._packages;
+  }
+
+  private readPackages(): DeclaredPackage[] {
     const out: DeclaredPackage[] = [];
     const roots = new Set<string>();
     for (const f of this.project.files()) {

@@ -2,6 +2,7 @@ import type { Expression, SourceFile, ts } from 'ts-morph';
 import { Node, ScriptKind, SyntaxKind, tsc, tsMorph } from './ts-morph.js';
 import type { Span } from '../types.js';
 import { cutAtAny } from '../util/text.js';
+import { NO_TIMING, type Timing } from '../util/timing.js';
 
 export { Node, SyntaxKind };
 export type { SourceFile, Expression };
@@ -24,13 +25,17 @@ const KINDS: Record<string, 'TS' | 'TSX' | 'JS' | 'JSX'> = {
 export class TsHost {
   private project: import('ts-morph').Project | undefined;
 
+  constructor(private readonly timing: Timing = NO_TIMING) {}
+
   parse(path: string, text: string): SourceFile {
-    this.project ??= new (tsMorph().Project)({
-      useInMemoryFileSystem: true,
-      skipFileDependencyResolution: true,
-      skipLoadingLibFiles: true,
-      compilerOptions: { allowJs: true, noLib: true, jsx: tsc.JsxEmit.Preserve, target: tsc.ScriptTarget.ES2022 },
-    });
+    this.project ??= this.timing.measure('load: TypeScript compiler', () =>
+      new (tsMorph().Project)({
+        useInMemoryFileSystem: true,
+        skipFileDependencyResolution: true,
+        skipLoadingLibFiles: true,
+        compilerOptions: { allowJs: true, noLib: true, jsx: tsc.JsxEmit.Preserve, target: tsc.ScriptTarget.ES2022 },
+      }),
+    );
     const ext = /\.[^./]+$/.exec(path)?.[0] ?? '.ts';
     return this.project.createSourceFile(`/${path}`, text, { overwrite: true, scriptKind: ScriptKind[KINDS[ext] ?? 'TS'] });
   }
