@@ -6,7 +6,7 @@ import type { FileRole } from '../discovery/roles.js';
 import { CATEGORIES } from '../types.js';
 import { readPackageJson } from '../util/pkg.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { emptyConfig, DEFAULT_MAX_FILE_SIZE, type Config, type RuleSetting } from './types.js';
+import { emptyConfig, DEFAULT_LIMITS, DEFAULT_MAX_FILE_SIZE, type AnalysisLimits, type Config, type RuleSetting } from './types.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -184,7 +184,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
     for (const p of describe(validate.errors ?? [])) {
       const suggestion =
         p.text === 'is not a known key' && p.path.length === 1
-          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'failOn', 'overrides', 'roles', 'settings'])
+          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'limits', 'failOn', 'overrides', 'roles', 'settings'])
           : undefined;
       problems.push(`${at(p.path)}: ${dotted(p.path)}: ${p.text}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
     }
@@ -232,6 +232,8 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   config.file = file;
   config.ignore = (data.ignore as string[] | undefined) ?? [];
   config.maxFileSize = data.maxFileSize !== undefined ? parseSize(data.maxFileSize as number | string) : DEFAULT_MAX_FILE_SIZE;
+  const limits = (data.limits ?? {}) as Partial<AnalysisLimits>;
+  config.limits = { ...DEFAULT_LIMITS, ...limits };
   config.failOn = data.failOn as Config['failOn'];
   config.roles = (data.roles as Config['roles'] | undefined) ?? {};
   config.settings = (data.settings as Config['settings'] | undefined) ?? {};

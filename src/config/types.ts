@@ -47,6 +47,8 @@ export interface Config {
   rules: Record<string, RuleSetting>;
   ignore: string[];
   maxFileSize: number;
+  /** `limits:`: the per-file analysis budget. */
+  limits: AnalysisLimits;
   failOn?: Severity | 'never';
   overrides: Override[];
   /** `roles:`: globs that give files a role, tried before the built-in classification. */
@@ -54,8 +56,18 @@ export interface Config {
   settings: Settings;
 }
 
+export interface AnalysisLimits {
+  /** Milliseconds of analysis one file may take, summed over every rule. */
+  analysisTimeMs: number;
+  /** Tree nodes the walks may visit in one file, summed over every rule. */
+  analysisNodes: number;
+}
+
+/** Far above what any file of a real repository needs (README "Limits"). */
+export const DEFAULT_LIMITS: AnalysisLimits = { analysisTimeMs: 60_000, analysisNodes: 50_000_000 };
+
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 export function emptyConfig(): Config {
-  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, overrides: [], roles: {}, settings: {} };
+  return { rules: {}, ignore: [], maxFileSize: DEFAULT_MAX_FILE_SIZE, limits: { ...DEFAULT_LIMITS }, overrides: [], roles: {}, settings: {} };
 }

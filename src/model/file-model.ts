@@ -9,6 +9,7 @@ import { ShellParser, type ShellScript } from '../parse/shell.js';
 import { firstSyntaxError, type Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
 import { YamlFile } from '../parse/yaml.js';
+import { AnalysisBudget, chargedTo, DEFAULT_LIMITS, type AnalysisLimits } from '../parse/walk.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
 
 /** The parsers shared by every file of a run. */
@@ -16,7 +17,11 @@ export class ParserHost {
   readonly ts = new TsHost();
   readonly shell: ShellParser;
 
-  constructor(readonly grammars: Grammars) {
+  constructor(
+    readonly grammars: Grammars,
+    /** The per-file analysis budget. */
+    readonly limits: AnalysisLimits = DEFAULT_LIMITS,
+  ) {
     this.shell = new ShellParser(grammars);
   }
 }
@@ -44,6 +49,11 @@ export class FileModel {
   private readonly cache = new Map<string, unknown>();
   private _lines?: LineIndex;
   private shellErrorReported = false;
+  private _parsed = false;
+  private tooDeepReported = false;
+  private cleared = false;
+  /** Time and nodes spent analysing this file; once used up, its facts are empty. */
+  readonly budget: AnalysisBudget;
 
   constructor(
     /** Path relative to the scanned root, forward slashes. */
@@ -58,6 +68,12 @@ export class FileModel {
     role?: FileRole,
   ) {
     this.role = role ?? fileRole(path, kind, text);
+    this.budget = new AnalysisBudget(path, host.limits);
+  }
+
+  /** The analysis budget ran out: the parsed trees are no longer handed out, so every fact is empty. */
+  get exhausted(): boolean {
+    return this.budget.spent !== undefined;
   }
 
   readonly role: FileRole;
@@ -73,18 +89,45 @@ export class FileModel {
 
   /** True once some rule made the file parse. */
   get parsed(): boolean {
-    for (const k of this.cache.keys()) if (k.startsWith('parse:')) return true;
+    if (this._parsed) return true;
+    for (const k of this.cache.keys()) if (k.startsWith('parse:')) return (this._parsed = true);
     return false;
   }
 
-  /** Computes a derived fact once per file; later callers get the cached value. */
+  /**
+   * Computes a derived fact once per file; later callers get the cached value. The work is
+   * charged to this file's analysis budget; once that is used up, the facts computed so far are
+   * dropped and recomputed without the trees, which makes them empty.
+   */
   memo<T>(key: string, compute: () => T): T {
-    if (!this.cache.has(key)) this.cache.set(key, compute());
+    if (this.budget.spent && !this.cleared) {
+      this._parsed = this.parsed;
+      this.cleared = true;
+      this.cache.clear();
+    }
+    if (!this.cache.has(key)) this.cache.set(key, chargedTo(this.budget.spent ? undefined : this.budget, compute));
     return this.cache.get(key) as T;
   }
 
   private notice(message: string, span: Span, level: Notification['level'] = 'warning'): void {
     this.notices.push({ kind: 'parse-error', level, message, path: this.path, range: this.range(span) });
+  }
+
+  /**
+   * Runs a third-party parser; when its own recursion overflows the stack on deeply nested input,
+   * the file gets a parse notice and is not analysed, and the run goes on.
+   */
+  private tooDeep<T>(parse: () => T): T | undefined {
+    try {
+      return parse();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      if (!this.tooDeepReported) {
+        this.tooDeepReported = true;
+        this.notice('the file is nested too deeply to parse (the parser ran out of stack); it was not checked', { start: 0, end: 0 });
+      }
+      return undefined;
+    }
   }
 
   get isYaml(): boolean {
@@ -93,8 +136,10 @@ export class FileModel {
 
   yaml(): YamlFile | undefined {
     if (!this.isYaml) return undefined;
+    if (this.exhausted) return undefined;
     return this.memo('parse:yaml', () => {
-      const y = new YamlFile(this.text);
+      const y = this.tooDeep(() => new YamlFile(this.text));
+      if (!y) return undefined;
       const first = y.errors[0];
       if (first) {
         const what = this.kind === 'json-config' || this.kind === 'package-json' ? 'JSON' : 'YAML';
@@ -117,8 +162,11 @@ export class FileModel {
 
   ts(): TsModule | undefined {
     if (this.kind !== 'typescript') return undefined;
+    if (this.exhausted) return undefined;
     return this.memo('parse:ts', () => {
-      const mod = new TsModule(this.host.ts.parse(this.path, this.text));
+      const source = this.tooDeep(() => this.host.ts.parse(this.path, this.text));
+      if (!source) return undefined;
+      const mod = new TsModule(source);
       const err = mod.parseError();
       if (err) this.notice(`syntax error: ${err.message}; the file was checked with error recovery`, err.span);
       return mod;
@@ -127,8 +175,10 @@ export class FileModel {
 
   python(): PythonModule | undefined {
     if (this.kind !== 'python' || !this.host.grammars.has('python')) return undefined;
+    if (this.exhausted) return undefined;
     return this.memo('parse:python', () => {
-      const tree = this.host.grammars.parse('python', this.text);
+      const tree = this.tooDeep(() => this.host.grammars.parse('python', this.text));
+      if (!tree) return undefined;
       const err = firstSyntaxError(tree.rootNode);
       if (err) {
         const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
@@ -140,7 +190,8 @@ export class FileModel {
 
   dockerfile(): DockerfileModel | undefined {
     if (this.kind !== 'dockerfile') return undefined;
-    return this.memo('parse:dockerfile', () => new DockerfileModel(this.text, this.lines));
+    if (this.exhausted) return undefined;
+    return this.memo('parse:dockerfile', () => this.tooDeep(() => new DockerfileModel(this.text, this.lines)));
   }
 
   dotenv(): DotenvEntry[] | undefined {
@@ -156,6 +207,7 @@ export class FileModel {
   /** The whole file as a shell script (role `shell`). */
   shellScript(): ShellScript | undefined {
     if (this.kind !== 'shell') return undefined;
+    if (this.exhausted) return undefined;
     return this.memo('parse:shell', () => this.parseShell(this.text, shiftedMap(0)));
   }
 
@@ -165,7 +217,9 @@ export class FileModel {
    */
   parseShell(script: string, map: OffsetMap, ghaExpressions = false): ShellScript | undefined {
     if (!this.host.shell.available) return undefined;
-    const parsed = this.host.shell.parse(script, map, this.text, ghaExpressions);
+    if (this.exhausted) return undefined;
+    const parsed = this.tooDeep(() => this.host.shell.parse(script, map, this.text, ghaExpressions));
+    if (!parsed) return undefined;
     if (parsed.error && !this.shellErrorReported) {
       this.shellErrorReported = true;
       this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.kind === 'shell' ? 'warning' : 'note');
