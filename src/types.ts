@@ -115,6 +115,7 @@ export interface Finding {
 export type NotificationKind =
   | 'parse-error'
   | 'rule-error'
+  | 'analysis-budget'
   | 'skipped-files'
   | 'unreadable-file'
   | 'symlink-outside-root'

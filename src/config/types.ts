@@ -71,6 +71,10 @@ export interface Limits {
   dataFileSize?: number;
   /** Findings of one rule in one file beyond this many are summed up in one finding; 0: no cap. */
   findingsPerFile?: number;
+  /** Milliseconds of analysis one file may take, summed over every rule. */
+  analysisTimeMs?: number;
+  /** Tree nodes the walks may visit in one file, summed over every rule. */
+  analysisNodes?: number;
   [key: string]: number | undefined;
 }
 
@@ -96,6 +100,24 @@ export function resolveLimits(config: Pick<Config, 'maxFileSize' | 'limits'>): R
     sourceFileSize: l.sourceFileSize ?? config.maxFileSize ?? DEFAULT_SOURCE_FILE_SIZE,
     dataFileSize: l.dataFileSize ?? config.maxFileSize ?? DEFAULT_DATA_FILE_SIZE,
     findingsPerFile: cap === 0 ? Infinity : cap,
+  };
+}
+
+export interface AnalysisLimits {
+  /** Milliseconds of analysis one file may take, summed over every rule. */
+  analysisTimeMs: number;
+  /** Tree nodes the walks may visit in one file, summed over every rule. */
+  analysisNodes: number;
+}
+
+/** Far above what any file of a real repository needs (README "Limits"). */
+export const DEFAULT_LIMITS: AnalysisLimits = { analysisTimeMs: 60_000, analysisNodes: 50_000_000 };
+
+/** The per-file analysis budget in force. */
+export function analysisLimits(config: Pick<Config, 'limits'>): AnalysisLimits {
+  return {
+    analysisTimeMs: config.limits?.analysisTimeMs ?? DEFAULT_LIMITS.analysisTimeMs,
+    analysisNodes: config.limits?.analysisNodes ?? DEFAULT_LIMITS.analysisNodes,
   };
 }
 

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { resolveLimits, type Config, type RuleSetting } from '../config/types.js';
+import { analysisLimits, resolveLimits, type Config, type RuleSetting } from '../config/types.js';
 import { discover, type Discovery } from '../discovery/discover.js';
 import { assignFingerprints, cmp, compareFindings, normalizeSnippet } from '../findings/fingerprint.js';
 import { FileModel, ParserHost } from '../model/file-model.js';
@@ -8,6 +8,7 @@ import { Grammars } from '../parse/tree-sitter.js';
 import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
 import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
 import { compileRoleRules, FILE_ROLES, type FileRole } from '../discovery/roles.js';
+import { AnalysisBudget, AnalysisBudgetError, chargedTo } from '../parse/walk.js';
 import { CATEGORIES, type Confidence, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
@@ -225,7 +226,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
 
   const grammars = await timing.measureAsync('load: tree-sitter grammars', () => Grammars.load());
-  const host = new ParserHost(grammars, timing);
+  const host = new ParserHost(grammars, timing, analysisLimits(config));
   const project = new ProjectModel(discovery, host, config.settings, compileRoleRules(config.roles));
   const notifications: Notification[] = [];
   /** `omitted`: a summary standing for that many reports of the rule in the file, left out by the cap. */
@@ -271,6 +272,50 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     });
   };
 
+  const budgetSpent = (rule: Rule, budget: AnalysisBudget): void => {
+    const [what, key, limit] =
+      budget.spent === 'time'
+        ? ['time', 'limits.analysisTimeMs', `${budget.limits.analysisTimeMs} ms`]
+        : ['nodes', 'limits.analysisNodes', `${budget.limits.analysisNodes} nodes visited`];
+    notifications.push({
+      kind: 'analysis-budget',
+      level: 'warning',
+      ruleId: rule.meta.id,
+      path: budget.path,
+      message: `analysis of ${budget.path} stopped while ${rule.meta.id} ran: its ${what} budget (${limit}) is used up, so findings in this file may be missing; raise ${key} in .modelguard.yml to analyse it fully`,
+    });
+  };
+
+  /**
+   * Runs one rule check, isolating its failures. A file whose analysis budget runs out gets a
+   * notice (once) and from then on empty facts; the check is run again, so the other files it
+   * reads still count. Each retry follows a newly exhausted file, so retries are few.
+   */
+  const runChecked = (rule: Rule, path: string | undefined, file: FileModel | undefined, check: () => Iterable<Report>): Report[] => {
+    for (let attempt = 0; ; attempt++) {
+      const mine: Report[] = [];
+      try {
+        chargedTo(file?.budget, () => {
+          for (const r of check()) mine.push(r);
+        });
+        return mine;
+      } catch (e) {
+        if (!(e instanceof AnalysisBudgetError)) {
+          ruleFailed(rule, path, e);
+          return [];
+        }
+        if (!exhaustedFiles.has(e.budget.path)) {
+          exhaustedFiles.add(e.budget.path);
+          budgetSpent(rule, e.budget);
+        } else if (attempt > exhaustedFiles.size) {
+          return [];
+        }
+        if (file?.exhausted) return [];
+      }
+    }
+  };
+  const exhaustedFiles = new Set<string>();
+
   // With files named on the command line, only they are checked and reported; the rest of
   // the repository is context that cross-file rules may read.
   const targetSet = discovery.targets ? new Set(discovery.targets) : undefined;
@@ -296,15 +341,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
         reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
         severityIn: severityIn(rule),
       };
-      const mine: Report[] = [];
-      try {
-        timing.measure(`rule: ${rule.meta.id}`, () => {
-          for (const r of (rule as { check(c: FileContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(r);
-        });
-      } catch (e) {
-        ruleFailed(rule, file.path, e);
-        continue;
-      }
+      const mine = timing.measure(`rule: ${rule.meta.id}`, () => runChecked(rule, file.path, file, () => (rule as { check(c: FileContext<unknown>): Iterable<Report> }).check(ctx)));
       keep(rule, mine);
     }
   }
@@ -316,15 +353,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
       reportIn: (f, id, at, data, extra) => makeReport(rule, f, id, at, data, extra),
       severityIn: severityIn(rule),
     };
-    const mine: Report[] = [];
-    try {
-      timing.measure(`rule: ${rule.meta.id}`, () => {
-        for (const report of (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)) mine.push(report);
-      });
-    } catch (e) {
-      ruleFailed(rule, undefined, e);
-      continue;
-    }
+    const mine = timing.measure(`rule: ${rule.meta.id}`, () => runChecked(rule, undefined, undefined, () => (rule as { check(c: ProjectContext<unknown>): Iterable<Report> }).check(ctx)));
     keep(rule, mine);
   }
 

@@ -2,6 +2,7 @@ import type { Node, ts } from 'ts-morph';
 import { tsc } from '../parse/ts-morph.js';
 import type { FileModel } from '../model/file-model.js';
 import { SyntaxKind } from '../parse/typescript.js';
+import { walkTs } from '../parse/walk.js';
 
 /** Node kinds the model facts look for; gathered in one pass over the compiler tree. */
 let kinds: Set<SyntaxKind> | undefined;
@@ -26,15 +27,13 @@ function collect(file: FileModel): Collected {
     const source = file.ts()?.source;
     const map = new Map<SyntaxKind, ts.Node[]>();
     if (!source) return { map };
-    const visit = (n: ts.Node): void => {
+    walkTs(source.compilerNode, (n) => {
       if (KINDS().has(n.kind)) {
         const list = map.get(n.kind) ?? [];
         list.push(n);
         map.set(n.kind, list);
       }
-      tsc.forEachChild(n, visit);
-    };
-    visit(source.compilerNode);
+    });
     const wrap = (source as unknown as { _getNodeFromCompilerNode: Wrap })._getNodeFromCompilerNode.bind(source);
     return { map, wrap };
   });
@@ -65,18 +64,34 @@ export function tsNodesOfKind(file: FileModel, kind: SyntaxKind): Node[] {
 
 /** The leftmost identifier of a callee (`client` in `client.chat.completions.create`), `this`, or undefined. */
 export function calleeRoot(expr: ts.Expression): string | undefined {
+  // Remembered for every node on the way down: each call of a long `.then().then()` chain asks
+  // for the same root, which would otherwise be a walk down the whole chain per call.
+  const path: ts.Node[] = [];
   let e: ts.Node = expr;
+  let root: string | undefined;
   for (;;) {
-    if (tsc.isIdentifier(e)) return e.text;
-    if (e.kind === tsc.SyntaxKind.ThisKeyword) return 'this';
-    if (tsc.isPropertyAccessExpression(e) || tsc.isElementAccessExpression(e) || tsc.isCallExpression(e) || tsc.isNonNullExpression(e) || tsc.isParenthesizedExpression(e) || tsc.isAsExpression(e) || tsc.isAwaitExpression(e)) {
+    const known = rootCache.get(e);
+    if (known !== undefined) {
+      root = known ?? undefined;
+      break;
+    }
+    path.push(e);
+    if (tsc.isIdentifier(e)) {
+      root = e.text;
+      break;
+    }
+    if (e.kind === tsc.SyntaxKind.ThisKeyword) {
+      root = 'this';
+      break;
+    }
+    if (tsc.isPropertyAccessExpression(e) || tsc.isElementAccessExpression(e) || tsc.isCallExpression(e) || tsc.isNonNullExpression(e) || tsc.isParenthesizedExpression(e) || tsc.isAsExpression(e) || tsc.isAwaitExpression(e) || tsc.isNewExpression(e)) {
       e = e.expression;
       continue;
     }
-    if (tsc.isNewExpression(e)) {
-      e = e.expression;
-      continue;
-    }
-    return undefined;
+    break;
   }
+  for (const n of path) rootCache.set(n, root ?? null);
+  return root;
 }
+
+const rootCache = new WeakMap<ts.Node, string | null>();

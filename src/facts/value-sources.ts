@@ -5,6 +5,7 @@ import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Confidence, Span } from '../types.js';
 import { callersOf, functionAt, type CallEdge } from './inference/index.js';
 import { pyLookup, pyModuleBindings, tsProperty, type PyBinding, type PyNode } from './values.js';
+import { descendantsOfKind } from '../parse/walk.js';
 
 /**
  * Where a string passed somewhere can come from: every literal that may reach an expression,
@@ -809,7 +810,7 @@ class TsFlow {
         const list = n.getParent();
         const isConst = TsNode.isVariableDeclarationList(list) && list.getDeclarationKindKeywords().some((k) => k.getText() === 'const');
         if (!isConst) {
-          for (const bin of file.ts()?.source.getDescendantsOfKind(SyntaxKind.BinaryExpression) ?? []) {
+          for (const bin of (() => { const sf = file.ts()?.source; return sf ? descendantsOfKind(sf, SyntaxKind.BinaryExpression) : []; })()) {
             if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken || !TsNode.isIdentifier(bin.getLeft()) || bin.getLeft().getText() !== name) continue;
             if (tsDeclOf(bin.getLeft()) ?.node !== n) continue;
             for (const v of this.vals(file, bin.getRight(), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : v);
@@ -994,7 +995,7 @@ class TsFlow {
     for (const ctor of cls.getConstructors()) {
       for (const p of ctor.getParameters()) if (p.isParameterProperty() && p.getName() === key) out.push(...this.param(file, p, conf, depth));
     }
-    for (const bin of cls.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    for (const bin of descendantsOfKind(cls, SyntaxKind.BinaryExpression)) {
       if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
       const left = bin.getLeft();
       if (!TsNode.isPropertyAccessExpression(left) || !TsNode.isThisExpression(left.getExpression()) || left.getName() !== key) continue;
@@ -1069,7 +1070,7 @@ class TsFlow {
       const body = fn.getBody();
       if (!TsNode.isBlock(body)) return this.vals(file, body, conf, depth);
     }
-    for (const r of fn.getDescendantsOfKind(SyntaxKind.ReturnStatement)) {
+    for (const r of descendantsOfKind(fn, SyntaxKind.ReturnStatement)) {
       let owner: TsNode | undefined = r.getParent();
       while (owner && !(TsNode.isFunctionLikeDeclaration(owner) || TsNode.isArrowFunction(owner) || TsNode.isFunctionExpression(owner))) owner = owner.getParent();
       if (owner !== fn) continue;

@@ -10,6 +10,7 @@ import type { Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { blankJsonComments, looksLikeTemplate, YamlFile } from '../parse/yaml.js';
+import { AnalysisBudget, chargedTo, DEFAULT_LIMITS, type AnalysisLimits } from '../parse/walk.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
 import { NO_TIMING, type Timing } from '../util/timing.js';
 
@@ -21,6 +22,8 @@ export class ParserHost {
   constructor(
     readonly grammars: Grammars,
     readonly timing: Timing = NO_TIMING,
+    /** The per-file analysis budget. */
+    readonly limits: AnalysisLimits = DEFAULT_LIMITS,
   ) {
     this.shell = new ShellParser(grammars);
     this.ts = new TsHost(timing);
@@ -50,6 +53,11 @@ export class FileModel {
   private readonly cache = new Map<string, unknown>();
   private _lines?: LineIndex;
   private shellErrorReported = false;
+  private _parsed = false;
+  private tooDeepReported = false;
+  private cleared = false;
+  /** Time and nodes spent analysing this file; once used up, its facts are empty. */
+  readonly budget: AnalysisBudget;
 
   constructor(
     /** Path relative to the scanned root, forward slashes. */
@@ -64,6 +72,12 @@ export class FileModel {
     role?: FileRole,
   ) {
     this.role = role ?? fileRole(path, kind, text);
+    this.budget = new AnalysisBudget(path, host.limits);
+  }
+
+  /** The analysis budget ran out: the parsed trees are no longer handed out, so every fact is empty. */
+  get exhausted(): boolean {
+    return this.budget.spent !== undefined;
   }
 
   readonly role: FileRole;
@@ -79,13 +93,23 @@ export class FileModel {
 
   /** True once some rule made the file parse. */
   get parsed(): boolean {
-    for (const k of this.cache.keys()) if (k.startsWith('parse:')) return true;
+    if (this._parsed) return true;
+    for (const k of this.cache.keys()) if (k.startsWith('parse:')) return (this._parsed = true);
     return false;
   }
 
-  /** Computes a derived fact once per file; later callers get the cached value. */
+  /**
+   * Computes a derived fact once per file; later callers get the cached value. The work is
+   * charged to this file's analysis budget; once that is used up, the facts computed so far are
+   * dropped and recomputed without the trees, which makes them empty.
+   */
   memo<T>(key: string, compute: () => T): T {
-    if (!this.cache.has(key)) this.cache.set(key, compute());
+    if (this.budget.spent && !this.cleared) {
+      this._parsed = this.parsed;
+      this.cleared = true;
+      this.cache.clear();
+    }
+    if (!this.cache.has(key)) this.cache.set(key, chargedTo(this.budget.spent ? undefined : this.budget, compute));
     return this.cache.get(key) as T;
   }
 
@@ -98,17 +122,36 @@ export class FileModel {
     this.notices.push({ kind: 'parse-error', level, message, path: this.path, range: this.range(span) });
   }
 
+  /**
+   * Runs a third-party parser; when its own recursion overflows the stack on deeply nested input,
+   * the file gets a parse notice and is not analysed, and the run goes on.
+   */
+  private tooDeep<T>(parse: () => T): T | undefined {
+    try {
+      return parse();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      if (!this.tooDeepReported) {
+        this.tooDeepReported = true;
+        this.notice('the file is nested too deeply to parse (the parser ran out of stack); it was not checked', { start: 0, end: 0 });
+      }
+      return undefined;
+    }
+  }
+
   get isYaml(): boolean {
     return YAML_KINDS.has(this.kind);
   }
 
   yaml(): YamlFile | undefined {
     if (!this.isYaml) return undefined;
+    if (this.exhausted) return undefined;
     return this.parse('yaml', () => {
       // JSON with comments (VS Code settings, dev containers, tsconfig-like files): the comments
       // are blanked out, offsets kept, so they neither fail the parse nor swallow the next key.
       const json = this.kind === 'json-config' || this.kind === 'package-json';
-      const y = new YamlFile(this.kind === 'json-config' ? blankJsonComments(this.text) : this.text, { json });
+      const y = this.tooDeep(() => new YamlFile(this.kind === 'json-config' ? blankJsonComments(this.text) : this.text, { json }));
+      if (!y) return undefined;
       const first = y.errors[0];
       // A file with template actions (`{{ .Values.x }}`, `{% if %}`) is a template that renders
       // to YAML, not YAML: failing to parse it says nothing about the file.
@@ -148,8 +191,11 @@ export class FileModel {
 
   ts(): TsModule | undefined {
     if (this.kind !== 'typescript') return undefined;
+    if (this.exhausted) return undefined;
     return this.parse('typescript', () => {
-      const mod = new TsModule(this.host.ts.parse(this.path, this.text));
+      const source = this.tooDeep(() => this.host.ts.parse(this.path, this.text));
+      if (!source) return undefined;
+      const mod = new TsModule(source);
       const err = mod.parseError();
       if (err) this.notice(`syntax error: ${err.message}; the file was checked with error recovery`, err.span);
       return mod;
@@ -158,8 +204,11 @@ export class FileModel {
 
   python(): PythonModule | undefined {
     if (this.kind !== 'python' || !this.host.grammars.has('python')) return undefined;
+    if (this.exhausted) return undefined;
     return this.parse('python', () => {
-      const { tree, error: err } = parsePython(this.host.grammars, this.text);
+      const parsed = this.tooDeep(() => parsePython(this.host.grammars, this.text));
+      if (!parsed) return undefined;
+      const { tree, error: err } = parsed;
       if (err) {
         const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
         this.notice(`syntax error (${what}); the file was checked with error recovery`, { start: err.startIndex, end: err.endIndex });
@@ -170,7 +219,8 @@ export class FileModel {
 
   dockerfile(): DockerfileModel | undefined {
     if (this.kind !== 'dockerfile') return undefined;
-    return this.parse('dockerfile', () => new DockerfileModel(this.text, this.lines));
+    if (this.exhausted) return undefined;
+    return this.parse('dockerfile', () => this.tooDeep(() => new DockerfileModel(this.text, this.lines)));
   }
 
   dotenv(): DotenvEntry[] | undefined {
@@ -186,6 +236,7 @@ export class FileModel {
   /** The whole file as a shell script (role `shell`). */
   shellScript(): ShellScript | undefined {
     if (this.kind !== 'shell') return undefined;
+    if (this.exhausted) return undefined;
     return this.memo('parse:shell', () => this.parseShell(this.text, shiftedMap(0)));
   }
 
@@ -195,7 +246,9 @@ export class FileModel {
    */
   parseShell(script: string, map: OffsetMap, ghaExpressions = false): ShellScript | undefined {
     if (!this.host.shell.available) return undefined;
-    const parsed = this.host.timing.measure('parse: shell', () => this.host.shell.parse(script, map, this.text, ghaExpressions));
+    if (this.exhausted) return undefined;
+    const parsed = this.host.timing.measure('parse: shell', () => this.tooDeep(() => this.host.shell.parse(script, map, this.text, ghaExpressions)));
+    if (!parsed) return undefined;
     if (parsed.error && !this.shellErrorReported) {
       this.shellErrorReported = true;
       this.notice('shell syntax error; the commands around it were still checked', parsed.error, this.kind === 'shell' ? 'warning' : 'note');

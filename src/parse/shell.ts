@@ -2,6 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Span } from '../types.js';
 import { composeMaps, mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
 import type { Grammars } from './tree-sitter.js';
+import { visitNodes } from './walk.js';
 
 /** One shell word: its value with quotes removed (expansions kept as written), and where it is. */
 export interface ShellWord {
@@ -139,73 +140,95 @@ class Walk {
     return this.script.slice(node.startIndex, node.endIndex);
   }
 
-  /** Commands in execution order, each with the operator that joins it to the previous one. */
-  flatten(node: Node, negated = false): Array<{ cmd: ShellCommand; op?: string }> {
-    switch (node.type) {
-      case 'command': {
-        const cmd = this.command(node, negated);
-        return cmd ? [{ cmd }] : [];
-      }
-      case 'list': {
-        const out: Array<{ cmd: ShellCommand; op?: string }> = [];
-        let op: string | undefined;
-        for (const c of node.children) {
-          if (!c) continue;
-          if (!c.isNamed) {
-            op = c.type;
-            continue;
-          }
-          const part = this.flatten(c, negated);
-          if (part[0] && op) part[0].op = op;
-          op = undefined;
-          out.push(...part);
-        }
-        return out;
-      }
-      case 'pipeline': {
-        // `! a | b` negates the whole pipeline, but tree-sitter puts the `!` on its first command.
-        const whole = named(node)[0]?.type === 'negated_command';
-        const out: Array<{ cmd: ShellCommand; op?: string }> = [];
-        let op: string | undefined;
-        let first = true;
-        for (const c of node.children) {
-          if (!c) continue;
-          if (!c.isNamed) {
-            if (c.type === '|' || c.type === '|&') op = '|';
-            continue;
-          }
-          const part = whole && first ? named(c).flatMap((k) => this.flatten(k, !negated)) : this.flatten(c, whole ? !negated : negated);
-          first = false;
-          if (part[0] && op) part[0].op = op;
-          op = undefined;
-          out.push(...part);
-        }
-        return out;
-      }
-      case 'negated_command':
-        return named(node).flatMap((c) => this.flatten(c, !negated));
-      case 'comment':
-      case 'heredoc_body':
-        return [];
-      default: {
-        // program, redirected_statement, subshell, compound_statement, if/while/for/case,
-        // function bodies: statements in order, separated by ';'.
-        const out: Array<{ cmd: ShellCommand; op?: string }> = [];
-        let sep: string | undefined;
-        for (const c of node.children) {
-          if (!c) continue;
-          if (!c.isNamed) {
-            if (c.type === ';' || c.type === '&' || c.type === '\n') sep = c.type === '&' ? '&' : ';';
-            continue;
-          }
-          const part = this.flatten(c, negated);
-          if (part[0] && out.length > 0) part[0].op = sep ?? ';';
-          sep = undefined;
-          out.push(...part);
-        }
-        return out;
-      }
+  /**
+   * Commands in execution order, each with the operator that joins it to the previous one.
+   * An explicit stack of frames, one per open list, pipeline or block: a `RUN` of 30,000 `&&`
+   * commands nests 30,000 lists deep.
+   */
+  flatten(root: Node, negated = false): Array<{ cmd: ShellCommand; op?: string }> {
+    const out: Array<{ cmd: ShellCommand; op?: string }> = [];
+    /**
+     * `list` and `pipeline` join their parts with the operator between them; `seq` (program,
+     * subshell, compound statements, if/while/for/case, function bodies) with `;` or `&`;
+     * `concat` just concatenates (`!` negates its commands).
+     */
+    interface Frame {
+      mode: 'list' | 'pipeline' | 'seq' | 'concat';
+      kids: Node[];
+      i: number;
+      negated: boolean;
+      /** Where this frame's commands start in `out`. */
+      start: number;
+      /** Where the part of the child being flattened starts; -1 when none is. */
+      child: number;
+      op?: string;
+      whole?: boolean;
+      first?: boolean;
     }
+    const stack: Frame[] = [];
+    const frame = (mode: Frame['mode'], kids: Node[], neg: boolean, extra: Partial<Frame> = {}): void => {
+      stack.push({ mode, kids, i: 0, negated: neg, start: out.length, child: -1, ...extra });
+    };
+    const all = (n: Node): Node[] => n.children.filter((c): c is Node => c !== null);
+    const enter = (node: Node, neg: boolean): void => {
+      visitNodes();
+      switch (node.type) {
+        case 'command': {
+          const cmd = this.command(node, neg);
+          if (cmd) out.push({ cmd });
+          return;
+        }
+        case 'list':
+          return frame('list', all(node), neg);
+        case 'pipeline':
+          // `! a | b` negates the whole pipeline, but tree-sitter puts the `!` on its first command.
+          return frame('pipeline', all(node), neg, { whole: named(node)[0]?.type === 'negated_command', first: true });
+        case 'negated_command':
+          return frame('concat', named(node), !neg);
+        case 'comment':
+        case 'heredoc_body':
+          return;
+        default:
+          return frame('seq', all(node), neg);
+      }
+    };
+    enter(root, negated);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1] as Frame;
+      if (f.child >= 0) {
+        // The child's part is out[f.child ..]: give its first command the joining operator.
+        const head = out[f.child];
+        if (f.mode === 'seq') {
+          if (head && f.child > f.start) head.op = f.op ?? ';';
+        } else if (head && f.op) head.op = f.op;
+        f.op = undefined;
+        f.child = -1;
+      }
+      const c = f.kids[f.i++];
+      if (!c) {
+        stack.pop();
+        continue;
+      }
+      if (f.mode === 'concat') {
+        enter(c, f.negated);
+        continue;
+      }
+      if (!c.isNamed) {
+        if (f.mode === 'list') f.op = c.type;
+        else if (f.mode === 'pipeline') {
+          if (c.type === '|' || c.type === '|&') f.op = '|';
+        } else if (c.type === ';' || c.type === '&' || c.type === '\n') f.op = c.type === '&' ? '&' : ';';
+        continue;
+      }
+      f.child = out.length;
+      if (f.mode === 'pipeline') {
+        const whole = f.whole === true;
+        if (whole && f.first) frame('concat', named(c), !f.negated);
+        else enter(c, whole ? !f.negated : f.negated);
+        f.first = false;
+      } else enter(c, f.negated);
+    }
+    return out;
   }
 
   private command(node: Node, negated: boolean): ShellCommand | undefined {

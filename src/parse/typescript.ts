@@ -3,6 +3,7 @@ import { Node, ScriptKind, SyntaxKind, tsc, tsMorph } from './ts-morph.js';
 import type { Span } from '../types.js';
 import { cutAtAny } from '../util/text.js';
 import { NO_TIMING, type Timing } from '../util/timing.js';
+import { descendantsOfKind } from './walk.js';
 
 export { Node, SyntaxKind };
 export type { SourceFile, Expression };
@@ -100,7 +101,7 @@ export class TsModule {
     }
     const text = this.source.getFullText();
     // The tree walks below are costly: skip them when the text cannot hold what they look for.
-    for (const eq of /\bimport\s+\w+\s*=/.test(text) ? this.source.getDescendantsOfKind(SyntaxKind.ImportEqualsDeclaration) : []) {
+    for (const eq of /\bimport\s+\w+\s*=/.test(text) ? descendantsOfKind(this.source, SyntaxKind.ImportEqualsDeclaration) : []) {
       const ref = eq.getModuleReference();
       if (Node.isExternalModuleReference(ref)) {
         const e = ref.getExpression();
@@ -108,7 +109,7 @@ export class TsModule {
       }
     }
     // const x = require('m'); const { a, b: c } = require('m'); const x = require('m').y
-    for (const call of text.includes('require') ? this.source.getDescendantsOfKind(SyntaxKind.CallExpression) : []) {
+    for (const call of text.includes('require') ? descendantsOfKind(this.source, SyntaxKind.CallExpression) : []) {
       const callee = call.getExpression();
       if (!Node.isIdentifier(callee) || callee.getText() !== 'require') continue;
       const arg = call.getArguments()[0];
@@ -149,7 +150,7 @@ export class TsModule {
   private consts(): Map<string, Node | null> {
     if (this._consts) return this._consts;
     const m = new Map<string, Node | null>();
-    for (const d of this.source.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+    for (const d of descendantsOfKind(this.source, SyntaxKind.VariableDeclaration)) {
       const name = d.getNameNode();
       if (!Node.isIdentifier(name)) continue;
       const list = d.getParent();

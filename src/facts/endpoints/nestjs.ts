@@ -9,6 +9,7 @@ import { filterCovers, joinPaths } from './paths.js';
 import { makeEndpoint } from './ts-routers.js';
 import { shortText, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel } from './types.js';
+import { descendants } from '../../parse/walk.js';
 
 const ROUTE_DECORATORS: Record<string, string> = { Get: 'GET', Post: 'POST', Put: 'PUT', Patch: 'PATCH', Delete: 'DELETE', All: '*', Options: 'OPTIONS', Head: 'HEAD', Sse: 'GET' };
 const NEST = /@nestjs\//;
@@ -56,7 +57,7 @@ function globals(project: ProjectModel, files: TsInference[]): { layers: Global[
   const out: Global[] = [];
   let prefix: string | undefined;
   for (const a of files) {
-    for (const call of a.sf.getDescendants()) {
+    for (const call of descendants(a.sf)) {
       if (!Node.isCallExpression(call)) continue;
       const callee = call.getExpression();
       if (!Node.isPropertyAccessExpression(callee)) continue;
@@ -93,7 +94,7 @@ function globals(project: ProjectModel, files: TsInference[]): { layers: Global[
     }
     // @Module({ providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }] })
     if (a.file.text.includes('APP_GUARD') || a.file.text.includes('APP_INTERCEPTOR')) {
-      for (const o of a.sf.getDescendants()) {
+      for (const o of descendants(a.sf)) {
         if (!Node.isObjectLiteralExpression(o)) continue;
         const provide = o.getProperty('provide');
         const use = o.getProperty('useClass') ?? o.getProperty('useExisting') ?? o.getProperty('useValue') ?? o.getProperty('useFactory');

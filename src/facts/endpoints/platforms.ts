@@ -17,6 +17,7 @@ import { exportsOf, handlerOf, pagesMethods } from './nextjs.js';
 import { makeEndpoint, tsHandler } from './ts-routers.js';
 import { fnInfoOf, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Framework, Layer } from './types.js';
+import { descendantsOfKind } from '../../parse/walk.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 const SUPABASE = /(?:^|\/)supabase\/functions\/([^/_.][^/]*)\/index\.(?:ts|js|mjs|tsx)$/;
@@ -55,7 +56,7 @@ function denoServes(project: ProjectModel, a: TsInference, file: FileModel): End
   const out: Endpoint[] = [];
   const supa = SUPABASE.exec(file.path);
   const stdServe = a.mod.imports().some((i) => i.local === 'serve' && /deno\.land\/std[^/]*\/http|@std\/http/.test(i.module));
-  for (const call of a.sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(a.sf, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     const text = callee.getText();
     if (text !== 'Deno.serve' && !(stdServe && text === 'serve')) continue;

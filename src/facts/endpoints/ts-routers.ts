@@ -11,6 +11,7 @@ import { filterCovers, joinPaths, mountChains } from './paths.js';
 import { tsHostSource, type HostSource, type ServeCall } from './serving.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
+import { descendants, descendantsOfKind, tsChildren, walkTs, wrapper } from '../../parse/walk.js';
 
 type RouterFramework = 'express' | 'fastify' | 'hono' | 'koa';
 
@@ -135,12 +136,10 @@ export class TsRouterGraph {
   /** Calls `x.<op>(...)` of a file, in document order. */
   private opCalls(a: TsInference): Node[] {
     const found: ts.CallExpression[] = [];
-    const walk = (n: ts.Node): void => {
+    walkTs(a.sf.compilerNode, (n) => {
       if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && (OPS.has(n.expression.name.text) || SERVE_OPS.has(n.expression.name.text))) found.push(n);
       else if (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && n.expression.text === 'serve') found.push(n);
-      tsc.forEachChild(n, walk);
-    };
-    walk(a.sf.compilerNode);
+    });
     return found.map((n) => a.wrap(n));
   }
 
@@ -202,7 +201,7 @@ export class TsRouterGraph {
     if (!dirExpr) return undefined;
     // The string parts of `path.join(__dirname, 'routes')`, `new URL('./routes', import.meta.url)`, `${__dirname}/routes`.
     const parts: string[] = [];
-    for (const n of [dirExpr, ...dirExpr.getDescendants()]) {
+    for (const n of [dirExpr, ...descendants(dirExpr)]) {
       if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n)) parts.push(n.getLiteralValue());
       else if (Node.isTemplateHead(n) || Node.isTemplateMiddle(n) || Node.isTemplateTail(n)) parts.push(n.getLiteralText());
     }
@@ -214,7 +213,7 @@ export class TsRouterGraph {
     }
     const dir = segs.join('/');
     const options = prop(o, 'options');
-    const optPrefix = options ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ?? (Node.isCallExpression(unwrapTs(options)) ? unwrapTs(options).getDescendants().map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined)).find((x) => x !== undefined) : undefined)) : undefined;
+    const optPrefix = options ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ?? (Node.isCallExpression(unwrapTs(options)) ? descendants(unwrapTs(options)).map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined)).find((x) => x !== undefined) : undefined)) : undefined;
     const folderPrefix = prop(o, 'dirNameRoutePrefix')?.getText() !== 'false';
     const out: Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> = [];
     for (const f of this.project.files()) {
@@ -816,7 +815,7 @@ export function fastifyDecorations(project: ProjectModel): Map<string, FunctionI
     if (f.kind !== 'typescript' || !/\.decorate\s*\(/.test(f.text) || !/fastify/.test(f.text) || isTestFile(f.path)) continue;
     const a = ctx.analyzer(f) as TsInference | undefined;
     if (!a) continue;
-    const walk = (n: ts.Node): void => {
+    walkTs(a.sf.compilerNode, (n) => {
       if (tsc.isCallExpression(n) && tsc.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'decorate' && n.arguments.length >= 2) {
         const call = a.wrap(n) as import('ts-morph').CallExpression;
         const [nameArg, fnArg] = call.getArguments();
@@ -824,9 +823,7 @@ export function fastifyDecorations(project: ProjectModel): Map<string, FunctionI
         const fn = name && fnArg ? tsFunction(project, a, fnArg) : undefined;
         if (name && fn && !hit?.has(name)) hit?.set(name, fn);
       }
-      tsc.forEachChild(n, walk);
-    };
-    walk(a.sf.compilerNode);
+    });
   }
   decorationCache.set(project, hit);
   return hit;
@@ -843,7 +840,7 @@ export function decoratedCalls(project: ProjectModel, fn: FunctionInfo): CallEdg
   const node = fn.node as Node;
   if (!a || !node.getDescendants) return [];
   const out: CallEdge[] = [];
-  for (const c of node.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const c of descendantsOfKind(node, SyntaxKind.CallExpression)) {
     const callee = c.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const to = decos.get(callee.getName());
@@ -955,16 +952,16 @@ export function returnExprs(fn: Node): Node[] {
   }
   const body = (fn as unknown as { getBody?(): Node | undefined }).getBody?.();
   if (!body) return out;
-  const visit = (n: Node): void => {
-    if (Node.isReturnStatement(n)) {
-      const e = n.getExpression();
-      if (e) out.push(e);
-      return;
-    }
-    if (Node.isFunctionDeclaration(n) || Node.isArrowFunction(n) || Node.isFunctionExpression(n) || Node.isClassDeclaration(n)) return;
-    n.forEachChild(visit);
-  };
-  body.forEachChild(visit);
+  const wrap = wrapper(body);
+  for (const c of tsChildren(body.compilerNode)) {
+    walkTs(c, (n) => {
+      if (tsc.isReturnStatement(n)) {
+        if (n.expression) out.push(wrap(n.expression));
+        return false;
+      }
+      return !(tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isClassDeclaration(n));
+    });
+  }
   return out;
 }
 

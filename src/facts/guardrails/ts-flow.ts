@@ -3,6 +3,7 @@ import { tsc } from '../../parse/ts-morph.js';
 import { isAssignment, rootToken, tsReads } from '../observability/ts.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowCall, FlowFacts } from './types.js';
+import { tsChildren, walkTs, walkTsWith } from '../../parse/walk.js';
 
 // Data-flow facts of one TS/JS function, from plain compiler nodes (wrapping every node of every
 // function in ts-morph objects is what makes whole-repository analyses slow).
@@ -60,8 +61,8 @@ function lastName(callee: ts.Node): string {
 /** What a branch does: return, throw, break/continue, or assign a variable. */
 function effectOf(stmt: ts.Node | undefined, sf: ts.SourceFile, out: Effect = { raises: false, returns: false, breaks: false, assigns: false }): Effect {
   if (!stmt) return out;
-  const visit = (n: ts.Node): void => {
-    if (isFnLike(n)) return;
+  walkTs(stmt, (n) => {
+    if (isFnLike(n)) return false;
     if (tsc.isReturnStatement(n)) out.returns = true;
     else if (tsc.isThrowStatement(n)) out.raises = true;
     else if (tsc.isBreakStatement(n) || tsc.isContinueStatement(n)) out.breaks = true;
@@ -71,9 +72,7 @@ function effectOf(stmt: ts.Node | undefined, sf: ts.SourceFile, out: Effect = { 
       const name = lastName(n.expression);
       if (name === 'error' || name === 'abort' || (name === 'next' && n.arguments.length > 0)) out.raises = true;
     }
-    tsc.forEachChild(n, visit);
-  };
-  visit(stmt);
+  });
   void sf;
   return out;
 }
@@ -97,14 +96,13 @@ export function tsFlow(fn: Node): FlowFacts {
     }
   }
   const start = (n: ts.Node): number => n.getStart(sf);
-  const visit = (c: ts.Node, depth: number): void => {
+  const visit = (c: ts.Node, depth: number): number | false => {
     if (isFnLike(c)) {
-      if (moduleLevel) return;
+      if (moduleLevel) return false;
       for (const p of c.parameters) for (const n of bindingNames(p.name)) facts.locals.add(n);
       // An arrow's expression body is its return value.
       if (tsc.isArrowFunction(c) && !tsc.isBlock(c.body)) facts.returns.push({ start: start(c.body), end: c.body.end, tokens: tsExprTokens(c.body), kind: 'return', nested: true });
-      tsc.forEachChild(c, (x) => visit(x, depth + 1));
-      return;
+      return depth + 1;
     }
     if (tsc.isVariableDeclaration(c)) {
       const targets = bindingNames(c.name, true);
@@ -170,14 +168,14 @@ export function tsFlow(fn: Node): FlowFacts {
       // `flagged && abort()` as a statement: the right side runs on the verdict.
       facts.conds.push({ start: start(c.left), end: c.left.end, tokens: tsExprTokens(c.left), effect: effectOf(c.right, sf), value: false });
     }
-    tsc.forEachChild(c, (x) => visit(x, depth));
+    return depth;
   };
-  if (moduleLevel) tsc.forEachChild(scope, (x) => visit(x, 0));
+  if (moduleLevel) for (const x of tsChildren(scope)) walkTsWith(x, 0, visit);
   else {
     const body = (scope as FnLike).body;
     if (body) {
       if (tsc.isArrowFunction(scope) && !tsc.isBlock(body)) facts.returns.push({ start: start(body), end: body.end, tokens: tsExprTokens(body), kind: 'return', nested: false });
-      visit(body, 0);
+      walkTsWith(body, 0, visit);
     }
   }
   cache.set(scope, facts);

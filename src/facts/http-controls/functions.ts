@@ -15,6 +15,7 @@ import type { PyInference } from '../inference/python.js';
 import type { TsInference } from '../inference/ts.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { ControlKnowledge, type ControlKind } from './data.js';
+import { descendantsOfKind, walkTs } from '../../parse/walk.js';
 
 /** A request path test around a check (`if (pathname.startsWith('/api/chat'))`, Clerk `isProtectedRoute(req)`). */
 export interface PathGuard {
@@ -191,7 +192,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   const out: Signal[] = [];
   const ifs: TsIf[] = [];
   const calls: Node[] = [];
-  const walk = (n: ts.Node): void => {
+  walkTs(fnNode.compilerNode, (n) => {
     if (tsc.isIfStatement(n)) {
       const w = a.wrap(n);
       if (Node.isIfStatement(w)) ifs.push({ node: w, expr: w.getExpression(), cond: w.getExpression().getText(), then: w.getThenStatement().getText(), thenNode: w.getThenStatement(), elseNode: w.getElseStatement() });
@@ -200,13 +201,11 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
       const text = n.expression.getText(a.sf.compilerNode);
       if (TS_KW.test(text.split('.').pop() ?? text) || TS_KW.test(text)) calls.push(a.wrap(n));
     }
-    tsc.forEachChild(n, walk);
-  };
-  walk(fnNode.compilerNode);
+  });
   const gates = ifs.filter((i) => tsTerminates(i.thenNode) && !insideCatch(i.node, fnNode));
   // `const session = await auth(); const agent = session?.user?.email; if (!agent) return 401`
   const decls: Array<{ names: string[]; init: string }> = [];
-  for (const d of fnNode.getDescendantsOfKind(SyntaxKind.VariableDeclaration)) {
+  for (const d of descendantsOfKind(fnNode, SyntaxKind.VariableDeclaration)) {
     const init = d.getInitializer();
     if (init) decls.push({ names: d.getNameNode().getText().match(/[A-Za-z_$][\w$]*/g) ?? [], init: init.getText() });
   }

@@ -9,6 +9,7 @@ import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
 import { trimTrailing } from '../../util/text.js';
+import { descendantsOfKind, visitNodes, walkTs } from '../../parse/walk.js';
 
 /** What an expression evaluates to, as far as the analysis needs to know. */
 export type TsValue =
@@ -178,7 +179,7 @@ export class TsInference implements FileAnalyzer {
     // `let cached; function get() { cached ??= new OpenAI(); return cached; }`: module variables
     // declared without a value take the values assigned to them in functions.
     if (reassigned.size > 0) {
-      for (const b of owner.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+      for (const b of descendantsOfKind(owner, SyntaxKind.BinaryExpression)) {
         const left = b.getLeft();
         if (!Node.isIdentifier(left) || !reassigned.has(left.getText()) || !ASSIGN_OPS().has(b.getOperatorToken().getKind())) continue;
         const fn = b.getFirstAncestor((a) => isFunctionLike(a));
@@ -440,7 +441,7 @@ export class TsInference implements FileAnalyzer {
     if (m) return m;
     m = new Map();
     if (cls.getText().includes('this.')) {
-      for (const b of cls.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+      for (const b of descendantsOfKind(cls, SyntaxKind.BinaryExpression)) {
         if (b.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
         const left = b.getLeft();
         if (Node.isPropertyAccessExpression(left) && left.getExpression().getKind() === SyntaxKind.ThisKeyword) {
@@ -1048,11 +1049,9 @@ export class TsInference implements FileAnalyzer {
   functions(): FunctionInfo[] {
     if (this._functions) return this._functions;
     const out = [this.fnInfo(this.sf)];
-    const walk = (n: ts.Node): void => {
+    walkTs(this.sf.compilerNode, (n) => {
       if (isFnLikeC(n)) out.push(this.fnInfo(this.wrap(n)));
-      tsc.forEachChild(n, walk);
-    };
-    walk(this.sf.compilerNode);
+    });
     return (this._functions = out);
   }
 
@@ -1076,16 +1075,14 @@ export class TsInference implements FileAnalyzer {
   private compilerCalls(): Array<ts.CallExpression | ts.NewExpression> {
     if (!this._compilerCalls) {
       const found: Array<ts.CallExpression | ts.NewExpression> = [];
-      const walk = (n: ts.Node): void => {
+      walkTs(this.sf.compilerNode, (n) => {
         if (tsc.isCallExpression(n) || tsc.isNewExpression(n)) {
           let root: ts.Node = n.expression;
           while (tsc.isPropertyAccessExpression(root)) root = root.expression;
           const named = tsc.isIdentifier(n.expression) || tsc.isPropertyAccessExpression(n.expression);
           if (named && !(tsc.isIdentifier(root) && SKIP_ROOTS.has(root.text))) found.push(n);
         }
-        tsc.forEachChild(n, walk);
-      };
-      walk(this.sf.compilerNode);
+      });
       this._compilerCalls = found;
     }
     return this._compilerCalls;
@@ -1496,27 +1493,26 @@ const ASSIGN_OPS = (): Set<SyntaxKind> => (assignOps ??= new Set([SyntaxKind.Equ
  * For-loop variable lists are handed over too. Compiler nodes, not ts-morph wrappers.
  */
 function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
-  const visit = (st: ts.Node | undefined): void => {
-    if (!st) return;
-    cb(st);
-    if (tsc.isBlock(st) || tsc.isSourceFile(st) || tsc.isModuleBlock(st)) st.statements.forEach(visit);
-    else if (tsc.isIfStatement(st)) {
-      visit(st.thenStatement);
-      visit(st.elseStatement);
-    } else if (tsc.isTryStatement(st)) {
-      visit(st.tryBlock);
-      visit(st.catchClause?.block);
-      visit(st.finallyBlock);
-    } else if (tsc.isForStatement(st) || tsc.isForOfStatement(st) || tsc.isForInStatement(st)) {
-      if (st.initializer && tsc.isVariableDeclarationList(st.initializer)) cb(st.initializer);
-      visit(st.statement);
-    } else if (tsc.isWhileStatement(st) || tsc.isDoStatement(st) || tsc.isLabeledStatement(st)) {
-      visit(st.statement);
-    } else if (tsc.isSwitchStatement(st)) {
-      for (const clause of st.caseBlock.clauses) clause.statements.forEach(visit);
-    }
+  if (!tsc.isSourceFile(block) && !tsc.isBlock(block)) return;
+  // An explicit stack, in document order: nesting depth is the input's, not ours.
+  const stack: Array<ts.Node | undefined> = [...block.statements].reverse();
+  const push = (...later: Array<ts.Node | undefined>): void => {
+    for (let i = later.length - 1; i >= 0; i--) stack.push(later[i]);
   };
-  if (tsc.isSourceFile(block) || tsc.isBlock(block)) block.statements.forEach(visit);
+  while (stack.length > 0) {
+    const st = stack.pop();
+    if (!st) continue;
+    visitNodes();
+    cb(st);
+    if (tsc.isBlock(st) || tsc.isSourceFile(st) || tsc.isModuleBlock(st)) push(...st.statements);
+    else if (tsc.isIfStatement(st)) push(st.thenStatement, st.elseStatement);
+    else if (tsc.isTryStatement(st)) push(st.tryBlock, st.catchClause?.block, st.finallyBlock);
+    else if (tsc.isForStatement(st) || tsc.isForOfStatement(st) || tsc.isForInStatement(st)) {
+      if (st.initializer && tsc.isVariableDeclarationList(st.initializer)) cb(st.initializer);
+      push(st.statement);
+    } else if (tsc.isWhileStatement(st) || tsc.isDoStatement(st) || tsc.isLabeledStatement(st)) push(st.statement);
+    else if (tsc.isSwitchStatement(st)) push(...st.caseBlock.clauses.flatMap((c) => [...c.statements]));
+  }
 }
 
 

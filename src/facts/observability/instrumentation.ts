@@ -10,6 +10,7 @@ import type { Span } from '../../types.js';
 import { envEntries } from '../env.js';
 import { InferenceContext } from '../inference/context.js';
 import { ObservabilityKnowledge } from './data.js';
+import { descendantsOfKind } from '../../parse/walk.js';
 
 /** Tracing set up for a whole process: which SDKs it records, and where it is started. */
 export interface Instrumentation {
@@ -90,13 +91,13 @@ function tsInstrumentation(file: FileModel): Instrumentation[] {
     if (x) byLocal.set(imp.local, { tool: x.tool, covers: x.covers });
   }
   if (byLocal.size > 0) {
-    for (const n of [...mod.source.getDescendantsOfKind(SyntaxKind.CallExpression), ...mod.source.getDescendantsOfKind(SyntaxKind.NewExpression)]) {
+    for (const n of [...descendantsOfKind(mod.source, SyntaxKind.CallExpression), ...descendantsOfKind(mod.source, SyntaxKind.NewExpression)]) {
       const root = n.getExpression().getText().split(/[.([]/)[0] ?? '';
       const x = byLocal.get(root);
       if (x) out.push({ ...x, path: file.path, span: tsSpan(n.getExpression()) });
     }
   }
-  for (const n of /TRACING/.test(file.text) ? mod.source.getDescendantsOfKind(SyntaxKind.BinaryExpression) : []) {
+  for (const n of /TRACING/.test(file.text) ? descendantsOfKind(mod.source, SyntaxKind.BinaryExpression) : []) {
     if (n.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
       // process.env.LANGCHAIN_TRACING_V2 = "true"
       const name = mod.envName(n.getLeft());
@@ -222,7 +223,7 @@ function closureInstrumentation(project: ProjectModel, s: ProcessState, start: F
     for (const e of project.index.importsOf(f)) if (e.resolved) queue.push(e.resolved);
     const mod = f.ts();
     if (mod) {
-      for (const c of mod.source.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      for (const c of descendantsOfKind(mod.source, SyntaxKind.CallExpression)) {
         if (c.getExpression().getKind() !== SyntaxKind.ImportKeyword) continue;
         const a = c.getArguments()[0];
         const spec = a && Node.isStringLiteral(a) ? a.getLiteralValue() : undefined;

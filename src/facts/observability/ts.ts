@@ -5,6 +5,7 @@ import type { TsInference } from '../inference/ts.js';
 import { ObservabilityKnowledge } from './data.js';
 import { closeRelation } from './relation.js';
 import type { RecordingEvidence, Relation } from './types.js';
+import { tsChildren, visitNodes, walkTs } from '../../parse/walk.js';
 
 // This module walks plain compiler nodes (no ts-morph wrappers): it runs for every inference
 // call of a repository, and wrapping every node of every function is what made it slow.
@@ -73,28 +74,30 @@ export function rootToken(n: ts.Node): string | undefined {
  */
 export function tsReads(expr: ts.Node, out = new Set<string>(), opts: { meta?: ReadonlySet<string>; valuesOnly?: boolean } = {}): Set<string> {
   const meta = opts.meta ?? META_PROPS;
-  const visit = (n: ts.Node): void => {
+  const stack: ts.Node[] = [expr];
+  while (stack.length > 0) {
+    const n = stack.pop() as ts.Node;
+    visitNodes();
     if (tsc.isPropertyAccessExpression(n)) {
       if (n.expression.kind === tsc.SyntaxKind.ThisKeyword) out.add(`this.${n.name.text}`);
-      else if (!meta.has(n.name.text)) visit(n.expression);
-      return;
+      else if (!meta.has(n.name.text)) stack.push(n.expression);
+      continue;
     }
     if (tsc.isIdentifier(n)) {
       out.add(n.text);
-      return;
+      continue;
     }
     if (tsc.isPropertyAssignment(n)) {
-      visit(n.initializer);
-      return;
+      stack.push(n.initializer);
+      continue;
     }
     if (tsc.isShorthandPropertyAssignment(n)) {
       out.add(n.name.text);
-      return;
+      continue;
     }
-    if (opts.valuesOnly && (tsc.isTypeNode(n) || (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && NUMERIC.has(n.expression.text)))) return;
-    tsc.forEachChild(n, visit);
-  };
-  visit(expr);
+    if (opts.valuesOnly && (tsc.isTypeNode(n) || (tsc.isCallExpression(n) && tsc.isIdentifier(n.expression) && NUMERIC.has(n.expression.text)))) continue;
+    stack.push(...tsChildren(n).reverse());
+  }
   return out;
 }
 
@@ -117,8 +120,8 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
   const calls: ts.CallExpression[] = [];
   const moduleLevel = tsc.isSourceFile(scope);
   if (isFnLike(scope)) for (const p of scope.parameters) for (const n of bindingNames(p.name)) locals.add(n);
-  const visit = (c: ts.Node): void => {
-    if (moduleLevel && isFnLike(c)) return;
+  const visit = (c: ts.Node): boolean => {
+    if (moduleLevel && isFnLike(c)) return false;
     if (tsc.isVariableDeclaration(c)) {
       const targets = bindingNames(c.name);
       for (const t of targets) locals.add(t);
@@ -150,12 +153,12 @@ function scopeFacts(scope: ts.Node): ScopeFacts {
         }
       }
     }
-    tsc.forEachChild(c, visit);
+    return true;
   };
   const body = moduleLevel ? scope : (scope as FnLike).body;
   if (body) {
-    if (moduleLevel) tsc.forEachChild(body, visit);
-    else visit(body);
+    if (moduleLevel) for (const x of tsChildren(body)) walkTs(x, visit);
+    else walkTs(body, visit);
   }
   f = { defs, locals, calls };
   facts.set(scope, f);
@@ -179,14 +182,14 @@ export function tsRelation(scope: Node, inputExprs: Node[], resultNames: string[
   }
   // Callbacks given to the call itself (`onFinish: ({ text }) => ...`, `onChunk`) receive its output.
   if (callNode && tsc.isCallExpression(callNode.compilerNode)) {
-    const visit = (n: ts.Node): void => {
+    const visit = (n: ts.Node): boolean => {
       if (tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n)) {
         for (const p of n.parameters) for (const name of bindingNames(p.name)) outputs.add(name);
-        return;
+        return false;
       }
-      if (tsc.isObjectLiteralExpression(n) || tsc.isPropertyAssignment(n)) tsc.forEachChild(n, visit);
+      return tsc.isObjectLiteralExpression(n) || tsc.isPropertyAssignment(n);
     };
-    for (const a of callNode.compilerNode.arguments) visit(a);
+    for (const a of callNode.compilerNode.arguments) walkTs(a, visit);
   }
   return closeRelation(defs, isLocal, CONTEXT_NAMES, inputs, outputs, steps);
 }

@@ -70,8 +70,11 @@ function usesStatus(c: ShellCommand | undefined): boolean {
 
 /** True when the command is the condition of an `if`/`while`/`until` (its status is used). */
 function isCondition(file: FileModel, c: ShellCommand): boolean {
-  const lineStart = file.text.lastIndexOf('\n', c.span.start - 1) + 1;
-  const before = file.text.slice(lineStart, c.span.start);
+  // Only the end of the line before the command matters: a line of thousands of `&&`-joined
+  // commands is not re-read from its start for each of them.
+  const lineStart = file.lines.lineStart(file.lines.position(c.span.start).line);
+  const from = Math.max(lineStart, c.span.start - 1000);
+  const before = (from > lineStart ? ' ' : '') + file.text.slice(from, c.span.start);
   return /(^|[;&|({]\s*|\s)(if|elif|while|until)\s+(!\s*)?$/.test(before);
 }
 
