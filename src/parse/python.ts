@@ -1,6 +1,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { Span } from '../types.js';
-import { firstSyntaxError, type Grammars } from './tree-sitter.js';
+import { firstSyntaxError } from './syntax-error.js';
+import type { Grammars } from './tree-sitter.js';
 
 export interface PyImport {
   /** Name bound in this module (`M` in `from transformers import AutoModel as M`). */
