@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Span } from '../types.js';
 import { composeMaps, mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
+import { firstSyntaxError } from './syntax-error.js';
 import type { Grammars } from './tree-sitter.js';
 import { visitNodes } from './walk.js';
 
@@ -102,7 +103,7 @@ export class ShellParser {
       }
       const out: ShellScript = { commands: commands.map((c) => c.cmd), variables: ctx.topLevelVariables(tree.rootNode) };
       if (tree.rootNode.hasError) {
-        const err = firstError(tree.rootNode);
+        const err = firstSyntaxError(tree.rootNode);
         if (err) out.error = { start: map.toSource(err.startIndex), end: map.toSource(err.endIndex) };
       }
       return out;
@@ -110,18 +111,6 @@ export class ShellParser {
       tree.delete();
     }
   }
-}
-
-function firstError(root: Node): Node | undefined {
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const n = stack.pop() as Node;
-    if (n.isError || n.isMissing) return n;
-    if (!n.hasError) continue;
-    const kids = n.children.filter((c): c is Node => c !== null);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as Node);
-  }
-  return undefined;
 }
 
 class Walk {
