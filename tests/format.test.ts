@@ -117,6 +117,22 @@ describe('text', () => {
     expect(quiet.trim().split('\n').filter(Boolean)).toHaveLength(2);
     expect(formatText(await scanFiles({ 'a.yml': 'x: 1\n' }, RULE), opts)).toMatch(/^No findings\./);
   });
+
+  it('escapes control and bidi characters that come from the scanned repository', async () => {
+    const r = await scanFiles({ 'deploy/\u202egnp.yml': 'services:\n  m:\n    image: vllm/vllm-openai:latest\n' }, RULE);
+    const f = r.findings[0];
+    expect(f).toBeDefined();
+    // a quoted value carrying a terminal escape (set the window title, clear the screen) and an override
+    if (f) f.message += ' \u001b]0;owned\u0007\u001b[2J \u202edevil\u2066';
+    const out = formatText(r, opts);
+    expect(out).not.toMatch(/[\u001b\u0007\u202e\u2066]/);
+    expect(out).toContain('deploy/\\u202egnp.yml:3:');
+    expect(out).toContain('\\x1b]0;owned\\x07\\x1b[2J \\u202edevil\\u2066');
+    expect(formatGithub(r, opts)).not.toMatch(/[\u001b\u0007\u2066]/);
+    // names in other scripts are kept as they are
+    const plain = await scanFiles({ '模型/compose.yml': 'services:\n  m:\n    image: vllm/vllm-openai:latest\n' }, RULE);
+    expect(formatText(plain, opts)).toContain('模型/compose.yml:3:');
+  });
 });
 
 describe('github', () => {

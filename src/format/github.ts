@@ -1,3 +1,4 @@
+import { printable } from './printable.js';
 import type { Formatter } from './types.js';
 
 const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -18,14 +19,14 @@ export const formatGithub: Formatter = (result, opts) => {
       `endColumn=${end.column}`,
       `title=${escapeProperty(`modelguard ${f.ruleId}`)}`,
     ];
-    out.push(`::${cmd} ${props.join(',')}::${escapeData(f.message)}`);
+    out.push(`::${cmd} ${props.join(',')}::${escapeData(printable(f.message))}`);
   }
   for (const n of result.notifications) {
     const cmd = n.level === 'error' ? 'error' : n.level === 'warning' ? 'warning' : 'notice';
     const props = [`title=${escapeProperty(`modelguard ${n.kind}`)}`];
     if (n.path) props.unshift(`file=${escapeProperty(opts.displayPath(n.path))}`, ...(n.range ? [`line=${n.range.start.line}`, `col=${n.range.start.column}`] : []));
     const list = n.paths ? `: ${n.paths.slice(0, 20).join(', ')}${n.paths.length > 20 ? ', ...' : ''}` : '';
-    out.push(`::${cmd} ${props.join(',')}::${escapeData(n.message + list)}`);
+    out.push(`::${cmd} ${props.join(',')}::${escapeData(printable(n.message + list))}`);
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 };

@@ -1,15 +1,11 @@
 import pc from 'picocolors';
 import type { Finding, Notification } from '../types.js';
+import { printable, printableLines } from './printable.js';
 import { plural, summarize } from './summary.js';
 import type { Formatter } from './types.js';
 
 const MAX_LISTED_PATHS = 10;
 
-/** A path as one printable line: control characters (a newline in a file name) escaped, as `ls -b` does. */
-function printable(path: string): string {
-  // eslint-disable-next-line no-control-regex
-  return path.replace(/[\u0000-\u001f\u007f]/g, (ch) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[ch] ?? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 function samePlace(a: Finding, b: Finding): boolean {
   return a.path === b.path && a.range.start.line === b.range.start.line && a.range.start.column === b.range.start.column;
@@ -34,11 +30,11 @@ export const formatText: Formatter = (result, options) => {
     let n = 1;
     while (i + n < shown.length && samePlace(shown[i + n] as Finding, f)) n++;
     if (n === 1) {
-      lines.push(`${c.bold(where)} ${sev(f.severity)} ${c.dim(f.ruleId)} ${f.message}`);
+      lines.push(`${c.bold(where)} ${sev(f.severity)} ${c.dim(f.ruleId)} ${printable(f.message)}`);
       continue;
     }
     lines.push(`${c.bold(where)} ${n} findings:`);
-    for (const g of shown.slice(i, i + n)) lines.push(`  ${sev(g.severity)} ${c.dim(g.ruleId)} ${g.message}`);
+    for (const g of shown.slice(i, i + n)) lines.push(`  ${sev(g.severity)} ${c.dim(g.ruleId)} ${printable(g.message)}`);
     i += n - 1;
   }
   if (opts.quiet) return lines.length > 0 ? `${lines.join('\n')}\n` : '';
@@ -67,12 +63,12 @@ export const formatText: Formatter = (result, options) => {
     lines.push(c.bold(`${plural(result.notifications.length, 'notification')}:`));
     for (const n of result.notifications) {
       const at = n.path ? `${opts.displayPath(n.path)}${n.range ? `:${n.range.start.line}:${n.range.start.column}` : ''} ` : '';
-      lines.push(`  ${sev(n.level)} ${at}${n.message}`);
+      lines.push(`  ${sev(n.level)} ${at}${printable(n.message)}`);
       if (n.paths) {
         for (const p of n.paths.slice(0, MAX_LISTED_PATHS)) lines.push(c.dim(`    ${opts.displayPath(p)}`));
         if (n.paths.length > MAX_LISTED_PATHS) lines.push(c.dim(`    ... and ${n.paths.length - MAX_LISTED_PATHS} more`));
       }
-      if (n.detail) lines.push(c.dim(n.detail.replace(/^/gm, '    ')));
+      if (n.detail) lines.push(c.dim(printableLines(n.detail).replace(/^/gm, '    ')));
     }
   }
   return `${lines.join('\n')}\n`;
