@@ -27,4 +27,18 @@ describe('rule documentation', () => {
     const rows = [...readme.matchAll(/^\| \[`([a-z-]+\/[a-z0-9-]+)`\]\(rules\/[a-z-]+\/[a-z0-9-]+\.md\) \| (error|warning|note) \|/gm)].map((m) => [m[1], m[2]]);
     expect(rows).toEqual(rules.map((r) => [r.meta.id, r.meta.severity]));
   });
+
+  it('docs/architecture.md lists, for each rule, exactly the facts modules it imports', () => {
+    const md = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+    const table = new Map<string, string[]>();
+    for (const m of md.matchAll(/^\| `([a-z-]+\/[a-z0-9-]+)` \| (.*) \|$/gm)) {
+      table.set(m[1] as string, [...(m[2] as string).matchAll(/`([^`]+)`/g)].map((x) => x[1] as string));
+    }
+    for (const rule of rules) {
+      const source = readFileSync(join(ROOT, 'rules', `${rule.meta.id}.ts`), 'utf8');
+      const facts = [...source.matchAll(/from '\.\.\/\.\.\/src\/facts\/([^']+)\.js'/g)].map((m) => (m[1] as string).replace(/\/index$/, ''));
+      expect(table.get(rule.meta.id), rule.meta.id).toEqual([...new Set(facts)].sort());
+    }
+    expect([...table.keys()].sort()).toEqual(rules.map((r) => r.meta.id).sort());
+  });
 });
