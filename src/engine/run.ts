@@ -488,6 +488,15 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     const sorted = [...paths].sort();
     notifications.push({ kind, level: 'note', message: `skipped ${sorted.length} file${sorted.length === 1 ? '' : 's'}: ${why}`, paths: sorted });
   }
+  const unparsed = targeted([...host.parserMemoryFull]).sort();
+  if (unparsed.length > 0) {
+    notifications.push({
+      kind: 'skipped-files',
+      level: 'warning',
+      message: `not parsed ${unparsed.length} file${unparsed.length === 1 ? '' : 's'}: the tree-sitter parser's memory (2 GiB) filled up with the trees of the Python files parsed before them, so findings in them may be missing; scan the repository in parts (give fewer paths, or ignore vendored code)`,
+      paths: unparsed,
+    });
+  }
   if (files.length === 0) {
     notifications.push({ kind: 'no-files', level: 'warning', message: 'no files to scan were found (check the paths, .gitignore and ignore patterns)' });
   }

@@ -6,7 +6,7 @@ import { parseDotenv, type DotenvEntry } from '../parse/dotenv.js';
 import { parseModelfile, type ModelfileInstruction } from '../parse/modelfile.js';
 import { parsePython, PythonModule } from '../parse/python.js';
 import { ShellParser, type ShellScript } from '../parse/shell.js';
-import type { Grammars } from '../parse/tree-sitter.js';
+import { ParserMemoryError, type Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { blankJsonComments, looksLikeTemplate, YamlFile } from '../parse/yaml.js';
@@ -18,6 +18,8 @@ import { NO_TIMING, type Timing } from '../util/timing.js';
 export class ParserHost {
   readonly ts: TsHost;
   readonly shell: ShellParser;
+  /** Files left unparsed because the tree-sitter runtime's memory was nearly full. */
+  readonly parserMemoryFull = new Set<string>();
 
   constructor(
     readonly grammars: Grammars,
@@ -124,12 +126,17 @@ export class FileModel {
 
   /**
    * Runs a third-party parser; when its own recursion overflows the stack on deeply nested input,
-   * the file gets a parse notice and is not analysed, and the run goes on.
+   * the file gets a parse notice and is not analysed, and the run goes on. A parse refused for
+   * the tree-sitter runtime's memory is counted on the host, for one notice naming every such file.
    */
   private tooDeep<T>(parse: () => T): T | undefined {
     try {
       return parse();
     } catch (e) {
+      if (e instanceof ParserMemoryError) {
+        this.host.parserMemoryFull.add(this.path);
+        return undefined;
+      }
       if (!(e instanceof RangeError)) throw e;
       if (!this.tooDeepReported) {
         this.tooDeepReported = true;
@@ -210,8 +217,8 @@ export class FileModel {
       if (!parsed) return undefined;
       const { tree, error: err } = parsed;
       if (err) {
-        const what = err.isMissing ? `missing ${err.type}` : 'unexpected input';
-        this.notice(`syntax error (${what}); the file was checked with error recovery`, { start: err.startIndex, end: err.endIndex });
+        const what = err.missing ? `missing ${err.type}` : 'unexpected input';
+        this.notice(`syntax error (${what}); the file was checked with error recovery`, { start: err.start, end: err.end });
       }
       return new PythonModule(tree, this.text);
     });

@@ -358,14 +358,24 @@ function moduleWrapper(root: Node): Node | undefined {
   return kids(root).find((c) => c.type === 'ERROR' && kids(c).some((k) => STATEMENT.test(k.type)));
 }
 
+/** The first syntax error of a file, as offsets into its text. */
+export interface PythonSyntaxError {
+  /** `ERROR`, or the node type that is missing. */
+  type: string;
+  missing: boolean;
+  start: number;
+  end: number;
+}
+
 /**
  * Parses a Python file. When an error wraps the module, the damaged statements are blanked
  * (every character but line ends turned into a space, so positions stay the same) and the text
  * parsed again, a few times at most: the rest of the file then reads as a module again.
  */
-export function parsePython(grammars: Grammars, text: string): { tree: Tree; error?: Node } {
+export function parsePython(grammars: Grammars, text: string): { tree: Tree; error?: PythonSyntaxError } {
   const first = grammars.parse('python', text);
-  const error = firstSyntaxError(first.rootNode);
+  const at = firstSyntaxError(first.rootNode);
+  const error = at ? { type: at.type, missing: at.isMissing, start: at.startIndex, end: at.endIndex } : undefined;
   let tree = first;
   let current = text;
   for (let pass = 0; pass < 3; pass++) {
@@ -377,7 +387,11 @@ export function parsePython(grammars: Grammars, text: string): { tree: Tree; err
     for (const d of damaged) next = next.slice(0, d.startIndex) + next.slice(d.startIndex, d.endIndex).replace(/[^\r\n]/g, ' ') + next.slice(d.endIndex);
     if (next === current) break;
     current = next;
-    tree = grammars.parse('python', current);
+    // the tree replaced is freed now, not when the garbage collector gets to it: the runtime's
+    // memory is bounded, and a freed tree's space is reused by the next parse
+    const again = grammars.parse('python', current);
+    grammars.free(tree);
+    tree = again;
   }
   return { tree, error };
 }

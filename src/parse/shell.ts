@@ -108,7 +108,7 @@ export class ShellParser {
       }
       return out;
     } finally {
-      tree.delete();
+      this.grammars.free(tree);
     }
   }
 }
