@@ -14,6 +14,7 @@ import {
   reachableSites,
   type InferenceSite,
 } from '../src/facts/inference/index.js';
+import type { FunctionInfo } from '../src/facts/inference/index.js';
 import { recordingEvidence } from '../src/facts/observability/index.js';
 import { ParserHost } from '../src/model/file-model.js';
 import { ProjectModel } from '../src/model/project.js';

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject } from 'ajv';
+
+// CommonJS packages whose typings declare an ES default export: required, as Node loads them.
+const require = createRequire(import.meta.url);
+const AjvDraft04 = require('ajv-draft-04') as typeof import('ajv-draft-04').default;
+const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -16,7 +20,7 @@ const validateReport = ajv.compile(JSON.parse(readFileSync(join(root, 'schemas',
 
 /** Errors against the official SARIF 2.1.0 schema (Errata 01, draft-04). */
 export function sarifSchemaErrors(log: unknown): string[] {
-  return validateSarif(log) ? [] : (validateSarif.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  return validateSarif(log) ? [] : (validateSarif.errors ?? []).map((e: ErrorObject) => `${e.instancePath} ${e.message}`);
 }
 
 export function reportSchemaErrors(report: unknown): string[] {

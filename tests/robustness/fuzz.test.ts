@@ -123,7 +123,8 @@ const TARGETS: Target[] = [
 type Mutation = (b: Buffer) => Buffer;
 
 /** A named mutation, printed by its name in a counterexample. */
-const named = (name: string, apply: Mutation): { name: string; apply: Mutation } => ({ name, apply, [fc.toStringMethod]: () => name });
+type Named = { name: string; apply: Mutation; [fc.toStringMethod]: () => string };
+const named = (name: string, apply: Mutation): Named => ({ name, apply, [fc.toStringMethod]: () => name });
 
 const lines = (b: Buffer): string[] => b.toString('latin1').split('\n');
 const join_ = (ls: string[]): Buffer => Buffer.from(ls.join('\n'), 'latin1');
@@ -202,7 +203,7 @@ function copyFixture(t: Target): { root: string; target: string; original: strin
 }
 
 const mutations = fc.array(mutation, { minLength: 1, maxLength: 3 });
-const apply = (ms: Array<{ apply: Mutation }>, text: string): Buffer => ms.reduce((b, m) => m.apply(b), Buffer.from(text));
+const apply = (ms: Array<{ apply: Mutation }>, text: string): Buffer => ms.reduce<Buffer>((b, m) => m.apply(b), Buffer.from(text));
 const params = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const timeout = FUZZ ? 3_600_000 : 60_000;
 
