@@ -14,8 +14,8 @@ import type { Endpoint, Layer, SkippedLayer } from './types.js';
 import { escapeRegExp } from '../../util/text.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-const APP_ROUTE = /^(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
-const PAGES_API = /^(?:(.*?)\/)?(?:src\/)?pages\/api\/(.*)\.(?:ts|tsx|js|jsx|mjs)$/;
+export const APP_ROUTE = /^(?=(?:.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$)(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
+export const PAGES_API = /^(?=.*\.(?:ts|tsx|js|jsx|mjs)$)(?:(.*?)\/)?(?:src\/)?pages\/api\/(.*)\.(?:ts|tsx|js|jsx|mjs)$/;
 
 /** A Next.js `middleware.ts` (`proxy.ts` since Next.js 16) and the paths it runs for. */
 export interface NextMiddleware {

@@ -1,6 +1,6 @@
 import type { PathSegment } from './types.js';
 import { repoRegexMatches } from '../../util/repo-regex.js';
-import { escapeRegExp } from '../../util/text.js';
+import { escapeRegExp, replaceEnclosed, replaceNamedGroups } from '../../util/text.js';
 
 /**
  * Joins route path parts the way routers do (`/api` + `/chat` → `/api/chat`, `/` + `/` → `/`).
@@ -144,7 +144,7 @@ export function nextMatcherCovers(pattern: string, routePath: string): boolean {
 /** Converts a Django `re_path` regex (`^api/chat/(?P<id>\d+)/$`) to a display path (`/api/chat/<id>/`). */
 export function djangoRegexPath(re: string): string {
   let s = re.replace(/^\^/, '').replace(/\$$/, '');
-  s = s.replace(/\(\?P<([^>]+)>[^)]*\)/g, '<$1>').replace(/\([^)]*\)/g, '<param>');
+  s = replaceEnclosed(replaceNamedGroups(s), '(', ')', '<param>');
   s = s.replace(/\\(.)/g, '$1').replace(/[?]/g, '');
   return s;
 }
