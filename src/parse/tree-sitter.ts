@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+import { budgetTimeSpent, throwIfBudgetSpent } from './walk.js';
 
 export type { Node as TsNode, Tree as TsTree } from 'web-tree-sitter';
 
@@ -54,12 +55,23 @@ export class Grammars {
     return this.parsers.has(name);
   }
 
-  /** Parses `text`; throws when the grammar is missing (callers check `has` first). */
+  /**
+   * Parses `text`; throws when the grammar is missing (callers check `has` first). The parse is
+   * charged to the active analysis budget: once its time is used up the parser stops, and the
+   * parse throws AnalysisBudgetError, which the engine turns into an `analysis-budget` notice.
+   */
   parse(name: GrammarName, text: string): Tree {
     const parser = this.parsers.get(name);
     if (!parser) throw new Error(this.failures.get(name) ?? `grammar ${name} not loaded`);
-    const tree = parser.parse(text);
-    if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
+    // The declared return type is void, but a callback returning true cancels the parse.
+    const progressCallback = budgetTimeSpent as () => void;
+    const tree = parser.parse(text, null, { progressCallback });
+    if (!tree) {
+      // A cancelled parse would otherwise resume on the next call, with another text.
+      parser.reset();
+      throwIfBudgetSpent();
+      throw new Error(`tree-sitter returned no tree for ${name}`);
+    }
     return tree;
   }
 }
