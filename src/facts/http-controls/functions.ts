@@ -92,7 +92,7 @@ function tsPathTests(a: TsInference, cond: Node): Array<{ negated: boolean; test
         if (init && Node.isCallExpression(init) && /createRouteMatcher$/.test(init.getExpression().getText())) {
           const arr = init.getArguments()[0];
           const pats = arr && Node.isArrayLiteralExpression(arr) ? arr.getElements().map((x) => a.mod.stringValue(x)?.value).filter((x): x is string => !!x) : [];
-          const res = pats.map((p) => nextMatcherRegExp(p)).filter((r): r is RegExp => !!r);
+          const res = pats.flatMap((p) => nextMatcherRegExp(p) ?? []);
           out.push({ negated: neg, test: (p) => res.some((r) => r.test(p)), text: u.getText() });
         }
       }
