@@ -30,7 +30,7 @@ interface Subject {
 }
 
 /** Loads of what shapes a model but is not its weights: tokenizers, processors, feature extractors. */
-const SHAPING_API = /(Tokenizer\w*|Processor|FeatureExtractor)\.from_pretrained$/;
+export const SHAPING_API = /\.from_pretrained$(?<=(?:Tokenizer\w*|Processor|FeatureExtractor)\.from_pretrained)/;
 
 /**
  * A tokenizer or processor loaded by a script that makes randomly initialised test models: it

@@ -1,5 +1,5 @@
 import type { Span } from '../types.js';
-import { cutAtAny } from '../util/text.js';
+import { cutAtAny, cutAtSpacedMarker } from '../util/text.js';
 
 /** One recipe line of a Makefile rule (make runs each in its own shell, unless `.ONESHELL`). */
 export interface MakeRecipeLine {
@@ -64,7 +64,7 @@ function logicalLines(text: string): LogicalLine[] {
 }
 
 const ASSIGN = /^\s*(?:export\s+|override\s+)*([A-Za-z_.][A-Za-z0-9_.-]*)\s*(:{1,3}=|\?=|\+=|!=|=)\s*(.*)$/s;
-const RULE = /^([^\t#=:][^#=]*?)\s*(::?)(?!=)\s*(.*)$/s;
+export const RULE = /^([^\t#=:](?:[^#=]*?[^#=\s])??)\s*(::?)(?!=)\s*(.*)$/s;
 
 /** Parses the parts of a Makefile that say what runs: rules, prerequisites, recipes, simple variables. */
 export function parseMakefile(text: string): Makefile {
@@ -91,7 +91,7 @@ export function parseMakefile(text: string): Makefile {
     const assign = ASSIGN.exec(line.text);
     if (assign) {
       const name = assign[1] as string;
-      const value = (assign[3] as string).replace(/\\\n\s*/g, ' ').replace(/\s+#.*$/, '').trim();
+      const value = cutAtSpacedMarker((assign[3] as string).replace(/\\\n\s*/g, ' '), '#').trim();
       if (name === '.SHELLFLAGS') mk.shellFlags = value;
       else if (assign[2] === '+=') mk.variables.set(name, `${mk.variables.get(name) ?? ''} ${value}`.trim());
       else if (assign[2] !== '?=' || !mk.variables.has(name)) mk.variables.set(name, value);

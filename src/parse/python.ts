@@ -373,11 +373,11 @@ export interface PythonSyntaxError {
  * parsed again, a few times at most: the rest of the file then reads as a module again.
  */
 export function parsePython(grammars: Grammars, text: string): { tree: Tree; error?: PythonSyntaxError } {
-  const first = grammars.parse('python', text);
+  const { first, parsed } = parseBlanked(grammars, text);
   const at = firstSyntaxError(first.rootNode);
   const error = at ? { type: at.type, missing: at.isMissing, start: at.startIndex, end: at.endIndex } : undefined;
   let tree = first;
-  let current = text;
+  let current = parsed;
   for (let pass = 0; pass < 3; pass++) {
     const wrap = moduleWrapper(tree.rootNode);
     if (!wrap) break;
@@ -394,4 +394,81 @@ export function parsePython(grammars: Grammars, text: string): { tree: Tree; err
     tree = again;
   }
   return { tree, error };
+}
+
+/**
+ * The Python grammar takes time quadratic in the length of a run of indented comment lines
+ * (2,000 lines inside a function take seconds, 20,000 minutes). Whole-line comments are
+ * therefore blanked before the parse, every character but line ends turned into a space, so
+ * offsets stay exact; the tree then holds no node for them, and everything that reads comments
+ * (suppressions, headers) reads the file's text. A line that only looks like a comment because a
+ * string was misread is caught after the parse: when a blanked line lies inside a string, the
+ * original text is parsed instead, and so is a file whose blanked text does not parse cleanly (a
+ * quote the scan missed, such as one nested in an f-string, may have gone with a blanked line):
+ * there the budget bounds the parse.
+ */
+function parseBlanked(grammars: Grammars, text: string): { first: Tree; parsed: string } {
+  const starts = commentLineStarts(text);
+  if (starts.length === 0) return { first: grammars.parse('python', text), parsed: text };
+  let blanked = '';
+  let from = 0;
+  for (const at of starts) {
+    let end = at;
+    while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+    blanked += text.slice(from, at) + ' '.repeat(end - at);
+    from = end;
+  }
+  blanked += text.slice(from);
+  const tree = grammars.parse('python', blanked);
+  if (!tree.rootNode.hasError && starts.every((at) => !insideString(tree.rootNode.descendantForIndex(at)))) return { first: tree, parsed: blanked };
+  grammars.free(tree);
+  return { first: grammars.parse('python', text), parsed: text };
+}
+
+function insideString(n: Node | null): boolean {
+  for (let p = n; p; p = p.parent) if (p.type === 'string' || p.type === 'concatenated_string') return true;
+  return false;
+}
+
+/**
+ * Where each comment that is alone on its line starts (its `#`), found with a scan that knows
+ * Python's strings: quotes, triple quotes, backslash escapes and backslash-continued lines.
+ */
+export function commentLineStarts(text: string): number[] {
+  const out: number[] = [];
+  let lineStart = true;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i] as string;
+    if (c === '\n' || c === '\r') {
+      lineStart = true;
+      i++;
+    } else if (c === ' ' || c === '\t' || c === '\f') {
+      i++;
+    } else if (c === '#') {
+      if (lineStart) out.push(i);
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+    } else if (c === '"' || c === "'") {
+      lineStart = false;
+      const triple = text.startsWith(c.repeat(3), i);
+      const close = triple ? c.repeat(3) : c;
+      i += close.length;
+      while (i < text.length) {
+        const d = text[i] as string;
+        if (d === '\\') i += 2;
+        else if (text.startsWith(close, i)) {
+          i += close.length;
+          break;
+        } else if (!triple && (d === '\n' || d === '\r')) break;
+        else i++;
+      }
+    } else if (c === '\\') {
+      // A line continued with a backslash: its next line is not a fresh line.
+      lineStart = false;
+      i += text[i + 1] === '\r' && text[i + 2] === '\n' ? 3 : 2;
+    } else {
+      lineStart = false;
+      i++;
+    }
+  }
+  return out;
 }

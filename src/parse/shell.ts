@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Span } from '../types.js';
 import { composeMaps, mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
+import { replaceEnclosed } from '../util/text.js';
 import { firstSyntaxError } from './syntax-error.js';
 import type { Grammars } from './tree-sitter.js';
 import { visitNodes } from './walk.js';
@@ -88,7 +89,7 @@ export class ShellParser {
    * @param ghaExpressions mask `${{ ... }}` so the script parses; such words are not literal
    */
   parse(script: string, map: OffsetMap, file: string, ghaExpressions = false): ShellScript {
-    const masked = ghaExpressions ? script.replace(/\$\{\{[\s\S]*?\}\}/g, (m) => `$${'_'.repeat(m.length - 1)}`) : script;
+    const masked = ghaExpressions ? replaceEnclosed(script, '${{', '}}', (m) => `$${'_'.repeat(m.length - 1)}`) : script;
     const tree = this.grammars.parse('bash', masked);
     try {
       const ctx = new Walk(script, masked, map, file);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+import { budgetTimeSpent, throwIfBudgetSpent } from './walk.js';
 
 export type { Node as TsNode, Tree as TsTree } from 'web-tree-sitter';
 
@@ -99,7 +100,9 @@ export class Grammars {
    * Parses `text`; throws when the grammar is missing (callers check `has` first), and
    * ParserMemoryError when the tree might not fit in the runtime's memory: either the memory can
    * still grow by the tree's size, or the trees alive leave that much of it free. A caller done
-   * with a tree gives it to `free`, so its space is reused by the next parse.
+   * with a tree gives it to `free`, so its space is reused by the next parse. The parse is
+   * charged to the active analysis budget: once its time is used up the parser stops, and the
+   * parse throws AnalysisBudgetError, which the engine turns into an `analysis-budget` notice.
    */
   parse(name: GrammarName, text: string): Tree {
     const parser = this.parsers.get(name);
@@ -107,8 +110,15 @@ export class Grammars {
     const need = text.length * TREE_BYTES_PER_CHAR;
     const limit = Grammars.memoryLimit;
     if (Grammars.heapBytes + need > limit && this.liveChars * TREE_BYTES_PER_CHAR + need > limit) throw new ParserMemoryError(name);
-    const tree = parser.parse(text);
-    if (!tree) throw new Error(`tree-sitter returned no tree for ${name}`);
+    // The declared return type is void, but a callback returning true cancels the parse.
+    const progressCallback = budgetTimeSpent as () => void;
+    const tree = parser.parse(text, null, { progressCallback });
+    if (!tree) {
+      // A cancelled parse would otherwise resume on the next call, with another text.
+      parser.reset();
+      throwIfBudgetSpent();
+      throw new Error(`tree-sitter returned no tree for ${name}`);
+    }
     this.liveChars += text.length;
     this.sizes.set(tree, text.length);
     return tree;

@@ -86,6 +86,22 @@ export function visitNodes(n = 1): void {
   }
 }
 
+/**
+ * For work that cannot be interrupted by a throw (a parse inside WebAssembly, which asks a
+ * callback whether to go on): true once the active budget's time is used up, which marks it spent.
+ */
+export function budgetTimeSpent(): boolean {
+  const b = active;
+  if (!b) return false;
+  if (!b.spent && b.ms + (now() - since) > b.limits.analysisTimeMs) b.spent = 'time';
+  return b.spent !== undefined;
+}
+
+/** Throws AnalysisBudgetError when the active budget is used up (after work stopped by `budgetTimeSpent`). */
+export function throwIfBudgetSpent(): void {
+  if (active?.spent) throw new AnalysisBudgetError(active);
+}
+
 // ---------------------------------------------------------------------------------------------
 // TypeScript compiler trees
 

@@ -49,3 +49,93 @@ export function trailingIdentifier(s: string): string | undefined {
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * `s.replace(/OPEN[^C]*C/g, by)` for a one-character close `C`, and `s.replace(/OPEN[\s\S]*?CLOSE/g, by)`
+ * for a longer one: each `open` up to the first `close` after it. The regular expression scans from
+ * every `open` to the end when no `close` follows (`{{{{…`); this stops at the first such `open`.
+ */
+export function replaceEnclosed(s: string, open: string, close: string, by: string | ((match: string) => string)): string {
+  let out = '';
+  let from = 0;
+  for (let i = s.indexOf(open); i !== -1; i = s.indexOf(open, from)) {
+    const j = s.indexOf(close, i + open.length);
+    if (j === -1) break;
+    const end = j + close.length;
+    out += s.slice(from, i) + (typeof by === 'string' ? by : by(s.slice(i, end)));
+    from = end;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/**
+ * `s.replace(/\(\?P<([^>]+)>[^)]*\)/g, '<$1>')`: each Python named group `(?P<id>\d+)` replaced by
+ * `<id>`. The name runs to the first `>` after `(?P<`, the group to the first `)` after that.
+ */
+export function replaceNamedGroups(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = s.indexOf('(?P<'); i !== -1; ) {
+    const gt = s.indexOf('>', i + 4);
+    if (gt === -1) break;
+    if (gt === i + 4) {
+      i = s.indexOf('(?P<', i + 1);
+      continue;
+    }
+    const close = s.indexOf(')', gt + 1);
+    // No `)` after this name: none after any later one either.
+    if (close === -1) break;
+    out += `${s.slice(from, i)}<${s.slice(i + 4, gt)}>`;
+    from = close + 1;
+    i = s.indexOf('(?P<', from);
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/**
+ * `s.replace(/\{[^}:]+:([^}]+)\}/g, '$1')`: each `{name:pattern}` placeholder (Traefik's
+ * `HostRegexp`) replaced by its pattern; `{name}` alone and `{:x}`, `{x:}` stay as they are.
+ */
+export function unwrapPlaceholders(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = s.indexOf('{'); i !== -1; ) {
+    let j = i + 1;
+    while (j < s.length && s[j] !== '}' && s[j] !== ':') j++;
+    if (j === s.length) break;
+    if (s[j] === ':' && j > i + 1) {
+      const k = s.indexOf('}', j + 1);
+      if (k === -1) break;
+      if (k > j + 1) {
+        out += s.slice(from, i) + s.slice(j + 1, k);
+        from = k + 1;
+        i = s.indexOf('{', from);
+        continue;
+      }
+    }
+    // A `{` between here and `j` stops at the same `}` or `:` and fails the same way.
+    i = s.indexOf('{', j + 1);
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+const isSpace = (c: string): boolean => /\s/.test(c);
+
+/**
+ * `s.replace(/\s+#.*$/, '')` for a one-character marker: `s` cut before the first marker on its
+ * last line that follows whitespace, and before that whitespace (which may reach back over line ends).
+ */
+export function cutAtSpacedMarker(s: string, marker: string): string {
+  for (let h = s.indexOf(marker, lastLineStart(s)); h !== -1; h = s.indexOf(marker, h + 1)) {
+    if (h === 0 || !isSpace(s[h - 1] as string)) continue;
+    let p = h - 1;
+    while (p > 0 && isSpace(s[p - 1] as string)) p--;
+    return s.slice(0, p);
+  }
+  return s;
+}
+
+/** `s.replace(/\s*SUFFIX$/, '')` for a literal suffix: `s` without a trailing `suffix` and the whitespace before it. */
+export function trimSuffix(s: string, suffix: string): string {
+  return s.endsWith(suffix) ? s.slice(0, s.length - suffix.length).trimEnd() : s;
+}

@@ -7,15 +7,15 @@ import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference } from '../inference/ts.js';
-import { nextMatcherCovers } from './paths.js';
+import { nextMatcherCovers, nextMatcherProblem } from './paths.js';
 import { makeEndpoint, tsHandler } from './ts-routers.js';
 import { exportedExpr, shortText, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, SkippedLayer } from './types.js';
 import { escapeRegExp } from '../../util/text.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-const APP_ROUTE = /^(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
-const PAGES_API = /^(?:(.*?)\/)?(?:src\/)?pages\/api\/(.*)\.(?:ts|tsx|js|jsx|mjs)$/;
+export const APP_ROUTE = /^(?=(?:.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$)(?:(.*?)\/)?(?:src\/)?app\/(.*\/)?route\.(?:ts|tsx|js|jsx|mjs)$/;
+export const PAGES_API = /^(?=.*\.(?:ts|tsx|js|jsx|mjs)$)(?:(.*?)\/)?(?:src\/)?pages\/api\/(.*)\.(?:ts|tsx|js|jsx|mjs)$/;
 
 /** A Next.js `middleware.ts` (`proxy.ts` since Next.js 16) and the paths it runs for. */
 export interface NextMiddleware {
@@ -168,9 +168,11 @@ function matcherOf(a: TsInference): NextMiddleware['matcher'] {
           const src = u.getProperty('source');
           const s = src && Node.isPropertyAssignment(src) ? a.mod.stringValue(src.getInitializer())?.value : undefined;
           if (s !== undefined) out.push({ source: s, conditional: !!u.getProperty('has') || !!u.getProperty('missing') });
+          if (s !== undefined) noteUnsupportedMatcher(a, src as Node, s);
         } else {
           const s = a.mod.stringValue(u)?.value;
           if (s !== undefined) out.push({ source: s, conditional: false });
+          if (s !== undefined) noteUnsupportedMatcher(a, u, s);
         }
       }
       return out;
@@ -318,4 +320,23 @@ function serverActions(project: ProjectModel, a: TsInference, mws: NextMiddlewar
     out.push(makeEndpoint('nextjs', ['POST'], fn.name, true, a.file.path, fn.span, fn, layers, { kind: 'server-action', appRoot: root }));
   }
   return out;
+}
+
+/**
+ * An `unsupported-regex` notice on the middleware file for a matcher RE2 cannot evaluate (a
+ * lookbehind, a backreference): the middleware is taken to run for no request through it.
+ */
+function noteUnsupportedMatcher(a: TsInference, node: Node, source: string): void {
+  const reason = nextMatcherProblem(source);
+  if (!reason) return;
+  const file = a.file;
+  const range = file.range(tsSpan(node));
+  if (file.notices.some((n) => n.kind === 'unsupported-regex' && n.range?.start.line === range.start.line && n.range.start.column === range.start.column)) return;
+  file.notices.push({
+    kind: 'unsupported-regex',
+    level: 'warning',
+    path: file.path,
+    range,
+    message: `Next.js matcher ${JSON.stringify(source)} cannot be evaluated with RE2 semantics: ${reason}; modelguard assumed the middleware runs for no request through it`,
+  });
 }

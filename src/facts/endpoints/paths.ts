@@ -1,6 +1,6 @@
 import type { PathSegment } from './types.js';
-import { repoRegexMatches } from '../../util/repo-regex.js';
-import { escapeRegExp } from '../../util/text.js';
+import { repoRegex, repoRegexMatches } from '../../util/repo-regex.js';
+import { escapeRegExp, replaceEnclosed, replaceNamedGroups } from '../../util/text.js';
 
 /**
  * Joins route path parts the way routers do (`/api` + `/chat` → `/api/chat`, `/` + `/` → `/`).
@@ -81,9 +81,27 @@ export function filterCovers(filter: string | undefined, routePath: string): boo
 
 /**
  * A Next.js `config.matcher` entry (path-to-regexp syntax: `/api/:path*`, `/dashboard/:id`,
- * `/((?!_next/static|favicon.ico).*)`) as a regular expression over request paths.
+ * `/((?!_next/static|favicon.ico).*)`) as a test of request paths. The pattern is the
+ * repository's text, so it is evaluated with RE2 semantics (linear in the path whatever the
+ * pattern, `/v1/(a+)+$` included), with the lookaheads of the common exclusion form evaluated
+ * around RE2; undefined when it cannot be evaluated (see `nextMatcherProblem`).
  */
-export function nextMatcherRegExp(pattern: string): RegExp | undefined {
+export function nextMatcherRegExp(pattern: string): { test(path: string): boolean } | undefined {
+  const source = nextMatcherSource(pattern);
+  const re = source === undefined ? undefined : repoRegex(source, { lookahead: true });
+  return re?.ok ? re : undefined;
+}
+
+/** Why a Next.js matcher entry cannot be evaluated with RE2 semantics (a lookbehind, a backreference), if it cannot. */
+export function nextMatcherProblem(pattern: string): string | undefined {
+  const source = nextMatcherSource(pattern);
+  if (source === undefined) return undefined;
+  const re = repoRegex(source, { lookahead: true });
+  return re.ok ? undefined : re.reason;
+}
+
+/** The regular expression source of a Next.js matcher entry; undefined when its path syntax is broken. */
+function nextMatcherSource(pattern: string): string | undefined {
   let re = '';
   let i = 0;
   const p = pattern;
@@ -128,11 +146,7 @@ export function nextMatcherRegExp(pattern: string): RegExp | undefined {
       i++;
     }
   }
-  try {
-    return new RegExp(`^${re}/?$`);
-  } catch {
-    return undefined;
-  }
+  return `^${re}/?$`;
 }
 
 /** Whether a Next.js matcher entry matches every request of a route (tested on a sample path). */
@@ -144,7 +158,7 @@ export function nextMatcherCovers(pattern: string, routePath: string): boolean {
 /** Converts a Django `re_path` regex (`^api/chat/(?P<id>\d+)/$`) to a display path (`/api/chat/<id>/`). */
 export function djangoRegexPath(re: string): string {
   let s = re.replace(/^\^/, '').replace(/\$$/, '');
-  s = s.replace(/\(\?P<([^>]+)>[^)]*\)/g, '<$1>').replace(/\([^)]*\)/g, '<param>');
+  s = replaceEnclosed(replaceNamedGroups(s), '(', ')', '<param>');
   s = s.replace(/\\(.)/g, '$1').replace(/[?]/g, '');
   return s;
 }

@@ -22,7 +22,7 @@ import { descendantsOfKind } from '../../parse/walk.js';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 const SUPABASE = /(?:^|\/)supabase\/functions\/([^/_.][^/]*)\/index\.(?:ts|js|mjs|tsx)$/;
 const NETLIFY = /(?:^|\/)netlify\/(functions|edge-functions)\/([^/]+?)(?:\/(?:index|[^/]+))?\.(?:ts|js|mjs|cjs|mts|cts)$/;
-const VERCEL = /^(?:(.*?)\/)?api\/(.+)\.(?:ts|js|mjs|cjs|mts)$/;
+export const VERCEL = /^(?=.*\.(?:ts|js|mjs|cjs|mts)$)(?:(.*?)\/)?api\/(.+)\.(?:ts|js|mjs|cjs|mts)$/;
 const CANDIDATE = /Deno\.serve|\bserve\s*\(|export\s+default|module\.exports|exports\.handler|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+const\s+(GET|POST|handler)\b/;
 
 function prop(o: Node | undefined, name: string): Node | undefined {

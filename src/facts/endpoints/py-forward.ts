@@ -48,7 +48,7 @@ const HTTP_VERB = /^(post|request|stream|build_request)$/;
 const CLIENT_VERB = /\.(post|request|stream|build_request)$/;
 const LIBS = /\b(requests|httpx|aiohttp)\b/;
 /** A receiver named for an HTTP client (`self.session.post`, `app.state.http_client().request`). */
-const HTTP_RECEIVER = /(session|client|http)\w*(\(\))?\.\w+$/i;
+export const HTTP_RECEIVER = /\.\w+$(?<=(?:session|client|http)\w*(?:\(\))?\.\w+)/i;
 /** The path of the request being handled: `request.url.path`, `req.path`, `request.scope["path"]`. */
 const INCOMING_PATH = /^[A-Za-z_]\w*\.url\.path$|^(request|req|raw_request)\.path$|^[A-Za-z_]\w*\.scope\[["']path["']\]$/;
 

@@ -11,7 +11,7 @@ import type { Endpoint, Layer } from './types.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 /** `src/routes/api/chat/+server.ts`, `web/src/routes/(app)/notes/[id]/+page.server.ts`. */
-const ROUTE_FILE = /^(?:(.*?)\/)?src\/routes\/(.*\/)?\+(server|page\.server)\.(?:ts|js|mjs)$/;
+export const ROUTE_FILE = /^(?=(?:.*\/)?\+(?:server|page\.server)\.(?:ts|js|mjs)$)(?:(.*?)\/)?src\/routes\/(.*\/)?\+(server|page\.server)\.(?:ts|js|mjs)$/;
 const HOOKS_FILE = /^(?:(.*?)\/)?src\/hooks\.server\.(?:ts|js|mjs)$/;
 
 function isSvelteKitProject(project: ProjectModel): boolean {

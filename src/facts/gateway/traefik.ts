@@ -4,7 +4,7 @@ import type { Span } from '../../types.js';
 import { workloads } from '../workloads.js';
 import type { K8sObject } from '../k8s-objects.js';
 import { parseUrl, type GatewayControl, type GatewayRoute, type PathMatch, type Upstream } from './types.js';
-import { cutAtAny } from '../../util/text.js';
+import { cutAtAny, unwrapPlaceholders } from '../../util/text.js';
 
 /** A Traefik middleware, from a CRD, compose labels or a dynamic configuration file. */
 export interface TraefikMiddleware {
@@ -117,7 +117,7 @@ export function parseTraefikRule(rule: string): { hosts: string[]; paths: PathMa
     return out;
   };
   const hosts = args('Host');
-  for (const h of args('HostRegexp')) hosts.push(`~${h.replace(/\{[^}:]+:([^}]+)\}/g, '$1')}`);
+  for (const h of args('HostRegexp')) hosts.push(`~${unwrapPlaceholders(h)}`);
   const paths: PathMatch[] = [
     ...args('PathPrefix').map((v): PathMatch => ({ kind: 'prefix', value: v })),
     ...args('Path').map((v): PathMatch => ({ kind: 'exact', value: v })),

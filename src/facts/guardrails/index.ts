@@ -35,6 +35,8 @@ const MAX_DEPTH = 8;
 /** Frameworks where a handler's return value is the response (not Express or Koa). */
 const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'sveltekit', 'fastapi', 'flask', 'starlette', 'django', 'deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
 
+/** A key written in argument text (`safety_settings=`, `moderation:`), in group 1. */
+export const ARG_KEY = /(?<![\w$])\d*([A-Za-z_$][\w$]*)\s*(?:=(?!=)|:)/g;
 const NON_TEXT = /^(Optional\[)?(int|float|bool|Decimal)\]?(\|None)?$/;
 
 function rootOf(name: string): string {
@@ -144,7 +146,7 @@ function argKeys(args: ReadonlyMap<string, ArgExpr>, extra: Array<[string, ArgEx
     if (!a) continue;
     out.push([key, a]);
     if (key.includes('.') || !/[(]/.test(a.text)) continue;
-    for (const m of a.text.matchAll(/([A-Za-z_$][\w$]*)\s*(?:=(?!=)|:)/g)) out.push([`${key}.${m[1] as string}`, a]);
+    for (const m of a.text.matchAll(ARG_KEY)) out.push([`${key}.${m[1] as string}`, a]);
   }
   return out;
 }

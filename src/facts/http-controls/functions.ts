@@ -41,7 +41,7 @@ const TS_KW = /auth|session|user|token|verify|limit|consume|protect|validate|jwt
 const STOPS_TS = /\b(return|throw)\b|\bredirect\w*\(|\bnotFound\(|\bunauthorized\(|\bforbidden\(|\.status\s*=\s*4\d\d|ctx\.throw\(/;
 const STOPS_PY = /\b(raise|return)\b|\babort\(|\bredirect\(/;
 /** An expression that reads a credential from the request: a header, a cookie, a bearer token. */
-const CREDENTIAL_SOURCE = /(headers?\b|header\(|get\()[^;]*(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b[^;]*(session|token|auth)/i;
+export const CREDENTIAL_SOURCE = /(headers?\b|header\(|get\()(?:(?!headers?\b|header\(|get\()[^;])*?(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b(?:(?!cookies?\b)[^;])*?(session|token|auth)/i;
 /** A read of the server's own environment or settings. */
 const ENV_READ = /\b(os\.environ|os\.getenv|getenv\(|environ\.get\(|environ\[)/;
 const CREDENTIAL = /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|\blocals\.(user|session)\b|credentials|\buserId\b|\buser_id\b/i;
@@ -92,7 +92,7 @@ function tsPathTests(a: TsInference, cond: Node): Array<{ negated: boolean; test
         if (init && Node.isCallExpression(init) && /createRouteMatcher$/.test(init.getExpression().getText())) {
           const arr = init.getArguments()[0];
           const pats = arr && Node.isArrayLiteralExpression(arr) ? arr.getElements().map((x) => a.mod.stringValue(x)?.value).filter((x): x is string => !!x) : [];
-          const res = pats.map((p) => nextMatcherRegExp(p)).filter((r): r is RegExp => !!r);
+          const res = pats.flatMap((p) => nextMatcherRegExp(p) ?? []);
           out.push({ negated: neg, test: (p) => res.some((r) => r.test(p)), text: u.getText() });
         }
       }

@@ -8,8 +8,12 @@ import { SdkKnowledge } from './sdks.js';
 import { TsInference } from './ts.js';
 import type { CallEdge, FunctionInfo, InferenceSite } from './types.js';
 
+/** A declaration of a function, method or class name, in three forms (group 1, 2 or 3). */
+export const REPO_DECLARATION = /\b(?:function\s*(?:\*\s*)?|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^[^\S\n\r\u2028\u2029]*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^<>]*>\s*)?\(|(?<![\w$])\d*([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
+/** A declaring keyword right before a name (`def `, `function* `). */
+export const DECLARED_BEFORE = /\b(def|function|class|const|let|var)\s*(?:\*\s*)?$/;
 /** `import <names> from "./x"` and `const <names> = require("./x")` of a repository module. */
-const REPO_IMPORT = /\bimport\s([^'";]{0,2000}?)\bfrom\s*['"](?:\.|@\/|~\/)|\b(?:const|let|var)\s([^=;]{0,500}?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g;
+export const REPO_IMPORT = /\bimport\s((?:(?!\bimport\s)[^'";]){0,2000}?)\bfrom\s*['"](?:\.|@\/|~\/)|\b(?:const|let|var)\s((?:(?!\b(?:const|let|var)\s)[^=;]){0,500}?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g;
 
 /** What both language analyzers offer (src/facts/inference/ts.ts and python.ts). */
 export interface FileAnalyzer {
@@ -110,16 +114,16 @@ export class InferenceContext {
   repoNames(): Set<string> {
     if (this._repoNames) return this._repoNames;
     const names = new Set<string>();
-    const re = /\b(?:function\s*\*?\s*|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^\s*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\(|([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
     for (const f of this.project.files()) {
       if (f.kind !== 'typescript') continue;
-      for (const m of f.text.matchAll(re)) {
+      for (const m of f.text.matchAll(REPO_DECLARATION)) {
         const n = m[1] ?? m[2] ?? m[3];
         if (n) names.add(n);
       }
       // Local names of imports from the repository (`import ask from "./llm"`, `{ a as b }`). One
       // whitespace after the keyword and a bounded lazy run keep the scan linear: `\s+X+?\s+from`
-      // over a long run of spaces backtracks cubically.
+      // over a long run of spaces backtracks cubically. The run also stops at the next keyword, so
+      // a thousand `import`s without a `from` are not each scanned two thousand characters on.
       for (const m of f.text.matchAll(REPO_IMPORT)) {
         for (const id of (m[1] ?? m[2] ?? '').match(/[A-Za-z_$][\w$]*/g) ?? []) names.add(id);
       }
@@ -329,7 +333,7 @@ function references(text: string, name: string, method: boolean): boolean {
     const after = text[at + name.length];
     if (isWord(before) || isWord(after)) continue;
     if (before === '"' || before === "'" || before === '/' || before === '`' || after === '"' || after === "'") continue;
-    if (/\b(def|function|class|const|let|var)\s*\*?\s*$/.test(text.slice(Math.max(0, at - 12), at))) continue;
+    if (DECLARED_BEFORE.test(text.slice(Math.max(0, at - 12), at))) continue;
     if (method ? before === '.' : before !== '.') return true;
   }
   return false;

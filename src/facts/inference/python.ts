@@ -7,7 +7,7 @@ import { anonymousName, bestValue, clientWith, httpSpec, isClient, langchainChai
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
-import { trimTrailing } from '../../util/text.js';
+import { replaceEnclosed, trimTrailing } from '../../util/text.js';
 
 /** What a Python expression evaluates to, as far as the analysis needs to know. */
 export type PyValue =
@@ -1424,7 +1424,7 @@ export class PyInference implements FileAnalyzer {
     if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {
       const part = (x: Node | undefined): string => (x ? (this.urlValue(x) ?? `{${this.text(x)}}`) : '');
       const value = part(field(u, 'left')) + part(field(u, 'right'));
-      return /[a-z/]/i.test(value.replace(/\{[^}]*\}/g, '')) ? value : undefined;
+      return /[a-z/]/i.test(replaceEnclosed(value, '{', '}', '')) ? value : undefined;
     }
     return undefined;
   }

@@ -8,7 +8,7 @@ import { anonymousName, bestValue, httpSpec, isClient, langchainChain, markOpen,
 import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type SiteSpec, type TsSite } from './types.js';
-import { trimTrailing } from '../../util/text.js';
+import { replaceEnclosed, trimTrailing } from '../../util/text.js';
 import { descendantsOfKind, visitNodes, walkTs } from '../../parse/walk.js';
 
 /** What an expression evaluates to, as far as the analysis needs to know. */
@@ -1398,7 +1398,7 @@ export class TsInference implements FileAnalyzer {
     if (Node.isBinaryExpression(u) && u.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
       const part = (x: Node): string => this.urlValue(x, depth + 1) ?? `\${${x.getText()}}`;
       const v = part(u.getLeft()) + part(u.getRight());
-      return /[a-z/]/i.test(v.replace(/\$\{[^}]*\}/g, '')) ? v : undefined;
+      return /[a-z/]/i.test(replaceEnclosed(v, '${', '}', '')) ? v : undefined;
     }
     return undefined;
   }

@@ -7,6 +7,8 @@ import type { ShellState } from './shell-status.js';
 import { applySet, stateFromFlags } from './shell-status.js';
 import { cutAtAny } from '../../util/text.js';
 
+/** An `if:` that is only `success()` (trimmed), the condition every step has anyway. */
+export const SUCCESS_ONLY = /^(\$\{\{\s*)?success\(\)\s*(\}\})?$/;
 const DEPLOY_NAME = /deploy|rollout|production/i;
 /** Actions that start a throwaway local Kubernetes cluster. */
 const LOCAL_CLUSTER_ACTIONS = /^(helm\/kind-action|engineerd\/setup-kind|medyagh\/setup-minikube|manusa\/actions-setup-minikube|AbsaOSS\/k3d-action|nolar\/setup-k3d-k3s|container-tools\/kind-action|debianmaster\/actions-k3s)$/i;
@@ -129,7 +131,7 @@ class GhaBuilder {
       if (cond.runsAnyway) frame.stepRunsAnyway = cond.runsAnyway;
       const ifNode = y.get(step, 'if');
       const ifText = y.str(ifNode);
-      if (ifNode && ifText !== undefined && !cond.runsAnyway && !/^\s*(\$\{\{\s*)?success\(\)\s*(\}\})?\s*$/.test(ifText)) {
+      if (ifNode && ifText !== undefined && !cond.runsAnyway && !SUCCESS_ONLY.test(ifText.trim())) {
         frame.stepIf = { text: ifText.trim(), at: { file, span: y.span(ifNode) } };
       } else if (base.stepIf) frame.stepIf = base.stepIf;
       if (uses && usesNode) this.usesStep(file, y, step, usesNode, uses, frame);

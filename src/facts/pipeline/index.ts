@@ -8,7 +8,7 @@ import { gitlabPipelines } from './gitlab.js';
 import { ancestors, newJob, upstreamOf, type Job, type NonGating, type Op, type Pipeline, type RunsAnyway, type Site } from './model.js';
 import { pythonOps } from './python-ops.js';
 import { stepVocabulary } from './steps.js';
-import { cutAtAny } from '../../util/text.js';
+import { cutAtAny, trimSuffix } from '../../util/text.js';
 
 export type { Job, NonGating, Op, Pipeline, RunsAnyway, Site } from './model.js';
 export { stepKeywords, stepVocabulary } from './steps.js';
@@ -161,7 +161,7 @@ export function before(a: Op, b: Op): boolean {
 export function whyNotGating(e: Op, s: Op): NonGating | RunsAnyway | undefined {
   if (e.shellNG) return e.shellNG;
   // A step with an `if:` may be skipped, and a skipped step stops nothing.
-  const norm = (t: string): string => t.replace(/^\$\{\{\s*|\s*\}\}$/g, '').replace(/\s+/g, ' ');
+  const norm = (t: string): string => trimSuffix(t.replace(/^\$\{\{\s*/, ''), '}}').replace(/\s+/g, ' ');
   if (e.stepIf && !(e.job === s.job && e.step === s.step) && !(s.stepIf && norm(s.stepIf.text) === norm(e.stepIf.text))) {
     return { id: 'skippable', at: e.stepIf.at, construct: `if: ${e.stepIf.text}` };
   }

@@ -144,7 +144,7 @@ interface Reached {
 }
 
 /** Model classes whose constructor builds a randomly initialised model from a config: `LlamaForCausalLM(config)`. */
-const MODEL_CLASS = /^[A-Z]\w*(For[A-Z]\w*|Model|LMHeadModel)$/;
+export const MODEL_CLASS = /^[A-Z]\w*$(?<=\w(?:For[A-Z]\w*|Model|LMHeadModel))/;
 /** Methods that return the same model (moved, cast or switched to eval mode). */
 const SAME_MODEL = new Set(['to', 'cuda', 'cpu', 'half', 'float', 'bfloat16', 'eval', 'requires_grad_']);
 
