@@ -1417,16 +1417,44 @@ export class PyInference implements FileAnalyzer {
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
   urlValue(n: Node): string | undefined {
-    // Also a local assigned once, a parameter default, a constant imported from the repository.
-    const v = this.mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project);
-    if (v) return v.value;
-    const u = unwrap(n);
-    if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {
-      const part = (x: Node | undefined): string => (x ? (this.urlValue(x) ?? `{${this.text(x)}}`) : '');
-      const value = part(field(u, 'left')) + part(field(u, 'right'));
-      return /[a-z/]/i.test(value.replace(/\{[^}]*\}/g, '')) ? value : undefined;
+    // A `+` chain of 20,000 terms is evaluated bottom-up with an explicit stack, not a recursion.
+    const hasName = (value: string): boolean => /[a-z/]/i.test(value.replace(/\{[^}]*\}/g, ''));
+    const known = new Map<number, { value: string; named: boolean } | undefined>();
+    const plus = (x: Node): Node | undefined => {
+      const u = unwrap(x);
+      return u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+' ? u : undefined;
+    };
+    const stack: Array<{ n: Node; open: boolean }> = [{ n, open: false }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { n: Node; open: boolean };
+      if (!top.open) {
+        // Also a local assigned once, a parameter default, a constant imported from the repository.
+        const v = this.mod.stringValue(top.n) ?? pyString(this.file, top.n, this.ctx.project);
+        const u = v ? undefined : plus(top.n);
+        if (!u) {
+          stack.pop();
+          known.set(top.n.id, v ? { value: v.value, named: hasName(v.value) } : undefined);
+          continue;
+        }
+        top.open = true;
+        for (const side of [field(u, 'right'), field(u, 'left')]) if (side) stack.push({ n: side, open: false });
+        continue;
+      }
+      stack.pop();
+      const u = plus(top.n) as Node;
+      const part = (x: Node | undefined): { value: string; named: boolean } => {
+        if (!x) return { value: '', named: false };
+        return known.get(x.id) ?? { value: `{${this.text(x)}}`, named: false };
+      };
+      const l = part(field(u, 'left'));
+      const r = part(field(u, 'right'));
+      const value = l.value + r.value;
+      // Some known part of the URL has a letter or a slash (outside the `{unknown}` parts); a
+      // long value takes that from its parts instead of scanning it again at every level.
+      const named = value.length > 4096 ? l.named || r.named : hasName(value);
+      known.set(top.n.id, named ? { value, named } : undefined);
     }
-    return undefined;
+    return known.get(n.id)?.value;
   }
 
   private readonly helpers = new Map<number, { url: string; body?: string } | null>();
