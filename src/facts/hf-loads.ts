@@ -8,6 +8,7 @@ import { writtenIds, type WrittenId } from './pinning.js';
 import { tsNodesOfKind } from './ts-nodes.js';
 import { pySources, tsSources, type ValueSource } from './value-sources.js';
 import { pyBool, pyDictKeys, pyString, tsBool, tsObjectLiteral, tsProperty, tsString, type PyNode, type StaticString } from './values.js';
+import { deeper } from '../parse/walk.js';
 
 /**
  * Loads of model weights, tokenizers, configs or adapters from the Hugging Face Hub in code:
@@ -410,6 +411,11 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
  * `...base` of an object literal (tsProperty already looked through those).
  */
 function literalSpread(expr: TsNode, project: ProjectModel | undefined, file: FileModel): boolean {
+  // Ternaries of spreads of spreads nest as deep as written: past the shared depth, not known to be literal.
+  return deeper(false, () => literalSpreadOf(expr, project, file));
+}
+
+function literalSpreadOf(expr: TsNode, project: ProjectModel | undefined, file: FileModel): boolean {
   let e = expr;
   while (TsNode.isParenthesizedExpression(e)) e = e.getExpression();
   if (TsNode.isConditionalExpression(e)) return literalSpread(e.getWhenTrue(), project, file) && literalSpread(e.getWhenFalse(), project, file);

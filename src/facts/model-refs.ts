@@ -576,6 +576,8 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
   const bindings = pyBindings(file, project);
   if (bindings.size === 0 && !importsPySdk(file)) return [];
   const out: ModelRef[] = [];
+  let longestBinding = 0;
+  for (const k of bindings.keys()) longestBinding = Math.max(longestBinding, k.length);
   for (const call of py.calls()) {
     if (!call.callee) continue;
     const spec = pySpec(call.qualified);
@@ -592,7 +594,11 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
     const parts = call.callee.split('.');
     if (parts.length < 2) continue;
     let b: PyBinding | undefined;
-    for (let n = parts.length - 1; n >= 1 && !b; n--) b = bindings.get(parts.slice(0, n).join('.'));
+    // The longest bound prefix (`self.client` of `self.client.messages.create`); only prefixes
+    // as short as a bound name are tried, so a 3,000-link builder chain is not cut 3,000 ways.
+    for (let end = call.callee.lastIndexOf('.'); end >= 0 && !b; end = end === 0 ? -1 : call.callee.lastIndexOf('.', end - 1)) {
+      if (end <= longestBinding) b = bindings.get(call.callee.slice(0, end));
+    }
     if (!b) {
       // OpenAI().chat.completions.create(...): a client built inline.
       const inline = /^(.*?)\(\)\./.exec(call.qualified);

@@ -5,7 +5,7 @@ import { Node as TsNode, SyntaxKind, tsSpan } from '../parse/typescript.js';
 import type { Confidence, Span } from '../types.js';
 import { callersOf, functionAt, type CallEdge } from './inference/index.js';
 import { pyLookup, pyModuleBindings, tsProperty, type PyBinding, type PyNode } from './values.js';
-import { descendantsOfKind } from '../parse/walk.js';
+import { deeper, descendantsOfKind } from '../parse/walk.js';
 
 /**
  * Where a string passed somewhere can come from: every literal that may reach an expression,
@@ -121,6 +121,8 @@ class PyFlow {
 
   vals(file: FileModel, node: PyNode | null | undefined, conf: Confidence, depth: number): PyVal[] {
     const py = file.python();
+    // Parentheses and `await` cost no step: looked through in a loop, however many there are.
+    while (node && (node.type === 'parenthesized_expression' || node.type === 'await')) node = kids(node)[0];
     if (!py || !node || depth <= 0 || --this.budget < 0) return [];
     const key = `${file.path}:${node.startIndex}:${node.endIndex}:${node.type}`;
     if (this.active.has(key)) return [];
@@ -564,13 +566,24 @@ class PyFlow {
 function pyEnvIn(file: FileModel, node: PyNode): { name: string } | undefined {
   const py = file.python();
   if (!py) return undefined;
-  const direct = py.envLookup(node);
-  if (direct) return direct;
-  if (node.type === 'parenthesized_expression') return kids(node)[0] ? pyEnvIn(file, kids(node)[0] as PyNode) : undefined;
-  if (node.type !== 'boolean_operator') return undefined;
-  const r = node.childForFieldName('right');
-  const l = node.childForFieldName('left');
-  return (r ? pyEnvIn(file, r) : undefined) ?? (l ? pyEnvIn(file, l) : undefined);
+  // Right side first, then the left, with an explicit stack: a 5,000-term `or` chain is a loop.
+  const stack: PyNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as PyNode;
+    const direct = py.envLookup(n);
+    if (direct) return direct;
+    if (n.type === 'parenthesized_expression') {
+      const inner = kids(n)[0];
+      if (inner) stack.push(inner);
+      continue;
+    }
+    if (n.type !== 'boolean_operator') continue;
+    const r = n.childForFieldName('right');
+    const l = n.childForFieldName('left');
+    if (l) stack.push(l);
+    if (r) stack.push(r);
+  }
+  return undefined;
 }
 
 function paramName(text: (n: PyNode) => string, p: PyNode): string {
@@ -650,14 +663,20 @@ type TsDecl =
 /** The declaration an identifier refers to: the nearest enclosing scope that declares the name. */
 function tsDeclOf(ident: TsNode): TsDecl | undefined {
   const name = ident.getText();
+  // Nested destructuring patterns, depth first in source order, with an explicit stack.
   const inBinding = (pattern: TsNode): TsNode | undefined => {
-    if (!TsNode.isObjectBindingPattern(pattern) && !TsNode.isArrayBindingPattern(pattern)) return undefined;
-    for (const el of pattern.getElements()) {
-      if (!TsNode.isBindingElement(el)) continue;
-      const n = el.getNameNode();
+    const stack: TsNode[] = [];
+    const open = (p: TsNode): void => {
+      if (!TsNode.isObjectBindingPattern(p) && !TsNode.isArrayBindingPattern(p)) return;
+      const els = p.getElements() as TsNode[];
+      for (let i = els.length - 1; i >= 0; i--) if (TsNode.isBindingElement(els[i] as TsNode)) stack.push(els[i] as TsNode);
+    };
+    open(pattern);
+    while (stack.length > 0) {
+      const el = stack.pop() as TsNode;
+      const n = (el as import('ts-morph').BindingElement).getNameNode();
       if (TsNode.isIdentifier(n) && n.getText() === name) return el;
-      const deeper = inBinding(n);
-      if (deeper) return deeper;
+      open(n);
     }
     return undefined;
   };
@@ -849,7 +868,7 @@ class TsFlow {
     let from: TsVal[] = [];
     if (TsNode.isVariableDeclaration(holder)) from = this.vals(file, holder.getInitializer(), conf, depth - 1);
     else if (TsNode.isParameterDeclaration(holder)) from = this.param(file, holder, conf, depth);
-    else if (TsNode.isBindingElement(holder)) from = this.binding(file, holder, conf, depth);
+    else if (TsNode.isBindingElement(holder)) from = deeper([], () => this.binding(file, holder, conf, depth));
     for (const v of from) out.push(...this.prop(v, key, undefined, conf, depth - 1, key));
     return out;
   }
@@ -1094,13 +1113,18 @@ class TsFlow {
 
 /** The variable of an environment lookup anywhere in an `a || process.env.X || ...` chain. */
 function tsEnvIn(file: FileModel, node: TsNode): string | undefined {
-  const n = unwrap(node);
-  const direct = file.ts()?.envName(n);
-  if (direct) return direct;
-  if (!TsNode.isBinaryExpression(n)) return undefined;
-  const op = n.getOperatorToken().getKind();
-  if (op !== SyntaxKind.QuestionQuestionToken && op !== SyntaxKind.BarBarToken) return undefined;
-  return tsEnvIn(file, n.getRight()) ?? tsEnvIn(file, n.getLeft());
+  // Right side first, then the left, with an explicit stack: a 5,000-term `||` chain is a loop.
+  const stack: TsNode[] = [node];
+  while (stack.length > 0) {
+    const n = unwrap(stack.pop() as TsNode);
+    const direct = file.ts()?.envName(n);
+    if (direct) return direct;
+    if (!TsNode.isBinaryExpression(n)) continue;
+    const op = n.getOperatorToken().getKind();
+    if (op !== SyntaxKind.QuestionQuestionToken && op !== SyntaxKind.BarBarToken) continue;
+    stack.push(n.getLeft(), n.getRight());
+  }
+  return undefined;
 }
 
 function objectValues(obj: TsNode): TsNode[] {

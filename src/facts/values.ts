@@ -4,6 +4,7 @@ import type { ProjectModel } from '../model/project.js';
 import { span as pySpan, type PythonModule } from '../parse/python.js';
 import { Node as TsNode, SyntaxKind, tsSpan, type TsModule } from '../parse/typescript.js';
 import type { Span } from '../types.js';
+import { deeper } from '../parse/walk.js';
 
 /**
  * Static values of expressions in Python and TS/JS, one step further than the parsers'
@@ -94,10 +95,17 @@ function scopeBindings(py: PythonModule, scope: PyNode): Map<string, PyBinding[]
   }
   const body = isRootScope(scope) ? scope : scope.childForFieldName('body');
   const stack: PyNode[] = body ? [body] : [];
+  // Nested unpacking targets (`((a, b), c) = ...`) with an explicit stack, names in source order.
   const targets = (t: PyNode | null, b: PyBinding): void => {
-    if (!t) return;
-    if (t.type === 'identifier') add(py.text_(t), b);
-    else if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple' || t.type === 'list') for (const k of pyKids(t)) targets(k, { kind: 'other' });
+    const todo: Array<[PyNode, PyBinding]> = t ? [[t, b]] : [];
+    while (todo.length > 0) {
+      const [x, xb] = todo.pop() as [PyNode, PyBinding];
+      if (x.type === 'identifier') add(py.text_(x), xb);
+      else if (x.type === 'pattern_list' || x.type === 'tuple_pattern' || x.type === 'list_pattern' || x.type === 'tuple' || x.type === 'list') {
+        const ks = pyKids(x);
+        for (let i = ks.length - 1; i >= 0; i--) todo.push([ks[i] as PyNode, { kind: 'other' }]);
+      }
+    }
   };
   while (stack.length) {
     const n = stack.pop() as PyNode;
@@ -173,7 +181,11 @@ export function pyString(file: FileModel, node: PyNode | null | undefined, proje
   if (!py || !node || depth <= 0) return undefined;
   const direct = py.stringValue(node);
   if (direct) return { value: direct.value, exact: direct.exact, via: direct.kind, span: pySpan(direct.node), envName: direct.envName };
-  if (node.type === 'parenthesized_expression') return pyString(file, pyKids(node)[0], project, depth);
+  // Parentheses cost no depth: looked through in a loop.
+  while (node.type === 'parenthesized_expression') {
+    node = pyKids(node)[0];
+    if (!node) return undefined;
+  }
   if (node.type !== 'identifier') return undefined;
   const name = py.text_(node);
   for (let scope = pyScope(node); ; scope = pyScope(scope)) {
@@ -198,8 +210,12 @@ export function pyString(file: FileModel, node: PyNode | null | undefined, proje
   return undefined;
 }
 
-/** `True`/`False` (also through a name bound once); undefined when unknown. */
+/** `True`/`False` (also through a name bound once); undefined when unknown, and past the shared resolution depth (`a = b; b = a`). */
 export function pyBool(file: FileModel, node: PyNode | null | undefined): boolean | undefined {
+  return deeper(undefined, () => pyBoolOf(file, node));
+}
+
+function pyBoolOf(file: FileModel, node: PyNode | null | undefined): boolean | undefined {
   const py = file.python();
   if (!py || !node) return undefined;
   if (node.type === 'true') return true;
@@ -283,8 +299,18 @@ function tsParamDefault(node: TsNode, name: string): TsNode | null | undefined {
   return undefined;
 }
 
-/** Exported `const` initializer of another module (follows `export { X } from`, one hop). */
-function tsExportedConst(file: FileModel, project: ProjectModel, name: string): { file: FileModel; init: TsNode } | undefined {
+/**
+ * Exported `const` initializer of another module (follows `export { X } from` and `export *`
+ * chains; a cycle of re-exports, or a chain past the shared resolution depth, is unknown).
+ */
+function tsExportedConst(file: FileModel, project: ProjectModel, name: string, seen = new Set<string>()): { file: FileModel; init: TsNode } | undefined {
+  const key = `${file.path}\0${name}`;
+  if (seen.has(key)) return undefined;
+  seen.add(key);
+  return deeper(undefined, () => tsExportedConstOf(file, project, name, seen));
+}
+
+function tsExportedConstOf(file: FileModel, project: ProjectModel, name: string, seen: Set<string>): { file: FileModel; init: TsNode } | undefined {
   const ts = file.ts();
   if (!ts) return undefined;
   const decl = ts.source.getVariableDeclaration(name);
@@ -301,7 +327,7 @@ function tsExportedConst(file: FileModel, project: ProjectModel, name: string): 
     const target = project.index.resolveTs(file.path, spec);
     const other = target ? project.file(target) : undefined;
     if (other && other !== file) {
-      const r = tsExportedConst(other, project, hit ? hit.getName() : name);
+      const r = tsExportedConst(other, project, hit ? hit.getName() : name, seen);
       if (r) return r;
     }
   }
@@ -328,8 +354,12 @@ function unwrapTs(node: TsNode): TsNode {
   return n;
 }
 
-/** The object literal an expression stands for: a literal, or a `const` (local or imported) bound to one. */
+/** The object literal an expression stands for: a literal, or a `const` (local or imported) bound to one; unknown past the shared resolution depth (`const a = b, b = a`). */
 export function tsObjectLiteral(file: FileModel, node: TsNode | undefined, project?: ProjectModel): { file: FileModel; node: TsNode } | undefined {
+  return deeper(undefined, () => tsObjectLiteralOf(file, node, project));
+}
+
+function tsObjectLiteralOf(file: FileModel, node: TsNode | undefined, project?: ProjectModel): { file: FileModel; node: TsNode } | undefined {
   const ts = file.ts();
   if (!ts || !node) return undefined;
   const n = unwrapTs(node);
@@ -420,8 +450,12 @@ export function tsString(file: FileModel, node: TsNode | undefined, project?: Pr
   return undefined;
 }
 
-/** `true`/`false` literal (also through a `const`); undefined when unknown. */
+/** `true`/`false` literal (also through a `const`); undefined when unknown, and past the shared resolution depth. */
 export function tsBool(file: FileModel, node: TsNode | undefined): boolean | undefined {
+  return deeper(undefined, () => tsBoolOf(file, node));
+}
+
+function tsBoolOf(file: FileModel, node: TsNode | undefined): boolean | undefined {
   const ts = file.ts();
   if (!ts || !node) return undefined;
   const n = unwrapTs(node);

@@ -328,10 +328,14 @@ function readsOwnFile(file: FileModel, load: PyCall, pathArg: PyNode | undefined
   if (!py || !pathArg) return false;
   // `str(p)`, `os.fspath(p)` and `Path(p)` name the same file as `p`.
   const unwrap = (n: PyNode): PyNode => {
-    if (n.type !== 'call') return n;
-    const fn = n.childForFieldName('function');
-    const args = n.childForFieldName('arguments')?.namedChildren.filter((a): a is PyNode => !!a) ?? [];
-    return fn && args.length === 1 && args[0]?.type !== 'keyword_argument' && /^(str|os\.fspath|pathlib\.Path|Path)$/.test(py.qualify(py.chain(fn))) ? unwrap(args[0] as PyNode) : n;
+    // `str(Path(str(...)))` as deep as written, in a loop.
+    for (;;) {
+      if (n.type !== 'call') return n;
+      const fn = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter((a): a is PyNode => !!a) ?? [];
+      if (!(fn && args.length === 1 && args[0]?.type !== 'keyword_argument' && /^(str|os\.fspath|pathlib\.Path|Path)$/.test(py.qualify(py.chain(fn))))) return n;
+      n = args[0] as PyNode;
+    }
   };
   const norm = (n: PyNode): string => py.text_(unwrap(openedPath(file, unwrap(n)))).replace(/\s+/g, '');
   const path = norm(pathArg);

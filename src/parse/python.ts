@@ -2,6 +2,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { Span } from '../types.js';
 import { firstSyntaxError } from './syntax-error.js';
 import type { Grammars } from './tree-sitter.js';
+import { deeper } from './walk.js';
 
 export interface PyImport {
   /** Name bound in this module (`M` in `from transformers import AutoModel as M`). */
@@ -129,35 +130,49 @@ export class PythonModule {
     return q ? q + (m[2] as string) : dotted;
   }
 
+  /** Callee chains computed so far, by node id: each link of a long builder chain is asked about. */
+  private readonly chains = new Map<number, string>();
+
   /** Text of a callee chain: identifiers and attributes, calls as `()`, subscripts as `[]`; '' when complex. */
   chain(node: Node): string {
-    switch (node.type) {
-      case 'identifier':
-        return this.text_(node);
-      case 'attribute': {
-        const obj = node.childForFieldName('object');
-        const attr = node.childForFieldName('attribute');
-        if (!obj || !attr) return '';
-        const base = this.chain(obj);
-        return base ? `${base}.${this.text_(attr)}` : '';
+    // Down the chain to its root (or to a link already known), then the pieces back up, each
+    // link remembered: a 3,000-link builder chain is one loop, not a recursion per link.
+    const links: Array<[Node, string]> = [];
+    let n: Node | null = node;
+    let base: string | undefined;
+    while (base === undefined) {
+      if (!n) {
+        base = '';
+        break;
       }
-      case 'call': {
-        const fn = node.childForFieldName('function');
-        const base = fn ? this.chain(fn) : '';
-        return base ? `${base}()` : '';
-      }
-      case 'subscript': {
-        const value = node.childForFieldName('value');
-        const base = value ? this.chain(value) : '';
-        return base ? `${base}[]` : '';
-      }
-      case 'parenthesized_expression': {
-        const inner = kids(node)[0];
-        return inner ? this.chain(inner) : '';
-      }
-      default:
-        return '';
+      const known = this.chains.get(n.id);
+      if (known !== undefined) base = known;
+      else if (n.type === 'identifier') base = this.text_(n);
+      else if (n.type === 'attribute') {
+        const attr = n.childForFieldName('attribute');
+        if (!attr) base = '';
+        else {
+          links.push([n, `.${this.text_(attr)}`]);
+          n = n.childForFieldName('object');
+        }
+      } else if (n.type === 'call') {
+        links.push([n, '()']);
+        n = n.childForFieldName('function');
+      } else if (n.type === 'subscript') {
+        links.push([n, '[]']);
+        n = n.childForFieldName('value');
+      } else if (n.type === 'parenthesized_expression') {
+        links.push([n, '']);
+        n = kids(n)[0] ?? null;
+      } else base = '';
     }
+    let out = base;
+    for (let i = links.length - 1; i >= 0; i--) {
+      const [link, suffix] = links[i] as [Node, string];
+      out = out ? out + suffix : '';
+      this.chains.set(link.id, out);
+    }
+    return out;
   }
 
   calls(): PyCall[] {
@@ -197,27 +212,34 @@ export class PythonModule {
   constants(): Map<string, Node> {
     if (this._constants) return this._constants;
     const seen = new Map<string, Node | null>();
-    const visit = (block: Node, top: boolean): void => {
-      for (const stmt of kids(block)) {
-        if (stmt.type === 'function_definition' || stmt.type === 'class_definition' || stmt.type === 'decorated_definition') continue;
-        if (stmt.type !== 'expression_statement') {
-          // A syntax error later in the file can leave the module's statements wrapped in one
-          // ERROR node: they are still at module level.
-          visit(stmt, top && stmt.type === 'ERROR');
-          continue;
-        }
-        const a = kids(stmt)[0];
-        if (!a || (a.type !== 'assignment' && a.type !== 'augmented_assignment')) continue;
-        const left = a.childForFieldName('left');
-        const right = a.childForFieldName('right');
-        // `NAME: str` alone binds nothing.
-        if (!left || left.type !== 'identifier' || !right) continue;
-        const name = this.text_(left);
-        const constant = top && a.type === 'assignment' ? right : null;
-        seen.set(name, seen.has(name) ? null : constant);
+    // Statements in document order with an explicit stack of open blocks: 3,000 nested `if`s at
+    // module level are no deeper a call.
+    const stack: Array<{ stmts: Node[]; i: number; top: boolean }> = [{ stmts: kids(this.root), i: 0, top: true }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { stmts: Node[]; i: number; top: boolean };
+      const stmt = frame.stmts[frame.i++];
+      if (!stmt) {
+        stack.pop();
+        continue;
       }
-    };
-    visit(this.root, true);
+      const top = frame.top;
+      if (stmt.type === 'function_definition' || stmt.type === 'class_definition' || stmt.type === 'decorated_definition') continue;
+      if (stmt.type !== 'expression_statement') {
+        // A syntax error later in the file can leave the module's statements wrapped in one
+        // ERROR node: they are still at module level.
+        stack.push({ stmts: kids(stmt), i: 0, top: top && stmt.type === 'ERROR' });
+        continue;
+      }
+      const a = kids(stmt)[0];
+      if (!a || (a.type !== 'assignment' && a.type !== 'augmented_assignment')) continue;
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      // `NAME: str` alone binds nothing.
+      if (!left || left.type !== 'identifier' || !right) continue;
+      const name = this.text_(left);
+      const constant = top && a.type === 'assignment' ? right : null;
+      seen.set(name, seen.has(name) ? null : constant);
+    }
     this._constants = new Map([...seen].filter((e): e is [string, Node] => e[1] !== null));
     return this._constants;
   }
@@ -249,7 +271,8 @@ export class PythonModule {
         value += SIMPLE_ESCAPES[t.slice(1)] ?? t;
       } else if (c.type === 'interpolation') {
         const expr = kids(c)[0];
-        const inner = expr ? this.stringValue(expr, 3) : undefined;
+        // f-strings nest (`f"{f'{x}'}"`): nested past the shared resolution depth, the part is unknown.
+        const inner = expr ? deeper(undefined, () => this.stringValue(expr, 3)) : undefined;
         if (inner && inner.exact) value += inner.value;
         else {
           value += `{${expr ? this.text_(expr) : ''}}`;
@@ -267,6 +290,12 @@ export class PythonModule {
    */
   stringValue(node: Node, depth = 4): PyString | undefined {
     if (depth <= 0) return undefined;
+    // `((("x")))`: parentheses cost no depth, so they are looked through in a loop.
+    while (node.type === 'parenthesized_expression') {
+      const inner = kids(node)[0];
+      if (!inner) return undefined;
+      node = inner;
+    }
     switch (node.type) {
       case 'string':
       case 'concatenated_string': {
@@ -274,10 +303,6 @@ export class PythonModule {
         if (!lit) return undefined;
         const isF = /^[a-z]*f/i.test(this.text_(node));
         return { value: lit.value, kind: isF ? 'template' : 'literal', node, exact: lit.exact };
-      }
-      case 'parenthesized_expression': {
-        const inner = kids(node)[0];
-        return inner ? this.stringValue(inner, depth) : undefined;
       }
       case 'identifier': {
         const bound = this.constants().get(this.text_(node));

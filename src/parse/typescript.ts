@@ -71,6 +71,8 @@ export class TsModule {
   private _imports?: TsImport[];
   private _importMap?: Map<string, TsImport>;
   private _consts?: Map<string, Node | null>;
+  /** Callee chains computed so far, by compiler node: each link of a long builder chain is asked about. */
+  private readonly chains = new WeakMap<ts.Node, string>();
 
   constructor(readonly source: SourceFile) {}
 
@@ -175,6 +177,10 @@ export class TsModule {
    */
   stringValue(node: Node | undefined, depth = 4): TsString | undefined {
     if (!node || depth <= 0) return undefined;
+    // Parentheses and type wrappers cost no depth: looked through in a loop, however many.
+    while (Node.isParenthesizedExpression(node) || Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isNonNullExpression(node) || Node.isTypeAssertion(node)) {
+      node = node.getExpression();
+    }
     if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) {
       return { value: node.getLiteralValue(), kind: 'literal', node, exact: true };
     }
@@ -191,15 +197,6 @@ export class TsModule {
         value += span.getLiteral().getLiteralText();
       }
       return { value, kind: 'template', node, exact };
-    }
-    if (
-      Node.isParenthesizedExpression(node) ||
-      Node.isAsExpression(node) ||
-      Node.isSatisfiesExpression(node) ||
-      Node.isNonNullExpression(node) ||
-      Node.isTypeAssertion(node)
-    ) {
-      return this.stringValue(node.getExpression(), depth);
     }
     if (Node.isIdentifier(node)) {
       const init = this.constInit(node.getText());
@@ -242,27 +239,39 @@ export class TsModule {
    * element access as `[]`; '' when the expression is something else.
    */
   chain(node: Node): string {
-    if (Node.isIdentifier(node) || Node.isThisExpression(node)) return node.getText();
-    if (Node.isPropertyAccessExpression(node)) {
-      const base = this.chain(node.getExpression());
-      return base ? `${base}.${node.getName()}` : '';
+    // Down the chain to its root (or to a link already known), then back up, each link
+    // remembered: a 3,000-link builder chain is one loop, not a recursion per link.
+    const links: Array<[Node, string, string]> = [];
+    let n: Node = node;
+    let base: string | undefined;
+    while (base === undefined) {
+      const known = this.chains.get(n.compilerNode);
+      if (known !== undefined) base = known;
+      else if (Node.isIdentifier(n) || Node.isThisExpression(n)) base = n.getText();
+      else if (Node.isPropertyAccessExpression(n)) {
+        links.push([n, '', `.${n.getName()}`]);
+        n = n.getExpression();
+      } else if (Node.isElementAccessExpression(n)) {
+        links.push([n, '', '[]']);
+        n = n.getExpression();
+      } else if (Node.isCallExpression(n)) {
+        links.push([n, '', '()']);
+        n = n.getExpression();
+      } else if (Node.isNewExpression(n)) {
+        links.push([n, 'new ', '()']);
+        n = n.getExpression();
+      } else if (Node.isParenthesizedExpression(n) || Node.isNonNullExpression(n) || Node.isAsExpression(n) || Node.isAwaitExpression(n)) {
+        links.push([n, '', '']);
+        n = n.getExpression();
+      } else base = '';
     }
-    if (Node.isElementAccessExpression(node)) {
-      const base = this.chain(node.getExpression());
-      return base ? `${base}[]` : '';
+    let out = base;
+    for (let i = links.length - 1; i >= 0; i--) {
+      const [link, prefix, suffix] = links[i] as [Node, string, string];
+      out = out ? prefix + out + suffix : '';
+      this.chains.set(link.compilerNode, out);
     }
-    if (Node.isCallExpression(node)) {
-      const base = this.chain(node.getExpression());
-      return base ? `${base}()` : '';
-    }
-    if (Node.isNewExpression(node)) {
-      const base = this.chain(node.getExpression());
-      return base ? `new ${base}()` : '';
-    }
-    if (Node.isParenthesizedExpression(node) || Node.isNonNullExpression(node) || Node.isAsExpression(node) || Node.isAwaitExpression(node)) {
-      return this.chain(node.getExpression());
-    }
-    return '';
+    return out;
   }
 }
 

@@ -7,6 +7,7 @@ import { InferenceContext } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { isFunctionLike, type TsInference, type TsValue } from '../inference/ts.js';
 import type { Layer, LayerKind, LayerLevel } from './types.js';
+import { deeper } from '../../parse/walk.js';
 
 /** Where a name is declared. */
 export type TsDecl =
@@ -61,6 +62,11 @@ export function exportedExpr(project: ProjectModel, path: string, name: string, 
   const key = `${path}#${name}`;
   if (seen.has(key)) return undefined;
   seen.add(key);
+  // A re-export chain longer than the shared resolution depth is unknown.
+  return deeper(undefined, () => exportedExprOf(project, path, name, seen));
+}
+
+function exportedExprOf(project: ProjectModel, path: string, name: string, seen: Set<string>): { a: TsInference; node: Node; prop?: string } | undefined {
   const a = InferenceContext.of(project).tsAt(path);
   if (!a) return undefined;
   for (const st of a.sf.getStatements()) {

@@ -11,7 +11,7 @@ import { filterCovers, joinPaths, mountChains } from './paths.js';
 import { tsHostSource, type HostSource, type ServeCall } from './serving.js';
 import { declOf, exportedExpr, fnInfoOf, tsFunction, tsLayer, unwrapTs } from './ts-resolve.js';
 import type { Endpoint, Layer, LayerLevel, SkippedLayer } from './types.js';
-import { descendants, descendantsOfKind, tsChildren, walkTs, wrapper } from '../../parse/walk.js';
+import { deeper, descendants, descendantsOfKind, tsChildren, walkTs, wrapper } from '../../parse/walk.js';
 
 type RouterFramework = 'express' | 'fastify' | 'hono' | 'koa';
 
@@ -919,6 +919,11 @@ function isStringish(a: TsInference, n: Node | undefined): boolean {
 
 /** The path(s) of a route argument: a string, a constant, an array of them, a regex (as written). */
 function pathValues(a: TsInference, n: Node): string[] | undefined {
+  // Arrays of arrays of paths nest as deep as written: past the shared depth, unknown.
+  return deeper(undefined, () => pathValuesOf(a, n));
+}
+
+function pathValuesOf(a: TsInference, n: Node): string[] | undefined {
   const u = unwrapTs(n);
   if (Node.isArrayLiteralExpression(u)) {
     const vals = u.getElements().map((x) => pathValues(a, x)?.[0]);

@@ -40,9 +40,20 @@ function field(n: Node, name: string): Node | undefined {
 
 /** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
 function leftRoots(a: PyInference, left: Node): string[] {
-  if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'list_pattern' || left.type === 'tuple') return kids(left).flatMap((c) => leftRoots(a, c));
-  const m = /^\s*(self\s*\.\s*[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(a.text(left));
-  return m ? [(m[1] as string).replace(/\s+/g, '')] : [];
+  // Nested unpacking targets with an explicit stack, in source order.
+  const out: string[] = [];
+  const stack: Node[] = [left];
+  while (stack.length > 0) {
+    const t = stack.pop() as Node;
+    if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple') {
+      const ks = kids(t);
+      for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i] as Node);
+      continue;
+    }
+    const m = /^\s*(self\s*\.\s*[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(a.text(t));
+    if (m) out.push((m[1] as string).replace(/\s+/g, ''));
+  }
+  return out;
 }
 
 function effectOf(a: PyInference, blocks: Array<Node | undefined>): Effect {

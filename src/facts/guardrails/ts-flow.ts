@@ -27,13 +27,23 @@ function isFnLike(n: ts.Node): n is FnLike {
 
 /** Names a binding declares; with `skipMeta`, `{ id, usage }` taken out of an object are metadata, not its text. */
 function bindingNames(n: ts.BindingName, skipMeta = false): string[] {
-  if (tsc.isIdentifier(n)) return [n.text];
+  // Nested destructuring with an explicit stack, names in source order.
   const out: string[] = [];
-  for (const el of n.elements) {
-    if (!tsc.isBindingElement(el)) continue;
-    const prop = el.propertyName && tsc.isIdentifier(el.propertyName) ? el.propertyName.text : tsc.isIdentifier(el.name) ? el.name.text : undefined;
-    if (skipMeta && tsc.isObjectBindingPattern(n) && prop && META_PROPS.has(prop)) continue;
-    out.push(...bindingNames(el.name, skipMeta));
+  const stack: ts.BindingName[] = [n];
+  while (stack.length > 0) {
+    const b = stack.pop() as ts.BindingName;
+    if (tsc.isIdentifier(b)) {
+      out.push(b.text);
+      continue;
+    }
+    const inner: ts.BindingName[] = [];
+    for (const el of b.elements) {
+      if (!tsc.isBindingElement(el)) continue;
+      const prop = el.propertyName && tsc.isIdentifier(el.propertyName) ? el.propertyName.text : tsc.isIdentifier(el.name) ? el.name.text : undefined;
+      if (skipMeta && tsc.isObjectBindingPattern(b) && prop && META_PROPS.has(prop)) continue;
+      inner.push(el.name);
+    }
+    for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i] as ts.BindingName);
   }
   return out;
 }

@@ -72,9 +72,14 @@ interface TsIf {
 /** Path tests of a condition: `pathname.startsWith('/x')`, `pathname === '/x'`, Clerk route matchers. */
 function tsPathTests(a: TsInference, cond: Node): Array<{ negated: boolean; test: (p: string) => boolean; text: string }> {
   const out: Array<{ negated: boolean; test: (p: string) => boolean; text: string }> = [];
+  // Conditions nest (`a && b && …`, `!(!(…))`) as deep as written: an explicit stack, left side first.
+  const todo: Array<[Node, boolean]> = [];
   const visit = (n: Node, neg: boolean): void => {
     const u = Node.isParenthesizedExpression(n) ? n.getExpression() : n;
-    if (Node.isPrefixUnaryExpression(u) && u.getOperatorToken() === SyntaxKind.ExclamationToken) return visit(u.getOperand(), !neg);
+    if (Node.isPrefixUnaryExpression(u) && u.getOperatorToken() === SyntaxKind.ExclamationToken) {
+      todo.push([u.getOperand(), !neg]);
+      return;
+    }
     if (Node.isCallExpression(u)) {
       const callee = u.getExpression();
       const arg = u.getArguments()[0];
@@ -107,13 +112,14 @@ function tsPathTests(a: TsInference, cond: Node): Array<{ negated: boolean; test
         out.push({ negated: neg !== (op === SyntaxKind.ExclamationEqualsEqualsToken), test: (p) => p === lit, text: u.getText() });
       }
       // `a || b` under negation, `a && b`: keep it simple and look at both sides.
-      if (op === SyntaxKind.BarBarToken || op === SyntaxKind.AmpersandAmpersandToken) {
-        visit(l, neg);
-        visit(r, neg);
-      }
+      if (op === SyntaxKind.BarBarToken || op === SyntaxKind.AmpersandAmpersandToken) todo.push([r, neg], [l, neg]);
     }
   };
-  visit(cond, false);
+  todo.push([cond, false]);
+  while (todo.length > 0) {
+    const [n, neg] = todo.pop() as [Node, boolean];
+    visit(n, neg);
+  }
   return out;
 }
 
@@ -170,14 +176,13 @@ function passesWithoutCredential(cond: Node, isCredential: (text: string) => boo
   const top = bare(cond);
   if (!Node.isBinaryExpression(top) || top.getOperatorToken().getKind() !== SyntaxKind.AmpersandAmpersandToken) return false;
   const conjuncts: Node[] = [];
-  const collect = (n: Node): void => {
-    const b = bare(n);
-    if (Node.isBinaryExpression(b) && b.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken) {
-      collect(b.getLeft());
-      collect(b.getRight());
-    } else conjuncts.push(b);
-  };
-  collect(top);
+  // The operands of an `&&` chain, left to right, with an explicit stack.
+  const stack: Node[] = [top];
+  while (stack.length > 0) {
+    const b = bare(stack.pop() as Node);
+    if (Node.isBinaryExpression(b) && b.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken) stack.push(b.getRight(), b.getLeft());
+    else conjuncts.push(b);
+  }
   return conjuncts.some((c) => (Node.isIdentifier(c) || Node.isPropertyAccessExpression(c) || Node.isElementAccessExpression(c)) && isCredential(c.getText()));
 }
 

@@ -8,6 +8,7 @@ import type { FileAnalyzer, InferenceContext, Memo } from './context.js';
 import type { MethodInfo } from './sdks.js';
 import { siteFields, type ArgExpr, type ArgMap, type CallEdge, type ClientOrigin, type FunctionInfo, type InferenceKind, type PySite, type SiteSpec } from './types.js';
 import { replaceEnclosed, trimTrailing } from '../../util/text.js';
+import { deeper } from '../../parse/walk.js';
 
 /** What a Python expression evaluates to, as far as the analysis needs to know. */
 export type PyValue =
@@ -96,10 +97,17 @@ const COMPOUND = new Set([
  * descending into expressions or into nested functions and classes.
  */
 export function forEachPyStatement(block: Node, cb: (st: Node) => void): void {
-  for (const c of kids(block)) {
+  // Document order with an explicit stack of open blocks, however deep they nest.
+  const stack: Array<{ nodes: Node[]; i: number }> = [{ nodes: kids(block), i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { nodes: Node[]; i: number };
+    const c = top.nodes[top.i++];
+    if (!c) {
+      stack.pop();
+      continue;
+    }
     if (COMPOUND.has(c.type) && c.type !== 'block') cb(c);
-    if (COMPOUND.has(c.type)) forEachPyStatement(c, cb);
-    else if (c.type === 'block') forEachPyStatement(c, cb);
+    if (COMPOUND.has(c.type) || c.type === 'block') stack.push({ nodes: kids(c), i: 0 });
     else cb(c);
   }
 }
@@ -578,10 +586,15 @@ export class PyInference implements FileAnalyzer {
 
   /** `a | b | c` → [a, b, c]. */
   private pipeParts(e: Node): Node[] {
-    if (e.type === 'binary_operator' && this.text(field(e, 'operator') as Node) === '|') {
-      return [...this.pipeParts(field(e, 'left') as Node), ...this.pipeParts(field(e, 'right') as Node)];
+    // Left to right with an explicit stack: a 5,000-step `|` chain is a loop.
+    const out: Node[] = [];
+    const stack: Node[] = [e];
+    while (stack.length > 0) {
+      const n = stack.pop() as Node;
+      if (n.type === 'binary_operator' && this.text(field(n, 'operator') as Node) === '|') stack.push(field(n, 'right') as Node, field(n, 'left') as Node);
+      else out.push(unwrap(n));
     }
-    return [unwrap(e)];
+    return out;
   }
 
   member(v: PyValue | undefined, name: string): PyValue | undefined {
@@ -716,6 +729,11 @@ export class PyInference implements FileAnalyzer {
 
   /** A type annotation naming an SDK client class or a repository class. */
   annotationValue(t: Node): PyValue | undefined {
+    // `Optional[Optional[...]]`, `A | B | ...` nest as deep as written: past the shared depth, unknown.
+    return deeper(undefined, () => this.annotationValueOf(t));
+  }
+
+  private annotationValueOf(t: Node): PyValue | undefined {
     let n = t.type === 'type' ? kids(t)[0] : t;
     if (!n) return undefined;
     if (n.type === 'string') {
@@ -978,9 +996,18 @@ export class PyInference implements FileAnalyzer {
   }
 
   targetNames(n: Node): string[] {
-    if (n.type === 'identifier' || n.type === 'attribute' || n.type === 'subscript') return [this.text(n)];
-    if (n.type === 'pattern_list' || n.type === 'tuple_pattern' || n.type === 'list_pattern' || n.type === 'tuple') return kids(n).flatMap((c) => this.targetNames(c));
-    return [];
+    // Nested unpacking targets with an explicit stack, in source order.
+    const out: string[] = [];
+    const stack: Node[] = [n];
+    while (stack.length > 0) {
+      const t = stack.pop() as Node;
+      if (t.type === 'identifier' || t.type === 'attribute' || t.type === 'subscript') out.push(this.text(t));
+      else if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple') {
+        const ks = kids(t);
+        for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i] as Node);
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- functions
@@ -1016,7 +1043,14 @@ export class PyInference implements FileAnalyzer {
         name = `${className}.${name}`;
       } else {
         const outer = this.enclosingFn(node);
-        if (outer.type !== 'module') name = `${this.fnInfo(outer).name}.${name}`;
+        if (outer.type !== 'module') {
+          // Functions nested in functions: the outer ones first, outermost first, so the name of
+          // each is built from its parent's, already known, with no recursion per level.
+          const open: Node[] = [];
+          for (let o = outer; o.type !== 'module' && !this.fnInfos.has(o.id) && !open.some((x) => x.id === o.id); o = this.enclosingFn(o)) open.push(o);
+          for (let i = open.length - 1; i > 0; i--) this.fnInfo(open[i] as Node);
+          name = `${this.fnInfo(outer).name}.${name}`;
+        }
       }
       if (node.parent?.type === 'decorated_definition') {
         for (const d of kids(node.parent)) {
@@ -1417,16 +1451,44 @@ export class PyInference implements FileAnalyzer {
 
   /** A URL as far as it is known; unknown parts of `base + "/api/chat"` kept as `{base}`. */
   urlValue(n: Node): string | undefined {
-    // Also a local assigned once, a parameter default, a constant imported from the repository.
-    const v = this.mod.stringValue(n) ?? pyString(this.file, n, this.ctx.project);
-    if (v) return v.value;
-    const u = unwrap(n);
-    if (u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+') {
-      const part = (x: Node | undefined): string => (x ? (this.urlValue(x) ?? `{${this.text(x)}}`) : '');
-      const value = part(field(u, 'left')) + part(field(u, 'right'));
-      return /[a-z/]/i.test(replaceEnclosed(value, '{', '}', '')) ? value : undefined;
+    // A `+` chain of 20,000 terms is evaluated bottom-up with an explicit stack, not a recursion.
+    const hasName = (value: string): boolean => /[a-z/]/i.test(replaceEnclosed(value, '{', '}', ''));
+    const known = new Map<number, { value: string; named: boolean } | undefined>();
+    const plus = (x: Node): Node | undefined => {
+      const u = unwrap(x);
+      return u.type === 'binary_operator' && this.text(field(u, 'operator') as Node) === '+' ? u : undefined;
+    };
+    const stack: Array<{ n: Node; open: boolean }> = [{ n, open: false }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { n: Node; open: boolean };
+      if (!top.open) {
+        // Also a local assigned once, a parameter default, a constant imported from the repository.
+        const v = this.mod.stringValue(top.n) ?? pyString(this.file, top.n, this.ctx.project);
+        const u = v ? undefined : plus(top.n);
+        if (!u) {
+          stack.pop();
+          known.set(top.n.id, v ? { value: v.value, named: hasName(v.value) } : undefined);
+          continue;
+        }
+        top.open = true;
+        for (const side of [field(u, 'right'), field(u, 'left')]) if (side) stack.push({ n: side, open: false });
+        continue;
+      }
+      stack.pop();
+      const u = plus(top.n) as Node;
+      const part = (x: Node | undefined): { value: string; named: boolean } => {
+        if (!x) return { value: '', named: false };
+        return known.get(x.id) ?? { value: `{${this.text(x)}}`, named: false };
+      };
+      const l = part(field(u, 'left'));
+      const r = part(field(u, 'right'));
+      const value = l.value + r.value;
+      // Some known part of the URL has a letter or a slash (outside the `{unknown}` parts); a
+      // long value takes that from its parts instead of scanning it again at every level.
+      const named = value.length > 4096 ? l.named || r.named : hasName(value);
+      known.set(top.n.id, named ? { value, named } : undefined);
     }
-    return undefined;
+    return known.get(n.id)?.value;
   }
 
   private readonly helpers = new Map<number, { url: string; body?: string } | null>();

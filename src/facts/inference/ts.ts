@@ -1518,13 +1518,21 @@ function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
 
 /** Names bound by a declaration name: `x`, `{ a, b: c }` → a, c; `[x, y]`. */
 export function bindingNames(n: Node): string[] {
-  if (Node.isIdentifier(n)) return [n.getText()];
-  if (Node.isObjectBindingPattern(n) || Node.isArrayBindingPattern(n)) {
-    const out: string[] = [];
-    for (const el of n.getElements()) if (Node.isBindingElement(el)) out.push(...bindingNames(el.getNameNode()));
-    return out;
+  // Nested destructuring with an explicit stack, names in source order.
+  const out: string[] = [];
+  const stack: Node[] = [n];
+  while (stack.length > 0) {
+    const b = stack.pop() as Node;
+    if (Node.isIdentifier(b)) out.push(b.getText());
+    else if (Node.isObjectBindingPattern(b) || Node.isArrayBindingPattern(b)) {
+      const els = b.getElements() as Node[];
+      for (let i = els.length - 1; i >= 0; i--) {
+        const el = els[i] as Node;
+        if (Node.isBindingElement(el)) stack.push(el.getNameNode());
+      }
+    }
   }
-  return [];
+  return out;
 }
 
 /** `this.client` for callee `this.client.chat.completions.create` with a 3-name method path. */

@@ -46,9 +46,21 @@ export function isAssignment(kind: ts.SyntaxKind): boolean {
 }
 
 function bindingNames(n: ts.BindingName): string[] {
-  if (tsc.isIdentifier(n)) return [n.text];
+  // Nested destructuring with an explicit stack, names in source order.
   const out: string[] = [];
-  for (const el of n.elements) if (tsc.isBindingElement(el)) out.push(...bindingNames(el.name));
+  const stack: ts.BindingName[] = [n];
+  while (stack.length > 0) {
+    const b = stack.pop() as ts.BindingName;
+    if (tsc.isIdentifier(b)) {
+      out.push(b.text);
+      continue;
+    }
+    const els = b.elements;
+    for (let i = els.length - 1; i >= 0; i--) {
+      const el = els[i] as ts.ArrayBindingElement;
+      if (tsc.isBindingElement(el)) stack.push(el.name);
+    }
+  }
   return out;
 }
 
