@@ -140,7 +140,8 @@ export class FileModel {
       if (!(e instanceof RangeError)) throw e;
       if (!this.tooDeepReported) {
         this.tooDeepReported = true;
-        this.notice('the file is nested too deeply to parse (the parser ran out of stack); it was not checked', { start: 0, end: 0 });
+        const why = /call stack/i.test(e.message) ? 'the parser ran out of stack' : e.message;
+        this.notice(`the file is nested too deeply to parse (${why}); it was not checked`, { start: 0, end: 0 });
       }
       return undefined;
     }

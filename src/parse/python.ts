@@ -398,6 +398,11 @@ export interface PythonSyntaxError {
  * parsed again, a few times at most: the rest of the file then reads as a module again.
  */
 export function parsePython(grammars: Grammars, text: string): { tree: Tree; error?: PythonSyntaxError } {
+  // The grammar's scanner keeps its indentation stack in a fixed buffer: past a few hundred
+  // levels a parse reads out of bounds and leaves the runtime broken for every later file. Such a
+  // file would not parse anyway (it turns into one error node from about 600 levels), so it gets
+  // the parse adapter's "nested too deeply" notice instead.
+  if (indentLevels(text) > MAX_INDENT_LEVELS) throw new RangeError(`indentation nested more than ${MAX_INDENT_LEVELS} levels deep`);
   const { first, parsed } = parseBlanked(grammars, text);
   const at = firstSyntaxError(first.rootNode);
   const error = at ? { type: at.type, missing: at.isMissing, start: at.startIndex, end: at.endIndex } : undefined;
@@ -496,4 +501,34 @@ export function commentLineStarts(text: string): number[] {
     }
   }
   return out;
+}
+
+/** Indentation levels a Python parse can hold; real code stays below 50. */
+export const MAX_INDENT_LEVELS = 400;
+
+/**
+ * The deepest indentation stack of a Python text, counted over its lines as the tokenizer does
+ * (blank and comment-only lines skipped, a tab as eight columns). Lines inside strings and
+ * brackets are counted too, so this can only overstate the depth.
+ */
+export function indentLevels(text: string): number {
+  const stack: number[] = [0];
+  let deepest = 0;
+  let i = 0;
+  while (i < text.length) {
+    let width = 0;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\f')) {
+      width = text[i] === '\t' ? (Math.floor(width / 8) + 1) * 8 : width + 1;
+      i++;
+    }
+    const c = text[i];
+    if (c !== undefined && c !== '\n' && c !== '\r' && c !== '#') {
+      while (width < (stack[stack.length - 1] as number)) stack.pop();
+      if (width > (stack[stack.length - 1] as number)) stack.push(width);
+      if (stack.length - 1 > deepest) deepest = stack.length - 1;
+    }
+    const nl = text.indexOf('\n', i);
+    i = nl < 0 ? text.length : nl + 1;
+  }
+  return deepest;
 }

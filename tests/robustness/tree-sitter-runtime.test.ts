@@ -58,3 +58,35 @@ describe('the tree-sitter runtime memory', () => {
     expect(r.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
   });
 });
+
+describe('Python indentation deeper than the grammar holds', () => {
+  /** `n` nested functions, one space deeper each, a model call innermost. */
+  const nested = (n: number): string => {
+    const lines = ['from openai import OpenAI', 'client = OpenAI()', ''];
+    for (let i = 0; i < n; i++) lines.push(`${' '.repeat(i)}def f${i}(q):`);
+    lines.push(`${' '.repeat(n)}return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])`, '');
+    return lines.join('\n');
+  };
+
+  it('counts indentation levels as the tokenizer does', async () => {
+    const { indentLevels } = await import('../../src/parse/python.js');
+    expect(indentLevels('x = 1\n')).toBe(0);
+    expect(indentLevels('def f():\n    if x:\n        pass\n    return 1\nclass C:\n  y = 2\n')).toBe(2);
+    // blank lines and comments do not count; a tab is eight columns
+    expect(indentLevels('def f():\n\n        # deep comment\n\tpass\n')).toBe(1);
+    expect(indentLevels(nested(700))).toBe(700);
+  });
+
+  it('a file nested past it gets a notice, and the runtime stays whole for the files after it', async () => {
+    const r = await scanFiles({ 'svc/deep.py': nested(1_000), 'svc/ok.py': 'from transformers import AutoModel\nm = AutoModel.from_pretrained("gpt2")\n' });
+    expect(r.notifications.filter((n) => n.kind === 'rule-error')).toEqual([]);
+    expect(r.notifications.find((n) => n.path === 'svc/deep.py')?.message).toMatch(/nested too deeply to parse \(indentation nested more than 400 levels deep\)/);
+    expect(r.findings.map((f) => `${f.path} ${f.ruleId}`)).toContain('svc/ok.py model-pinning/hf-revision');
+  });
+
+  it('a file nested up to it is checked', async () => {
+    const r = await scanFiles({ 'svc/deep.py': nested(300) });
+    expect(r.notifications.filter((n) => n.kind === 'rule-error' || n.kind === 'parse-error')).toEqual([]);
+    expect(r.findings.some((f) => f.path === 'svc/deep.py' && f.ruleId === 'model-pinning/api-model-alias')).toBe(true);
+  });
+});
