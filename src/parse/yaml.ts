@@ -14,43 +14,11 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import type { Span } from '../types.js';
-import { parseJsonDocument } from './json.js';
+import { parseJson, type JsonOptions } from './json.js';
 import { mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
 
 export type { YNode, YAMLMap, YAMLSeq, Scalar };
 export { isMap, isSeq, isScalar };
-
-/**
- * JSON text with its `//` and `/* *\/` comments replaced by spaces (line breaks kept), so every
- * offset stays where it was. Strings are skipped over; text without comments is returned as is.
- */
-export function blankJsonComments(text: string): string {
-  if (!text.includes('//') && !text.includes('/*')) return text;
-  let out = '';
-  let from = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // "...": skip to the closing quote
-      i++;
-      while (i < n && text.charCodeAt(i) !== 34 && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
-      i++;
-      continue;
-    }
-    if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
-      const block = text.charCodeAt(i + 1) === 42;
-      let end = block ? text.indexOf('*/', i + 2) : text.indexOf('\n', i);
-      end = end < 0 ? n : block ? end + 2 : end;
-      out += text.slice(from, i) + text.slice(i, end).replace(/[^\n]/g, ' ');
-      from = i = end;
-      continue;
-    }
-    i++;
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
 
 /** Go/Helm or Jinja template actions (`{{ .Values.x }}`, `{%- if x %}`), not GitHub's `${{ }}` expressions. */
 const TEMPLATE_ACTION = /(^|[^$])\{\{[^\n{}]{0,300}\}\}|\{%[-\s][^\n%]{0,300}%\}/m;
@@ -85,14 +53,13 @@ export class YamlFile {
   private aliasBudget = new Map<Document.Parsed, number>();
   private aliasLimitHit = false;
 
-  /** `json`: the file is meant to be JSON; strict JSON is then read without the YAML parser. */
-  constructor(readonly text: string, opts: { json?: boolean } = {}) {
+  /** `json`: the file is JSON (with the comments and trailing commas its kind allows), read by the JSON parser. */
+  constructor(readonly text: string, opts: { json?: JsonOptions } = {}) {
     if (opts.json) {
-      const doc = parseJsonDocument(text);
-      if (doc) {
-        this.documents.push(doc);
-        return;
-      }
+      const r = parseJson(text, opts.json);
+      if (r.document) this.documents.push(r.document);
+      else this.errors.push(r.error);
+      return;
     }
     const lineCounter = new LineCounter();
     let docs: Document.Parsed[];

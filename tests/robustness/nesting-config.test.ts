@@ -24,6 +24,8 @@ export interface NestingCase {
   files: Record<string, string>;
   /** A finding (path and rule) the deep file itself must still give. */
   finding?: [string, string];
+  /** Files that must parse (no `parse-error` notice). */
+  parses?: string[];
 }
 
 export const CASES: NestingCase[] = [
@@ -69,6 +71,8 @@ export const CASES: NestingCase[] = [
       'config/maps.json': `{"llm": {"model": "gpt-4o"}, "x": ${rep('{"a": ', 100_000)}1${rep('}', 100_000)}}`,
       'package.json': `{"name": "x", "dependencies": {"openai": "^4.0.0"}, "x": ${rep('[', 100_000)}${rep(']', 100_000)}}`,
     },
+    finding: ['config/maps.json', 'model-pinning/api-model-alias'],
+    parses: ['config/deep.json', 'config/maps.json', 'package.json'],
   },
   {
     name: 'GitLab CI extends chain of 5k',
@@ -197,6 +201,7 @@ describe('configs, scripts and pipelines nested deep or in cycles', () => {
         const rules = (path: string): string[] => out.findings.filter((f) => f.path === path && !f.suppressed).map((f) => f.ruleId);
         expect(rules(NEIGHBOUR)).toEqual(expect.arrayContaining(NEIGHBOUR_RULES));
         if (c.finding) expect(rules(c.finding[0])).toContain(c.finding[1]);
+        for (const p of c.parses ?? []) expect(out.notifications.filter((n) => n.kind === 'parse-error' && n.path === p).map((n) => n.message)).toEqual([]);
       }, 70_000);
     }
   }
