@@ -4,7 +4,8 @@ import { shellNonGating } from '../../src/facts/pipeline/shell-status.js';
 import { FileModel, ParserHost } from '../../src/model/file-model.js';
 import type { ShellCommand } from '../../src/parse/shell.js';
 import { Grammars } from '../../src/parse/tree-sitter.js';
-import { tempRepo } from '../helpers/run.js';
+import { findConfig, loadConfig } from '../../src/config/load.js';
+import { ruleInfo, tempRepo } from '../helpers/run.js';
 import { BIN, CALL, NEIGHBOUR, NEIGHBOUR_RULES } from './hostile-kit.js';
 
 /**
@@ -231,5 +232,50 @@ describe('long command lists cost the same per command', () => {
 
   it('a pipeline of 3k commands', async () => {
     expect(await readsPerCommand(`#!/bin/sh\n${rep('echo a | ', 3000)}cat\n`)).toBeLessThan(30);
+  });
+});
+
+describe('limits that are not positive whole numbers', () => {
+  const load = (yaml: string): (() => unknown) => {
+    const root = tempRepo({ '.modelguard.yml': yaml });
+    return () => loadConfig(findConfig(root), ruleInfo, root);
+  };
+  const BAD: Array<[string, string]> = [
+    ['sourceFileSize', '"lots"'],
+    ['sourceFileSize', '-3'],
+    ['sourceFileSize', '0'],
+    ['dataFileSize', '1.5'],
+    ['dataFileSize', '"0.1B"'],
+    ['dataFileSize', '99999999999999999999'],
+    ['sourceFileSize', '"99999999999GiB"'],
+    ['dataFileSize', '1e400'],
+    ['findingsPerFile', '"12"'],
+    ['findingsPerFile', '-1'],
+    ['findingsPerFile', '2.5'],
+    ['findingsPerFile', '99999999999999999999'],
+    ['analysisTimeMs', '0'],
+    ['analysisTimeMs', '"60s"'],
+    ['analysisTimeMs', '1e400'],
+    ['analysisNodes', '-5'],
+    ['analysisNodes', '[1]'],
+    ['analysisNodes', '99999999999999999999'],
+  ];
+  for (const [key, value] of BAD) {
+    it(`${key}: ${value} is refused, naming the key and what it takes`, () => {
+      expect(load(`limits:\n  ${key}: ${value}\n`)).toThrow(new RegExp(`\\.modelguard\\.yml:2:3: limits\\.${key}: (must be|is too large)`));
+    });
+  }
+
+  it('whole numbers and sizes in range are taken', () => {
+    const c = load('limits:\n  sourceFileSize: 2MiB\n  dataFileSize: "4096"\n  findingsPerFile: 0\n  analysisTimeMs: 1\n  analysisNodes: 9007199254740991\n')() as { limits: Record<string, number> };
+    expect(c.limits).toEqual({ sourceFileSize: 2 * 1024 * 1024, dataFileSize: 4096, findingsPerFile: 0, analysisTimeMs: 1, analysisNodes: 9007199254740991 });
+  });
+
+  it('the CLI exits 2 with the message and scans nothing', async () => {
+    const root = tempRepo({ [NEIGHBOUR]: CALL, '.modelguard.yml': 'limits:\n  analysisNodes: 99999999999999999999\n' });
+    const r = await runCli(root);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/limits\.analysisNodes: is too large/);
   });
 });
