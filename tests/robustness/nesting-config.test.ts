@@ -191,8 +191,9 @@ interface Output {
 
 describe('configs, scripts and pipelines nested deep or in cycles', () => {
   for (const c of CASES) {
-    for (const stack of [[], ['--stack-size=400']]) {
-      it(`${c.name}${stack.length ? ' (small stack)' : ''}`, async () => {
+    // A small stack only: what passes with it passes with the default one.
+    for (const stack of [['--stack-size=400']]) {
+      it(`${c.name} (small stack)`, async () => {
         const root = tempRepo({ [NEIGHBOUR]: CALL, ...c.files });
         const r = await runCli(root, stack);
         expect(r.signal, r.stderr).toBeNull();
