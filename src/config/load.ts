@@ -67,6 +67,48 @@ export function parseSize(v: number | string): number {
 /** `limits:` keys that are sizes (`2MiB` or bytes); the others are plain numbers. */
 const SIZE_LIMITS = new Set(['sourceFileSize', 'dataFileSize']);
 
+/** The smallest value of each `limits:` key that is a plain number. */
+const COUNT_LIMITS: Record<string, { min: number; what: string }> = {
+  findingsPerFile: { min: 0, what: 'a whole number of findings, 0 or more (0 lifts the cap)' },
+  analysisTimeMs: { min: 1, what: 'a whole number of milliseconds, 1 or more' },
+  analysisNodes: { min: 1, what: 'a whole number of nodes, 1 or more' },
+};
+
+/**
+ * What is wrong with the value of a `limits:` key, in words, or undefined when it is a
+ * positive whole number (a size for the size keys) that a run can use.
+ */
+function limitProblem(key: string, v: unknown): string | undefined {
+  const tooLarge = `is too large (at most ${Number.MAX_SAFE_INTEGER})`;
+  const shown = typeof v === 'string' ? `"${v}"` : describeValue(v);
+  if (SIZE_LIMITS.has(key)) {
+    const what = 'a whole number of bytes, 1 or more, or a size such as 512KiB or 2MiB';
+    let bytes: number;
+    if (typeof v === 'number' && Number.isInteger(v)) bytes = v;
+    else if (typeof v === 'string') {
+      try {
+        bytes = parseSize(v);
+      } catch {
+        return `must be integer or a size: ${what}, not ${shown}`;
+      }
+    } else return `must be integer or a size: ${what}, not ${shown}`;
+    if (bytes < 1) return typeof v === 'number' ? `must be >= 1: ${what}, not ${shown}` : `must be at least 1 byte: ${what}, not ${shown}`;
+    return bytes > Number.MAX_SAFE_INTEGER ? tooLarge : undefined;
+  }
+  const count = COUNT_LIMITS[key];
+  if (!count) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) return `must be integer: ${count.what}, not ${shown}`;
+  if (v < count.min) return `must be >= ${count.min}: ${count.what}, not ${shown}`;
+  return v > Number.MAX_SAFE_INTEGER ? tooLarge : undefined;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
 /** The `limits:` section, already validated by the schema: sizes in bytes, other keys as given. */
 function loadLimits(raw: Record<string, unknown>): Limits {
   const out: Limits = {};
@@ -210,9 +252,20 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   if (typeof data !== 'object' || Array.isArray(data) || data === null) {
     throw new ConfigError(`${shown}:1:1: the config must be a mapping (rules:, ignore:, settings:, ...)`);
   }
+  // `limits:` values get a message saying what the key takes (the schema's would say "must be integer").
+  const limits = data.limits && typeof data.limits === 'object' && !Array.isArray(data.limits) ? (data.limits as Record<string, unknown>) : undefined;
+  const badLimits = new Set<string>();
+  for (const [key, v] of Object.entries(limits ?? {})) {
+    const problem = limitProblem(key, v);
+    if (problem) {
+      badLimits.add(key);
+      problems.push(`${at(['limits', key])}: limits.${key}: ${problem}`);
+    }
+  }
   const validate = validator();
   if (!validate(data)) {
     for (const p of describe(validate.errors ?? [])) {
+      if (p.path[0] === 'limits' && badLimits.has(String(p.path[1]))) continue;
       const suggestion =
         p.text === 'is not a known key' && p.path.length === 1
           ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'limits', 'failOn', 'overrides', 'roles', 'settings'])
@@ -261,9 +314,6 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
   }
   if (data.limits && typeof data.limits === 'object' && !Array.isArray(data.limits) && problems.length === 0) {
     config.limits = loadLimits(data.limits as Record<string, unknown>);
-    for (const key of SIZE_LIMITS) {
-      if (config.limits[key] === 0) problems.push(`${at(['limits', key])}: limits.${key}: must be at least 1 byte`);
-    }
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   config.file = file;

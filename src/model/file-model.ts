@@ -9,7 +9,7 @@ import { ShellParser, type ShellScript } from '../parse/shell.js';
 import { ParserMemoryError, type Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { blankJsonComments, looksLikeTemplate, YamlFile } from '../parse/yaml.js';
+import { looksLikeTemplate, YamlFile } from '../parse/yaml.js';
 import { AnalysisBudget, chargedTo, DEFAULT_LIMITS, type AnalysisLimits } from '../parse/walk.js';
 import { shiftedMap, type OffsetMap } from '../util/text-map.js';
 import { NO_TIMING, type Timing } from '../util/timing.js';
@@ -155,10 +155,10 @@ export class FileModel {
     if (!this.isYaml) return undefined;
     if (this.exhausted) return undefined;
     return this.parse('yaml', () => {
-      // JSON with comments (VS Code settings, dev containers, tsconfig-like files): the comments
-      // are blanked out, offsets kept, so they neither fail the parse nor swallow the next key.
-      const json = this.kind === 'json-config' || this.kind === 'package-json';
-      const y = this.tooDeep(() => new YamlFile(this.kind === 'json-config' ? blankJsonComments(this.text) : this.text, { json }));
+      // A `.json` config may have comments and trailing commas (VS Code settings, dev
+      // containers); package.json is read by npm, which allows neither.
+      const json = this.kind === 'json-config' ? { comments: true, trailingCommas: true } : this.kind === 'package-json' ? {} : undefined;
+      const y = this.tooDeep(() => new YamlFile(this.text, { json }));
       if (!y) return undefined;
       const first = y.errors[0];
       // A file with template actions (`{{ .Values.x }}`, `{% if %}`) is a template that renders

@@ -1,131 +1,244 @@
+import { createScanner, printParseErrorCode, type JSONScanner } from 'jsonc-parser';
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 
 /**
- * Strict JSON read straight into the YAML node shapes the rules walk (maps, sequences, scalars
- * with source ranges), without the YAML library's lexer and composer. JSON is YAML, so the nodes
- * are what the YAML parse would give; but that parse took 65 s and 2 GB for a 23 MB JSON file
- * (about 3 µs and 90 bytes for every byte), where this builds only the nodes. Returns undefined for anything that is not strict JSON (comments, trailing
- * commas, a syntax error, nesting deeper than `MAX_DEPTH`): the YAML parse then decides, and
- * reports its errors with positions.
+ * JSON read into the YAML node shapes the rules walk (maps, sequences, scalars with source
+ * ranges), without the YAML library's lexer and composer: JSON is YAML, so the nodes are what
+ * the YAML parse would give, but that parse took 65 s and 2 GB for a 23 MB JSON file. The tokens
+ * (strings and their escapes, numbers, comments) come from jsonc-parser's scanner; the nesting is
+ * kept on an explicit stack, so a file nested 100,000 deep is read like a flat one.
  */
-const MAX_DEPTH = 512;
 
-class NotJson extends Error {}
+export interface JsonOptions {
+  /** `//` and `/* *\/` comments are allowed (VS Code settings, dev containers); otherwise each is an error. */
+  comments?: boolean;
+  /** A comma before a closing `}` or `]` is allowed. */
+  trailingCommas?: boolean;
+}
 
-export function parseJsonDocument(text: string): Document.Parsed | undefined {
-  let i = 0;
+export interface JsonProblem {
+  message: string;
+  /** Where the problem is, an offset into the text. */
+  offset: number;
+}
+
+export type JsonResult = { document: Document.Parsed; error?: undefined } | { document?: undefined; error: JsonProblem };
+
+// jsonc-parser's SyntaxKind, ScanError and ParseErrorCode are `const enum`s: their values, named here.
+const T = {
+  openBrace: 1,
+  closeBrace: 2,
+  openBracket: 3,
+  closeBracket: 4,
+  comma: 5,
+  colon: 6,
+  null: 7,
+  true: 8,
+  false: 9,
+  string: 10,
+  number: 11,
+  lineComment: 12,
+  blockComment: 13,
+  lineBreak: 14,
+  trivia: 15,
+  unknown: 16,
+  eof: 17,
+} as const;
+
+const E = {
+  invalidSymbol: 1,
+  invalidNumberFormat: 2,
+  propertyNameExpected: 3,
+  valueExpected: 4,
+  colonExpected: 5,
+  commaExpected: 6,
+  closeBraceExpected: 7,
+  closeBracketExpected: 8,
+  endOfFileExpected: 9,
+  invalidCommentToken: 10,
+  unexpectedEndOfComment: 11,
+  unexpectedEndOfString: 12,
+  unexpectedEndOfNumber: 13,
+  invalidUnicode: 14,
+  invalidEscapeCharacter: 15,
+  invalidCharacter: 16,
+} as const;
+
+/** A ScanError of the scanner → the ParseErrorCode it is reported as (jsonc-parser's own mapping). */
+const SCAN_ERRORS: Record<number, number> = {
+  1: E.unexpectedEndOfComment,
+  2: E.unexpectedEndOfString,
+  3: E.unexpectedEndOfNumber,
+  4: E.invalidUnicode,
+  5: E.invalidEscapeCharacter,
+  6: E.invalidCharacter,
+};
+
+const MESSAGES: Record<number, string> = {
+  [E.invalidSymbol]: 'unexpected character',
+  [E.invalidNumberFormat]: 'invalid number',
+  [E.propertyNameExpected]: 'expected a property name in double quotes',
+  [E.valueExpected]: 'expected a value',
+  [E.colonExpected]: "expected ':' after the property name",
+  [E.commaExpected]: "expected ',' between items",
+  [E.closeBraceExpected]: "expected '}'",
+  [E.closeBracketExpected]: "expected ']'",
+  [E.endOfFileExpected]: 'expected the end of the file after the value',
+  [E.invalidCommentToken]: 'comments are not allowed in this file',
+  [E.unexpectedEndOfComment]: 'unterminated comment',
+  [E.unexpectedEndOfString]: 'unterminated string',
+  [E.unexpectedEndOfNumber]: 'unterminated number',
+  [E.invalidUnicode]: 'invalid \\u escape in a string',
+  [E.invalidEscapeCharacter]: 'invalid escape in a string',
+  [E.invalidCharacter]: 'control character in a string',
+};
+
+class JsonError extends Error {
+  constructor(
+    readonly code: number,
+    readonly offset: number,
+  ) {
+    super(printParseErrorCode(code as Parameters<typeof printParseErrorCode>[0]));
+  }
+}
+
+/** One open `{` or `[`: its node, where it starts, and for a map the key of the value being read. */
+interface Open {
+  node: YAMLMap | YAMLSeq;
+  start: number;
+  map: boolean;
+  key?: Scalar;
+}
+
+type Want = 'value' | 'firstValue' | 'nextValue' | 'firstKey' | 'nextKey' | 'colon' | 'after';
+
+/**
+ * Parses a JSON text into one YAML document. The first syntax error ends the parse and is
+ * returned with its offset; an empty text (or one of comments only) is a document without contents.
+ */
+export function parseJson(text: string, opts: JsonOptions = {}): JsonResult {
   const n = text.length;
-  const fail = (): never => {
-    throw new NotJson();
+  const scanner: JSONScanner = createScanner(text, false);
+  if (text.charCodeAt(0) === 0xfeff) scanner.setPosition(1);
+  let kind: number = T.eof;
+  let at = 0;
+  let end = 0;
+  const fail = (code: number, offset = at): never => {
+    throw new JsonError(code, offset);
   };
-  const ws = (): void => {
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-      else break;
-    }
-  };
-  const string = (): Scalar => {
-    const start = i;
-    i++; // opening quote
-    let escaped = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 34) break;
-      if (c === 92) {
-        escaped = true;
-        i += 2;
+  const next = (): void => {
+    for (;;) {
+      kind = scanner.scan();
+      at = scanner.getTokenOffset();
+      end = at + scanner.getTokenLength();
+      const err = scanner.getTokenError();
+      if (err !== 0) fail(SCAN_ERRORS[err] ?? E.invalidSymbol);
+      if (kind === T.lineBreak || kind === T.trivia) continue;
+      if (kind === T.lineComment || kind === T.blockComment) {
+        if (!opts.comments) fail(E.invalidCommentToken);
         continue;
       }
-      if (c < 32) fail();
-      i++;
+      if (kind === T.unknown) fail(E.invalidSymbol);
+      return;
     }
-    if (i >= n) fail();
-    i++; // closing quote
-    const raw = text.slice(start, i);
-    const s = new Scalar(escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1));
-    s.type = 'QUOTE_DOUBLE';
-    s.range = [start, i, i];
+  };
+  const scalar = (): Scalar => {
+    let s: Scalar;
+    if (kind === T.string) {
+      s = new Scalar(scanner.getTokenValue());
+      s.type = 'QUOTE_DOUBLE';
+    } else {
+      const raw = text.slice(at, end);
+      s = new Scalar(kind === T.number ? Number(raw) : kind === T.true ? true : kind === T.false ? false : null);
+      s.type = 'PLAIN';
+      s.source = raw;
+    }
+    s.range = [at, end, end];
     return s;
   };
-  const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-  const value = (depth: number): Scalar | YAMLMap | YAMLSeq => {
-    if (depth > MAX_DEPTH) fail();
-    ws();
-    const c = text.charCodeAt(i);
-    const start = i;
-    if (c === 34) return string();
-    if (c === 123) {
-      i++;
-      const map = new YAMLMap();
-      map.flow = true;
-      ws();
-      if (text.charCodeAt(i) === 125) i++;
-      else {
-        for (;;) {
-          ws();
-          if (text.charCodeAt(i) !== 34) fail();
-          const key = string();
-          ws();
-          if (text.charCodeAt(i) !== 58) fail();
-          i++;
-          map.items.push(new Pair(key, value(depth + 1)));
-          ws();
-          const d = text.charCodeAt(i++);
-          if (d === 125) break;
-          if (d !== 44) fail();
-        }
-      }
-      map.range = [start, i, i];
-      return map;
-    }
-    if (c === 91) {
-      i++;
-      const seq = new YAMLSeq();
-      seq.flow = true;
-      ws();
-      if (text.charCodeAt(i) === 93) i++;
-      else {
-        for (;;) {
-          seq.items.push(value(depth + 1));
-          ws();
-          const d = text.charCodeAt(i++);
-          if (d === 93) break;
-          if (d !== 44) fail();
-        }
-      }
-      seq.range = [start, i, i];
-      return seq;
-    }
-    let v: unknown;
-    if (text.startsWith('true', i)) v = true;
-    else if (text.startsWith('false', i)) v = false;
-    else if (text.startsWith('null', i)) v = null;
-    else {
-      NUMBER.lastIndex = i;
-      const m = NUMBER.exec(text);
-      if (!m || m[0].length === 0) fail();
-      v = Number((m as RegExpExecArray)[0]);
-    }
-    const len = v === true || v === null ? 4 : v === false ? 5 : (NUMBER.lastIndex - i);
-    i += len;
-    const s = new Scalar(v);
-    s.type = 'PLAIN';
-    s.source = text.slice(start, i);
-    s.range = [start, i, i];
-    return s;
+
+  let root: Scalar | YAMLMap | YAMLSeq | null = null;
+  const stack: Open[] = [];
+  /** Puts a value where the innermost open collection (or the document) expects it. */
+  const place = (v: Scalar | YAMLMap | YAMLSeq): void => {
+    const top = stack[stack.length - 1];
+    if (!top) root = v;
+    else if (top.map) (top.node as YAMLMap).items.push(new Pair(top.key, v));
+    else (top.node as YAMLSeq).items.push(v);
   };
+  const close = (): void => {
+    const top = stack.pop() as Open;
+    top.node.range = [top.start, end, end];
+  };
+
   try {
-    if (text.charCodeAt(0) === 0xfeff) i = 1;
-    const root = value(0);
-    ws();
-    if (i !== n) return undefined;
-    const doc = new Document() as Document.Parsed;
-    doc.contents = root as Document.Parsed['contents'];
-    (doc as { range: [number, number, number] }).range = [0, n, n];
-    return doc;
+    let want: Want = 'value';
+    next();
+    if (kind === T.eof) return { document: documentOf(null, n) };
+    for (;;) {
+      switch (want) {
+        case 'value':
+        case 'firstValue':
+        case 'nextValue':
+          if (kind === T.closeBracket && (want === 'firstValue' || (want === 'nextValue' && opts.trailingCommas))) {
+            close();
+            want = 'after';
+            break;
+          }
+          if (kind === T.openBrace || kind === T.openBracket) {
+            const map = kind === T.openBrace;
+            const node = map ? new YAMLMap() : new YAMLSeq();
+            node.flow = true;
+            place(node);
+            stack.push({ node, start: at, map });
+            want = map ? 'firstKey' : 'firstValue';
+            break;
+          }
+          if (kind === T.string || kind === T.number || kind === T.true || kind === T.false || kind === T.null) {
+            place(scalar());
+            want = 'after';
+            break;
+          }
+          return fail(E.valueExpected);
+        case 'firstKey':
+        case 'nextKey':
+          if (kind === T.closeBrace && (want === 'firstKey' || opts.trailingCommas)) {
+            close();
+            want = 'after';
+            break;
+          }
+          if (kind !== T.string) return fail(E.propertyNameExpected);
+          (stack[stack.length - 1] as Open).key = scalar();
+          want = 'colon';
+          break;
+        case 'colon':
+          if (kind !== T.colon) return fail(E.colonExpected);
+          want = 'value';
+          break;
+        case 'after': {
+          const top = stack[stack.length - 1];
+          if (!top) {
+            if (kind !== T.eof) fail(E.endOfFileExpected);
+            return { document: documentOf(root, n) };
+          }
+          if (kind === T.comma) want = top.map ? 'nextKey' : 'nextValue';
+          else if (kind === (top.map ? T.closeBrace : T.closeBracket)) close();
+          else if (kind === T.eof) fail(top.map ? E.closeBraceExpected : E.closeBracketExpected);
+          else fail(E.commaExpected);
+          break;
+        }
+      }
+      next();
+    }
   } catch (e) {
-    if (e instanceof NotJson || e instanceof SyntaxError) return undefined;
-    throw e;
+    if (!(e instanceof JsonError)) throw e;
+    return { error: { message: `${MESSAGES[e.code] ?? 'syntax error'} (${e.message})`, offset: e.offset } };
   }
+}
+
+function documentOf(root: Scalar | YAMLMap | YAMLSeq | null, n: number): Document.Parsed {
+  const doc = new Document() as Document.Parsed;
+  doc.contents = root as Document.Parsed['contents'];
+  (doc as { range: [number, number, number] }).range = [0, n, n];
+  return doc;
 }

@@ -267,6 +267,12 @@ class Walk {
   }
 
   private wordValue(node: Node): { value: string; literal: boolean } {
+    if (node.type === 'concatenation') return this.concatenationValue(node);
+    return this.partValue(node);
+  }
+
+  /** The value of a word that is no concatenation. */
+  private partValue(node: Node): { value: string; literal: boolean } {
     switch (node.type) {
       case 'word':
         return { value: this.src(node).replace(/\\(.)/gs, '$1'), literal: !/^\$_+$/.test(this.masked.slice(node.startIndex, node.endIndex)) };
@@ -291,19 +297,28 @@ class Walk {
         if (named(inner).length === 0) value = this.src(inner).slice(1, -1);
         return { value, literal };
       }
-      case 'concatenation': {
-        let value = '';
-        let literal = true;
-        for (const c of named(node)) {
-          const v = this.wordValue(c);
-          value += v.value;
-          literal &&= v.literal;
-        }
-        return { value, literal };
-      }
       default:
         return { value: this.src(node), literal: false };
     }
+  }
+
+  /** A concatenation's parts in order, nested concatenations opened with a stack rather than by recursion. */
+  private concatenationValue(node: Node): { value: string; literal: boolean } {
+    let value = '';
+    let literal = true;
+    const stack: Node[] = [node];
+    while (stack.length > 0) {
+      const n = stack.pop() as Node;
+      if (n.type === 'concatenation') {
+        const parts = named(n);
+        for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i] as Node);
+        continue;
+      }
+      const v = this.partValue(n);
+      value += v.value;
+      literal &&= v.literal;
+    }
+    return { value, literal };
   }
 
   private word(node: Node): ShellWord {

@@ -14,43 +14,11 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import type { Span } from '../types.js';
-import { parseJsonDocument } from './json.js';
+import { parseJson, type JsonOptions } from './json.js';
 import { mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
 
 export type { YNode, YAMLMap, YAMLSeq, Scalar };
 export { isMap, isSeq, isScalar };
-
-/**
- * JSON text with its `//` and `/* *\/` comments replaced by spaces (line breaks kept), so every
- * offset stays where it was. Strings are skipped over; text without comments is returned as is.
- */
-export function blankJsonComments(text: string): string {
-  if (!text.includes('//') && !text.includes('/*')) return text;
-  let out = '';
-  let from = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // "...": skip to the closing quote
-      i++;
-      while (i < n && text.charCodeAt(i) !== 34 && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
-      i++;
-      continue;
-    }
-    if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) {
-      const block = text.charCodeAt(i + 1) === 42;
-      let end = block ? text.indexOf('*/', i + 2) : text.indexOf('\n', i);
-      end = end < 0 ? n : block ? end + 2 : end;
-      out += text.slice(from, i) + text.slice(i, end).replace(/[^\n]/g, ' ');
-      from = i = end;
-      continue;
-    }
-    i++;
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
 
 /** Go/Helm or Jinja template actions (`{{ .Values.x }}`, `{%- if x %}`), not GitHub's `${{ }}` expressions. */
 const TEMPLATE_ACTION = /(^|[^$])\{\{[^\n{}]{0,300}\}\}|\{%[-\s][^\n%]{0,300}%\}/m;
@@ -84,15 +52,15 @@ export class YamlFile {
   readonly errors: YamlProblem[] = [];
   private aliasBudget = new Map<Document.Parsed, number>();
   private aliasLimitHit = false;
+  private readonly targets = new Map<Document.Parsed, Map<Alias, unknown>>();
 
-  /** `json`: the file is meant to be JSON; strict JSON is then read without the YAML parser. */
-  constructor(readonly text: string, opts: { json?: boolean } = {}) {
+  /** `json`: the file is JSON (with the comments and trailing commas its kind allows), read by the JSON parser. */
+  constructor(readonly text: string, opts: { json?: JsonOptions } = {}) {
     if (opts.json) {
-      const doc = parseJsonDocument(text);
-      if (doc) {
-        this.documents.push(doc);
-        return;
-      }
+      const r = parseJson(text, opts.json);
+      if (r.document) this.documents.push(r.document);
+      else this.errors.push(r.error);
+      return;
     }
     const lineCounter = new LineCounter();
     let docs: Document.Parsed[];
@@ -134,11 +102,37 @@ export class YamlFile {
         this.aliasLimitHit = true;
         return null;
       }
-      const target = (node as Alias).resolve(d);
+      const target = this.aliasTargets(d).get(node as Alias);
       return target && !isAlias(target) ? (target as YNode) : null;
     }
     if (isScalar(node) || isMap(node) || isSeq(node)) return node as YNode;
     return null;
+  }
+
+  /**
+   * Each alias of a document → the node it names: the last node with that anchor before it in
+   * document order, as `Alias.resolve` finds it. One walk with a stack per document, where
+   * `Alias.resolve` walks the document (recursively) for each alias.
+   */
+  private aliasTargets(doc: Document.Parsed): Map<Alias, unknown> {
+    let out = this.targets.get(doc);
+    if (out) return out;
+    out = new Map();
+    this.targets.set(doc, out);
+    const anchors = new Map<string, unknown>();
+    const stack: unknown[] = [doc.contents];
+    while (stack.length > 0) {
+      const n = stack.pop();
+      if (isAlias(n)) {
+        out.set(n, anchors.get(n.source));
+      } else if (isPair(n)) {
+        stack.push(n.value, n.key);
+      } else if (isScalar(n) || isMap(n) || isSeq(n)) {
+        if (n.anchor) anchors.set(n.anchor, n);
+        if (!isScalar(n)) for (let i = n.items.length - 1; i >= 0; i--) stack.push(n.items[i]);
+      }
+    }
+    return out;
   }
 
   private docOf(node: Alias): Document.Parsed | undefined {
@@ -147,35 +141,56 @@ export class YamlFile {
     return this.documents.find((d) => d.range[0] <= at && at <= d.range[2]);
   }
 
-  /** Entries of a mapping, keys as strings, merge keys expanded (explicit keys win). */
-  entries(node: YNode | null | undefined, expanding: Set<YNode> = new Set()): YamlEntry[] {
-    const map = this.resolve(node);
-    // A mapping that merges itself (`x: &x {<<: *x}`) is expanded once, not until the stack ends.
-    if (!map || !isMap(map) || expanding.has(map)) return [];
-    expanding.add(map);
+  /**
+   * Entries of a mapping, keys as strings, merge keys expanded (explicit keys win, then the
+   * merged mappings in order, each with its own merges). The merges are followed with a stack;
+   * a mapping that merges itself (`x: &x {<<: *x}`) is expanded once, not until the stack ends.
+   */
+  entries(node: YNode | null | undefined): YamlEntry[] {
     const out: YamlEntry[] = [];
-    const explicit = new Set<string>();
+    const seen = new Set<string>();
     const merged: YamlEntry[] = [];
-    for (const item of (map as YAMLMap<unknown, unknown>).items) {
-      if (!isPair(item)) continue;
-      const keyNode = item.key as YNode;
-      const key = isScalar(keyNode) ? String(keyNode.value) : '';
-      if (key === '<<' && !(isScalar(item.key) && (item.key as Scalar).type !== 'PLAIN')) {
-        const v = this.resolve(item.value);
-        const sources = v && isSeq(v) ? v.items.map((i) => this.resolve(i)) : [v];
-        for (const src of sources) for (const e of this.entries(src, expanding)) merged.push(e);
-        continue;
+    /** The mappings being expanded, each with the merge sources still to follow. */
+    const path = new Set<YNode>();
+    const stack: Array<{ map: YNode; sources: Array<YNode | null>; i: number }> = [];
+    const enter = (n: YNode | null | undefined, top: boolean): void => {
+      const map = this.resolve(n);
+      if (!map || !isMap(map) || path.has(map)) return;
+      path.add(map);
+      const sources: Array<YNode | null> = [];
+      for (const item of (map as YAMLMap<unknown, unknown>).items) {
+        if (!isPair(item)) continue;
+        const keyNode = item.key as YNode;
+        const key = isScalar(keyNode) ? String(keyNode.value) : '';
+        if (key === '<<' && !(isScalar(item.key) && (item.key as Scalar).type !== 'PLAIN')) {
+          const v = this.resolve(item.value);
+          if (v && isSeq(v)) for (const i of v.items) sources.push(this.resolve(i));
+          else sources.push(v);
+          continue;
+        }
+        const e = { key, keyNode, value: this.resolve(item.value) };
+        if (top) {
+          seen.add(key);
+          out.push(e);
+        } else merged.push(e);
       }
-      explicit.add(key);
-      out.push({ key, keyNode, value: this.resolve(item.value) });
+      stack.push({ map, sources, i: 0 });
+    };
+    enter(node, true);
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1] as { map: YNode; sources: Array<YNode | null>; i: number };
+      if (f.i < f.sources.length) enter(f.sources[f.i++], false);
+      else {
+        stack.pop();
+        path.delete(f.map);
+      }
     }
     for (const e of merged) {
-      if (!explicit.has(e.key)) {
-        explicit.add(e.key);
+      if (!seen.has(e.key)) {
+        seen.add(e.key);
         out.push(e);
       }
     }
-    expanding.delete(map);
     return out;
   }
 

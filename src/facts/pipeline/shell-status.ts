@@ -78,6 +78,42 @@ function isCondition(file: FileModel, c: ShellCommand): boolean {
   return /(^|[;&|({]\s*|\s)(if|elif|while|until)\s+(!\s*)?$/.test(before);
 }
 
+/** What `shellNonGating` asks of every command of a script, computed once per script so that a line of 20,000 `&&` is not re-read for each of them. */
+interface Runs {
+  /** `andEnd[k]`: the last command of the `&&` list command k starts (k itself when it is not followed by `&&`). */
+  andEnd: Int32Array;
+  /** `onlyExitFrom[j]`: 1 when the commands from j on are all a bare `exit` (or there are none). */
+  onlyExitFrom: Uint8Array;
+  /** `failsBefore[j]`: how many of the commands before j always fail (`false`, `exit 1`). */
+  failsBefore: Int32Array;
+  /** `pipeEnd[j]`: the last command of the pipeline command j is part of, when j is piped into. */
+  pipeEnd: Int32Array;
+}
+
+const RUNS = new WeakMap<readonly ShellCommand[], Runs>();
+
+function runsOf(cs: readonly ShellCommand[]): Runs {
+  const n = cs.length;
+  const known = RUNS.get(cs);
+  if (known && known.andEnd.length === n) return known;
+  const andEnd = new Int32Array(n);
+  const onlyExitFrom = new Uint8Array(n + 1);
+  const failsBefore = new Int32Array(n + 1);
+  const pipeEnd = new Int32Array(n + 1);
+  pipeEnd[n] = n;
+  onlyExitFrom[n] = 1;
+  for (let i = n - 1; i >= 0; i--) {
+    const x = cs[i] as ShellCommand;
+    andEnd[i] = x.after === '&&' ? (i + 1 < n ? (andEnd[i + 1] as number) : n) : i;
+    pipeEnd[i] = x.before === '|' && cs[i + 1]?.before === '|' ? (pipeEnd[i + 1] as number) : i;
+    onlyExitFrom[i] = onlyExitFrom[i + 1] === 1 && x.words[0]?.value === 'exit' && x.words[1]?.value === undefined ? 1 : 0;
+  }
+  for (let i = 0; i < n; i++) failsBefore[i + 1] = (failsBefore[i] as number) + (exitsNonZero(cs[i] as ShellCommand) ? 1 : 0);
+  const runs = { andEnd, onlyExitFrom, failsBefore, pipeEnd };
+  RUNS.set(cs, runs);
+  return runs;
+}
+
 /**
  * Why a command's failure cannot stop what runs after it in its script, or undefined when it
  * can. `cs` is the script's commands in order and `k` the command's index; `state` the
@@ -109,9 +145,7 @@ export function shellNonGating(file: FileModel, cs: readonly ShellCommand[], k: 
   }
   // `cmd | tee log` without pipefail: the pipeline's status is the last command's.
   if (c.after === '|' && !state.pipefail && !cs.slice(k + 1, k + 4).some(usesStatus)) {
-    let j = k + 1;
-    while (cs[j]?.before === '|' && cs[j + 1]?.before === '|') j++;
-    const last = cs[j] as ShellCommand;
+    const last = cs[runsOf(cs).pipeEnd[k + 1] as number] as ShellCommand;
     return {
       id: 'unsafePipe',
       at: { file, span: c.words[0]?.span ?? c.span },
@@ -120,10 +154,9 @@ export function shellNonGating(file: FileModel, cs: readonly ShellCommand[], k: 
     };
   }
   // Whether anything after it in the script runs regardless of its failure.
-  let end = k;
-  while (cs[end]?.after === '&&') end++;
-  const rest = cs.slice(end + 1);
-  const isLast = rest.every((x) => x.words[0]?.value === 'exit' && x.words[1]?.value === undefined) || rest.length === 0;
+  const runs = runsOf(cs);
+  const end = runs.andEnd[k] as number;
+  const isLast = runs.onlyExitFrom[Math.min(end + 1, cs.length)] === 1;
   if (state.errexit) {
     // An `&&` list is exempt from errexit: `eval && echo ok` goes on when eval fails.
     if (c.after === '&&' && !isLast && !usesStatus(cs[end + 1]) && !(cs[end + 1]?.before === '||' && exitsNonZero(cs[end + 1] as ShellCommand))) {
@@ -137,7 +170,7 @@ export function shellNonGating(file: FileModel, cs: readonly ShellCommand[], k: 
     return undefined;
   }
   if (isLast && lastCounts) return undefined;
-  if (usesStatus(next) || (c.after === '&&' && cs.slice(k + 1, end + 1).some(exitsNonZero))) return undefined;
+  if (usesStatus(next) || (c.after === '&&' && (runs.failsBefore[Math.min(end + 1, cs.length)] as number) > (runs.failsBefore[k + 1] as number))) return undefined;
   if (state.errexitOffAt) {
     const off = state.errexitOffAt;
     return { id: 'errexitOff', at: { file, span: off.span }, construct: cmdText(file, off), reason: `\`${cmdText(file, off)}\` turned off exit-on-error before it and nothing checks its exit status` };
