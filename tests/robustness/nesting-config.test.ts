@@ -35,6 +35,15 @@ export const CASES: NestingCase[] = [
     files: { 'nginx/nginx.conf': `events {}\nhttp {\n  server {\n    listen 80;\n${rep('location /v1/ {\n', 5000)}proxy_pass http://vllm:8000;\n${rep('}\n', 5000)}  }\n}\n` },
   },
   {
+    // as deep as the data-file size limit allows: past the block depth cap the rest is skipped with a loop
+    name: 'nginx blocks nested 60k deep, beside a compose file the gateway facts read',
+    files: {
+      'deploy/nginx.conf': `http {\n${rep('location /a {\n', 60_000)}proxy_pass http://vllm:8000;\n${rep('}\n', 60_000)}}\n`,
+      'deploy/compose.yml': 'services:\n  llm:\n    image: vllm/vllm-openai:latest\n',
+    },
+    finding: ['deploy/compose.yml', 'model-pinning/serving-image'],
+  },
+  {
     name: 'nginx include cycles',
     files: {
       'nginx/nginx.conf': 'events {}\nhttp {\n  include conf.d/*.conf;\n  include nginx.conf;\n}\n',

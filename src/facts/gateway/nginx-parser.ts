@@ -169,7 +169,23 @@ export function parseNginx(text: string, file: string, map: OffsetMap = shiftedM
     error ??= { message, span: span(start, end) };
   };
 
+  /** Past MAX_BLOCK_DEPTH a block's contents are skipped to its closing brace, with a loop. */
+  const skipBlock = (): { list: NginxDirective[]; closed: boolean; end: number } => {
+    let open = 1;
+    for (let tok = lexer.next(); tok; tok = lexer.next()) {
+      if (!tok.punct) continue;
+      if (tok.value === '{') open++;
+      else if (tok.value === '}' && --open === 0) return { list: [], closed: true, end: tok.end };
+    }
+    return { list: [], closed: false, end: text.length };
+  };
+
   const parseBlock = (depth: number): { list: NginxDirective[]; closed: boolean; end: number } => {
+    if (depth > MAX_BLOCK_DEPTH) {
+      const at = lexer.pos;
+      fail(`blocks nested more than ${MAX_BLOCK_DEPTH} deep; the innermost were not read`, at, at);
+      return skipBlock();
+    }
     const list: NginxDirective[] = [];
     let args: Token[] = [];
     for (;;) {
@@ -246,10 +262,19 @@ export function parseNginx(text: string, file: string, map: OffsetMap = shiftedM
   return error ? { directives: list, error } : { directives: list };
 }
 
+/** Blocks nested deeper than this are not read (real configurations nest five or six deep). */
+export const MAX_BLOCK_DEPTH = 100;
+
 /** Every directive of a tree, depth first, with its chain of enclosing blocks. */
 export function* walkNginx(list: NginxDirective[], parents: NginxDirective[] = []): Generator<{ d: NginxDirective; parents: NginxDirective[] }> {
-  for (const d of list) {
-    yield { d, parents };
-    if (d.block) yield* walkNginx(d.block, [...parents, d]);
+  const stack: Array<{ d: NginxDirective; parents: NginxDirective[] }> = [];
+  for (let i = list.length - 1; i >= 0; i--) stack.push({ d: list[i] as NginxDirective, parents });
+  while (stack.length > 0) {
+    const top = stack.pop() as { d: NginxDirective; parents: NginxDirective[] };
+    yield top;
+    const block = top.d.block;
+    if (!block) continue;
+    const inner = [...top.parents, top.d];
+    for (let i = block.length - 1; i >= 0; i--) stack.push({ d: block[i] as NginxDirective, parents: inner });
   }
 }
