@@ -44,6 +44,19 @@ export const CASES: NestingCase[] = [
     finding: ['deploy/compose.yml', 'model-pinning/serving-image'],
   },
   {
+    // the walk from the publish job up to the evaluation job it needs is as long as the chain
+    name: 'GitLab jobs chained by needs: 15k deep between an evaluation and a publish',
+    files: {
+      '.gitlab-ci.yml': [
+        'eval:\n  script:\n    - lm_eval --model hf --model_args pretrained=./out --tasks toxigen',
+        'j0:\n  needs: [eval]\n  script: [make]',
+        ...Array.from({ length: 15_000 }, (_, i) => `j${i + 1}:\n  needs: [j${i}]\n  script: [make]`),
+        'publish:\n  needs: [j15000]\n  script:\n    - huggingface-cli upload org/model ./out',
+        '',
+      ].join('\n'),
+    },
+  },
+  {
     name: 'nginx include cycles',
     files: {
       'nginx/nginx.conf': 'events {}\nhttp {\n  include conf.d/*.conf;\n  include nginx.conf;\n}\n',

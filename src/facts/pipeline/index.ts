@@ -181,25 +181,49 @@ export function whyNotGating(e: Op, s: Op): NonGating | RunsAnyway | undefined {
   }
   // Does E's job failing skip S's job? A job is skipped when a job it needs failed or was
   // skipped, unless it runs anyway (`if: always()`, `when: always`).
-  const memo = new Map<Job, RunsAnyway | 'blocked' | 'unrelated'>();
-  const walk = (j: Job): RunsAnyway | 'blocked' | 'unrelated' => {
+  // A post-order walk up the jobs S needs, with a stack: a chain of 20,000 `needs:` is as deep
+  // as the walk gets, and the depth of a file's job graph never becomes the depth of ours.
+  type Verdict = RunsAnyway | 'blocked' | 'unrelated';
+  const memo = new Map<Job, Verdict>();
+  interface Visit {
+    job: Job;
+    next: number;
+    result: Verdict;
+    reason?: RunsAnyway;
+  }
+  const stack: Visit[] = [];
+  /** The verdict of `j` when known (E itself, or already visited, or being visited: a cycle); else starts its visit. */
+  const enter = (j: Job): Verdict | undefined => {
     if (j === e.job) return 'blocked';
     const hit = memo.get(j);
     if (hit) return hit;
     memo.set(j, 'unrelated');
-    let result: RunsAnyway | 'blocked' | 'unrelated' = 'unrelated';
-    let reason: RunsAnyway | undefined;
-    for (const p of j.preds) {
-      const r = walk(p);
-      if (r === 'blocked') result = 'blocked';
-      else if (r !== 'unrelated') reason ??= r;
-    }
-    if (result !== 'blocked' && reason) result = reason;
-    if (j.runsAnyway && (result === 'blocked' || result !== 'unrelated')) result = j.runsAnyway;
-    memo.set(j, result);
-    return result;
+    stack.push({ job: j, next: 0, result: 'unrelated' });
+    return undefined;
   };
-  const r = walk(s.job);
+  const fold = (into: Visit, r: Verdict): void => {
+    if (r === 'blocked') into.result = 'blocked';
+    else if (r !== 'unrelated') into.reason ??= r;
+  };
+  let r = enter(s.job);
+  while (r === undefined && stack.length > 0) {
+    const top = stack[stack.length - 1] as Visit;
+    const pred = top.job.preds[top.next];
+    if (pred) {
+      top.next++;
+      const known = enter(pred);
+      if (known !== undefined) fold(top, known);
+      continue;
+    }
+    let result = top.result;
+    if (result !== 'blocked' && top.reason) result = top.reason;
+    if (top.job.runsAnyway && result !== 'unrelated') result = top.job.runsAnyway;
+    memo.set(top.job, result);
+    stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) fold(parent, result);
+    else r = result;
+  }
   return r === 'blocked' || r === 'unrelated' ? undefined : r;
 }
 
