@@ -1,7 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { PyInference } from '../inference/python.js';
 import type { FunctionInfo } from '../inference/types.js';
-import { assignmentSides, pyTokens } from '../observability/python.js';
+import { assignmentSides, leftRoots, pyTokens } from '../observability/python.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowFacts } from './types.js';
 import { trailingIdentifier } from '../../util/text.js';
@@ -36,24 +36,6 @@ function kids(n: Node): Node[] {
 
 function field(n: Node, name: string): Node | undefined {
   return n.childForFieldName(name) ?? undefined;
-}
-
-/** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
-function leftRoots(a: PyInference, left: Node): string[] {
-  // Nested unpacking targets with an explicit stack, in source order.
-  const out: string[] = [];
-  const stack: Node[] = [left];
-  while (stack.length > 0) {
-    const t = stack.pop() as Node;
-    if (t.type === 'pattern_list' || t.type === 'tuple_pattern' || t.type === 'list_pattern' || t.type === 'tuple') {
-      const ks = kids(t);
-      for (let i = ks.length - 1; i >= 0; i--) stack.push(ks[i] as Node);
-      continue;
-    }
-    const m = /^\s*(self\s*\.\s*[A-Za-z_]\w*|[A-Za-z_]\w*)/.exec(a.text(t));
-    if (m) out.push((m[1] as string).replace(/\s+/g, ''));
-  }
-  return out;
 }
 
 function effectOf(a: PyInference, blocks: Array<Node | undefined>): Effect {

@@ -1,6 +1,6 @@
 import type { Node, ts } from 'ts-morph';
 import { tsc } from '../../parse/ts-morph.js';
-import { isAssignment, rootToken, tsReads } from '../observability/ts.js';
+import { bindingNames, isAssignment, rootToken, tsReads } from '../observability/ts.js';
 import { GuardrailKnowledge } from './data.js';
 import type { Effect, FlowArg, FlowCall, FlowFacts } from './types.js';
 import { tsChildren, walkTs, walkTsWith } from '../../parse/walk.js';
@@ -24,29 +24,6 @@ function isFnLike(n: ts.Node): n is FnLike {
   return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
 }
 
-
-/** Names a binding declares; with `skipMeta`, `{ id, usage }` taken out of an object are metadata, not its text. */
-function bindingNames(n: ts.BindingName, skipMeta = false): string[] {
-  // Nested destructuring with an explicit stack, names in source order.
-  const out: string[] = [];
-  const stack: ts.BindingName[] = [n];
-  while (stack.length > 0) {
-    const b = stack.pop() as ts.BindingName;
-    if (tsc.isIdentifier(b)) {
-      out.push(b.text);
-      continue;
-    }
-    const inner: ts.BindingName[] = [];
-    for (const el of b.elements) {
-      if (!tsc.isBindingElement(el)) continue;
-      const prop = el.propertyName && tsc.isIdentifier(el.propertyName) ? el.propertyName.text : tsc.isIdentifier(el.name) ? el.name.text : undefined;
-      if (skipMeta && tsc.isObjectBindingPattern(b) && prop && META_PROPS.has(prop)) continue;
-      inner.push(el.name);
-    }
-    for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i] as ts.BindingName);
-  }
-  return out;
-}
 
 /** The call an expression is, through `await`, parentheses and casts. */
 function singleCall(e: ts.Expression, sf: ts.SourceFile): { start: number; end: number } | undefined {
@@ -115,7 +92,7 @@ export function tsFlow(fn: Node): FlowFacts {
       return depth + 1;
     }
     if (tsc.isVariableDeclaration(c)) {
-      const targets = bindingNames(c.name, true);
+      const targets = bindingNames(c.name, META_PROPS);
       for (const t of bindingNames(c.name)) facts.locals.add(t);
       const loop = c.parent?.parent;
       if (c.initializer) facts.defs.push({ targets, sources: tsExprTokens(c.initializer), start: start(c.initializer), end: c.initializer.end, call: singleCall(c.initializer, sf) });

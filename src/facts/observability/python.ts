@@ -75,7 +75,7 @@ export function pyTokens(a: PyInference, expr: Node): Set<string> {
 }
 
 /** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
-function leftRoots(a: PyInference, left: Node): string[] {
+export function leftRoots(a: PyInference, left: Node): string[] {
   // Nested unpacking targets with an explicit stack, in source order.
   const out: string[] = [];
   const stack: Node[] = [left];

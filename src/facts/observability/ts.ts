@@ -45,8 +45,12 @@ export function isAssignment(kind: ts.SyntaxKind): boolean {
   return kind >= tsc.SyntaxKind.FirstAssignment && kind <= tsc.SyntaxKind.LastAssignment;
 }
 
-function bindingNames(n: ts.BindingName): string[] {
-  // Nested destructuring with an explicit stack, names in source order.
+/**
+ * Names a binding declares, in source order (nested destructuring with an explicit stack).
+ * Properties named in `skip` are left out of object patterns: `{ id, usage }` taken out of a
+ * response are metadata, not its text.
+ */
+export function bindingNames(n: ts.BindingName, skip?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const stack: ts.BindingName[] = [n];
   while (stack.length > 0) {
@@ -55,11 +59,14 @@ function bindingNames(n: ts.BindingName): string[] {
       out.push(b.text);
       continue;
     }
-    const els = b.elements;
-    for (let i = els.length - 1; i >= 0; i--) {
-      const el = els[i] as ts.ArrayBindingElement;
-      if (tsc.isBindingElement(el)) stack.push(el.name);
+    const inner: ts.BindingName[] = [];
+    for (const el of b.elements) {
+      if (!tsc.isBindingElement(el)) continue;
+      const prop = el.propertyName && tsc.isIdentifier(el.propertyName) ? el.propertyName.text : tsc.isIdentifier(el.name) ? el.name.text : undefined;
+      if (skip && tsc.isObjectBindingPattern(b) && prop && skip.has(prop)) continue;
+      inner.push(el.name);
     }
+    for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i] as ts.BindingName);
   }
   return out;
 }
