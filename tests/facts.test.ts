@@ -174,6 +174,16 @@ workflow:
   });
 });
 
+describe('commands: GitLab script nesting', () => {
+  // GitLab flattens nested script lists (what `!reference` produces) up to 10 levels.
+  const nested = (levels: number, cmd: string): string => `${'['.repeat(levels)}"${cmd}"${']'.repeat(levels)}`;
+  const f = file('.gitlab-ci.yml', 'gitlab-ci', `deep:\n  script:\n    - ${nested(9, 'echo nine')}\n    - ${nested(12, 'echo twelve')}\n    - echo flat\n`);
+
+  it('reads lists nested as deep as GitLab does and no deeper', () => {
+    expect(commands(f).map((c) => c.words.map((w) => w.value).join(' '))).toEqual(['echo nine', 'echo flat']);
+  });
+});
+
 describe('commands: Dockerfile', () => {
   const text = `FROM python:3.12-slim
 RUN --mount=type=cache,target=/root/.cache/pip --network=host pip install -r requirements.txt

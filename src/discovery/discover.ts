@@ -136,15 +136,22 @@ class GitIgnores {
    * excluded directory (git does not look inside it, so nothing there can be re-included).
    */
   ignores(absPath: string, isDir = false): boolean {
-    const parent = dirname(absPath);
-    if (parent !== this.top && parent !== absPath && isInside(this.top, parent)) {
-      let excluded = this.dirIgnored.get(parent);
-      if (excluded === undefined) {
-        excluded = this.ignores(parent, true);
-        this.dirIgnored.set(parent, excluded);
-      }
-      if (excluded) return true;
+    // Whether each ancestor directory is excluded, shallowest first, with a loop rather than
+    // recursion: the answers are memoised, so each directory is decided once.
+    const pending: string[] = [];
+    for (let d = dirname(absPath); d !== this.top && dirname(d) !== d && isInside(this.top, d) && !this.dirIgnored.has(d); d = dirname(d)) pending.push(d);
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const d = pending[i] as string;
+      const parent = dirname(d);
+      this.dirIgnored.set(d, this.dirIgnored.get(parent) === true || this.matches(d, true));
     }
+    const parent = dirname(absPath);
+    if (this.dirIgnored.get(parent) === true) return true;
+    return this.matches(absPath, isDir);
+  }
+
+  /** The patterns alone, without looking at whether a parent directory is excluded. */
+  private matches(absPath: string, isDir: boolean): boolean {
     const dirs: string[] = [];
     for (let d = dirname(absPath); ; d = dirname(d)) {
       if (this.byDir.has(d)) dirs.push(d);

@@ -138,10 +138,20 @@ function ghaShell(y: YamlFile, ...nodes: Array<YNode | null>): string | undefine
   return undefined;
 }
 
+/** GitLab flattens nested script lists up to 10 levels (`!reference` results); deeper lists are not scripts. */
+const GITLAB_SCRIPT_NESTING = 10;
+
 function gitlabScripts(c: Collector, y: YamlFile, node: YNode | null, where: string, job: string): void {
-  if (!node) return;
-  if (isScalar(node)) c.yamlScript(y, node, 'gitlab-script', where, { job });
-  else if (isSeq(node)) for (const item of y.items(node)) gitlabScripts(c, y, item, where, job);
+  const stack: { node: YNode | null; depth: number }[] = [{ node, depth: 0 }];
+  while (stack.length > 0) {
+    const { node: n, depth } = stack.pop()!;
+    if (!n) continue;
+    if (isScalar(n)) c.yamlScript(y, n, 'gitlab-script', where, { job });
+    else if (isSeq(n) && depth <= GITLAB_SCRIPT_NESTING) {
+      const items = [...y.items(n)];
+      for (let i = items.length - 1; i >= 0; i--) stack.push({ node: items[i] ?? null, depth: depth + 1 });
+    }
+  }
 }
 
 const GITLAB_RESERVED = new Set(['stages', 'variables', 'include', 'default', 'workflow', 'image', 'services', 'cache', 'before_script', 'after_script', 'pages']);

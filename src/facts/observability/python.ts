@@ -51,27 +51,68 @@ export function assignmentSides(c: Node): { left?: Node; right?: Node } {
  */
 export function pyTokens(a: PyInference, expr: Node): Set<string> {
   const out = new Set<string>();
-  const src = a.mod.text;
-  const ids = expr.type === 'identifier' ? [expr] : expr.descendantsOfType('identifier');
-  for (const id of ids) {
-    if (!id) continue;
-    const s = id.startIndex;
-    const e = id.endIndex;
-    const name = src.slice(s, e);
-    const before = src.slice(Math.max(0, s - 12), s);
-    const after = src.slice(e, e + 48);
-    if (/\.\s*$/.test(before)) continue;
-    if (/^\s*=(?!=)/.test(after) && /[(,]\s*$/.test(src.slice(Math.max(0, s - 200), s))) continue;
-    const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(after)?.[1] ?? /^\s*\[\s*["']([A-Za-z_]\w*)["']\s*\]/.exec(after)?.[1];
-    if (attr && META_PROPS.has(attr)) continue;
-    if (/\blen\(\s*$/.test(before) && /^(\s*(\.\s*[A-Za-z_]\w*|\[[^\]]*\]))*\s*\)/.test(after)) continue;
-    if (name === 'self' && attr) {
-      out.add(`self.${attr}`);
-      continue;
-    }
-    out.add(name);
+  const ids = identifierReads(a);
+  // The identifiers inside the expression, found by position among the module's, so nested
+  // expressions (an argument that holds a call that holds an argument …) cost a slice each
+  // rather than a walk of the tree each.
+  const s = expr.startIndex;
+  const e = expr.endIndex;
+  for (let i = firstAtOrAfter(ids.starts, s); i < ids.starts.length && (ids.starts[i] as number) < e; i++) {
+    const t = ids.tokens[i];
+    if (t !== undefined && (ids.ends[i] as number) <= e) out.add(t);
   }
   return out;
+}
+
+interface IdentifierReads {
+  /** Start offsets of the module's identifiers, ascending; ends and the token read (if any) alongside. */
+  starts: number[];
+  ends: number[];
+  tokens: (string | undefined)[];
+}
+
+const identifierCache = new WeakMap<PyInference, IdentifierReads>();
+
+/** Every identifier of the module with the variable it reads, decided once per identifier. */
+function identifierReads(a: PyInference): IdentifierReads {
+  const hit = identifierCache.get(a);
+  if (hit) return hit;
+  const src = a.mod.text;
+  const out: IdentifierReads = { starts: [], ends: [], tokens: [] };
+  for (const id of a.mod.root.descendantsOfType('identifier')) {
+    if (!id) continue;
+    out.starts.push(id.startIndex);
+    out.ends.push(id.endIndex);
+    out.tokens.push(readToken(src, id.startIndex, id.endIndex));
+  }
+  identifierCache.set(a, out);
+  return out;
+}
+
+/** The variable an identifier at [s, e) reads, or undefined when it is not a read of a variable. */
+function readToken(src: string, s: number, e: number): string | undefined {
+  const name = src.slice(s, e);
+  const before = src.slice(Math.max(0, s - 12), s);
+  const after = src.slice(e, e + 48);
+  if (/\.\s*$/.test(before)) return undefined;
+  if (/^\s*=(?!=)/.test(after) && /[(,]\s*$/.test(src.slice(Math.max(0, s - 200), s))) return undefined;
+  const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(after)?.[1] ?? /^\s*\[\s*["']([A-Za-z_]\w*)["']\s*\]/.exec(after)?.[1];
+  if (attr && META_PROPS.has(attr)) return undefined;
+  if (/\blen\(\s*$/.test(before) && /^(\s*(\.\s*[A-Za-z_]\w*|\[[^\]]*\]))*\s*\)/.test(after)) return undefined;
+  if (name === 'self' && attr) return `self.${attr}`;
+  return name;
+}
+
+/** The index of the first value ≥ x in an ascending array. */
+function firstAtOrAfter(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** `self.x.y` → `self.x`; `a.b[0]` → `a`; tuples give one root each. */
