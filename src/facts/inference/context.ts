@@ -175,7 +175,7 @@ export class InferenceContext {
     if ((stem === 'index' || stem === '__init__') && parts.length > 0) stem = parts.pop() as string;
     let candidates = this.stemFiles.get(stem);
     if (!candidates) {
-      candidates = /^[A-Za-z_]\w*$/.test(stem) ? (this.wordIndex().get(stem) ?? []) : this.codeFiles.filter((f) => f.text.includes(stem));
+      candidates = this.filesMentioning(stem);
       this.stemFiles.set(stem, candidates);
     }
     const out: string[] = [];
@@ -184,6 +184,18 @@ export class InferenceContext {
     }
     this.importerCache.set(path, out);
     return out;
+  }
+
+  /**
+   * Code files whose text contains `stem`. A stem that is one identifier is looked up in the
+   * word index; one like `api-keys` or `[slug]` is looked for only in the files holding its
+   * longest word, not in every file.
+   */
+  private filesMentioning(stem: string): FileModel[] {
+    if (/^[A-Za-z_]\w*$/.test(stem)) return this.wordIndex().get(stem) ?? [];
+    const longest = (stem.match(/[A-Za-z_]\w*/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+    const pool = longest ? (this.wordIndex().get(longest) ?? []) : (this.codeFiles ?? []);
+    return pool.filter((f) => f.text.includes(stem));
   }
 
   private words?: Map<string, FileModel[]>;
