@@ -11,7 +11,15 @@ const require = createRequire(import.meta.url);
 let lib: typeof TsMorph | undefined;
 
 export function tsMorph(): typeof TsMorph {
-  lib ??= require('ts-morph') as typeof TsMorph;
+  if (!lib) {
+    lib = require('ts-morph') as typeof TsMorph;
+    // From here on the exported names are the real objects (ES module bindings are live), so a
+    // call such as `Node.isIdentifier(n)`, made millions of times, no longer goes through a Proxy.
+    Node = lib.Node;
+    SyntaxKind = lib.SyntaxKind;
+    ScriptKind = lib.ScriptKind;
+    tsc = lib.ts;
+  }
   return lib;
 }
 
@@ -24,11 +32,11 @@ function lazy<T extends object>(get: () => T): T {
   });
 }
 
-export const Node = lazy(() => tsMorph().Node) as typeof TsMorph.Node;
+export let Node = lazy(() => tsMorph().Node) as typeof TsMorph.Node;
 export type Node = TsMorph.Node;
-export const SyntaxKind = lazy(() => tsMorph().SyntaxKind) as typeof TsMorph.SyntaxKind;
+export let SyntaxKind = lazy(() => tsMorph().SyntaxKind) as typeof TsMorph.SyntaxKind;
 export type SyntaxKind = TsMorph.SyntaxKind;
-export const ScriptKind = lazy(() => tsMorph().ScriptKind) as typeof TsMorph.ScriptKind;
+export let ScriptKind = lazy(() => tsMorph().ScriptKind) as typeof TsMorph.ScriptKind;
 export type ScriptKind = TsMorph.ScriptKind;
 /** The TypeScript compiler API (`ts` in ts-morph), for values: `tsc.isIdentifier(n)`. Types: `import type { ts } from 'ts-morph'`. */
-export const tsc = lazy(() => tsMorph().ts) as typeof TsMorph.ts;
+export let tsc = lazy(() => tsMorph().ts) as typeof TsMorph.ts;
