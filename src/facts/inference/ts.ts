@@ -574,6 +574,9 @@ export class TsInference implements FileAnalyzer {
     const t = p.getTypeNode();
     const fromType = t ? this.annotationValue(t) : undefined;
     if (fromType) return fromType;
+    // Annotated as something no SDK client is (a string, an options object type, a callback):
+    // the callers cannot pass one, so they are not asked.
+    if (t && !mayBeInstanceType(t.compilerNode)) return undefined;
     const init = p.getInitializer();
     const fromInit = init ? this.valueOf(init) : undefined;
     // A default `{}` says nothing about what callers pass.
@@ -1448,6 +1451,51 @@ export class TsInference implements FileAnalyzer {
       node: call,
     };
   }
+}
+
+/**
+ * Whether a type annotation can describe a class instance such as an SDK client: a named type
+ * (a class, an interface, a type parameter, `any`), or a union, intersection or parentheses
+ * holding one. Keyword types (`string`, `number`, `boolean`, `void`), literal types, object type
+ * literals, arrays, tuples and function types cannot.
+ */
+let keywords: Set<number> | undefined;
+
+/** `string`, `number`, `boolean`, `bigint`, `symbol`, `void`, `undefined`, `never` (SyntaxKind is read once ts-morph is loaded). */
+function nonInstanceKeywords(): Set<number> {
+  keywords ??= new Set([
+    SyntaxKind.StringKeyword,
+    SyntaxKind.NumberKeyword,
+    SyntaxKind.BooleanKeyword,
+    SyntaxKind.BigIntKeyword,
+    SyntaxKind.SymbolKeyword,
+    SyntaxKind.VoidKeyword,
+    SyntaxKind.UndefinedKeyword,
+    SyntaxKind.NeverKeyword,
+  ]);
+  return keywords;
+}
+
+function mayBeInstanceType(t: ts.TypeNode): boolean {
+  const stack: ts.TypeNode[] = [t];
+  while (stack.length > 0) {
+    const n = stack.pop() as ts.TypeNode;
+    if (tsc.isUnionTypeNode(n) || tsc.isIntersectionTypeNode(n)) stack.push(...n.types);
+    else if (tsc.isParenthesizedTypeNode(n)) stack.push(n.type);
+    else if (
+      tsc.isTypeLiteralNode(n) ||
+      tsc.isArrayTypeNode(n) ||
+      tsc.isTupleTypeNode(n) ||
+      tsc.isFunctionTypeNode(n) ||
+      tsc.isConstructorTypeNode(n) ||
+      tsc.isLiteralTypeNode(n) ||
+      tsc.isTemplateLiteralTypeNode(n) ||
+      nonInstanceKeywords().has(n.kind)
+    )
+      continue;
+    else return true;
+  }
+  return false;
 }
 
 const HTTP_METHODS = new Set(['post', 'request', 'fetch']);
