@@ -3,7 +3,7 @@ import { Node, ScriptKind, SyntaxKind, tsc, tsMorph } from './ts-morph.js';
 import type { Span } from '../types.js';
 import { cutAtAny } from '../util/text.js';
 import { NO_TIMING, type Timing } from '../util/timing.js';
-import { descendantsOfKind } from './walk.js';
+import { descendantsOfKind, walkTs } from './walk.js';
 
 export { Node, SyntaxKind };
 export type { SourceFile, Expression };
@@ -85,59 +85,78 @@ export class TsModule {
     return { span: { start, end: start + (d.length ?? 0) }, message: tsc.flattenDiagnosticMessageText(d.messageText, ' ') };
   }
 
-  /** Imports, with Deno-style package specifiers (`npm:openai@4`, `https://esm.sh/openai@4.2`, `jsr:@std/http`) read as the package name. */
+  /**
+   * Imports, with Deno-style package specifiers (`npm:openai@4`, `https://esm.sh/openai@4.2`,
+   * `jsr:@std/http`) read as the package name: import declarations, then `import x = require()`,
+   * then `require()` bound to a variable. Read from the compiler's nodes: the repository index
+   * asks every file for them, and ts-morph wrappers would cost most of that.
+   */
   imports(): TsImport[] {
     if (this._imports) return this._imports;
+    const sf = this.source.compilerNode;
+    const span = (n: ts.Node): Span => ({ start: n.getStart(sf), end: n.getEnd() });
     const out: TsImport[] = [];
-    for (const decl of this.source.getImportDeclarations()) {
-      const module = packageSpecifier(decl.getModuleSpecifierValue());
-      const typeOnly = decl.isTypeOnly();
-      const def = decl.getDefaultImport();
-      if (def) out.push({ local: def.getText(), module, imported: 'default', span: tsSpan(def), typeOnly });
-      const ns = decl.getNamespaceImport();
-      if (ns) out.push({ local: ns.getText(), module, imported: '*', span: tsSpan(ns), typeOnly });
-      for (const n of decl.getNamedImports()) {
-        const local = n.getAliasNode()?.getText() ?? n.getName();
-        out.push({ local, module, imported: n.getName(), span: tsSpan(n), typeOnly: typeOnly || n.isTypeOnly() });
-      }
-    }
-    const text = this.source.getFullText();
-    // The tree walks below are costly: skip them when the text cannot hold what they look for.
-    for (const eq of /\bimport\s+\w+\s*=/.test(text) ? descendantsOfKind(this.source, SyntaxKind.ImportEqualsDeclaration) : []) {
-      const ref = eq.getModuleReference();
-      if (Node.isExternalModuleReference(ref)) {
-        const e = ref.getExpression();
-        if (e && Node.isStringLiteral(e)) out.push({ local: eq.getName(), module: e.getLiteralValue(), imported: '*', span: tsSpan(eq), typeOnly: false });
-      }
-    }
-    // const x = require('m'); const { a, b: c } = require('m'); const x = require('m').y
-    for (const call of text.includes('require') ? descendantsOfKind(this.source, SyntaxKind.CallExpression) : []) {
-      const callee = call.getExpression();
-      if (!Node.isIdentifier(callee) || callee.getText() !== 'require') continue;
-      const arg = call.getArguments()[0];
-      if (!arg || !Node.isStringLiteral(arg)) continue;
-      const module = arg.getLiteralValue();
-      let holder: Node = call;
-      let imported = '*';
-      const parent = call.getParent();
-      if (parent && Node.isPropertyAccessExpression(parent) && parent.getExpression() === call) {
-        imported = parent.getName();
-        holder = parent;
-      }
-      const decl = holder.getParent();
-      if (!decl || !Node.isVariableDeclaration(decl) || decl.getInitializer() !== holder) continue;
-      const nameNode = decl.getNameNode();
-      if (Node.isIdentifier(nameNode)) {
-        out.push({ local: nameNode.getText(), module, imported, span: tsSpan(nameNode), typeOnly: false });
-      } else if (Node.isObjectBindingPattern(nameNode)) {
-        for (const el of nameNode.getElements()) {
-          const prop = el.getPropertyNameNode()?.getText() ?? el.getName();
-          out.push({ local: el.getName(), module, imported: prop, span: tsSpan(el), typeOnly: false });
+    for (const st of sf.statements) {
+      if (!tsc.isImportDeclaration(st) || !tsc.isStringLiteralLike(st.moduleSpecifier)) continue;
+      const clause = st.importClause;
+      if (!clause) continue;
+      const module = packageSpecifier(st.moduleSpecifier.text);
+      const typeOnly = clause.isTypeOnly;
+      if (clause.name) out.push({ local: clause.name.text, module, imported: 'default', span: span(clause.name), typeOnly });
+      const bindings = clause.namedBindings;
+      if (bindings && tsc.isNamespaceImport(bindings)) out.push({ local: bindings.name.text, module, imported: '*', span: span(bindings.name), typeOnly });
+      else if (bindings) {
+        for (const el of bindings.elements) {
+          const imported = el.propertyName ? el.propertyName.text : el.name.text;
+          out.push({ local: el.name.text, module, imported, span: span(el), typeOnly: typeOnly || el.isTypeOnly });
         }
       }
     }
+    const text = sf.text;
+    // The tree walks below are costly: skip them when the text cannot hold what they look for.
+    const equals = /\bimport\s+\w+\s*=/.test(text);
+    const requires = text.includes('require');
+    if (!equals && !requires) {
+      this._imports = out;
+      return out;
+    }
+    const fromEquals: TsImport[] = [];
+    const fromRequire: TsImport[] = [];
+    walkTs(sf, (n) => {
+      if (equals && tsc.isImportEqualsDeclaration(n)) {
+        const ref = n.moduleReference;
+        if (tsc.isExternalModuleReference(ref) && tsc.isStringLiteral(ref.expression)) fromEquals.push({ local: n.name.text, module: ref.expression.text, imported: '*', span: span(n), typeOnly: false });
+      } else if (requires && tsc.isCallExpression(n)) this.requireBinding(n, span, fromRequire);
+    });
+    out.push(...fromEquals, ...fromRequire);
     this._imports = out;
     return out;
+  }
+
+  /** `const x = require('m')`, `const { a, b: c } = require('m')`, `const x = require('m').y`. */
+  private requireBinding(call: ts.CallExpression, span: (n: ts.Node) => Span, out: TsImport[]): void {
+    if (!tsc.isIdentifier(call.expression) || call.expression.text !== 'require') return;
+    const arg = call.arguments[0];
+    if (!arg || !tsc.isStringLiteral(arg)) return;
+    const module = arg.text;
+    let holder: ts.Node = call;
+    let imported = '*';
+    const parent = call.parent;
+    if (parent && tsc.isPropertyAccessExpression(parent) && parent.expression === call) {
+      imported = parent.name.text;
+      holder = parent;
+    }
+    const decl = holder.parent;
+    if (!decl || !tsc.isVariableDeclaration(decl) || decl.initializer !== holder) return;
+    const name = decl.name;
+    if (tsc.isIdentifier(name)) out.push({ local: name.text, module, imported, span: span(name), typeOnly: false });
+    else if (tsc.isObjectBindingPattern(name)) {
+      const sf = this.source.compilerNode;
+      for (const el of name.elements) {
+        const local = el.name.getText(sf);
+        out.push({ local, module, imported: el.propertyName ? el.propertyName.getText(sf) : local, span: span(el), typeOnly: false });
+      }
+    }
   }
 
   importMap(): Map<string, TsImport> {
