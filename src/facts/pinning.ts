@@ -2,6 +2,7 @@ import type { FileModel } from '../model/file-model.js';
 import type { ProjectModel } from '../model/project.js';
 import type { Span } from '../types.js';
 import { isCommitSha, isShortSha } from './model-ids.js';
+import { InferenceContext } from './inference/context.js';
 import type { SourceVia } from './value-sources.js';
 import type { StaticString } from './values.js';
 
@@ -96,7 +97,7 @@ function useFiles(project: ProjectModel, keep: (f: FileModel) => boolean): FileM
     const next: string[] = [];
     for (const p of frontier) {
       const f = project.file(p);
-      const linked = [...project.index.importers(p), ...(f ? project.index.importsOf(f).map((e) => e.resolved).filter((r): r is string => !!r) : [])];
+      const linked = [...InferenceContext.of(project).importersOf(p), ...(f ? project.index.importsOf(f).map((e) => e.resolved).filter((r): r is string => !!r) : [])];
       for (const l of linked) if (!near.has(l)) (near.add(l), next.push(l));
     }
     frontier = next;
