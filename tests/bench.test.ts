@@ -19,13 +19,16 @@ describe('npm run bench (bench/run.ts)', () => {
       expect(s.modelguard).toMatchObject({ wallMs: expect.any(Number), filesPerSecond: expect.any(Number), cacheHits: null, findings: expect.any(Number) });
       expect(s.modelguard.runsMs).toHaveLength(1);
       expect(s.modelguard.peakRssMiB).toBeGreaterThan(0);
-      expect(Object.keys(s.modelguard.parsed)).toEqual(expect.arrayContaining(['python', 'typescript', 'yaml']));
+      expect(Object.keys(s.modelguard.parsed)).toEqual(expect.arrayContaining(['yaml']));
       expect(s.peers.map((p: { tool: string }) => p.tool)).toEqual(['ast-grep', 'ripgrep']);
       for (const p of s.peers) {
         if ('skipped' in p) expect(p.skipped).toMatch(/not on PATH|missing/);
         else expect(s.ratios[p.tool]).toBeGreaterThan(0);
       }
     }
+    expect(Object.keys(tree.full.modelguard.parsed)).toEqual(expect.arrayContaining(['python', 'typescript', 'yaml']));
+    // The small run parses what its files and their neighbourhood need, never more than the full scan.
+    for (const [lang, n] of Object.entries(tree.small.modelguard.parsed as Record<string, number>)) expect(n).toBeLessThanOrEqual(tree.full.modelguard.parsed[lang] ?? 0);
     // The whole tree (40 files, 17 that can matter) is seen; the small run checks 5 files of it.
     expect(tree.full.modelguard.filesSeen).toBe(40);
     expect(tree.full.modelguard.findings).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { parsePython, PythonModule } from '../parse/python.js';
 import { ShellParser, type ShellScript } from '../parse/shell.js';
 import { ParserMemoryError, type Grammars } from '../parse/tree-sitter.js';
 import { TsHost, TsModule } from '../parse/typescript.js';
+import { scanImportModules } from '../parse/ts-imports.js';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { looksLikeTemplate, YamlFile } from '../parse/yaml.js';
 import { AnalysisBudget, chargedTo, DEFAULT_LIMITS, type AnalysisLimits } from '../parse/walk.js';
@@ -195,6 +196,21 @@ export class FileModel {
       this.cache.set('notice:alias', true);
       this.notice('YAML aliases expand past the limit (possible alias bomb); aliases beyond it were not followed', { start: 0, end: 0 });
     }
+  }
+
+  /**
+   * The modules a TS/JS file imports (see TsModule.imports), without parsing it when the
+   * compiler's scanner can tell (see scanImportModules): the repository index asks every file.
+   */
+  tsImportModules(): string[] | undefined {
+    if (this.kind !== 'typescript' || this.exhausted) return undefined;
+    return this.memo('ts:import-modules', () => {
+      const parsed = this.cache.get('parse:typescript') as TsModule | undefined;
+      const scanned = parsed ? undefined : scanImportModules(this.text, /x$/.test(this.path));
+      if (scanned) return [...scanned];
+      const mod = this.ts();
+      return mod ? [...new Set(mod.imports().map((i) => i.module))] : undefined;
+    });
   }
 
   ts(): TsModule | undefined {

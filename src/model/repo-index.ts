@@ -158,10 +158,7 @@ export class RepoIndex {
 
   private readImports(file: FileModel): ImportEdge[] {
     const edges: ImportEdge[] = [];
-    const ts = file.ts();
-    if (ts) {
-      for (const m of new Set(ts.imports().map((i) => i.module))) edges.push({ module: m, resolved: this.resolveTs(file.path, m) });
-    }
+    for (const m of file.tsImportModules() ?? []) edges.push({ module: m, resolved: this.resolveTs(file.path, m) });
     const py = file.python();
     if (py) {
       const seen = new Set<string>();
