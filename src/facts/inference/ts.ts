@@ -1453,17 +1453,15 @@ export class TsInference implements FileAnalyzer {
   }
 }
 
-/**
- * Whether a type annotation can describe a class instance such as an SDK client: a named type
- * (a class, an interface, a type parameter, `any`), or a union, intersection or parentheses
- * holding one. Keyword types (`string`, `number`, `boolean`, `void`), literal types, object type
- * literals, arrays, tuples and function types cannot.
- */
-let keywords: Set<number> | undefined;
+let nonInstance: Set<number> | undefined;
 
-/** `string`, `number`, `boolean`, `bigint`, `symbol`, `void`, `undefined`, `never` (SyntaxKind is read once ts-morph is loaded). */
-function nonInstanceKeywords(): Set<number> {
-  keywords ??= new Set([
+/**
+ * Type nodes no class instance can be described by: `string`, `number`, `boolean`, `bigint`,
+ * `symbol`, `void`, `undefined`, `never`, literal and template literal types, object type
+ * literals, arrays, tuples, function and constructor types (read once ts-morph is loaded).
+ */
+function nonInstanceKinds(): Set<number> {
+  nonInstance ??= new Set([
     SyntaxKind.StringKeyword,
     SyntaxKind.NumberKeyword,
     SyntaxKind.BooleanKeyword,
@@ -1472,28 +1470,29 @@ function nonInstanceKeywords(): Set<number> {
     SyntaxKind.VoidKeyword,
     SyntaxKind.UndefinedKeyword,
     SyntaxKind.NeverKeyword,
+    SyntaxKind.LiteralType,
+    SyntaxKind.TemplateLiteralType,
+    SyntaxKind.TypeLiteral,
+    SyntaxKind.ArrayType,
+    SyntaxKind.TupleType,
+    SyntaxKind.FunctionType,
+    SyntaxKind.ConstructorType,
   ]);
-  return keywords;
+  return nonInstance;
 }
 
+/**
+ * Whether a type annotation can describe a class instance such as an SDK client: a named type
+ * (a class, an interface, a type parameter, `any`), or a union, intersection or parentheses
+ * holding one; not any of nonInstanceKinds.
+ */
 function mayBeInstanceType(t: ts.TypeNode): boolean {
   const stack: ts.TypeNode[] = [t];
   while (stack.length > 0) {
     const n = stack.pop() as ts.TypeNode;
     if (tsc.isUnionTypeNode(n) || tsc.isIntersectionTypeNode(n)) stack.push(...n.types);
     else if (tsc.isParenthesizedTypeNode(n)) stack.push(n.type);
-    else if (
-      tsc.isTypeLiteralNode(n) ||
-      tsc.isArrayTypeNode(n) ||
-      tsc.isTupleTypeNode(n) ||
-      tsc.isFunctionTypeNode(n) ||
-      tsc.isConstructorTypeNode(n) ||
-      tsc.isLiteralTypeNode(n) ||
-      tsc.isTemplateLiteralTypeNode(n) ||
-      nonInstanceKeywords().has(n.kind)
-    )
-      continue;
-    else return true;
+    else if (!nonInstanceKinds().has(n.kind)) return true;
   }
   return false;
 }
