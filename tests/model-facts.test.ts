@@ -15,7 +15,9 @@ import { parseModelfile } from '../src/parse/modelfile.js';
 import { SyntaxKind } from '../src/parse/typescript.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
 import type { FileKind, Span } from '../src/types.js';
-import { scanFiles } from './helpers/run.js';
+import { scanFiles, tempRepo } from './helpers/run.js';
+import { discover } from '../src/discovery/discover.js';
+import { ProjectModel } from '../src/model/project.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const host = new ParserHost(await Grammars.load());
@@ -503,6 +505,42 @@ client.files.list()
       ['anthropic.Anthropic().messages.create', 'claude-3-5-sonnet-latest', 'anthropic'],
       ['c2.embeddings.create', 'text-embedding-3-small', 'openai'],
     ]);
+  });
+});
+
+describe('modelRefs across modules', () => {
+  async function project(files: Record<string, string>): Promise<ProjectModel> {
+    const d = await discover({ root: tempRepo(files), paths: [], ignore: [], maxFileSize: 1 << 20 });
+    return new ProjectModel(d, host, {});
+  }
+  const refs = (p: ProjectModel, path: string) => modelRefs(p.file(path) as FileModel, p).map((r) => [r.api, r.value, r.provider]);
+
+  it('follows a client created two modules away, through a module that passes it on', async () => {
+    const p = await project({
+      'lib/openai.ts': 'import OpenAI from "openai";\nexport const client = new OpenAI();\n',
+      'lib/index.ts': 'import { client } from "./openai";\nexport { client };\n',
+      'app/chat.ts': 'import { client } from "../lib";\nexport const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: [] });\n',
+    });
+    expect(refs(p, 'app/chat.ts')).toEqual([['client.chat.completions.create', 'gpt-4o', 'openai']]);
+  });
+
+  it('does not parse the modules of a file that no SDK import reaches', async () => {
+    const p = await project({
+      'app/model-view.ts': 'import { LIMIT } from "./limits";\nexport const modelRows = LIMIT + 1;\n',
+      'app/limits.ts': 'import { base } from "./base";\nexport const LIMIT = base * 2;\n',
+      'app/base.ts': 'export const base = 2;\n',
+    });
+    expect(refs(p, 'app/model-view.ts')).toEqual([]);
+    expect([p.file('app/limits.ts')?.parsed, p.file('app/base.ts')?.parsed]).toEqual([false, false]);
+  });
+
+  it('still reads a module cycle that reaches an SDK', async () => {
+    const p = await project({
+      'a.ts': 'import { client } from "./b";\nexport const x = 1;\nclient.responses.create({ model: "gpt-4o-mini" });\n',
+      'b.ts': 'import { x } from "./a";\nimport { client } from "./c";\nexport { client, x };\n',
+      'c.ts': 'import OpenAI from "openai";\nexport const client = new OpenAI();\n',
+    });
+    expect(refs(p, 'a.ts')).toEqual([['client.responses.create', 'gpt-4o-mini', 'openai']]);
   });
 });
 

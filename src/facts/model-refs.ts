@@ -190,8 +190,54 @@ function baseUrlOf(file: FileModel, args: TsNode[], project: ProjectModel | unde
 }
 
 /** Names of a TS/JS file bound to SDK clients, classes and factories (imports, `new X()`, `createX()`), computed once. */
+const isTsSdkModule = (module: string): boolean => module in TS_SDKS || module in AI_SDK_PROVIDERS || module in LANGCHAIN_JS;
+
+/**
+ * Whether a TS/JS file can bind an SDK name: it imports an SDK module, or a module of the
+ * repository that does, at any remove. Read from the imports the repository index lists (the
+ * compiler's scanner, no parse); false for a file no client, class or factory can reach, so
+ * tsBindings need not parse it. The modules one walk visits without finding an SDK import all
+ * answer false too (each reaches no more than the walk did).
+ */
+function mayBindSdk(file: FileModel, project: ProjectModel | undefined): boolean {
+  const known = (f: FileModel): boolean | undefined => f.memo<{ v?: boolean }>('facts:model-refs:may-bind-sdk', () => ({})).v;
+  const set = (f: FileModel, v: boolean): void => {
+    f.memo<{ v?: boolean }>('facts:model-refs:may-bind-sdk', () => ({})).v = v;
+  };
+  const cached = known(file);
+  if (cached !== undefined) return cached;
+  if (!project) {
+    const v = (file.tsImportModules() ?? []).some(isTsSdkModule);
+    set(file, v);
+    return v;
+  }
+  const seen = new Set<FileModel>([file]);
+  const stack = [file];
+  while (stack.length > 0) {
+    const f = stack.pop() as FileModel;
+    if (known(f) === true) {
+      set(file, true);
+      return true;
+    }
+    for (const e of project.index.importsOf(f)) {
+      if (isTsSdkModule(e.module)) {
+        set(file, true);
+        return true;
+      }
+      const other = e.resolved && (e.module.startsWith('.') || /^[@~]\//.test(e.module)) ? project.file(e.resolved) : undefined;
+      if (other && other.kind === 'typescript' && !seen.has(other) && known(other) !== false) {
+        seen.add(other);
+        stack.push(other);
+      }
+    }
+  }
+  for (const f of seen) set(f, false);
+  return false;
+}
+
 function tsBindings(file: FileModel, project: ProjectModel | undefined, depth = 0): Map<string, TsBinding> {
   return file.memo('facts:model-refs:ts-bindings', () => {
+    if (!mayBindSdk(file, project)) return new Map<string, TsBinding>();
     const ts = file.ts();
     const out = new Map<string, TsBinding>();
     if (!ts) return out;
@@ -354,6 +400,7 @@ export function tsModelRefs(file: FileModel, call: TsNode, binding: { kind: TsKi
 const FACTORY_METHODS = new Set(['chat', 'languageModel', 'responses', 'completion', 'embedding', 'textEmbedding', 'textEmbeddingModel', 'image', 'imageModel', 'transcription', 'speech', 'messages', 'generativeAI']);
 
 function typescriptRefs(file: FileModel, project: ProjectModel | undefined): ModelRef[] {
+  if (!mayBindSdk(file, project)) return [];
   const ts = file.ts();
   if (!ts) return [];
   const bindings = tsBindings(file, project);
