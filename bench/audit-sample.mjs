@@ -14,7 +14,7 @@ if (!report || !root) {
 }
 const n = Number(nArg);
 let seed = Number(seedArg) >>> 0 || 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 
 const findings = JSON.parse(readFileSync(report, 'utf8')).findings.filter((f) => !f.suppressed);
 const byRule = new Map();

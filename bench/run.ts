@@ -30,7 +30,19 @@ const AST_GREP = join(ROOT, 'node_modules', '@ast-grep', 'cli', 'ast-grep');
 const AST_GREP_CONFIG = join(ROOT, 'bench', 'ast-grep', 'sgconfig.yml');
 const TIME = '/usr/bin/time';
 /** The words the ripgrep peer looks for: roughly what modelguard's rules key on. */
-const RG_KEYWORDS = ['from_pretrained', 'openai', 'anthropic', 'ollama', 'vllm', 'text-generation-inference', 'trust_remote_code', 'torch.load', 'hf_hub_download', 'chat.completions', 'messages.create'];
+const RG_KEYWORDS = [
+  'from_pretrained',
+  'openai',
+  'anthropic',
+  'ollama',
+  'vllm',
+  'text-generation-inference',
+  'trust_remote_code',
+  'torch.load',
+  'hf_hub_download',
+  'chat.completions',
+  'messages.create',
+];
 
 interface Args {
   repos: string[];
@@ -58,7 +70,13 @@ function parseCli(argv: string[]): Args {
     else throw new Error(`unknown option ${k} (see bench/run.ts)`);
   }
   synthetic ??= a.repos.length > 0 ? 'none' : '1000,10000,50000';
-  a.synthetic = synthetic === 'none' ? [] : synthetic.split(',').map(Number).filter((n) => n > 0);
+  a.synthetic =
+    synthetic === 'none'
+      ? []
+      : synthetic
+          .split(',')
+          .map(Number)
+          .filter((n) => n > 0);
   return a;
 }
 
@@ -108,7 +126,12 @@ function measure(runs: number, cmd: string, args: string[], cwd: string, ok: (s:
     samples.push(s);
   }
   const rss = samples.map((s) => s.rssKiB).filter((x): x is number => x !== undefined);
-  return { wallMs: median(samples.map((s) => s.ms)), runsMs: samples.map((s) => Math.round(s.ms)), peakRssMiB: rss.length ? Math.max(...rss) / 1024 : null, last: samples[samples.length - 1] as Sample };
+  return {
+    wallMs: median(samples.map((s) => s.ms)),
+    runsMs: samples.map((s) => Math.round(s.ms)),
+    peakRssMiB: rss.length ? Math.max(...rss) / 1024 : null,
+    last: samples[samples.length - 1] as Sample,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,10 +241,22 @@ const RELEVANT = 17;
 export function generateTree(dir: string, total: number): void {
   for (let i = 0; i < 2; i++) {
     const d = `services/svc${i}`;
-    write(dir, `${d}/app/main.py`, `import os\nimport logging\nfrom fastapi import FastAPI\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\nlog = logging.getLogger(__name__)\nMODEL_ID = os.environ.get("MODEL_ID", "acme/model-${i}")\napp = FastAPI()\nmodel = AutoModelForCausalLM.from_pretrained(MODEL_ID)\ntok = AutoTokenizer.from_pretrained(MODEL_ID, revision="${'a'.repeat(40)}")\n\n@app.post("/generate")\nasync def generate(body: dict):\n    ids = tok(body["prompt"], return_tensors="pt")\n    out = model.generate(**ids, max_new_tokens=64)\n    log.info("done")\n    return {"text": tok.decode(out[0])}\n`);
-    write(dir, `${d}/web/route.ts`, `import OpenAI from 'openai';\n\nconst client = new OpenAI();\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  const r = await client.chat.completions.create({ model: 'gpt-4o', messages: body.messages });\n  return Response.json(r.choices[0]);\n}\n`);
+    write(
+      dir,
+      `${d}/app/main.py`,
+      `import os\nimport logging\nfrom fastapi import FastAPI\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\nlog = logging.getLogger(__name__)\nMODEL_ID = os.environ.get("MODEL_ID", "acme/model-${i}")\napp = FastAPI()\nmodel = AutoModelForCausalLM.from_pretrained(MODEL_ID)\ntok = AutoTokenizer.from_pretrained(MODEL_ID, revision="${'a'.repeat(40)}")\n\n@app.post("/generate")\nasync def generate(body: dict):\n    ids = tok(body["prompt"], return_tensors="pt")\n    out = model.generate(**ids, max_new_tokens=64)\n    log.info("done")\n    return {"text": tok.decode(out[0])}\n`,
+    );
+    write(
+      dir,
+      `${d}/web/route.ts`,
+      `import OpenAI from 'openai';\n\nconst client = new OpenAI();\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  const r = await client.chat.completions.create({ model: 'gpt-4o', messages: body.messages });\n  return Response.json(r.choices[0]);\n}\n`,
+    );
     write(dir, `${d}/docker-compose.yml`, `services:\n  llm:\n    image: vllm/vllm-openai:latest\n    command: ["--model", "acme/model-${i}"]\n    ports: ["8000:8000"]\n`);
-    write(dir, `${d}/k8s/deploy.yaml`, `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: llm\n          image: ghcr.io/huggingface/text-generation-inference:2.4.1\n`);
+    write(
+      dir,
+      `${d}/k8s/deploy.yaml`,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: llm\n          image: ghcr.io/huggingface/text-generation-inference:2.4.1\n`,
+    );
     write(dir, `${d}/Dockerfile`, `FROM python:3.12-slim\nRUN pip install --no-cache-dir fastapi==0.115.0 transformers==4.46.0\nCOPY app /app\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n`);
     write(dir, `${d}/scripts/serve.sh`, `#!/usr/bin/env bash\nset -euo pipefail\nollama pull llama3\nvllm serve acme/model-${i} --port 8000\n`);
     write(dir, `${d}/.env.example`, `OPENAI_MODEL=gpt-4o-mini\nMODEL_ID=acme/model-${i}\n`);
@@ -233,10 +268,18 @@ export function generateTree(dir: string, total: number): void {
     switch (i % 6) {
       case 0:
       case 1:
-        write(dir, `${d}/util${i}.ts`, `export interface Range${i} {\n  start: number;\n  end: number;\n}\n\nexport function clamp${i}(value: number, r: Range${i}): number {\n  return Math.min(r.end, Math.max(r.start, value));\n}\n\nexport function sum${i}(xs: readonly number[]): number {\n  let total = 0;\n  for (const x of xs) total += x * ${i % 7};\n  return total;\n}\n`);
+        write(
+          dir,
+          `${d}/util${i}.ts`,
+          `export interface Range${i} {\n  start: number;\n  end: number;\n}\n\nexport function clamp${i}(value: number, r: Range${i}): number {\n  return Math.min(r.end, Math.max(r.start, value));\n}\n\nexport function sum${i}(xs: readonly number[]): number {\n  let total = 0;\n  for (const x of xs) total += x * ${i % 7};\n  return total;\n}\n`,
+        );
         break;
       case 2:
-        write(dir, `${d}/helpers_${i}.py`, `def chunk_${i}(items, size=${(i % 9) + 1}):\n    """Split items into lists of at most size."""\n    out = []\n    for start in range(0, len(items), size):\n        out.append(items[start:start + size])\n    return out\n\n\ndef mean_${i}(values):\n    return sum(values) / max(len(values), 1)\n`);
+        write(
+          dir,
+          `${d}/helpers_${i}.py`,
+          `def chunk_${i}(items, size=${(i % 9) + 1}):\n    """Split items into lists of at most size."""\n    out = []\n    for start in range(0, len(items), size):\n        out.append(items[start:start + size])\n    return out\n\n\ndef mean_${i}(values):\n    return sum(values) / max(len(values), 1)\n`,
+        );
         break;
       case 3:
         write(dir, `${d}/NOTES-${i}.md`, `# Notes ${i}\n\nHow the helpers in this folder are organised, and why the ranges are clamped.\n`);
@@ -270,7 +313,7 @@ interface TreeResult {
 
 async function measureTree(name: string, root: string, args: Args, files?: string[]): Promise<TreeResult> {
   const commit = spawnSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
-  const small = files && files.length ? files : await pickFiles(root);
+  const small = files?.length ? files : await pickFiles(root);
   const scenario = (fs: string[]): Scenario => {
     const mg = modelguard(args.runs, root, fs);
     const peers = [astGrep(args.runs, root, fs), ripgrep(args.runs, root, fs)];
@@ -290,7 +333,10 @@ const mib = (x: number | null): string => (x === null ? 'n/a' : `${f0(x)} MiB`);
 
 function scenarioLines(title: string, s: Scenario): string[] {
   const m = s.modelguard;
-  const parsed = Object.entries(m.parsed).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const parsed =
+    Object.entries(m.parsed)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   const lines = [
     `  ${title}${s.files.length ? ` (${s.files.join(', ')})` : ''}`,
     `    modelguard  ${f0(m.wallMs).padStart(7)} ms  (runs ${m.runsMs.join(', ')})  ${f0(m.filesPerSecond)} files/s  RSS ${mib(m.peakRssMiB)}  cache hits n/a`,
@@ -298,7 +344,10 @@ function scenarioLines(title: string, s: Scenario): string[] {
   ];
   for (const p of s.peers) {
     if ('skipped' in p) lines.push(`    ${p.tool.padEnd(10)}  skipped: ${p.skipped}`);
-    else lines.push(`    ${p.tool.padEnd(10)}  ${f0(p.wallMs).padStart(7)} ms  (runs ${p.runsMs.join(', ')})  RSS ${mib(p.peakRssMiB)}  modelguard is ${(s.ratios[p.tool] as number).toFixed(1)}x its time  [${p.version}]`);
+    else
+      lines.push(
+        `    ${p.tool.padEnd(10)}  ${f0(p.wallMs).padStart(7)} ms  (runs ${p.runsMs.join(', ')})  RSS ${mib(p.peakRssMiB)}  modelguard is ${(s.ratios[p.tool] as number).toFixed(1)}x its time  [${p.version}]`,
+      );
   }
   return lines;
 }
@@ -315,13 +364,26 @@ async function main(): Promise<void> {
       const t = await measureTree(`synthetic ${size} files (${RELEVANT} that can matter)`, dir, args);
       trees.push(t);
       const ag = t.full.peers.find((p) => p.tool === 'ast-grep');
-      curve.push({ files: size, wallMs: t.full.modelguard.wallMs, msPer1kFiles: (t.full.modelguard.wallMs / size) * 1000, peakRssMiB: t.full.modelguard.peakRssMiB, parsed: t.full.modelguard.parsed, astGrepMs: ag && 'wallMs' in ag ? ag.wallMs : null });
+      curve.push({
+        files: size,
+        wallMs: t.full.modelguard.wallMs,
+        msPer1kFiles: (t.full.modelguard.wallMs / size) * 1000,
+        peakRssMiB: t.full.modelguard.peakRssMiB,
+        parsed: t.full.modelguard.parsed,
+        astGrepMs: ag && 'wallMs' in ag ? ag.wallMs : null,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   const start = startup(args.runs);
-  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', ramGiB: Number((totalmem() / 2 ** 30).toFixed(1)), freeGiB: Number((freemem() / 2 ** 30).toFixed(1)), node: process.version };
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    freeGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+  };
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, runs: args.runs, startup: start, trees, curve }, null, 2)}\n`);
     return;
@@ -334,7 +396,14 @@ async function main(): Promise<void> {
   }
   if (curve.length) {
     out.push('', 'synthetic curve (full scan): files, wall, ms per 1k files, RSS, ast-grep wall, files parsed');
-    for (const c of curve) out.push(`  ${String(c.files).padStart(6)}  ${f0(c.wallMs).padStart(7)} ms  ${c.msPer1kFiles.toFixed(0).padStart(6)} ms/1k  ${mib(c.peakRssMiB).padStart(8)}  ${c.astGrepMs === null ? 'n/a' : `${f0(c.astGrepMs)} ms`}  ${Object.entries(c.parsed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    for (const c of curve)
+      out.push(
+        `  ${String(c.files).padStart(6)}  ${f0(c.wallMs).padStart(7)} ms  ${c.msPer1kFiles.toFixed(0).padStart(6)} ms/1k  ${mib(c.peakRssMiB).padStart(8)}  ${c.astGrepMs === null ? 'n/a' : `${f0(c.astGrepMs)} ms`}  ${Object.entries(
+          c.parsed,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -95,7 +95,8 @@ export interface ProjectRule<O = Record<string, never>> {
   check(ctx: ProjectContext<O>): Iterable<Report>;
 }
 
-export type Rule<O = any> = FileRule<O> | ProjectRule<O>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: rules of any options type are collected in one list
+export type Rule<O = any> = FileRule<O> | ProjectRule<O>;
 
 export function defineRule<O = Record<string, never>>(rule: FileRule<O>): FileRule<O>;
 export function defineRule<O = Record<string, never>>(rule: ProjectRule<O>): ProjectRule<O>;

@@ -27,15 +27,7 @@ export type SeverityOrOff = Severity | 'off';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
 export const SEVERITY_RANK: Record<Severity, number> = { note: 1, warning: 2, error: 3 };
 
-export const CATEGORIES = [
-  'model-pinning',
-  'inference-logging',
-  'rate-limit',
-  'access-control',
-  'safety-eval',
-  'guardrails',
-  'weights-integrity',
-] as const;
+export const CATEGORIES = ['model-pinning', 'inference-logging', 'rate-limit', 'access-control', 'safety-eval', 'guardrails', 'weights-integrity'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** What a file is (its format and the tool that reads it), decided at discovery from its path and (cheaply) its contents. */

@@ -151,6 +151,7 @@ describe('main() with a crashing rule', () => {
       tags: [],
       messages: { never: 'never reported, never reported' },
     },
+    // biome-ignore lint/correctness/useYield: a check that throws before it reports anything
     *check() {
       throw new Error('kaboom');
     },

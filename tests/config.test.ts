@@ -125,7 +125,7 @@ describe('config effects on a scan', () => {
     });
     const r = await scanDir(dir);
     expect(findingLines(r)).toEqual(['c/docker-compose.yml:3:29 latestTag']);
-    expect(r.findings.filter((f) => f.suppressed).map((f) => f.suppressed && f.suppressed.kind)).toEqual(['config', 'config']);
+    expect(r.findings.filter((f) => f.suppressed).map((f) => (f.suppressed ? f.suppressed.kind : undefined))).toEqual(['config', 'config']);
   });
 
   it('a category key turns a whole family off', async () => {
@@ -136,7 +136,7 @@ describe('config effects on a scan', () => {
   });
 
   it('honours maxFileSize', async () => {
-    const dir = tempRepo({ 'docker-compose.yml': COMPOSE + '#'.repeat(200) + '\n', '.modelguard.yml': 'maxFileSize: 100\n' });
+    const dir = tempRepo({ 'docker-compose.yml': `${COMPOSE + '#'.repeat(200)}\n`, '.modelguard.yml': 'maxFileSize: 100\n' });
     const r = await scanDir(dir);
     expect(r.findings).toEqual([]);
     expect(r.notifications.find((n) => n.kind === 'skipped-files')?.paths).toEqual(['docker-compose.yml']);

@@ -224,15 +224,7 @@ describe('discover: .gitignore', () => {
     const d = await run(root);
     expect(files(d)).toEqual(['app/deploy.yml', 'app/keep.generated.yaml', 'app/sub/local-only.yml', 'docker-compose.yml']);
     // allPaths has every file that is not ignored, scannable or not
-    expect(d.allPaths).toEqual([
-      '.gitignore',
-      'app/.gitignore',
-      'app/deploy.yml',
-      'app/important.log',
-      'app/keep.generated.yaml',
-      'app/sub/local-only.yml',
-      'docker-compose.yml',
-    ]);
+    expect(d.allPaths).toEqual(['.gitignore', 'app/.gitignore', 'app/deploy.yml', 'app/important.log', 'app/keep.generated.yaml', 'app/sub/local-only.yml', 'docker-compose.yml']);
   });
 
   it('cannot re-include a file below an excluded directory, as git', async () => {

@@ -32,7 +32,10 @@ describe('rule documentation', () => {
     const md = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
     const table = new Map<string, string[]>();
     for (const m of md.matchAll(/^\| `([a-z-]+\/[a-z0-9-]+)` \| (.*) \|$/gm)) {
-      table.set(m[1] as string, [...(m[2] as string).matchAll(/`([^`]+)`/g)].map((x) => x[1] as string));
+      table.set(
+        m[1] as string,
+        [...(m[2] as string).matchAll(/`([^`]+)`/g)].map((x) => x[1] as string),
+      );
     }
     for (const rule of rules) {
       const source = readFileSync(join(ROOT, 'rules', `${rule.meta.id}.ts`), 'utf8');

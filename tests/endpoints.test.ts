@@ -157,16 +157,25 @@ module.exports = app;
     // report -> agent.run -> ... -> llm.ask: a research agent's layers, one module each.
     const hops = 7;
     const files: Record<string, string> = {
-      'app/llm.py': 'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}]).choices[0].message.content\n',
+      'app/llm.py':
+        'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}]).choices[0].message.content\n',
     };
     for (let i = 0; i < hops; i++) {
       const next = i === hops - 1 ? 'from app.llm import ask as step_next' : `from app.step${i + 1} import step${i + 1} as step_next`;
       files[`app/step${i}.py`] = `${next}\n\n\nasync def step${i}(query: str) -> str:\n    return await step_next(query)\n`;
     }
-    files['app/main.py'] = `from fastapi import FastAPI\nfrom app.step0 import step0\nfrom app.step3 import step3\n\napp = FastAPI()\n\n\n@app.post("/report")\nasync def report(q: str):\n    return {"text": await step0(q)}\n\n\n@app.post("/short")\nasync def short(q: str):\n    return {"text": await step3(q)}\n`;
+    files['app/main.py'] =
+      `from fastapi import FastAPI\nfrom app.step0 import step0\nfrom app.step3 import step3\n\napp = FastAPI()\n\n\n@app.post("/report")\nasync def report(q: str):\n    return {"text": await step0(q)}\n\n\n@app.post("/short")\nasync def short(q: str):\n    return {"text": await step3(q)}\n`;
     const p = await project(files);
     const eps = projectEndpoints(p);
-    expect(eps.map((e) => `${e.label} ${endpointInference(p, e).map((r) => r.via.length).join(',')}`)).toEqual(['POST /report 8', 'POST /short 5']);
+    expect(
+      eps.map(
+        (e) =>
+          `${e.label} ${endpointInference(p, e)
+            .map((r) => r.via.length)
+            .join(',')}`,
+      ),
+    ).toEqual(['POST /report 8', 'POST /short 5']);
     // The bound holds: with a smaller depth the long chain is not followed.
     expect(eps.map((e) => endpointInference(p, e, 7).length)).toEqual([0, 1]);
   });
@@ -202,7 +211,11 @@ export function registerAdmin(app: Express) {
       // A path modelguard cannot compute is shown as written.
       'POST /<ROUTES.complete> src/app.ts:8 chatHandler',
     ]);
-    expect(eps.map((e) => endpointInference(p, e).map((r) => `${r.site.path}:${r.via.map((v) => v.to.name).join('>')}`))).toEqual([['src/lib/llm.ts:ask'], ['src/lib/llm.ts:ask'], ['src/lib/llm.ts:ask']]);
+    expect(eps.map((e) => endpointInference(p, e).map((r) => `${r.site.path}:${r.via.map((v) => v.to.name).join('>')}`))).toEqual([
+      ['src/lib/llm.ts:ask'],
+      ['src/lib/llm.ts:ask'],
+      ['src/lib/llm.ts:ask'],
+    ]);
   });
 
   it('mounts CommonJS routers required inline and routers of namespace imports', async () => {
@@ -325,7 +338,14 @@ app.post("/b", async (request) => ({ text: await request.server.reply(String(req
 app.post("/c", async (req, res) => res.reply(String(req.body)));
 `,
     });
-    expect(projectEndpoints(p).map((e) => `${e.label} ${endpointInference(p, e).map((r) => r.via.map((v) => v.to.name).join('>')).join(',')}`)).toEqual(['POST /a reply', 'POST /b reply', 'POST /c ']);
+    expect(
+      projectEndpoints(p).map(
+        (e) =>
+          `${e.label} ${endpointInference(p, e)
+            .map((r) => r.via.map((v) => v.to.name).join('>'))
+            .join(',')}`,
+      ),
+    ).toEqual(['POST /a reply', 'POST /b reply', 'POST /c ']);
   });
 });
 
@@ -796,22 +816,30 @@ async def ambiguous(request: Request):
 });
 
 describe('functions served by a platform', () => {
-  const LLM = 'import OpenAI from "npm:openai@4";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
+  const LLM =
+    'import OpenAI from "npm:openai@4";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
   it('TypeScript: Supabase and Deno, module workers, Vercel api/, Netlify functions; paths as the platform gives them', async () => {
     expect(
       await labels({
         'vercel.json': '{}',
         'package.json': '{"dependencies":{"hono":"^4"}}',
         'lib/llm.ts': LLM,
-        'supabase/functions/ask/index.ts': 'import { ask } from "../../../lib/llm.ts";\nDeno.serve(async (req) => {\n  if (req.method === "OPTIONS") return new Response("ok");\n  return Response.json(await ask((await req.json()).q));\n});\n',
+        'supabase/functions/ask/index.ts':
+          'import { ask } from "../../../lib/llm.ts";\nDeno.serve(async (req) => {\n  if (req.method === "OPTIONS") return new Response("ok");\n  return Response.json(await ask((await req.json()).q));\n});\n',
         'supabase/functions/_shared/util.ts': 'import { ask } from "../../../lib/llm.ts";\nexport default async function warm() { return ask("x"); }\n',
-        'deploy/main.ts': 'import { serve } from "https://deno.land/std@0.224.0/http/server.ts";\nimport { ask } from "../lib/llm.ts";\nserve(async (req) => Response.json(await ask(await req.text())), { port: 8000 });\n',
-        'worker/index.ts': 'import { ask } from "../lib/llm";\nexport default {\n  async fetch(request: Request): Promise<Response> {\n    return Response.json(await ask(await request.text()));\n  },\n};\n',
-        'edge/hono.ts': 'import { Hono } from "hono";\nimport { ask } from "../lib/llm";\nconst app = new Hono();\napp.post("/q", async (c) => c.json(await ask(await c.req.text())));\nDeno.serve(app.fetch);\n',
-        'api/chat/index.ts': 'import { ask } from "../../lib/llm";\nexport default async function handler(req: any, res: any) {\n  if (req.method !== "POST") return res.status(405).end();\n  res.json(await ask(req.body.q));\n}\n',
-        'api/v2/[id].ts': 'import { ask } from "../../lib/llm";\nexport async function POST(request: Request) { return Response.json(await ask(await request.text())); }\nexport async function GET() { return new Response("ok"); }\n',
+        'deploy/main.ts':
+          'import { serve } from "https://deno.land/std@0.224.0/http/server.ts";\nimport { ask } from "../lib/llm.ts";\nserve(async (req) => Response.json(await ask(await req.text())), { port: 8000 });\n',
+        'worker/index.ts':
+          'import { ask } from "../lib/llm";\nexport default {\n  async fetch(request: Request): Promise<Response> {\n    return Response.json(await ask(await request.text()));\n  },\n};\n',
+        'edge/hono.ts':
+          'import { Hono } from "hono";\nimport { ask } from "../lib/llm";\nconst app = new Hono();\napp.post("/q", async (c) => c.json(await ask(await c.req.text())));\nDeno.serve(app.fetch);\n',
+        'api/chat/index.ts':
+          'import { ask } from "../../lib/llm";\nexport default async function handler(req: any, res: any) {\n  if (req.method !== "POST") return res.status(405).end();\n  res.json(await ask(req.body.q));\n}\n',
+        'api/v2/[id].ts':
+          'import { ask } from "../../lib/llm";\nexport async function POST(request: Request) { return Response.json(await ask(await request.text())); }\nexport async function GET() { return new Response("ok"); }\n',
         'api/_helpers.ts': 'import { ask } from "../lib/llm";\nexport default async function h() { return ask("x"); }\n',
-        'netlify/functions/suggest.ts': 'import { ask } from "../../lib/llm";\nexport default async (req: Request) => Response.json(await ask(await req.text()));\nexport const config = { path: "/api/suggest" };\n',
+        'netlify/functions/suggest.ts':
+          'import { ask } from "../../lib/llm";\nexport default async (req: Request) => Response.json(await ask(await req.text()));\nexport const config = { path: "/api/suggest" };\n',
         'netlify/functions/old/old.js': 'const { ask } = require("../../../lib/llm");\nexports.handler = async (event) => ({ statusCode: 200, body: JSON.stringify(await ask(event.body)) });\n',
       }),
     ).toEqual(['POST /api/chat', 'POST /api/v2/[id]', 'GET /api/v2/[id]', 'ANY /', 'POST /q', 'ANY /.netlify/functions/old', 'ANY /api/suggest', 'ANY /functions/v1/ask', 'ANY /']);
@@ -821,9 +849,12 @@ describe('functions served by a platform', () => {
     expect(
       await labels({
         'requirements.txt': 'modal\nbentoml\nray[serve]\nfunctions-framework\n',
-        'm.py': 'import modal\napp = modal.App("x")\n@app.function()\n@modal.fastapi_endpoint(method="POST")\ndef gen(item: dict):\n    return item\n@app.function()\n@modal.web_endpoint()\ndef status():\n    return {}\n',
-        'b.py': 'import bentoml\n@bentoml.service\nclass S:\n    @bentoml.api\n    def write(self, prompt: str) -> str:\n        return prompt\n    @bentoml.api(route="/v1/ready")\n    def ready(self) -> bool:\n        return True\n    def helper(self):\n        return 1\n',
-        'r.py': 'from ray import serve\nfrom fastapi import FastAPI\napi = FastAPI()\n@serve.deployment\nclass A:\n    async def __call__(self, request):\n        return "a"\n@serve.deployment\n@serve.ingress(api)\nclass B:\n    async def __call__(self, request):\n        return "b"\n',
+        'm.py':
+          'import modal\napp = modal.App("x")\n@app.function()\n@modal.fastapi_endpoint(method="POST")\ndef gen(item: dict):\n    return item\n@app.function()\n@modal.web_endpoint()\ndef status():\n    return {}\n',
+        'b.py':
+          'import bentoml\n@bentoml.service\nclass S:\n    @bentoml.api\n    def write(self, prompt: str) -> str:\n        return prompt\n    @bentoml.api(route="/v1/ready")\n    def ready(self) -> bool:\n        return True\n    def helper(self):\n        return 1\n',
+        'r.py':
+          'from ray import serve\nfrom fastapi import FastAPI\napi = FastAPI()\n@serve.deployment\nclass A:\n    async def __call__(self, request):\n        return "a"\n@serve.deployment\n@serve.ingress(api)\nclass B:\n    async def __call__(self, request):\n        return "b"\n',
         'g.py': 'import functions_framework\n@functions_framework.http\ndef hello(request):\n    return "hi"\n@functions_framework.cloud_event\ndef on_event(event):\n    return None\n',
       }),
     ).toEqual(['POST /write', 'POST /v1/ready', 'ANY /', 'POST gen (Modal web endpoint)', 'GET status (Modal web endpoint)', 'ANY /']);
@@ -892,7 +923,10 @@ routes = [Route("/gen", gen, methods=["POST"]), Mount("/v1", routes=[Route("/cha
 app = Starlette(routes=routes, middleware=[Middleware(AuthenticationMiddleware, backend=None)])
 `,
       }),
-    ).toEqual(['POST /gen svc/star.py:7 gen\n  app/middleware starlette.middleware.authentication.AuthenticationMiddleware', 'POST /v1/chat svc/star.py:7 gen\n  app/middleware starlette.middleware.authentication.AuthenticationMiddleware']);
+    ).toEqual([
+      'POST /gen svc/star.py:7 gen\n  app/middleware starlette.middleware.authentication.AuthenticationMiddleware',
+      'POST /v1/chat svc/star.py:7 gen\n  app/middleware starlette.middleware.authentication.AuthenticationMiddleware',
+    ]);
   });
 });
 

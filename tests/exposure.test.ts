@@ -96,21 +96,31 @@ if __name__ == "__main__":
     expect(await exposures(files({ 'run.sh': '#!/bin/sh\nexec uvicorn api.main:app --host 127.0.0.1 --port 8000\n' }))).toEqual({ 'api/main.py': 'internal' });
     expect(await exposures(files({ 'run.sh': '#!/bin/sh\nexec uv run uvicorn api.main:app --host 0.0.0.0\n' }))).toEqual({ 'api/main.py': 'public' });
     // A CI job that starts it for tests.
-    expect(await exposures(files({ '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uvicorn api.main:app --host 0.0.0.0 &\n' }))).toEqual({ 'api/main.py': 'internal' });
+    expect(await exposures(files({ '.github/workflows/ci.yml': 'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: uvicorn api.main:app --host 0.0.0.0 &\n' }))).toEqual({
+      'api/main.py': 'internal',
+    });
     // Kubernetes: a Deployment alone may sit behind an Ingress elsewhere; a LoadBalancer Service publishes it.
-    const deploy = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0\n          command: ["fastapi", "run", "api/main.py", "--port", "8000"]\n';
+    const deploy =
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0\n          command: ["fastapi", "run", "api/main.py", "--port", "8000"]\n';
     expect(await exposures(files({ 'k8s/deploy.yaml': deploy }))).toEqual({ 'api/main.py': 'unknown' });
-    expect(await exposures(files({ 'k8s/deploy.yaml': `${deploy}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: LoadBalancer\n  selector: {app: api}\n  ports:\n    - port: 80\n      targetPort: 8000\n` }))).toEqual({ 'api/main.py': 'public' });
+    expect(
+      await exposures(
+        files({
+          'k8s/deploy.yaml': `${deploy}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: LoadBalancer\n  selector: {app: api}\n  ports:\n    - port: 80\n      targetPort: 8000\n`,
+        }),
+      ),
+    ).toEqual({ 'api/main.py': 'public' });
   });
 
-  it('TypeScript servers: listen() with and without a host, Fastify\'s localhost default, Hono served by node-server or exported', async () => {
+  it("TypeScript servers: listen() with and without a host, Fastify's localhost default, Hono served by node-server or exported", async () => {
     const route = (fw: string): string =>
       fw === 'fastify'
         ? 'import Fastify from "fastify";\nimport { ask } from "./llm";\nconst app = Fastify();\napp.post("/ask", async (req) => ask(String(req.body)));\n'
         : fw === 'hono'
           ? 'import { Hono } from "hono";\nimport { ask } from "./llm";\nconst app = new Hono();\napp.post("/ask", async (c) => c.json(await ask(await c.req.text())));\n'
           : 'import express from "express";\nimport { ask } from "./llm";\nconst app = express();\napp.post("/ask", async (req, res) => res.json(await ask(req.body.q)));\n';
-    const LLM = 'import OpenAI from "openai";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
+    const LLM =
+      'import OpenAI from "openai";\nconst c = new OpenAI();\nexport async function ask(q: string) { return c.chat.completions.create({ model: "gpt-4o-2024-08-06", messages: [{ role: "user", content: q }] }); }\n';
     expect(
       await exposures({
         'package.json': '{"dependencies": {"express": "4", "fastify": "5", "hono": "4", "@hono/node-server": "1", "openai": "4"}}',
@@ -149,7 +159,9 @@ if __name__ == "__main__":
     uvicorn.run(app, host="localhost")
 `,
     });
-    const rows = ['internal.py', 'public.py', 'unknown.py'].flatMap((path) => missingControls(p.file(path) as NonNullable<ReturnType<ProjectModel['file']>>, p, {}, 'rate-limit').map((m) => `${path} ${m.confidence}`));
+    const rows = ['internal.py', 'public.py', 'unknown.py'].flatMap((path) =>
+      missingControls(p.file(path) as NonNullable<ReturnType<ProjectModel['file']>>, p, {}, 'rate-limit').map((m) => `${path} ${m.confidence}`),
+    );
     expect(rows).toEqual(['public.py high', 'unknown.py medium']);
   });
 });

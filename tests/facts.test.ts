@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commands, type LocatedCommand } from '../src/facts/commands.js';
 import { envEntries, type EnvEntry } from '../src/facts/env.js';
-import { imageRefs, parseImage, substitute, type ImageRef } from '../src/facts/images.js';
+import { imageRefs, parseImage, substitute } from '../src/facts/images.js';
 import { workloads } from '../src/facts/workloads.js';
 import { FileModel, ParserHost } from '../src/model/file-model.js';
 import { Grammars } from '../src/parse/tree-sitter.js';
@@ -77,7 +77,14 @@ jobs:
   const cmds = commands(f);
 
   it('finds run: steps in POSIX shells only', () => {
-    expect(names(cmds)).toEqual(['vllm serve ${{ matrix.model }} --port 8000', 'pip install -r requirements.txt', 'python eval.py --model ${{ env.MODEL }}', 'echo done', 'lm_eval --model hf --tasks mmlu', './report.sh']);
+    expect(names(cmds)).toEqual([
+      'vllm serve ${{ matrix.model }} --port 8000',
+      'pip install -r requirements.txt',
+      'python eval.py --model ${{ env.MODEL }}',
+      'echo done',
+      'lm_eval --model hf --tasks mmlu',
+      './report.sh',
+    ]);
     expect(cmds.every((c) => c.origin === 'gha-run')).toBe(true);
   });
 
@@ -267,25 +274,14 @@ describe('commands: compose', () => {
     expect(c).toHaveLength(1);
     expect(c[0]?.origin).toBe('compose-command');
     expect(c[0]?.where).toBe('service "vllm"');
-    expect(words(f, c[0])).toEqual([
-      '--model@4:14-4:21',
-      'meta-llama/Llama-3.1-8B-Instruct@4:22-4:54',
-      '--max-model-len@4:55-4:70',
-      '8192@4:71-4:75',
-    ]);
+    expect(words(f, c[0])).toEqual(['--model@4:14-4:21', 'meta-llama/Llama-3.1-8B-Instruct@4:22-4:54', '--max-model-len@4:55-4:70', '8192@4:71-4:75']);
   });
 
   it('joins a list entrypoint and a list command into one exec command; ${VAR} is not literal', () => {
     const c = of('tgi');
     expect(c).toHaveLength(1);
     expect(c[0]?.exec).toBe(true);
-    expect(words(f, c[0])).toEqual([
-      'text-generation-launcher@7:18-7:44',
-      '--model-id@8:15-8:27',
-      '${MODEL_ID:-mistralai/Mistral-7B-Instruct-v0.3}@8:29-8:78!',
-      '--port@8:80-8:88',
-      '80@8:90-8:94',
-    ]);
+    expect(words(f, c[0])).toEqual(['text-generation-launcher@7:18-7:44', '--model-id@8:15-8:27', '${MODEL_ID:-mistralai/Mistral-7B-Instruct-v0.3}@8:29-8:78!', '--port@8:80-8:88', '80@8:90-8:94']);
     expect(at(f, c[0]?.span)).toBe('7:18-8:94');
   });
 
@@ -309,7 +305,7 @@ describe('commands: compose', () => {
 
   it("opens up `sh -c '...'` in a command string", () => {
     const c = of('worker');
-    expect(names(c)).toEqual(["sh -c pip install -r req.txt && python worker.py", 'pip install -r req.txt', 'python worker.py']);
+    expect(names(c)).toEqual(['sh -c pip install -r req.txt && python worker.py', 'pip install -r req.txt', 'python worker.py']);
     expect(words(f, c[2])).toEqual(['python@15:47-15:53', 'worker.py@15:54-15:63']);
     // the inner commands keep the script they came from
     expect(c[2]?.script?.commands).toHaveLength(2);
@@ -856,7 +852,12 @@ describe('workloads', () => {
 
   it('stops a YAML bomb in a manifest and reports it', () => {
     const lines = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: { name: bomb }', `a0: &a0 [${Array(10).fill('"x"').join(', ')}]`];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     const f = file('bomb.yaml', 'k8s', `${lines.join('\n')}\n`);
     expect(workloads(f)).toEqual([]);
     expect(f.notices.map((n) => n.message)).toEqual([expect.stringContaining('alias bomb')]);

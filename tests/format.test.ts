@@ -42,12 +42,9 @@ describe('SARIF', () => {
     const r = await scanFiles(files, RULE);
     const run = JSON.parse(formatSarif(r, opts)).runs[0];
     expect(run.automationDetails).toBeUndefined();
-    const results = run.results as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(results.map((x) => x.locations[0].physicalLocation.artifactLocation.uri)).toEqual([
-      'deploy/docker-compose.yml',
-      'deploy/docker-compose.yml',
-      'my%20models/Dockerfile',
-    ]);
+    // biome-ignore lint/suspicious/noExplicitAny: SARIF is read as untyped JSON here
+    const results = run.results as Array<Record<string, any>>;
+    expect(results.map((x) => x.locations[0].physicalLocation.artifactLocation.uri)).toEqual(['deploy/docker-compose.yml', 'deploy/docker-compose.yml', 'my%20models/Dockerfile']);
     expect(results[0]?.locations[0].physicalLocation.artifactLocation.uriBaseId).toBe('%SRCROOT%');
     expect(results[0]?.locations[0].physicalLocation.region).toEqual({ startLine: 3, startColumn: 29, endLine: 3, endColumn: 35 });
     expect(results[0]?.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]+:1$/);

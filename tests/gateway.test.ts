@@ -27,7 +27,7 @@ const labels = (rs: GatewayRoute[]): string[] => rs.map((r) => r.label).sort();
 
 describe('nginx parser', () => {
   it('keeps positions of directives and arguments, quotes and escapes removed', () => {
-    const text = 'http {\n  # comment { not a block }\n  server {\n    location = "/v1/chat" {\n      return 200 \'ok\\\'s\';\n    }\n  }\n}\n';
+    const text = "http {\n  # comment { not a block }\n  server {\n    location = \"/v1/chat\" {\n      return 200 'ok\\'s';\n    }\n  }\n}\n";
     const { directives, error } = parseNginx(text, 'x.conf');
     expect(error).toBeUndefined();
     const loc = directives[0]?.block?.[0]?.block?.[0];
@@ -147,7 +147,11 @@ http {
 
   it('follows includes: conf.d servers get http-level limits and are read once', () => {
     const main = file('nginx/nginx.conf', 'nginx', 'http {\n  limit_req_zone $binary_remote_addr zone=api:10m rate=30r/m;\n  limit_req zone=api;\n  include /etc/nginx/conf.d/*.conf;\n}\n');
-    const site = file('nginx/conf.d/llm.conf', 'nginx', 'server {\n  server_name _;\n  location / {\n    auth_basic "LLM";\n    auth_basic_user_file /etc/nginx/htpasswd;\n    proxy_pass http://ollama:11434;\n  }\n}\n');
+    const site = file(
+      'nginx/conf.d/llm.conf',
+      'nginx',
+      'server {\n  server_name _;\n  location / {\n    auth_basic "LLM";\n    auth_basic_user_file /etc/nginx/htpasswd;\n    proxy_pass http://ollama:11434;\n  }\n}\n',
+    );
     const gi = index(main, site);
     expect(gi.routes).toHaveLength(1);
     expect(mechanisms(gi.routes[0]?.controls ?? [])).toEqual(['auth_basic', 'limit_req']);

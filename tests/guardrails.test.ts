@@ -74,7 +74,16 @@ describe('src/data/guardrails.json', () => {
 
   it('knows guard models by id, path and tag, and not ordinary models', () => {
     const k = GuardrailKnowledge.get();
-    for (const id of ['meta-llama/Llama-Guard-3-8B', '/models/llama-guard-3-1b.gguf', 'llama-guard3:1b', 'meta-llama/Prompt-Guard-86M', 'google/shieldgemma-2b', 'ibm-granite/granite-guardian-3.1-2b', 'protectai/deberta-v3-base-prompt-injection-v2', 'Qwen/Qwen3Guard-Gen-0.6B']) {
+    for (const id of [
+      'meta-llama/Llama-Guard-3-8B',
+      '/models/llama-guard-3-1b.gguf',
+      'llama-guard3:1b',
+      'meta-llama/Prompt-Guard-86M',
+      'google/shieldgemma-2b',
+      'ibm-granite/granite-guardian-3.1-2b',
+      'protectai/deberta-v3-base-prompt-injection-v2',
+      'Qwen/Qwen3Guard-Gen-0.6B',
+    ]) {
       expect(k.isGuardModel(id), id).toBe(true);
     }
     for (const id of ['meta-llama/Llama-3.1-8B-Instruct', 'gpt-4o-2024-08-06', 'llama3.1:8b', 'mistralai/Mistral-7B-Instruct-v0.3', 'guardian-angel-7b']) {
@@ -107,7 +116,17 @@ describe('flow facts', () => {
     // Through calls too (`ok` is computed from the question); not through Number().
     expect([...d].sort()).toEqual(['m', 'messages', 'n', 'ok', 'question', 'req', 'v']);
     expect(facts.params).toEqual([['req'], ['check']]);
-    const effects = facts.conds.map((c) => `${[...c.tokens].join(',')}:${c.value ? 'value' : Object.entries(c.effect).filter(([, v]) => v).map(([k]) => k).join('+') || 'none'}`);
+    const effects = facts.conds.map(
+      (c) =>
+        `${[...c.tokens].join(',')}:${
+          c.value
+            ? 'value'
+            : Object.entries(c.effect)
+                .filter(([, v]) => v)
+                .map(([k]) => k)
+                .join('+') || 'none'
+        }`,
+    );
     expect(effects).toEqual(['ok:returns', 'ok:value', 'size:none', ':raises']);
   });
 
@@ -130,7 +149,17 @@ describe('flow facts', () => {
     const fn = functionsOf(p.file('a.py')!, p).find((f) => f.name === 'h')!;
     const facts = flowOf(p, fn)!;
     expect([...derived(facts, ['body'])].sort()).toEqual(['body', 'p', 'parts', 'reply', 'sanitized', 'score', 'text', 'valid']);
-    const effects = facts.conds.map((c) => `${[...c.tokens].sort().join(',')}:${c.value ? 'value' : Object.entries(c.effect).filter(([, v]) => v).map(([k]) => k).join('+') || 'none'}`);
+    const effects = facts.conds.map(
+      (c) =>
+        `${[...c.tokens].sort().join(',')}:${
+          c.value
+            ? 'value'
+            : Object.entries(c.effect)
+                .filter(([, v]) => v)
+                .map(([k]) => k)
+                .join('+') || 'none'
+        }`,
+    );
     // `len(parts)` reads no text of parts; a condition's effect covers its elif and else branches.
     expect(effects).toEqual(['len,n:raises', 'all,valid:raises', 'score:value']);
   });
@@ -310,7 +339,8 @@ const TS_OPENAI = 'import OpenAI from "openai";\nexport const client = new OpenA
 describe('endpoints: user input in, model output out', () => {
   it('FastAPI: follows the user input and the reply through an agent six calls deep', async () => {
     const files: Record<string, string> = {
-      'app/llm.py': 'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    r = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n    return r.choices[0].message.content\n',
+      'app/llm.py':
+        'from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef ask(prompt: str) -> str:\n    r = client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n    return r.choices[0].message.content\n',
     };
     for (let i = 0; i < 5; i++) {
       const next = i === 4 ? 'from app.llm import ask as step_next' : `from app.step${i + 1} import step${i + 1} as step_next`;
@@ -391,10 +421,11 @@ export async function POST(request: Request) {
 `,
     };
     const p = await project(files);
-    expect(projectEndpoints(p).flatMap((ep) => endpointGuardrails(p, ep).map((g) => `${g.site.path}:${line(p, g.site.path, g.site.calleeSpan.start)} via ${g.via.length}`)).sort()).toEqual([
-      'app/actions.ts:5 via 1',
-      'app/api/chat/route.ts:9 via 0',
-    ]);
+    expect(
+      projectEndpoints(p)
+        .flatMap((ep) => endpointGuardrails(p, ep).map((g) => `${g.site.path}:${line(p, g.site.path, g.site.calleeSpan.start)} via ${g.via.length}`))
+        .sort(),
+    ).toEqual(['app/actions.ts:5 via 1', 'app/api/chat/route.ts:9 via 0']);
     const result = await scanFiles(files, 'guardrails/missing-io-filter');
     expect(result.findings.map((f) => f.message.match(/`streamText` \(app\/api\/chat\/route\.ts:9\)|`generateText` \([^)]*\)/)?.[0])).toEqual(['`streamText` (app/api/chat/route.ts:9)']);
     expect(result.findings[0]?.message).toContain('The route reaches 1 more unfiltered inference call.');
@@ -451,7 +482,8 @@ def greeting(user=Depends(current_user)):
 def top_route(n: int = 3):
     return {"text": top(n)}
 `,
-        'app/auth.py': 'from fastapi.security import OAuth2PasswordBearer\nfrom fastapi import Depends\noauth = OAuth2PasswordBearer(tokenUrl="t")\n\ndef current_user(token: str = Depends(oauth)):\n    return lookup(token)\n',
+        'app/auth.py':
+          'from fastapi.security import OAuth2PasswordBearer\nfrom fastapi import Depends\noauth = OAuth2PasswordBearer(tokenUrl="t")\n\ndef current_user(token: str = Depends(oauth)):\n    return lookup(token)\n',
         'app/svc.py': `from openai import OpenAI
 client = OpenAI(base_url="http://vllm:8000/v1", api_key="x")
 

@@ -50,7 +50,7 @@ describe('src/data/http-controls.json', () => {
     const data = JSON.parse(readFileSync(join(ROOT, 'src', 'data', 'http-controls.json'), 'utf8')) as Record<string, Record<string, Array<{ pattern: string }> | string>>;
     expect(validate(data) ? [] : validate.errors).toEqual([]);
     for (const family of ['rateLimit', 'auth']) {
-      for (const key of ['layers', 'calls', 'exempt']) for (const e of data[family]?.[key] as Array<{ pattern: string }>) expect(() => new RegExp(e.pattern)).not.toThrow();
+      for (const key of ['layers', 'calls', 'exempt']) for (const e of (data[family]?.[key] ?? []) as Array<{ pattern: string }>) expect(() => new RegExp(e.pattern)).not.toThrow();
       expect(() => new RegExp(data[family]?.rejection as string)).not.toThrow();
     }
   });
@@ -105,12 +105,20 @@ export async function POST(req: Request) {
 }
 `,
     });
-    expect(await verdicts(route('const session = await auth();\n  const email = session?.user?.email;\n  if (!email) return new Response("unauthorized", { status: 401 });'), 'auth')).toEqual(['POST /api/ask: handler']);
+    expect(await verdicts(route('const session = await auth();\n  const email = session?.user?.email;\n  if (!email) return new Response("unauthorized", { status: 401 });'), 'auth')).toEqual([
+      'POST /api/ask: handler',
+    ]);
     expect(await verdicts(route('const session = await auth();\n  console.log("user", session?.user?.email);'), 'auth')).toEqual(['POST /api/ask: soft']);
     // Branches taken only when there is a session turn signed-in users away; anonymous requests pass.
-    expect(await verdicts(route('const session = await auth();\n  if (session?.user && !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
-    expect(await verdicts(route('const session = await auth();\n  if (!!session && req.headers.get("x-admin") !== "1") return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: soft']);
-    expect(await verdicts(route('const session = await auth();\n  if (!session || !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual(['POST /api/ask: handler']);
+    expect(await verdicts(route('const session = await auth();\n  if (session?.user && !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual([
+      'POST /api/ask: soft',
+    ]);
+    expect(await verdicts(route('const session = await auth();\n  if (!!session && req.headers.get("x-admin") !== "1") return new Response("forbidden", { status: 403 });'), 'auth')).toEqual([
+      'POST /api/ask: soft',
+    ]);
+    expect(await verdicts(route('const session = await auth();\n  if (!session || !session.user.isAdmin) return new Response("forbidden", { status: 403 });'), 'auth')).toEqual([
+      'POST /api/ask: handler',
+    ]);
   });
 
   it('FastAPI: security schemes through current-user dependencies, auto_error=False, router dependencies', async () => {

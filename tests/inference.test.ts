@@ -4,16 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { findConfig, loadConfig } from '../src/config/load.js';
 import type { Settings } from '../src/config/types.js';
 import { discover } from '../src/discovery/discover.js';
-import {
-  callersOf,
-  functionAt,
-  functionsOf,
-  functionsReachingInference,
-  inferenceSites,
-  isTestFile,
-  reachableSites,
-  type InferenceSite,
-} from '../src/facts/inference/index.js';
+import { callersOf, functionAt, functionsOf, functionsReachingInference, inferenceSites, isTestFile, reachableSites, type InferenceSite } from '../src/facts/inference/index.js';
 import type { FunctionInfo } from '../src/facts/inference/index.js';
 import { recordingEvidence } from '../src/facts/observability/index.js';
 import { ParserHost } from '../src/model/file-model.js';
@@ -49,7 +40,7 @@ async function sites(files: Record<string, string>, settings: Settings = {}): Pr
   return allSites(p).map((s) => summary(p, s));
 }
 
-async function only(files: Record<string, string>, settings: Settings = {}): Promise<{ p: ProjectModel; site: InferenceSite }> {
+async function _only(files: Record<string, string>, settings: Settings = {}): Promise<{ p: ProjectModel; site: InferenceSite }> {
   const p = await project(files, settings);
   const found = allSites(p);
   expect(found.map((s) => summary(p, s))).toHaveLength(1);
@@ -224,7 +215,8 @@ describe('inference sites: TypeScript client tracking', () => {
         'web/lib/index.ts': 'export { client as llm } from "./llm";\nexport * from "./llm";\n',
         'web/lib/cjs.js': 'const OpenAI = require("openai");\nconst c = new OpenAI();\nmodule.exports = { c };\n',
         'web/app/a.ts': 'import { client as ai } from "@/lib/llm";\nexport const a = () => ai.chat.completions.create({ model: "m", messages: [] });\n',
-        'web/app/b.ts': 'import { llm, client } from "../lib";\nexport const b = () => llm.responses.create({ model: "m", input: "x" });\nexport const b2 = () => client.responses.create({ model: "m", input: "x" });\n',
+        'web/app/b.ts':
+          'import { llm, client } from "../lib";\nexport const b = () => llm.responses.create({ model: "m", input: "x" });\nexport const b2 = () => client.responses.create({ model: "m", input: "x" });\n',
         'web/app/c.ts': 'import * as lib from "../lib/llm";\nexport const c = () => lib.client.completions.create({ model: "m", prompt: "x" });\n',
         'web/app/d.js': 'const { c } = require("../lib/cjs");\nexports.d = () => c.chat.completions.create({ model: "m", messages: [] });\n',
       }),
@@ -960,10 +952,7 @@ class Engine:
         return self.model.fit()
 `,
     });
-    expect(allSites(p).map((s) => summary(p, s))).toEqual([
-      'e.py:14 transformers generate completion <- self.model @ e.py',
-      'e.py:17 sentence-transformers encode embedding <- self.model @ e.py',
-    ]);
+    expect(allSites(p).map((s) => summary(p, s))).toEqual(['e.py:14 transformers generate completion <- self.model @ e.py', 'e.py:17 sentence-transformers encode embedding <- self.model @ e.py']);
   });
 
   it('a tuple a loader returns, typed by its annotation', async () => {
@@ -1123,7 +1112,8 @@ export async function summarize(req, res) {
     const p = await project({
       'svc/__init__.py': '',
       'svc/llm.py': 'import anthropic\n\nclaude = anthropic.Anthropic()\n\n\ndef ask(q):\n    return claude.messages.create(model="m", max_tokens=1, messages=[])\n',
-      'svc/api.py': 'from fastapi import FastAPI\n\nfrom svc.llm import ask\n\napp = FastAPI()\n\n\n@app.post("/ask")\ndef post(q: str):\n    return helper(q)\n\n\ndef helper(q):\n    return ask(q)\n',
+      'svc/api.py':
+        'from fastapi import FastAPI\n\nfrom svc.llm import ask\n\napp = FastAPI()\n\n\n@app.post("/ask")\ndef post(q: str):\n    return helper(q)\n\n\ndef helper(q):\n    return ask(q)\n',
     });
     const api = p.file('svc/api.py');
     const post = functionsOf(api as never, p).find((f) => f.name === 'post');
@@ -1152,7 +1142,8 @@ describe('import cycles', () => {
   it('modules that import a name from each other resolve to nothing instead of recursing forever', async () => {
     const p = await project({
       'pkg/__init__.py': 'from pkg.conversation import get_conv_template\n',
-      'pkg/conversation.py': 'from pkg import get_conv_template\nfrom pkg.model import client\n\ndef run(prompt):\n    conv = get_conv_template("vicuna")\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n',
+      'pkg/conversation.py':
+        'from pkg import get_conv_template\nfrom pkg.model import client\n\ndef run(prompt):\n    conv = get_conv_template("vicuna")\n    return client.chat.completions.create(model="gpt-4o-2024-08-06", messages=[{"role": "user", "content": prompt}])\n',
       'pkg/model.py': 'from openai import OpenAI\nfrom pkg.conversation import get_conv_template\nclient = OpenAI()\n',
     });
     const f = p.file('pkg/conversation.py');
@@ -1173,7 +1164,12 @@ describe('callers found by name', () => {
     const sites = f ? inferenceSites(f, p).map((s) => summary(p, s)) : [];
     expect(sites).toEqual(['app/llm.py:2 openai chat.completions.create chat <- client @ app/api.py']);
     const fn = f ? functionAt(f, p, f.text.indexOf('return')) : undefined;
-    expect(fn && callersOf(p, fn).map((e) => `${e.from.path}:${e.from.name}`).sort()).toEqual(['app/api.py:handler', 'app/api.py:sync_handler']);
+    expect(
+      fn &&
+        callersOf(p, fn)
+          .map((e) => `${e.from.path}:${e.from.name}`)
+          .sort(),
+    ).toEqual(['app/api.py:handler', 'app/api.py:sync_handler']);
   });
 });
 
@@ -1205,13 +1201,7 @@ export async function d(extra: Record<string, unknown>) { return generateText({ 
 export async function e() { return generateText({ model, ...base, temperature: 1 }); }
 `,
       }),
-    ).toEqual([
-      '5 maxRetries,model,prompt,seed,temperature | ',
-      '6 model,prompt,topP | opts',
-      '7 model,prompt | ',
-      '10 model,prompt | extra',
-      '11 maxRetries,model,temperature | ',
-    ]);
+    ).toEqual(['5 maxRetries,model,prompt,seed,temperature | ', '6 model,prompt,topP | opts', '7 model,prompt | ', '10 model,prompt | extra', '11 maxRetries,model,temperature | ']);
   });
 
   it('a later property wins over a spread one; a spread file records where its options are', async () => {

@@ -71,7 +71,9 @@ describe('the TypeScript compiler is loaded only when a TS/JS file is parsed', (
   });
 
   it('a repository with a TS file that a rule reads does', () => {
-    const dir = tempRepo({ 'web/route.ts': 'import OpenAI from "openai";\nconst c = new OpenAI();\nexport async function POST() { return c.chat.completions.create({ model: "gpt-4o", messages: [] }); }\n' });
+    const dir = tempRepo({
+      'web/route.ts': 'import OpenAI from "openai";\nconst c = new OpenAI();\nexport async function POST() { return c.chat.completions.create({ model: "gpt-4o", messages: [] }); }\n',
+    });
     const r = loaded(['.', '--format', 'json'], dir);
     expect(r.heavy.has('typescript')).toBe(true);
   });

@@ -67,7 +67,9 @@ describe('rule registry and metadata', () => {
 
 describe('per-file fact caches', () => {
   it('use a distinct memo key in every module (a shared key would hand one fact to the other)', () => {
-    const src = walk(join(ROOT, 'src')).concat(walk(RULES_DIR)).filter((p) => p.endsWith('.ts'));
+    const src = walk(join(ROOT, 'src'))
+      .concat(walk(RULES_DIR))
+      .filter((p) => p.endsWith('.ts'));
     const keys = new Map<string, string[]>();
     for (const p of src) {
       for (const m of readFileSync(p, 'utf8').matchAll(/\.memo(?:<[^>]*>)?\(\s*(['`])([^'`]*)\1/g)) {

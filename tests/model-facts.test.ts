@@ -118,7 +118,14 @@ describe('classifyApiModel', () => {
   });
 
   it('takes settings: new providers, and patterns that extend a known one', () => {
-    const settings = { models: { aliases: [{ id: 'acme', models: ['^acme-'], floating: ['^acme-chat$'], default: 'pinned' as const }, { id: 'openai', pinned: ['^gpt-4o$'] }] } };
+    const settings = {
+      models: {
+        aliases: [
+          { id: 'acme', models: ['^acme-'], floating: ['^acme-chat$'], default: 'pinned' as const },
+          { id: 'openai', pinned: ['^gpt-4o$'] },
+        ],
+      },
+    };
     expect(classifyApiModel('acme-chat', settings)?.status).toBe('floating');
     expect(classifyApiModel('acme-chat-2', settings)?.status).toBe('pinned');
     expect(classifyApiModel('gpt-4o', settings)?.status).toBe('pinned');
@@ -292,11 +299,7 @@ env CUDA_VISIBLE_DEVICES=0 text-generation-launcher --model-id org/tgi
   });
 
   it('reads docker run options, environment and the image arguments', () => {
-    const f = file(
-      'd.sh',
-      'shell',
-      'docker run -d --rm --gpus all -p 8080:80 -e MODEL_ID=org/x --env=REVISION=main -v /data:/data ghcr.io/huggingface/text-generation-inference:2.4.1 --port 80\n',
-    );
+    const f = file('d.sh', 'shell', 'docker run -d --rm --gpus all -p 8080:80 -e MODEL_ID=org/x --env=REVISION=main -v /data:/data ghcr.io/huggingface/text-generation-inference:2.4.1 --port 80\n');
     const [run] = dockerRuns(f);
     expect(run?.image.value).toBe('ghcr.io/huggingface/text-generation-inference:2.4.1');
     expect([...(run?.env.keys() ?? [])]).toEqual(['MODEL_ID', 'REVISION']);
@@ -439,14 +442,21 @@ other:
       ['vLLM', 'modelURL', 'org/a', 'main', 'org/a'],
       ['vLLM', 'url', 'org/b', '0123456789abcdef0123456789abcdef01234567', 'org/b'],
     ]);
-    const k = file('isvc.yaml', 'k8s', 'apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    model:\n      modelFormat: { name: huggingface }\n      args: ["--model_id=org/k"]\n');
+    const k = file(
+      'isvc.yaml',
+      'k8s',
+      'apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nspec:\n  predictor:\n    model:\n      modelFormat: { name: huggingface }\n      args: ["--model_id=org/k"]\n',
+    );
     expect(configServes(k).map((c) => [c.server, c.model, at(k, c.span)])).toEqual([['KServe (huggingface)', 'org/k', 'org/k']]);
   });
 
   it('marks specs and images of components the values switch off, and reports them as notes', async () => {
     const text = 'engines:\n  - enabled: false\n    repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/off\n  - repository: vllm/vllm-openai\n    tag: latest\n    modelURL: org/on\n';
     const f = file('values.yaml', 'helm-values', text);
-    expect(configServes(f).map((c) => [c.model, !!c.disabled])).toEqual([['org/off', true], ['org/on', false]]);
+    expect(configServes(f).map((c) => [c.model, !!c.disabled])).toEqual([
+      ['org/off', true],
+      ['org/on', false],
+    ]);
     expect(imageRefs(f).map((r) => !!r.disabled)).toEqual([true, false]);
     const r = await scanFiles({ 'values.yaml': text });
     expect(r.findings.filter((x) => x.ruleId.startsWith('model-pinning/serv')).map((x) => [x.ruleId, x.range.start.line, x.severity])).toEqual([

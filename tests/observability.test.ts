@@ -377,7 +377,8 @@ describe('process-wide instrumentation', () => {
       await evidence({
         'main.py': 'import tracing\nfrom svc import handle\n',
         'tracing.py': 'from openinference.instrumentation.openai import OpenAIInstrumentor\n\nOpenAIInstrumentor().instrument()\n',
-        'svc.py': 'import anthropic\nfrom openai import OpenAI\n\n\ndef handle(q):\n    OpenAI().responses.create(model="m", input=q)\n    anthropic.Anthropic().messages.create(model="m", max_tokens=1, messages=[])\n',
+        'svc.py':
+          'import anthropic\nfrom openai import OpenAI\n\n\ndef handle(q):\n    OpenAI().responses.create(model="m", input=q)\n    anthropic.Anthropic().messages.create(model="m", max_tokens=1, messages=[])\n',
         'cli.py': 'from openai import OpenAI\n\nOpenAI().responses.create(model="m", input="x")\n',
       }),
     ).toEqual(['cli.py:3 -', 'svc.py:6 instrumentation (OpenTelemetry instrumentor)', 'svc.py:7 -']);
@@ -397,13 +398,7 @@ describe('process-wide instrumentation', () => {
         'bot/chain.py': 'from langchain_openai import ChatOpenAI\n\nChatOpenAI().invoke("x")\n',
         'plain/chain.py': 'from langchain_openai import ChatOpenAI\n\nChatOpenAI().invoke("x")\n',
       }),
-    ).toEqual([
-      'agent/chain.py:5 env (LangSmith)',
-      'bot/chain.py:3 env (LangSmith)',
-      'jobs/run.py:3 instrumentation (Arize Phoenix)',
-      'other/run.py:3 -',
-      'plain/chain.py:3 -',
-    ]);
+    ).toEqual(['agent/chain.py:5 env (LangSmith)', 'bot/chain.py:3 env (LangSmith)', 'jobs/run.py:3 instrumentation (Arize Phoenix)', 'other/run.py:3 -', 'plain/chain.py:3 -']);
   });
 
   it('TS: Next.js instrumentation.ts covers its app only; a plain OpenTelemetry setup does not count', async () => {
@@ -441,7 +436,8 @@ describe('process-wide instrumentation', () => {
       await evidence({
         'router/Dockerfile': 'FROM python:3.12\nCMD ["opentelemetry-instrument", "python", "main.py"]\n',
         'router/requirements.txt': 'openai==1.58.1\nopentelemetry-instrumentation-openai-v2==2.0b0\n',
-        'router/main.py': 'from openai import OpenAI\nimport anthropic\n\nOpenAI().responses.create(model="m", input="x")\nanthropic.Anthropic().messages.create(model="m", max_tokens=1, messages=[])\n',
+        'router/main.py':
+          'from openai import OpenAI\nimport anthropic\n\nOpenAI().responses.create(model="m", input="x")\nanthropic.Anthropic().messages.create(model="m", max_tokens=1, messages=[])\n',
         'api/main.py': 'from openai import OpenAI\n\nOpenAI().responses.create(model="m", input="x")\n',
       }),
     ).toEqual(['api/main.py:3 -', 'router/main.py:4 instrumentation (OpenTelemetry auto-instrumentation)', 'router/main.py:5 -']);

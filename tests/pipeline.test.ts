@@ -71,7 +71,20 @@ describe('invocation: launchers are opened up', () => {
 
 describe('Makefile adapter', () => {
   const mk = parseMakefile(
-    ['PY ?= python3', 'MODEL := acme/m', '', '.PHONY: eval publish', 'eval: build', '\t@$(PY) -m garak --probes dan', 'publish: eval ; echo inline', '\t-lm_eval \\', '\t  --tasks toxigen', 'build:', '\techo build', ''].join('\n'),
+    [
+      'PY ?= python3',
+      'MODEL := acme/m',
+      '',
+      '.PHONY: eval publish',
+      'eval: build',
+      '\t@$(PY) -m garak --probes dan',
+      'publish: eval ; echo inline',
+      '\t-lm_eval \\',
+      '\t  --tasks toxigen',
+      'build:',
+      '\techo build',
+      '',
+    ].join('\n'),
   );
   it('reads targets, prerequisites, recipes and variables', () => {
     expect([...mk.targets.keys()]).toEqual(['eval', 'publish', 'build']);
@@ -208,11 +221,7 @@ describe('pipeline model: GitHub Actions', () => {
       'training/scripts/publish.sh': '#!/bin/sh\nset -e\nollama push acme/m:1\n',
       'training/train.py': 'from trl import SFTTrainer\nSFTTrainer(model="m").train()\n',
     });
-    expect(ops(pipelineAnalysis(p, {}).pipelines[0])).toEqual([
-      'a: publish@training/scripts/publish.sh:3:1',
-      'a: publish@training/scripts/publish.sh:3:1',
-      'a: finetune@training/train.py:2:1',
-    ]);
+    expect(ops(pipelineAnalysis(p, {}).pipelines[0])).toEqual(['a: publish@training/scripts/publish.sh:3:1', 'a: publish@training/scripts/publish.sh:3:1', 'a: finetune@training/train.py:2:1']);
   });
 
   it('links workflow_run chains, and gates them only with a conclusion check', async () => {
@@ -269,7 +278,23 @@ describe('pipeline model: GitHub Actions', () => {
 describe('pipeline model: GitLab CI', () => {
   it('orders jobs by stages (default stages too) and needs, with extends and local includes', async () => {
     const p = await project({
-      '.gitlab-ci.yml': ["include: 'ci/base.yml'", '', 'train:', '  extends: .gpu', '  stage: build', '  script:', '    - trl sft --output_dir out', 'eval:', '  extends: .gpu', '  script: [garak --probes dan]', 'pub:', '  stage: deploy', '  needs: [train]', '  script:', '    - hf upload acme/m out'].join('\n'),
+      '.gitlab-ci.yml': [
+        "include: 'ci/base.yml'",
+        '',
+        'train:',
+        '  extends: .gpu',
+        '  stage: build',
+        '  script:',
+        '    - trl sft --output_dir out',
+        'eval:',
+        '  extends: .gpu',
+        '  script: [garak --probes dan]',
+        'pub:',
+        '  stage: deploy',
+        '  needs: [train]',
+        '  script:',
+        '    - hf upload acme/m out',
+      ].join('\n'),
       'ci/base.yml': ['.gpu:', '  tags: [gpu]', '  before_script:', '    - pip install -r requirements.txt'].join('\n'),
     });
     const a = pipelineAnalysis(p, {});
@@ -293,7 +318,11 @@ describe('step classification', () => {
   /** The kinds of ops one `run:` line gives, in a job named `job`. */
   const kinds = async (cmd: string, job = 'build', extra: Record<string, string> = {}): Promise<string> => {
     const p = await project({ '.github/workflows/x.yml': ['on: push', 'jobs:', `  ${job}:`, '    runs-on: x', '    steps:', `      - run: ${JSON.stringify(cmd)}`].join('\n'), ...extra });
-    return pipelineAnalysis(p, {}).pipelines[0]?.jobs.flatMap((j) => j.ops.map((o) => o.kind)).join(',') ?? '';
+    return (
+      pipelineAnalysis(p, {})
+        .pipelines[0]?.jobs.flatMap((j) => j.ops.map((o) => o.kind))
+        .join(',') ?? ''
+    );
   };
   it.each([
     ['huggingface-cli upload acme/m ./out', 'publish'],
@@ -383,7 +412,15 @@ describe('standalone scripts', () => {
 
   it('reads a Python entry script that publishes through a function of another module', async () => {
     const p = await project({
-      'train.py': ['from trl import SFTTrainer', 'from helpers.hub import publish', '', 'if __name__ == "__main__":', '    trainer = SFTTrainer(model="m")', '    trainer.train()', '    publish(trainer.model)'].join('\n'),
+      'train.py': [
+        'from trl import SFTTrainer',
+        'from helpers.hub import publish',
+        '',
+        'if __name__ == "__main__":',
+        '    trainer = SFTTrainer(model="m")',
+        '    trainer.train()',
+        '    publish(trainer.model)',
+      ].join('\n'),
       'helpers/__init__.py': '',
       'helpers/hub.py': ['def publish(model):', '    model.push_to_hub("acme/m")'].join('\n'),
     });

@@ -102,7 +102,20 @@ describe('callee patterns', () => {
 
   it('HTTP receivers', () => {
     const before = /(session|client|http)\w*(\(\))?\.\w+$/i;
-    const callees = ['session.post', 'self.http_client.get', 'httpx.AsyncClient().post', 'requests.Session().get', 'aiohttp.ClientSession().post', 'client.chat.completions.create', 'openai.OpenAI().models', 'requests.post', 'HTTP.get', 'session.', 'session()', 'get_client().post(x)'];
+    const callees = [
+      'session.post',
+      'self.http_client.get',
+      'httpx.AsyncClient().post',
+      'requests.Session().get',
+      'aiohttp.ClientSession().post',
+      'client.chat.completions.create',
+      'openai.OpenAI().models',
+      'requests.post',
+      'HTTP.get',
+      'session.',
+      'session()',
+      'get_client().post(x)',
+    ];
     sameTest(HTTP_RECEIVER, before, callees);
     expect(HTTP_RECEIVER.test('aiohttp.ClientSession().post')).toBe(true);
     expect(HTTP_RECEIVER.test('requests.post')).toBe(false);
@@ -110,7 +123,22 @@ describe('callee patterns', () => {
 
   it('model classes', () => {
     const before = /^[A-Z]\w*(For[A-Z]\w*|Model|LMHeadModel)$/;
-    const names = ['AutoModelForCausalLM', 'LlamaForCausalLM', 'GPT2LMHeadModel', 'BertModel', 'Model', 'AModel', 'AutoTokenizer', 'autoModel', 'TFAutoModelForSeq2SeqLM', 'ForCausalLM', 'XFor', 'XForx', 'Trainer', 'AutoModel.from_pretrained'];
+    const names = [
+      'AutoModelForCausalLM',
+      'LlamaForCausalLM',
+      'GPT2LMHeadModel',
+      'BertModel',
+      'Model',
+      'AModel',
+      'AutoTokenizer',
+      'autoModel',
+      'TFAutoModelForSeq2SeqLM',
+      'ForCausalLM',
+      'XFor',
+      'XForx',
+      'Trainer',
+      'AutoModel.from_pretrained',
+    ];
     sameTest(MODEL_CLASS, before, names);
     expect(MODEL_CLASS.test('GPT2LMHeadModel')).toBe(true);
     expect(MODEL_CLASS.test('Model')).toBe(false);
@@ -149,7 +177,11 @@ describe('code scans', () => {
       'GenerationConfig(\n  safety_settings = [s],\n)',
       'f(x, y)',
     ];
-    for (const t of texts) expect([...t.matchAll(ARG_KEY)].map((m) => m[1]), t).toEqual([...t.matchAll(before)].map((m) => m[1]));
+    for (const t of texts)
+      expect(
+        [...t.matchAll(ARG_KEY)].map((m) => m[1]),
+        t,
+      ).toEqual([...t.matchAll(before)].map((m) => m[1]));
     expect([...'Config(safety_settings=SAFETY, temperature=0.2)'.matchAll(ARG_KEY)].map((m) => m[1])).toEqual(['safety_settings', 'temperature']);
   });
 
@@ -202,7 +234,23 @@ const view = { render: (p) => p, 9lives: () => 0 };
 
   it('makefile rules', () => {
     const before = /^([^\t#=:][^#=]*?)\s*(::?)(?!=)\s*(.*)$/s;
-    const lines = ['build: deps', 'serve :: build', 'all:', 'a b c : d e', 'x := 1', 'y ::= 2', 'a:b:c', 'deploy: ; ./deploy.sh', '\tcmd: x', '# note: x', ' : x', 'p%.o: %.c', 'train: data \\\n  config', 'a::=b', 'eval   :   model.gguf   '];
+    const lines = [
+      'build: deps',
+      'serve :: build',
+      'all:',
+      'a b c : d e',
+      'x := 1',
+      'y ::= 2',
+      'a:b:c',
+      'deploy: ; ./deploy.sh',
+      '\tcmd: x',
+      '# note: x',
+      ' : x',
+      'p%.o: %.c',
+      'train: data \\\n  config',
+      'a::=b',
+      'eval   :   model.gguf   ',
+    ];
     sameExec(RULE, before, lines);
     expect(groups(RULE.exec('serve :: build'))).toEqual(['serve :: build', 'serve', '::', 'build']);
   });
@@ -241,7 +289,8 @@ describe('text helpers', () => {
 
   it('unwrapPlaceholders', () => {
     const before = (s: string): string => s.replace(/\{[^}:]+:([^}]+)\}/g, '$1');
-    for (const s of ['{subdomain:[a-z]+}.example.com', '{host}.example.com', '{:x}', '{x:}', '{a{b:c}d}', '{a:b:c}', '{a:{b}', '{a:b', 'api.example.com']) expect(unwrapPlaceholders(s), s).toBe(before(s));
+    for (const s of ['{subdomain:[a-z]+}.example.com', '{host}.example.com', '{:x}', '{x:}', '{a{b:c}d}', '{a:b:c}', '{a:{b}', '{a:b', 'api.example.com'])
+      expect(unwrapPlaceholders(s), s).toBe(before(s));
     expect(unwrapPlaceholders('{subdomain:[a-z]+}.example.com')).toBe('[a-z]+.example.com');
   });
 
@@ -272,10 +321,21 @@ describe('data patterns', () => {
   it('moderation URLs and raising chains', () => {
     const urls = guard.filters.flatMap((f) => f.urls ?? []).map((u) => new RegExp(u, 'i'));
     const url = urls.find((r) => r.source.startsWith('\\bapi')) as RegExp;
-    const inputs = ['https://api.openai.com/v1/moderations', 'https://api.openai.com/v1/chat/completions', 'https://xapi.openai.com/ moderations', 'https://api.openai.com/v1/x?next=https://api.openai.com/v1/moderations'];
+    const inputs = [
+      'https://api.openai.com/v1/moderations',
+      'https://api.openai.com/v1/chat/completions',
+      'https://xapi.openai.com/ moderations',
+      'https://api.openai.com/v1/x?next=https://api.openai.com/v1/moderations',
+    ];
     sameTest(url, /\bapi\.openai\.com\/.*moderations/i, inputs);
     const raises = new RegExp(guard.filters.map((f) => f.raisesWhen).find(Boolean) as string);
-    const code = ['chain = OpenAIModerationChain(error=True)', 'OpenAIModerationChain(client=c, error = true)', 'OpenAIModerationChain()', 'OpenAIModerationChain(error=False)', 'OpenAIModerationChain(OpenAIModerationChain(error=True)'];
+    const code = [
+      'chain = OpenAIModerationChain(error=True)',
+      'OpenAIModerationChain(client=c, error = true)',
+      'OpenAIModerationChain()',
+      'OpenAIModerationChain(error=False)',
+      'OpenAIModerationChain(OpenAIModerationChain(error=True)',
+    ];
     sameTest(raises, /OpenAIModerationChain\([^)]*\berror\s*[=:]\s*(True|true)\b/, code);
     expect(raises.test('chain = OpenAIModerationChain(error=True)')).toBe(true);
   });

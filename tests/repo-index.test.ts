@@ -62,20 +62,12 @@ describe('repository index', () => {
     const p = await project({
       'package.json': JSON.stringify({ dependencies: { openai: '^4.67.0' }, devDependencies: { vitest: '^4.1.0' } }),
       'requirements.txt': '# serving\ntorch==2.5.1 ; platform_system == "Linux"\nTransformers[torch]>=4.46\n-r extra.txt\n',
-      'pyproject.toml': '[project]\nname = "svc"\ndependencies = ["vllm>=0.6.3", "huggingface_hub"]\n[project.optional-dependencies]\ndev = ["pytest"]\n[tool.poetry.dependencies]\npython = "^3.11"\nsafetensors = { version = "^0.4" }\n',
+      'pyproject.toml':
+        '[project]\nname = "svc"\ndependencies = ["vllm>=0.6.3", "huggingface_hub"]\n[project.optional-dependencies]\ndev = ["pytest"]\n[tool.poetry.dependencies]\npython = "^3.11"\nsafetensors = { version = "^0.4" }\n',
     });
     const names = p.index.packages().map((x) => `${x.ecosystem}:${x.name}@${x.spec}`);
     expect(names.sort()).toEqual(
-      [
-        'npm:openai@^4.67.0',
-        'npm:vitest@^4.1.0',
-        'pypi:torch@==2.5.1',
-        'pypi:transformers@>=4.46',
-        'pypi:vllm@>=0.6.3',
-        'pypi:huggingface-hub@',
-        'pypi:pytest@',
-        'pypi:safetensors@^0.4',
-      ].sort(),
+      ['npm:openai@^4.67.0', 'npm:vitest@^4.1.0', 'pypi:torch@==2.5.1', 'pypi:transformers@>=4.46', 'pypi:vllm@>=0.6.3', 'pypi:huggingface-hub@', 'pypi:pytest@', 'pypi:safetensors@^0.4'].sort(),
     );
     expect(p.index.package('HuggingFace_Hub', 'pypi')).toHaveLength(1);
     expect(p.exists('src')).toBe(false);

@@ -168,9 +168,23 @@ describe('robustness inputs, all together', () => {
 
     // what could be read before or around each error is still there
     const byPath = (p: string) => files.find((f) => f.path === p) as FileModel;
-    expect(byPath('python-syntax/app/serve.py').python()?.imports().map((i) => i.qualified)).toEqual(['vllm.LLM', 'vllm.SamplingParams']);
-    expect(byPath('ts-syntax/src/client.ts').ts()?.imports().map((i) => i.module)).toEqual(['openai']);
-    expect(byPath('shell-syntax/scripts/serve.sh').shellScript()?.commands.map((c) => c.words[0]?.value)).toContain('set');
+    expect(
+      byPath('python-syntax/app/serve.py')
+        .python()
+        ?.imports()
+        .map((i) => i.qualified),
+    ).toEqual(['vllm.LLM', 'vllm.SamplingParams']);
+    expect(
+      byPath('ts-syntax/src/client.ts')
+        .ts()
+        ?.imports()
+        .map((i) => i.module),
+    ).toEqual(['openai']);
+    expect(
+      byPath('shell-syntax/scripts/serve.sh')
+        .shellScript()
+        ?.commands.map((c) => c.words[0]?.value),
+    ).toContain('set');
     expect(imageRefs(byPath('non-ascii/docker-compose.yml')).map((r) => r.resolved)).toEqual(['vllm/vllm-openai:latest']);
     expect(imageRefs(byPath('bom-crlf/docker-compose.yml'))[0]?.repository).toBe('ollama/ollama');
     expect(byPath('bom-crlf/docker-compose.yml').bom).toBe(true);

@@ -25,7 +25,7 @@ describe('inline suppressions', () => {
       RULE,
     );
     expect(findingLines(r)).toEqual(['docker-compose.yml:8:28 latestTag']);
-    expect(r.findings.filter((f) => f.suppressed).map((f) => f.suppressed && f.suppressed.justification)).toEqual(['dev only', 'tag pinned by the release job']);
+    expect(r.findings.filter((f) => f.suppressed).map((f) => (f.suppressed ? f.suppressed.justification : undefined))).toEqual(['dev only', 'tag pinned by the release job']);
   });
 
   it('do not reach two lines down, nor past a code line', async () => {
@@ -50,7 +50,7 @@ describe('inline suppressions', () => {
   it('accept several ids, a category, and the file-wide form near the top', async () => {
     const r = await scanFiles(
       {
-        'Dockerfile': `# syntax=docker/dockerfile:1
+        Dockerfile: `# syntax=docker/dockerfile:1
 # modelguard-ignore-file[model-pinning/*]: benchmark image, rebuilt for each run
 FROM vllm/vllm-openai
 FROM ollama/ollama:latest AS other
@@ -68,7 +68,7 @@ FROM ollama/ollama:latest AS other
 
   it('ignore a file-wide directive that is not near the top', async () => {
     const filler = '# comment\n'.repeat(25);
-    const r = await scanFiles({ 'Dockerfile': `${filler}# modelguard-ignore-file[${RULE}]: too late\nFROM vllm/vllm-openai\n` }, RULE);
+    const r = await scanFiles({ Dockerfile: `${filler}# modelguard-ignore-file[${RULE}]: too late\nFROM vllm/vllm-openai\n` }, RULE);
     expect(findingLines(r)).toEqual(['Dockerfile:27:6 untagged']);
   });
 

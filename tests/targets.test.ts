@@ -73,7 +73,8 @@ describe('endpoint rules on files named on the command line', () => {
   // it must report on a route file exactly what a whole-root scan reports on it, for every
   // fixture of the endpoint rules (prefixes, middleware and gateways in other files included).
   const ENDPOINT_RULES = ['rate-limit/inference-endpoint', 'access-control/unauthenticated-inference-endpoint', 'guardrails/missing-io-filter'];
-  const ROUTE_TEXT = /@(app|router|api|bp|blueprint|\w+_router)\.|\.(get|post|put|route|all|register|use)\s*\(|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE)\b|export\s+const\s+(GET|POST)\b|@(Post|Get|Controller)\(|urlpatterns|\b(Route|Mount|WebSocketRoute)\(|['"]use server['"]|Deno\.serve|export\s+default\s*\{|export\s+default\s+async|exports\.handler|@bentoml\.|@serve\.deployment|@modal\.|functions_framework|AWS::Serverless::Function|^functions:/m;
+  const ROUTE_TEXT =
+    /@(app|router|api|bp|blueprint|\w+_router)\.|\.(get|post|put|route|all|register|use)\s*\(|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE)\b|export\s+const\s+(GET|POST)\b|@(Post|Get|Controller)\(|urlpatterns|\b(Route|Mount|WebSocketRoute)\(|['"]use server['"]|Deno\.serve|export\s+default\s*\{|export\s+default\s+async|exports\.handler|@bentoml\.|@serve\.deployment|@modal\.|functions_framework|AWS::Serverless::Function|^functions:/m;
   const cases = ENDPOINT_RULES.flatMap((id) => {
     const dir = join(FIXTURES, id);
     return ['invalid', 'valid'].flatMap((kind) => (existsSync(join(dir, kind)) ? readdirSync(join(dir, kind)).map((c) => join(dir, kind, c)) : []));

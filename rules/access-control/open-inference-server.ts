@@ -37,7 +37,13 @@ export default defineRule({
       // The strongest evidence first: explicit exposures before defaults.
       const sorted = [...exposures].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
       const first = sorted[0] as (typeof sorted)[number];
-      const more = sorted.length > 1 ? ` (and ${sorted.length - 1} more: ${sorted.slice(1, 3).map((e) => e.text).join('; ')}${sorted.length > 3 ? '; ...' : ''})` : '';
+      const more =
+        sorted.length > 1
+          ? ` (and ${sorted.length - 1} more: ${sorted
+              .slice(1, 3)
+              .map((e) => e.text)
+              .join('; ')}${sorted.length > 3 ? '; ...' : ''})`
+          : '';
       const gateway = first.fixIsAuth ? '' : ' and send its traffic through an authenticating gateway';
       const data = { server: launch.spec.name, where: launch.where, exposure: first.text, more, fix: first.fix, gateway, keyFix: launch.spec.keyFix ?? '' };
       // A server in a CI job lives only as long as the job.

@@ -51,7 +51,7 @@ export default defineRule<Options>({
     tags: ['security', 'guardrails', 'CWE-693', 'OWASP-LLM01', 'OWASP-LLM05'],
     messages: {
       unfilteredBoth:
-        '{route} passes user input to {sdk} `{call}` ({where}) and returns the model\'s output with no input or output filter on the way: prompt injection and abuse reach the model unscreened, and harmful output reaches users{why}.{stream} To fix it, {fix}.{ignored}{more}',
+        "{route} passes user input to {sdk} `{call}` ({where}) and returns the model's output with no input or output filter on the way: prompt injection and abuse reach the model unscreened, and harmful output reaches users{why}.{stream} To fix it, {fix}.{ignored}{more}",
       unfilteredInput:
         '{route} filters the output of {sdk} `{call}` ({where}) but not the user input it passes to it: prompt injection and abuse reach the model unscreened{why}. To fix it, {fix}.{ignored}{more}',
       unfilteredOutput:
@@ -83,7 +83,11 @@ export default defineRule<Options>({
       const messageId = !g.input && !g.output ? 'unfilteredBoth' : !g.input ? 'unfilteredInput' : 'unfilteredOutput';
       const { stack, selfHosted } = stackOf(g.site);
       const what =
-        messageId === 'unfilteredBoth' ? "the user input (before the call) and the model's reply (before it is returned)" : messageId === 'unfilteredInput' ? 'the user input (before the call)' : "the model's reply (before it is returned)";
+        messageId === 'unfilteredBoth'
+          ? "the user input (before the call) and the model's reply (before it is returned)"
+          : messageId === 'unfilteredInput'
+            ? 'the user input (before the call)'
+            : "the model's reply (before it is returned)";
       const ignored = g.ignored[0];
       const others = new Set(open.filter((x) => x !== g).map((x) => `${x.site.path}:${x.site.span.start}`)).size;
       yield ctx.report(

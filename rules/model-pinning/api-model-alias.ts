@@ -60,13 +60,26 @@ export default defineRule({
       const at = project.file(id.path);
       if (!first || !at) continue;
       const confidence = hits.some((h) => h.u.ref.confidence === 'high') ? 'high' : hits.some((h) => h.u.ref.confidence === 'medium') ? 'medium' : ('low' as Confidence);
-      yield ctx.reportIn(at, 'floatingAlias', id.span, { model: id.value, origin: originNote({ ...first.u.ref, definedIn: undefined }), api: first.u.ref.api, at: callNote(project, id, first.u, hits.length - 1), provider: first.c.provider.name, ...pinHint(first.c) }, { confidence });
+      yield ctx.reportIn(
+        at,
+        'floatingAlias',
+        id.span,
+        {
+          model: id.value,
+          origin: originNote({ ...first.u.ref, definedIn: undefined }),
+          api: first.u.ref.api,
+          at: callNote(project, id, first.u, hits.length - 1),
+          provider: first.c.provider.name,
+          ...pinHint(first.c),
+        },
+        { confidence },
+      );
     }
     for (const m of configModels(file)) {
       // OLLAMA_MODEL=command-r names an Ollama library model, not Cohere's alias.
       if (/ollama/i.test(m.key) || isAllowedModel(m.value, settings)) continue;
       const c = classifyApiModel(m.value, settings);
-      if (!c || c.status !== 'floating' || (m.prefixOnly && c.base === m.value.trim())) continue;
+      if (c?.status !== 'floating' || (m.prefixOnly && c.base === m.value.trim())) continue;
       yield ctx.report('floatingAliasInConfig', m.span, { key: m.key, model: m.value, where: m.where, provider: c.provider.name, ...pinHint(c) });
     }
   },

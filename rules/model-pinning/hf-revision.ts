@@ -14,7 +14,9 @@ import type { Span } from '../../src/types.js';
 const LM_EVAL_HUB_BACKENDS = new Set(['hf', 'hf-auto', 'huggingface', 'hf-multimodal', 'vllm', 'vllm-vlm', 'sglang', 'steered', 'mamba_ssm']);
 
 function shaHint(model: string): string {
-  return /[{$]/.test(model) ? 'in the repository\'s commit history on the Hub' : `with \`huggingface_hub.HfApi().model_info("${model}").sha\` or in the commit history at https://huggingface.co/${model}/commits/main`;
+  return /[{$]/.test(model)
+    ? "in the repository's commit history on the Hub"
+    : `with \`huggingface_hub.HfApi().model_info("${model}").sha\` or in the commit history at https://huggingface.co/${model}/commits/main`;
 }
 
 interface Subject {
@@ -155,7 +157,16 @@ export default defineRule({
     const { file, project, settings } = ctx;
     for (const load of hfLoads(file, project)) {
       if (load.defaultModel) {
-        yield ctx.report('defaultModel', load.calleeSpan, { api: load.api, task: load.defaultModel.task ?? '...', fix: load.fixSyntax === 'js' ? `pipeline(task, "<org>/<model>", ${JS_REVISION_FIX})` : `pipeline(task, model="<org>/<model>", ${PY_REVISION_FIX})` }, { confidence: 'medium' });
+        yield ctx.report(
+          'defaultModel',
+          load.calleeSpan,
+          {
+            api: load.api,
+            task: load.defaultModel.task ?? '...',
+            fix: load.fixSyntax === 'js' ? `pipeline(task, "<org>/<model>", ${JS_REVISION_FIX})` : `pipeline(task, model="<org>/<model>", ${PY_REVISION_FIX})`,
+          },
+          { confidence: 'medium' },
+        );
         continue;
       }
       // A configuration alone carries no weights or code; the model built from it is judged where it is loaded.
@@ -185,12 +196,26 @@ export default defineRule({
     // Loads without a revision: each id once, where it is written, naming the loads it reaches.
     for (const id of writtenHubIds(file, project)) {
       if (isAllowedModel(id.value, settings)) continue;
-      const uses = id.uses.filter((u) => !u.load.noRevisionParam && !u.load.configOnly && !shapesTestModel(project, u.path, u.load) && argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' && ctx.severityIn(u.path) !== 'off');
+      const uses = id.uses.filter(
+        (u) =>
+          !u.load.noRevisionParam &&
+          !u.load.configOnly &&
+          !shapesTestModel(project, u.path, u.load) &&
+          argRevision(u.load.revision, u.load.opaqueArgs).state === 'absent' &&
+          ctx.severityIn(u.path) !== 'off',
+      );
       const first = uses[0];
       const at = project.file(id.path);
       if (!first || !at) continue;
       const u = first.load;
-      const data = { api: u.api, at: callNote(project, id, first, uses.length - 1, 'load'), model: id.value, origin: originNote({ ...first.source, definedIn: undefined }), fix: u.fixSyntax === 'js' ? JS_REVISION_FIX : PY_REVISION_FIX, find: shaHint(id.value) };
+      const data = {
+        api: u.api,
+        at: callNote(project, id, first, uses.length - 1, 'load'),
+        model: id.value,
+        origin: originNote({ ...first.source, definedIn: undefined }),
+        fix: u.fixSyntax === 'js' ? JS_REVISION_FIX : PY_REVISION_FIX,
+        find: shaHint(id.value),
+      };
       const sure = uses.some((x) => x.load.confidence === 'high' && x.source.confidence === 'high');
       yield ctx.reportIn(at, 'missingRevision', id.span, data, sure ? {} : { confidence: 'medium' });
     }
@@ -242,7 +267,16 @@ export default defineRule({
       const data = { key: r.key, model: r.value, revisionKey: rv?.key ?? r.revisionKey, revision: rv?.value ?? '', find: shaHint(r.value) };
       if (state === 'absent') yield ctx.report('recipeMissingRevision', r.span, data);
       else if (state === 'branch') yield ctx.report('recipeMutableRevision', rv?.span ?? r.span, data);
-      else if (state === 'abbreviated') yield ctx.report('abbreviatedRevision', rv?.span ?? r.span, { api: `${r.key}`, model: r.value, origin: '', revision: rv?.value ?? '', fix: `${data.revisionKey}: <40-hex commit sha>`, find: data.find, expr: '' });
+      else if (state === 'abbreviated')
+        yield ctx.report('abbreviatedRevision', rv?.span ?? r.span, {
+          api: `${r.key}`,
+          model: r.value,
+          origin: '',
+          revision: rv?.value ?? '',
+          fix: `${data.revisionKey}: <40-hex commit sha>`,
+          find: data.find,
+          expr: '',
+        });
     }
     for (const run of lmEvalRuns(file, project)) {
       if (run.backend && !LM_EVAL_HUB_BACKENDS.has(run.backend)) continue;
@@ -251,7 +285,14 @@ export default defineRule({
       const rev = run.modelArgs.get('revision');
       if (rev && !rev.exact) continue;
       const state = revisionState({ present: !!rev, value: rev?.value, exact: rev?.exact });
-      yield* judge(ctx, { api: 'lm_eval', model: pretrained.value, origin: '', at: pretrained.span, fix: 'revision=<40-hex commit sha> in --model_args', revision: { state, span: rev?.span, value: rev?.value } });
+      yield* judge(ctx, {
+        api: 'lm_eval',
+        model: pretrained.value,
+        origin: '',
+        at: pretrained.span,
+        fix: 'revision=<40-hex commit sha> in --model_args',
+        revision: { state, span: rev?.span, value: rev?.value },
+      });
     }
   },
 });

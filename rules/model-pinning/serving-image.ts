@@ -66,7 +66,12 @@ export default defineRule({
         // No tag in the values: the chart's appVersion is the tag, pinned unless it floats itself.
         if (!appVersion || tagPinning({ tag: appVersion.value, dynamic: false }) !== 'floating') continue;
         const repository = ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository;
-        yield ctx.report('floatingAppVersion', ref.span, { image: `${ref.resolved}:${appVersion.value}`, server, repository, tag: appVersion.value, chart: appVersion.path }, ref.disabled ? { severity: 'note' } : {});
+        yield ctx.report(
+          'floatingAppVersion',
+          ref.span,
+          { image: `${ref.resolved}:${appVersion.value}`, server, repository, tag: appVersion.value, chart: appVersion.path },
+          ref.disabled ? { severity: 'note' } : {},
+        );
         continue;
       }
       const pinning = tagPinning(ref);

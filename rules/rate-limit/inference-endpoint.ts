@@ -19,8 +19,7 @@ export default defineRule({
     messages: {
       noRateLimit:
         '{route} reaches {inference} with no rate limit on the handler, its router or app, in middleware or at a gateway in this repository{gateway}. {who} can {abuse}. {fix}, or set `settings.rateLimit.handledUpstream` if a gateway outside the repository limits it.',
-      limiterNotApplied:
-        '{route} reaches {inference}, but {notApplied}. {who} can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
+      limiterNotApplied: '{route} reaches {inference}, but {notApplied}. {who} can {abuse}. Make the limiter cover this route ({remedyLower}), or {fixLower}.',
     },
   },
   *check(ctx) {

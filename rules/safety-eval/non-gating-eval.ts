@@ -30,9 +30,9 @@ export default defineRule({
       skippable:
         'The safety evaluation `{eval}` ({evalWhere}) runs only `{construct}`, and `{sink}` ({sinkAt}) does not share that condition, so when the evaluation is skipped the model is published or deployed anyway. Remove the condition, or put the same one on the step that publishes.',
       runsAnyway:
-        '{who} runs with `{construct}`, so `{sink}` ({sinkAt}) goes ahead even when the safety evaluation `{eval}` ({evalAt}) fails. Remove `{construct}`, or require the evaluation to have succeeded (`needs.<job>.result == \'success\'`).',
+        "{who} runs with `{construct}`, so `{sink}` ({sinkAt}) goes ahead even when the safety evaluation `{eval}` ({evalAt}) fails. Remove `{construct}`, or require the evaluation to have succeeded (`needs.<job>.result == 'success'`).",
       workflowRunUnchecked:
-        'This workflow runs on `workflow_run` when {upstream} completes, failed or not, and no job checks its conclusion, so `{sink}` ({sinkAt}) goes ahead even when the safety evaluation `{eval}` ({evalAt}) fails. Add `if: github.event.workflow_run.conclusion == \'success\'` to the jobs that publish or deploy.',
+        "This workflow runs on `workflow_run` when {upstream} completes, failed or not, and no job checks its conclusion, so `{sink}` ({sinkAt}) goes ahead even when the safety evaluation `{eval}` ({evalAt}) fails. Add `if: github.event.workflow_run.conclusion == 'success'` to the jobs that publish or deploy.",
     },
   },
   *check(ctx) {

@@ -21,15 +21,15 @@ export default defineRule({
     confidence: 'high',
     description: 'Model loading must not run code from the model repository (`trust_remote_code`); where it must, the repository has to be pinned to a reviewed commit.',
     fullDescription:
-      'Flags `trust_remote_code=True` in transformers, sentence-transformers, datasets, vLLM and other loads (also in option dictionaries), `--trust-remote-code` on vLLM, SGLang, TGI and other commands, TGI `TRUST_REMOTE_CODE=true`, `lm_eval --model_args trust_remote_code=True`, and `trust_remote_code: true` in training configs. The repository\'s Python code then runs with the process\'s privileges; with a pinned commit it is still reported, at lower severity, because that code must be reviewed.',
+      "Flags `trust_remote_code=True` in transformers, sentence-transformers, datasets, vLLM and other loads (also in option dictionaries), `--trust-remote-code` on vLLM, SGLang, TGI and other commands, TGI `TRUST_REMOTE_CODE=true`, `lm_eval --model_args trust_remote_code=True`, and `trust_remote_code: true` in training configs. The repository's Python code then runs with the process's privileges; with a pinned commit it is still reported, at lower severity, because that code must be reviewed.",
     securitySeverity: 8.8,
     tags: ['supply-chain', 'OWASP-LLM03', 'CWE-94', 'CWE-829'],
     keywords: ['trust_remote_code', 'trust-remote-code', 'TRUST_REMOTE_CODE'],
     messages: {
       remoteCode:
-        '{api} runs Python code shipped in the Hub repository{model} (trust_remote_code): a modified or malicious repository executes with this process\'s privileges (credentials, data, network), and {pinState}. Remove it and use a model the library supports natively, or pin the repository to a commit whose code you reviewed: {fix}.',
+        "{api} runs Python code shipped in the Hub repository{model} (trust_remote_code): a modified or malicious repository executes with this process's privileges (credentials, data, network), and {pinState}. Remove it and use a model the library supports natively, or pin the repository to a commit whose code you reviewed: {fix}.",
       remoteCodePinned:
-        '{api} runs Python code shipped in the Hub repository{model} (trust_remote_code), pinned to commit {revision}. That code still executes with this process\'s privileges: review the repository\'s Python files at that commit, and again before every change of the pin.',
+        "{api} runs Python code shipped in the Hub repository{model} (trust_remote_code), pinned to commit {revision}. That code still executes with this process's privileges: review the repository's Python files at that commit, and again before every change of the pin.",
     },
   },
   *check(ctx) {

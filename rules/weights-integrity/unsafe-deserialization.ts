@@ -32,11 +32,10 @@ export default defineRule<Options>({
       torchLoadUnsafe:
         '`{api}` loads {what} with `weights_only=False`: the file is fully unpickled, and a tampered checkpoint runs arbitrary code when loaded. Use `weights_only=True` (allow-list extra classes with `torch.serialization.add_safe_globals`), or store the weights as safetensors.',
       pickleLoad:
-        '`{api}` unpickles {what}, a model artifact: unpickling runs any code the file contains. Store and load the model in a format without code (safetensors, ONNX, skops for scikit-learn), or verify the file\'s SHA-256 against a pinned value before loading it.',
+        "`{api}` unpickles {what}, a model artifact: unpickling runs any code the file contains. Store and load the model in a format without code (safetensors, ONNX, skops for scikit-learn), or verify the file's SHA-256 against a pinned value before loading it.",
       numpyPickle:
         '`{api}(..., allow_pickle=True)` unpickles object arrays in {what}, which runs any code the file contains. Save plain arrays and load them with `allow_pickle=False` (the default), or use safetensors.',
-      unsafeOption:
-        '`{api}` is called with `{option}` for {what}, which loads a format that can run code (pickle-based weights or Keras Lambda layers). Remove the option so the safe format is used.',
+      unsafeOption: '`{api}` is called with `{option}` for {what}, which loads a format that can run code (pickle-based weights or Keras Lambda layers). Remove the option so the safe format is used.',
       foreignCheckpoint:
         '`{api}` converts the Hub model {what} from a {framework} checkpoint (`{option}`), a format with its own deserialization risks, fetched from a repository you do not control. Load its PyTorch safetensors weights instead, or convert the checkpoint once, in isolation, and pin the result.',
     },
@@ -45,7 +44,10 @@ export default defineRule<Options>({
         type: 'object',
         additionalProperties: false,
         properties: {
-          explicitWeightsOnly: { type: 'boolean', description: 'Also report `torch.load` without `weights_only` where the declared torch (2.6 or newer) already defaults to `weights_only=True`, as notes.' },
+          explicitWeightsOnly: {
+            type: 'boolean',
+            description: 'Also report `torch.load` without `weights_only` where the declared torch (2.6 or newer) already defaults to `weights_only=True`, as notes.',
+          },
         },
       },
       defaults: { explicitWeightsOnly: false },

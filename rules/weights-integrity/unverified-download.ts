@@ -28,7 +28,7 @@ export default defineRule({
       unverifiedDownload:
         '`{tool}` downloads the weight file {file} from {url} ({where}) and nothing after it checks its SHA-256, so a swapped or tampered file (a compromised host or mirror, a moved branch) is loaded as it is. Verify it against a pinned digest: {fix}.',
       unverifiedPinnedDownload:
-        '`{tool}` downloads the weight file {file} from a commit-pinned Hugging Face URL ({where}) without checking its SHA-256. The commit fixes the content on the Hub, but nothing checks what arrived; add a check against the file\'s pinned digest (shown on the Hub as its LFS SHA-256): {fix}.',
+        "`{tool}` downloads the weight file {file} from a commit-pinned Hugging Face URL ({where}) without checking its SHA-256. The commit fixes the content on the Hub, but nothing checks what arrived; add a check against the file's pinned digest (shown on the Hub as its LFS SHA-256): {fix}.",
     },
   },
   *check(ctx) {

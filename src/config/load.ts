@@ -178,7 +178,12 @@ function pathOf(instancePath: string): Array<string | number> {
 }
 
 function dotted(path: Array<string | number>): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[') || '(top level)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(top level)'
+  );
 }
 
 /** One readable line per problem, the most specific error for each location. */
@@ -267,9 +272,7 @@ export function loadConfig(file: string | undefined, rules: RuleInfo[], cwd = pr
     for (const p of describe(validate.errors ?? [])) {
       if (p.path[0] === 'limits' && badLimits.has(String(p.path[1]))) continue;
       const suggestion =
-        p.text === 'is not a known key' && p.path.length === 1
-          ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'limits', 'failOn', 'overrides', 'roles', 'settings'])
-          : undefined;
+        p.text === 'is not a known key' && p.path.length === 1 ? didYouMean(String(p.path[0]), ['rules', 'ignore', 'maxFileSize', 'limits', 'failOn', 'overrides', 'roles', 'settings']) : undefined;
       problems.push(`${at(p.path)}: ${dotted(p.path)}: ${p.text}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
     }
   }

@@ -45,7 +45,8 @@ export const DEFAULT_SKIP_DIRS = [
 ];
 
 /** Files that are data, not configuration: never scanned even though their extension matches. */
-const SKIP_FILES = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
+const SKIP_FILES =
+  /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|composer\.lock|[^/]*\.d\.[cm]?ts|[^/]*\.map|[^/]*\.jsonc|tsconfig[^/]*\.json|jsconfig[^/]*\.json|\.eslintrc[^/]*\.json|[^/]*\.tsbuildinfo|[^/]*\.dockerignore)$/;
 
 const TS_EXT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
@@ -83,7 +84,7 @@ export function classifyPath(path: string): Candidate | undefined {
   if (/\.(sh|bash|slurm|sbatch)$/.test(base)) return 'shell';
   if (/^(gnu)?makefile$/i.test(base) || /\.mk$/.test(base)) return 'makefile';
   if (/^modelfile([-._].*)?$/i.test(base) || /\.modelfile$/i.test(base)) return 'modelfile';
-  if (/^requirements([-_.][^/]*)?\.(txt|in)$/i.test(base) || /(^|\/)requirements$/.test(dir) && /\.(txt|in)$/.test(base)) return 'requirements';
+  if (/^requirements([-_.][^/]*)?\.(txt|in)$/i.test(base) || (/(^|\/)requirements$/.test(dir) && /\.(txt|in)$/.test(base))) return 'requirements';
   if (base === 'pyproject.toml') return 'pyproject';
   if (base === 'nginx.conf' || /\.nginx$/.test(base) || (/\.conf$/.test(base) && /(^|\/)(nginx|conf\.d|sites-available|sites-enabled|openresty)(\/|$)/.test(dir))) return 'nginx';
   // Templates the nginx image renders with envsubst at start (/etc/nginx/templates/*.conf.template).

@@ -57,7 +57,8 @@ function isPackedLine(line: string): boolean {
   let braces = 0;
   for (let i = 0; i < code.length; i++) {
     const c = code.charCodeAt(i);
-    if (c === 59) semis++; // ;
+    if (c === 59)
+      semis++; // ;
     else if (c === 123 || c === 125 || c === 40 || c === 41) braces++; // { } ( )
   }
   return semis * 150 >= code.length && braces * 40 >= code.length;

@@ -15,12 +15,65 @@ export const FILE_ROLES = ['source', 'config', 'test', 'example', 'docs', 'data'
 export type FileRole = (typeof FILE_ROLES)[number];
 
 /** Directory names whose whole subtree is test code. */
-const TEST_DIRS = new Set(['test', 'tests', '__tests__', 'spec', 'specs', 'testing', 'e2e', 'cypress', 'playwright', 'unit_tests', 'unit-tests', 'integration_tests', 'integration-tests', 'functional_tests', 'test_utils', 'testutils']);
+const TEST_DIRS = new Set([
+  'test',
+  'tests',
+  '__tests__',
+  'spec',
+  'specs',
+  'testing',
+  'e2e',
+  'cypress',
+  'playwright',
+  'unit_tests',
+  'unit-tests',
+  'integration_tests',
+  'integration-tests',
+  'functional_tests',
+  'test_utils',
+  'testutils',
+]);
 /** Directory names whose subtree is recorded or bundled data (whatever the file kind). */
-const DATA_DIRS = new Set(['fixtures', '__fixtures__', 'testdata', 'test-data', 'test_data', '__snapshots__', 'snapshots', 'cassettes', 'recordings', '__mocks__', 'mocks', 'golden', 'goldens', 'seed', 'seeds', 'seeder', 'seed-data', 'seed_data', 'traces']);
+const DATA_DIRS = new Set([
+  'fixtures',
+  '__fixtures__',
+  'testdata',
+  'test-data',
+  'test_data',
+  '__snapshots__',
+  'snapshots',
+  'cassettes',
+  'recordings',
+  '__mocks__',
+  'mocks',
+  'golden',
+  'goldens',
+  'seed',
+  'seeds',
+  'seeder',
+  'seed-data',
+  'seed_data',
+  'traces',
+]);
 /** Directory names that hold data when the file itself is data-like (JSON, YAML), not code. */
 const DATA_FILE_DIRS = new Set(['data', 'datasets', 'dataset', 'samples', 'sample-data', 'sample_data', 'assets', 'static', 'public']);
-const EXAMPLE_DIRS = new Set(['examples', 'example', 'samples', 'sample', 'demo', 'demos', 'tutorials', 'tutorial', 'cookbook', 'cookbooks', 'notebooks', 'notebook', 'quickstart', 'quickstarts', 'showcase']);
+const EXAMPLE_DIRS = new Set([
+  'examples',
+  'example',
+  'samples',
+  'sample',
+  'demo',
+  'demos',
+  'tutorials',
+  'tutorial',
+  'cookbook',
+  'cookbooks',
+  'notebooks',
+  'notebook',
+  'quickstart',
+  'quickstarts',
+  'showcase',
+]);
 const DOCS_DIRS = new Set(['docs', 'doc', 'documentation', 'website', 'docs_src', 'docs-src', 'mkdocs', 'docusaurus']);
 
 /** Test files by name: pytest's `test_*.py` / `*_test.py`, JS `*.test.*` / `*.spec.*`, `conftest.py`. */
@@ -28,7 +81,8 @@ const TEST_FILE = /^(test_[^/]*\.py|[^/]*_tests?\.py|conftest\.py|[^/]*\.(test|s
 /** Data files by name: snapshots, recorded traces, JSON lines, golden files. */
 const DATA_FILE = /(\.snap|\.trace\.json|\.jsonl|\.ndjson|\.golden(\.[a-z]+)?|\.fixture\.(json|ya?ml)|\.har)$/i;
 /** A header comment a code generator writes ("DO NOT EDIT", `@generated`, "This file was automatically generated"). */
-const GENERATED = /^\s*(#|\/\/|\/\*|\*|<!--|;|--).{0,200}?(\bDO NOT EDIT\b|@generated\b|\b(was|is|has been) (automatically |auto-?)generated\b|\b(auto-?generated|automatically generated) (file|code)\b)/i;
+const GENERATED =
+  /^\s*(#|\/\/|\/\*|\*|<!--|;|--).{0,200}?(\bDO NOT EDIT\b|@generated\b|\b(was|is|has been) (automatically |auto-?)generated\b|\b(auto-?generated|automatically generated) (file|code)\b)/i;
 
 const PY_TEST_FRAMEWORK = /^\s*(import\s+(pytest|unittest)\b|from\s+(pytest|unittest)(\.[\w.]+)?\s+import\b)/m;
 const PY_TEST_DEF = /^\s*(async\s+)?def\s+test_\w*\s*\(|^class\s+Test\w*\s*[(:]/m;
@@ -70,7 +124,10 @@ const TEST_WORDS = new Set(['test', 'tests', 'testing', 'e2e', 'integration', 's
 const SHIP_WORDS = new Set(['deploy', 'deployment', 'release', 'releases', 'publish', 'push', 'upload', 'cd', 'delivery', 'prod', 'production']);
 function isTestWorkflow(kind: FileKind, base: string): boolean {
   if (kind !== 'gha-workflow') return false;
-  const words = base.toLowerCase().replace(/\.ya?ml$/, '').split(/[-_.\s]+/);
+  const words = base
+    .toLowerCase()
+    .replace(/\.ya?ml$/, '')
+    .split(/[-_.\s]+/);
   return words.some((w) => TEST_WORDS.has(w)) && !words.some((w) => SHIP_WORDS.has(w));
 }
 

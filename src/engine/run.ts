@@ -2,13 +2,13 @@ import picomatch from 'picomatch';
 import { analysisLimits, resolveLimits, type Config, type RuleSetting } from '../config/types.js';
 import { discover, type Discovery } from '../discovery/discover.js';
 import { assignFingerprints, cmp, compareFindings, normalizeSnippet } from '../findings/fingerprint.js';
-import { FileModel, ParserHost } from '../model/file-model.js';
+import { type FileModel, ParserHost } from '../model/file-model.js';
 import { ProjectModel } from '../model/project.js';
 import { Grammars } from '../parse/tree-sitter.js';
 import { isSpan, type FileContext, type ProjectContext, type Report, type ReportData, type ReportExtra, type Rule } from '../rule-api.js';
 import { directiveMatches, findDirective, parseDirectives, type Directive } from '../suppress/inline.js';
 import { compileRoleRules, FILE_ROLES, type FileRole } from '../discovery/roles.js';
-import { AnalysisBudget, AnalysisBudgetError, chargedTo } from '../parse/walk.js';
+import { type AnalysisBudget, AnalysisBudgetError, chargedTo } from '../parse/walk.js';
 import { CATEGORIES, type Confidence, type Finding, type Notification, type Range, type Severity, type SeverityOrOff, type Span } from '../types.js';
 import { lineHashes } from '../util/hash.js';
 import { packageInfo } from '../util/pkg.js';
@@ -172,7 +172,8 @@ export function capReports(mine: Report[], cap: number, rank: (r: Report) => num
       for (const report of list) out.push({ report });
       continue;
     }
-    const byPlace = (a: Report, b: Report): number => a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.range.end.line - b.range.end.line || a.range.end.column - b.range.end.column;
+    const byPlace = (a: Report, b: Report): number =>
+      a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column || a.range.end.line - b.range.end.line || a.range.end.column - b.range.end.column;
     list.sort(byPlace);
     // Exact repeats (same place, message and data) are dropped later anyway: they do not count.
     const distinct: Report[] = [];
@@ -255,10 +256,12 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   };
 
   /** A rule's severity in a file of the project; `off` for a path that is not one. */
-  const severityIn = (rule: Rule) => (f: FileModel | string): SeverityOrOff => {
-    const file = typeof f === 'string' ? project.file(f) : f;
-    return file ? severities.at(rule, file) : 'off';
-  };
+  const severityIn =
+    (rule: Rule) =>
+    (f: FileModel | string): SeverityOrOff => {
+      const file = typeof f === 'string' ? project.file(f) : f;
+      return file ? severities.at(rule, file) : 'off';
+    };
 
   const ruleFailed = (rule: Rule, path: string | undefined, e: unknown): void => {
     incomplete = true;
@@ -274,9 +277,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
 
   const budgetSpent = (rule: Rule, budget: AnalysisBudget): void => {
     const [what, key, limit] =
-      budget.spent === 'time'
-        ? ['time', 'limits.analysisTimeMs', `${budget.limits.analysisTimeMs} ms`]
-        : ['nodes', 'limits.analysisNodes', `${budget.limits.analysisNodes} nodes visited`];
+      budget.spent === 'time' ? ['time', 'limits.analysisTimeMs', `${budget.limits.analysisTimeMs} ms`] : ['nodes', 'limits.analysisNodes', `${budget.limits.analysisNodes} nodes visited`];
     notifications.push({
       kind: 'analysis-budget',
       level: 'warning',
@@ -322,9 +323,7 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   const isTarget = (path: string): boolean => !targetSet || targetSet.has(path);
   const files = targetSet ? [...targetSet].map((p) => project.file(p)).filter((f): f is FileModel => !!f) : project.files();
   const fileRules = runnable.filter((r) => r.meta.scope === 'file');
-  const keywords = new Map(
-    fileRules.map((r) => [r, typeof r.meta.keywords === 'function' ? r.meta.keywords(config.settings) : r.meta.keywords]),
-  );
+  const keywords = new Map(fileRules.map((r) => [r, typeof r.meta.keywords === 'function' ? r.meta.keywords(config.settings) : r.meta.keywords]));
   const options = new Map(runnable.map((r) => [r, ruleOptions(r, config)]));
   for (const file of files) {
     for (const rule of fileRules) {
@@ -445,7 +444,13 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     for (const d of directives) {
       const range = file.range(d.span);
       if (!d.reason) {
-        notifications.push({ kind: 'suppression-without-reason', level: 'note', path: file.path, range, message: `suppression of ${d.ids.join(', ')} gives no reason; write one after a colon: modelguard-ignore[${d.ids.join(',')}]: why this is safe` });
+        notifications.push({
+          kind: 'suppression-without-reason',
+          level: 'note',
+          path: file.path,
+          range,
+          message: `suppression of ${d.ids.join(', ')} gives no reason; write one after a colon: modelguard-ignore[${d.ids.join(',')}]: why this is safe`,
+        });
       }
       for (const id of d.ids) {
         const isCategory = id.endsWith('/*') && (CATEGORIES as readonly string[]).includes(id.slice(0, -2));
@@ -478,8 +483,16 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
     ['skipped-files', `larger than the size limit of data and config files (${limits.dataFileSize} bytes; raise ${sizeKey('dataFileSize')} in the config to scan them)`, targeted(discovery.tooLarge)],
     ['skipped-files', `larger than the size limit of source files (${limits.sourceFileSize} bytes; raise ${sizeKey('sourceFileSize')} in the config to scan them)`, targeted(discovery.tooLargeSource)],
     ['skipped-files', 'binary', targeted(project.binary)],
-    ['skipped-files', `minified or bundled code (${signals('minified')}); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`, targeted(project.generated.filter((g) => g.kind === 'minified').map((g) => g.path))],
-    ['skipped-files', `generated code (${signals('generated')}; the fix belongs in the generator's input); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`, targeted(project.generated.filter((g) => g.kind === 'generated').map((g) => g.path))],
+    [
+      'skipped-files',
+      `minified or bundled code (${signals('minified')}); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`,
+      targeted(project.generated.filter((g) => g.kind === 'minified').map((g) => g.path)),
+    ],
+    [
+      'skipped-files',
+      `generated code (${signals('generated')}; the fix belongs in the generator's input); to scan them anyway, give them a role in the config, e.g. roles: { source: ["<glob>"] }`,
+      targeted(project.generated.filter((g) => g.kind === 'generated').map((g) => g.path)),
+    ],
     ['symlink-outside-root', 'symbolic links to outside the scanned root', discovery.symlinksOutside],
     ['unreadable-file', 'unreadable', targeted([...discovery.unreadable, ...project.unreadable])],
   ];

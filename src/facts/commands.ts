@@ -1,6 +1,6 @@
 import type { FileModel } from '../model/file-model.js';
 import { parseMakefile, type Makefile } from '../parse/makefile.js';
-import { type CommandOrigin, type ShellCommand, type ShellScript, type ShellWord } from '../parse/shell.js';
+import type { CommandOrigin, ShellCommand, ShellScript, ShellWord } from '../parse/shell.js';
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../parse/yaml.js';
 import { SegmentMap, shiftedMap, type OffsetMap, type Segment } from '../util/text-map.js';
 import { workloads, type Workload } from './workloads.js';
@@ -162,8 +162,7 @@ function workloadCommands(c: Collector, file: FileModel, y: YamlFile): void {
     const where = compose ? `service "${w.name}"` : `${w.owner} container "${w.name}"`;
     const origin: CommandOrigin = compose ? 'compose-command' : 'k8s-command';
     // A string entrypoint (`entrypoint: /bin/sh -c`) is parsed as a script of its own.
-    const entryScript =
-      w.entrypoint && isScalar(w.entrypoint) && typeof w.entrypoint.value === 'string' ? file.parseShell(w.entrypoint.value, y.valueMap(w.entrypoint as Scalar)) : undefined;
+    const entryScript = w.entrypoint && isScalar(w.entrypoint) && typeof w.entrypoint.value === 'string' ? file.parseShell(w.entrypoint.value, y.valueMap(w.entrypoint as Scalar)) : undefined;
     const commandText = w.command && isScalar(w.command) && typeof w.command.value === 'string' && w.command.value.trim() ? (w.command as Scalar) : undefined;
     const hasCommand = isSeq(w.command) || !!commandText;
     // With a command, the entrypoint's words come first and the command's are its arguments.

@@ -97,7 +97,9 @@ export function envEntries(file: FileModel): EnvEntry[] {
           fromYamlMap(y, y.get(root, 'env'), 'workflow', 'gha', out);
           for (const job of y.entries(y.get(root, 'jobs'))) {
             fromYamlMap(y, y.get(job.value, 'env'), `job "${job.key}"`, 'gha', out);
-            y.items(y.get(job.value, 'steps')).forEach((step, i) => fromYamlMap(y, y.get(step, 'env'), `job "${job.key}" step ${i + 1}`, 'gha', out));
+            y.items(y.get(job.value, 'steps')).forEach((step, i) => {
+              fromYamlMap(y, y.get(step, 'env'), `job "${job.key}" step ${i + 1}`, 'gha', out);
+            });
           }
         }
         break;

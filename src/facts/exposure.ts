@@ -67,7 +67,16 @@ export function parsePortSpec(raw: string, span: Span): PortMapping {
   }
   const dynamicIp = !!hostIp && hostIp.includes('$');
   const loopback = !!hostIp && !dynamicIp && classifyHost(hostIp) === 'loopback';
-  return { raw, span, ...(hostIp !== undefined ? { hostIp } : {}), ...(hostPort ? { hostPort } : {}), ...(range(container) ? { container: range(container) } : {}), ...(protocol ? { protocol } : {}), loopback, dynamicIp };
+  return {
+    raw,
+    span,
+    ...(hostIp !== undefined ? { hostIp } : {}),
+    ...(hostPort ? { hostPort } : {}),
+    ...(range(container) ? { container: range(container) } : {}),
+    ...(protocol ? { protocol } : {}),
+    loopback,
+    dynamicIp,
+  };
 }
 
 /** A compose service's `ports:`, short and long syntax. */
@@ -141,7 +150,9 @@ type Bound = Pick<ServerLaunch, 'listen'> & { spec: Pick<ServerSpec, 'hostFlags'
 
 function bindText(l: Bound): string {
   const host = l.listen.host ?? '?';
-  const where = l.listen.explicit ? `\`${l.listen.how}\`` : `its default (${l.listen.how.replace(/^default /, '')}, no ${l.spec.hostFlags[0] ? `\`${l.spec.hostFlags[0]}\`` : `\`${l.spec.hostEnv?.[0] ?? 'host'}\``})`;
+  const where = l.listen.explicit
+    ? `\`${l.listen.how}\``
+    : `its default (${l.listen.how.replace(/^default /, '')}, no ${l.spec.hostFlags[0] ? `\`${l.spec.hostFlags[0]}\`` : `\`${l.spec.hostEnv?.[0] ?? 'host'}\``})`;
   return host === '' || l.listen.binding === 'all' ? `it listens on all interfaces through ${where}` : `it listens on ${host} through ${where}`;
 }
 
@@ -156,7 +167,14 @@ function composeExposures(project: ProjectModel, file: FileModel, w: Workload, l
   const y = file.yaml() as YamlFile;
   if (y.str(y.get(w.node, 'network_mode')) === 'host') {
     if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
-      out.push({ kind: 'host-network', text: `the service uses \`network_mode: host\` and ${bindText(l)}`, fix: bindFix(l), file: file.path, span: y.span(y.get(w.node, 'network_mode') as YNode), confidence: 'high' });
+      out.push({
+        kind: 'host-network',
+        text: `the service uses \`network_mode: host\` and ${bindText(l)}`,
+        fix: bindFix(l),
+        file: file.path,
+        span: y.span(y.get(w.node, 'network_mode') as YNode),
+        confidence: 'high',
+      });
     }
     return;
   }
@@ -195,7 +213,15 @@ function gatewayExposures(project: ProjectModel, upstream: { host: string; port?
     }
     // nginx/Envoy files may not be what is deployed; Gateway API auth lives in implementation policies.
     const medium = r.gateway === 'nginx' || r.gateway === 'envoy' || /^(HTTPRoute|GRPCRoute) /.test(r.label);
-    out.push({ kind: 'route', text: `${r.label} (${routeAt(project, r)}) routes to it without authentication`, fix: ROUTE_FIX[r.gateway] ?? (ROUTE_FIX.ingress as string), fixIsAuth: true, file: r.file, span: r.span, confidence: medium ? 'medium' : 'high' });
+    out.push({
+      kind: 'route',
+      text: `${r.label} (${routeAt(project, r)}) routes to it without authentication`,
+      fix: ROUTE_FIX[r.gateway] ?? (ROUTE_FIX.ingress as string),
+      fixIsAuth: true,
+      file: r.file,
+      span: r.span,
+      confidence: medium ? 'medium' : 'high',
+    });
   }
 }
 
@@ -229,18 +255,39 @@ function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: Bo
   const port = l.listen.port;
   const loopback = l.listen.binding === 'loopback';
   if (y.isTrue(y.get(tpl.spec, 'hostNetwork')) && !loopback) {
-    out.push({ kind: 'host-network', text: `the pod uses \`hostNetwork: true\` and ${bindText(l)}`, fix: `drop \`hostNetwork\` and ${bindFix(l)}`, file: file.path, span: y.span(y.get(tpl.spec, 'hostNetwork') as YNode), confidence: 'high' });
+    out.push({
+      kind: 'host-network',
+      text: `the pod uses \`hostNetwork: true\` and ${bindText(l)}`,
+      fix: `drop \`hostNetwork\` and ${bindFix(l)}`,
+      file: file.path,
+      span: y.span(y.get(tpl.spec, 'hostNetwork') as YNode),
+      confidence: 'high',
+    });
   }
   if (loopback) return;
   const mine = containerPorts(y, w.node);
   for (const p of mine) {
     if (p.hostPort && (port === undefined || p.containerPort === undefined || p.containerPort === port)) {
-      out.push({ kind: 'host-port', text: `containerPort ${p.containerPort ?? '?'} is bound to hostPort ${p.hostPort} on every node it runs on`, fix: 'drop `hostPort` (use a ClusterIP Service)', file: file.path, span: y.span(y.get(p.node, 'hostPort') as YNode), confidence: 'high' });
+      out.push({
+        kind: 'host-port',
+        text: `containerPort ${p.containerPort ?? '?'} is bound to hostPort ${p.hostPort} on every node it runs on`,
+        fix: 'drop `hostPort` (use a ClusterIP Service)',
+        file: file.path,
+        span: y.span(y.get(p.node, 'hostPort') as YNode),
+        confidence: 'high',
+      });
     }
   }
   // Knative services are public unless marked cluster-local.
   if (o.apiVersion.startsWith('serving.knative.dev/') && o.labels.get('networking.knative.dev/visibility') !== 'cluster-local') {
-    out.push({ kind: 'knative', text: `Knative Service "${o.name}" is reachable from outside the cluster (no \`networking.knative.dev/visibility: cluster-local\` label)`, fix: 'label it `networking.knative.dev/visibility: cluster-local`', file: file.path, span: y.span(y.getIn(o.node, ['metadata', 'name']) ?? o.node), confidence: 'high' });
+    out.push({
+      kind: 'knative',
+      text: `Knative Service "${o.name}" is reachable from outside the cluster (no \`networking.knative.dev/visibility: cluster-local\` label)`,
+      fix: 'label it `networking.knative.dev/visibility: cluster-local`',
+      file: file.path,
+      span: y.span(y.getIn(o.node, ['metadata', 'name']) ?? o.node),
+      confidence: 'high',
+    });
   }
   const allPorts = y.items(y.get(tpl.spec, 'containers')).flatMap((c) => containerPorts(y, c));
   const targets = (svc: K8sObject, sp: YNode): boolean => {
@@ -284,7 +331,14 @@ function k8sExposures(project: ProjectModel, file: FileModel, w: Workload, l: Bo
       });
     }
     if (sy.items(sy.get(spec, 'externalIPs')).length > 0) {
-      out.push({ kind: 'service', text: `Service "${svc.name}" has \`externalIPs\` (${at(svcFile, sy.span(sy.get(spec, 'externalIPs') as YNode))})`, fix: 'remove `externalIPs`', file: svcFile.path, span: sy.span(sy.get(spec, 'externalIPs') as YNode), confidence: 'high' });
+      out.push({
+        kind: 'service',
+        text: `Service "${svc.name}" has \`externalIPs\` (${at(svcFile, sy.span(sy.get(spec, 'externalIPs') as YNode))})`,
+        fix: 'remove `externalIPs`',
+        file: svcFile.path,
+        span: sy.span(sy.get(spec, 'externalIPs') as YNode),
+        confidence: 'high',
+      });
     }
     for (const sp of svcPorts) {
       const p = sy.str(sy.get(sp, 'port'));
@@ -311,13 +365,37 @@ function helmExposures(file: FileModel, l: ServerLaunch, out: Exposure[], guarde
     const annotations = y.entries(pick(['ingress', 'annotations']));
     const auth = annotations.filter((a) => INGRESS_AUTH.test(a.key));
     if (auth.length > 0) {
-      for (const a of auth) guarded.push({ kind: 'auth', gateway: a.key.startsWith('nginx.') ? 'ingress-nginx' : a.key.startsWith('traefik.') ? 'traefik' : 'kong', mechanism: a.key, detail: y.str(a.value) ?? '', file: file.path, span: y.span(a.keyNode) });
+      for (const a of auth)
+        guarded.push({
+          kind: 'auth',
+          gateway: a.key.startsWith('nginx.') ? 'ingress-nginx' : a.key.startsWith('traefik.') ? 'traefik' : 'kong',
+          mechanism: a.key,
+          detail: y.str(a.value) ?? '',
+          file: file.path,
+          span: y.span(a.keyNode),
+        });
     } else {
-      out.push({ kind: 'route', text: 'the chart\'s Ingress is enabled (`ingress.enabled: true`) with no authentication annotation', fix: 'add authentication to the Ingress (`nginx.ingress.kubernetes.io/auth-url` with oauth2-proxy)', fixIsAuth: true, file: file.path, span: y.span(enabled), confidence: 'medium' });
+      out.push({
+        kind: 'route',
+        text: "the chart's Ingress is enabled (`ingress.enabled: true`) with no authentication annotation",
+        fix: 'add authentication to the Ingress (`nginx.ingress.kubernetes.io/auth-url` with oauth2-proxy)',
+        fixIsAuth: true,
+        file: file.path,
+        span: y.span(enabled),
+        confidence: 'medium',
+      });
     }
   }
   const hostNetwork = pick(['hostNetwork']);
-  if (hostNetwork && y.isTrue(hostNetwork)) out.push({ kind: 'host-network', text: `the chart runs it with \`hostNetwork: true\` and ${bindText(l)}`, fix: `drop \`hostNetwork\` and ${bindFix(l)}`, file: file.path, span: y.span(hostNetwork), confidence: 'medium' });
+  if (hostNetwork && y.isTrue(hostNetwork))
+    out.push({
+      kind: 'host-network',
+      text: `the chart runs it with \`hostNetwork: true\` and ${bindText(l)}`,
+      fix: `drop \`hostNetwork\` and ${bindFix(l)}`,
+      file: file.path,
+      span: y.span(hostNetwork),
+      confidence: 'medium',
+    });
 }
 
 /** Compose services that build an image from this Dockerfile (`build: ./dir`, `build: {context, dockerfile}`). */
@@ -347,7 +425,13 @@ export function composeServicesBuilding(project: ProjectModel, dockerfile: FileM
 /** Dockerfiles that copy a script into the image (and so probably run it there). */
 function dockerfilesRunning(project: ProjectModel, script: FileModel): FileModel[] {
   const base = script.path.split('/').pop() as string;
-  return project.withKind('dockerfile').filter((df) => (df.dockerfile()?.instructions ?? []).some((ins) => ['COPY', 'ADD', 'ENTRYPOINT', 'CMD', 'RUN'].includes(ins.keyword) && ins.argsText.split(/[\s"',[\]]+/).some((a) => a.split('/').pop() === base)));
+  return project
+    .withKind('dockerfile')
+    .filter((df) =>
+      (df.dockerfile()?.instructions ?? []).some(
+        (ins) => ['COPY', 'ADD', 'ENTRYPOINT', 'CMD', 'RUN'].includes(ins.keyword) && ins.argsText.split(/[\s"',[\]]+/).some((a) => a.split('/').pop() === base),
+      ),
+    );
 }
 
 /** A shell script that runs inside a container: an entrypoint by name, or copied in by a Dockerfile. */
@@ -362,7 +446,11 @@ function selfHosted(file: FileModel, job: string | undefined): boolean {
   if (!y || !job) return false;
   for (const doc of y.documents) {
     const runsOn = y.getIn(y.root(doc), ['jobs', job, 'runs-on']);
-    const labels = isSeq(runsOn) ? y.items(runsOn).map((i) => y.str(i) ?? '') : isMap(runsOn) ? [y.str(y.get(runsOn, 'group')) ? 'self-hosted' : '', ...y.items(y.get(runsOn, 'labels')).map((i) => y.str(i) ?? '')] : [y.str(runsOn) ?? ''];
+    const labels = isSeq(runsOn)
+      ? y.items(runsOn).map((i) => y.str(i) ?? '')
+      : isMap(runsOn)
+        ? [y.str(y.get(runsOn, 'group')) ? 'self-hosted' : '', ...y.items(y.get(runsOn, 'labels')).map((i) => y.str(i) ?? '')]
+        : [y.str(runsOn) ?? ''];
     if (labels.some((l) => l === 'self-hosted')) return true;
   }
   return false;
@@ -384,14 +472,30 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
   else if (l.origin === 'docker-run' && l.docker) {
     const bindsOut = l.listen.binding !== 'loopback' && l.listen.binding !== 'socket';
     if (l.docker.hostNetwork) {
-      if (l.listen.binding === 'all' || l.listen.binding === 'interface') exposures.push({ kind: 'host-network', text: `\`docker run --network host\` and ${bindText(l)}`, fix: bindFix(l), file: file.path, span: l.span, confidence: 'high' });
+      if (l.listen.binding === 'all' || l.listen.binding === 'interface')
+        exposures.push({ kind: 'host-network', text: `\`docker run --network host\` and ${bindText(l)}`, fix: bindFix(l), file: file.path, span: l.span, confidence: 'high' });
     } else if (bindsOut) {
       for (const p of l.docker.publish) {
         const m = parsePortSpec(p.raw, p.span);
         if (m.loopback || m.dynamicIp || !coversPort(m, l.listen.port)) continue;
-        exposures.push({ kind: 'published-port', text: `\`docker run -p ${p.raw}\` publishes it ${m.hostIp && classifyHost(m.hostIp) !== 'all' ? `on ${m.hostIp}` : 'on all host interfaces'}`, fix: `publish it on loopback only (\`-p 127.0.0.1:${m.hostPort ?? l.listen.port}:${l.listen.port ?? ''}\`)`, file: file.path, span: p.span, confidence: 'high' });
+        exposures.push({
+          kind: 'published-port',
+          text: `\`docker run -p ${p.raw}\` publishes it ${m.hostIp && classifyHost(m.hostIp) !== 'all' ? `on ${m.hostIp}` : 'on all host interfaces'}`,
+          fix: `publish it on loopback only (\`-p 127.0.0.1:${m.hostPort ?? l.listen.port}:${l.listen.port ?? ''}\`)`,
+          file: file.path,
+          span: p.span,
+          confidence: 'high',
+        });
       }
-      if (l.docker.publishAll) exposures.push({ kind: 'published-port', text: '`docker run -P` publishes its ports on all host interfaces', fix: `publish it on loopback only (\`-p 127.0.0.1:${l.listen.port}:${l.listen.port}\`)`, file: file.path, span: l.span, confidence: 'high' });
+      if (l.docker.publishAll)
+        exposures.push({
+          kind: 'published-port',
+          text: '`docker run -P` publishes its ports on all host interfaces',
+          fix: `publish it on loopback only (\`-p 127.0.0.1:${l.listen.port}:${l.listen.port}\`)`,
+          file: file.path,
+          span: l.span,
+          confidence: 'high',
+        });
     }
   } else if (l.helm) {
     helmExposures(file, l, exposures, guardedBy);
@@ -400,7 +504,15 @@ export function launchExposures(project: ProjectModel, l: ServerLaunch): Exposur
     if (users.length > 0) {
       for (const u of users) composeExposures(project, u.file, u.service, l, exposures, guardedBy);
     } else if (l.listen.binding === 'all' || l.listen.binding === 'interface') {
-      exposures.push({ kind: 'bind', text: `${l.origin === 'image' ? 'as built' : `in the image's ${l.where}`}, ${bindText(l)}, so the server is open wherever the container's port is published`, fix: 'publish the port only behind an authenticating gateway', fixIsAuth: true, file: file.path, span: l.listen.span ?? l.span, confidence: l.listen.explicit ? 'high' : 'medium' });
+      exposures.push({
+        kind: 'bind',
+        text: `${l.origin === 'image' ? 'as built' : `in the image's ${l.where}`}, ${bindText(l)}, so the server is open wherever the container's port is published`,
+        fix: 'publish the port only behind an authenticating gateway',
+        fixIsAuth: true,
+        file: file.path,
+        span: l.listen.span ?? l.span,
+        confidence: l.listen.explicit ? 'high' : 'medium',
+      });
     }
   } else if (file.kind === 'shell' && containerScript(project, file)) {
     // A container's entrypoint script listens wherever its container lets it; the deployment
@@ -467,7 +579,12 @@ function commandListen(c: AppCommand, serve: ServeCall | undefined): Listen {
     const h: HostSource = c.host.value !== undefined ? { kind: 'literal', value: c.host.value, span: c.host.span ?? c.span } : { kind: 'default', value: c.host.default };
     return { ...sourceListen(h, undefined, env), ...(c.port ? { port: c.port } : {}) };
   }
-  if (serve) return { ...sourceListen(serve.host, c.args, env), ...(serve.port ? { port: serve.port } : {}), ...(commandOption(c.args, ['--port']) && /^\d+$/.test(commandOption(c.args, ['--port'])?.value ?? '') ? { port: Number(commandOption(c.args, ['--port'])?.value) } : {}) };
+  if (serve)
+    return {
+      ...sourceListen(serve.host, c.args, env),
+      ...(serve.port ? { port: serve.port } : {}),
+      ...(commandOption(c.args, ['--port']) && /^\d+$/.test(commandOption(c.args, ['--port'])?.value ?? '') ? { port: Number(commandOption(c.args, ['--port'])?.value) } : {}),
+    };
   return { binding: 'unknown', how: 'unknown', explicit: false };
 }
 
@@ -511,7 +628,8 @@ function commandExposure(project: ProjectModel, c: AppCommand, listen: Listen): 
   if (c.file.kind === 'gha-workflow' || c.file.kind === 'gitlab-ci') return { state: 'internal', why: `${where} starts it in a CI job` };
   if (c.file.kind === 'shell' && containerScript(project, c.file)) return { state: 'unknown', why: `${where} starts it inside a container` };
   // A script or Makefile run on a host.
-  if (listen.binding === 'all' || listen.binding === 'interface') return { state: 'public', why: `${where} starts it listening on ${listen.host ?? '?'} (${listen.how})`, file: c.file.path, span: listen.span ?? c.span };
+  if (listen.binding === 'all' || listen.binding === 'interface')
+    return { state: 'public', why: `${where} starts it listening on ${listen.host ?? '?'} (${listen.how})`, file: c.file.path, span: listen.span ?? c.span };
   if (listen.binding === 'loopback') return { state: 'internal', why: `${where} starts it on ${listen.host ?? 'loopback'} (${listen.how})` };
   return { state: 'unknown', why: `${where} starts it; its listen address (${listen.how}) is not known` };
 }
@@ -520,9 +638,11 @@ function commandExposure(project: ProjectModel, c: AppCommand, listen: Listen): 
 function codeExposure(project: ProjectModel, s: ServeCall): EndpointExposure {
   const listen = sourceListen(s.host, undefined, () => undefined);
   const where = `\`${s.how}\` (${at0(project, s.file, s.span)})`;
-  if (listen.binding === 'all' || listen.binding === 'interface') return { state: 'public', why: `${where} listens on ${listen.host ?? '?'} (${listen.how})`, file: s.file, span: listen.span ?? s.span };
+  if (listen.binding === 'all' || listen.binding === 'interface')
+    return { state: 'public', why: `${where} listens on ${listen.host ?? '?'} (${listen.how})`, file: s.file, span: listen.span ?? s.span };
   // A default the code writes (`--host` defaulting to localhost) is a decision; the library's own default often only serves development.
-  if (listen.binding === 'loopback' && listen.explicit) return { state: 'internal', why: `${where} listens on ${listen.host ?? 'loopback'} (${listen.how}) and nothing in the repository starts it otherwise` };
+  if (listen.binding === 'loopback' && listen.explicit)
+    return { state: 'internal', why: `${where} listens on ${listen.host ?? 'loopback'} (${listen.how}) and nothing in the repository starts it otherwise` };
   return { state: 'unknown', why: `${where} listens on ${listen.host ?? 'an address modelguard cannot tell'} (${listen.how})` };
 }
 
@@ -566,7 +686,8 @@ export function endpointExposure(project: ProjectModel, ep: Endpoint): EndpointE
   if (ep.framework === 'nextjs') return { state: 'public', why: 'a Next.js route' };
   if (ep.framework === 'sveltekit') return { state: 'public', why: 'a SvelteKit route' };
   // Cloud Functions require IAM unless deployed with --allow-unauthenticated; Ray Serve's proxy listens on loopback unless configured.
-  if (ep.framework === 'cloud-functions' || (ep.framework === 'ray-serve' && !ep.app)) return { state: 'unknown', why: `a ${ep.framework} endpoint: whether it is public depends on how it is deployed` };
+  if (ep.framework === 'cloud-functions' || (ep.framework === 'ray-serve' && !ep.app))
+    return { state: 'unknown', why: `a ${ep.framework} endpoint: whether it is public depends on how it is deployed` };
   if (PLATFORMS.has(ep.framework) && !ep.app) return { state: 'public', why: `a ${ep.framework} function, published by the platform` };
   const app = ep.app;
   if (!app) return { state: 'unknown', why: 'modelguard does not know how this application is started' };
@@ -579,7 +700,9 @@ export function endpointExposure(project: ProjectModel, ep: Endpoint): EndpointE
   if (states.length === 0) states = app.serves.map((s) => codeExposure(project, s));
   // Nothing says how it starts: a compose service that builds its code and publishes a port runs it in the open.
   if (states.length === 0) states = publishedBuilds(project, ep.file);
-  const v = states.find((x) => x.state === 'public') ?? states.find((x) => x.state === 'unknown') ?? states[0] ?? { state: 'unknown', why: 'modelguard finds no start of this application in the repository' };
+  const v = states.find((x) => x.state === 'public') ??
+    states.find((x) => x.state === 'unknown') ??
+    states[0] ?? { state: 'unknown', why: 'modelguard finds no start of this application in the repository' };
   m.set(key, v);
   return v;
 }

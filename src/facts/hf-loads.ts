@@ -128,7 +128,12 @@ function pyApi(q: string, callee: string): PyApi | undefined {
   // Any other `X.from_pretrained("org/name")`: the Hugging Face convention, kept when the id is a Hub id.
   if (/\.(from_pretrained)$/.test(callee)) return { library: 'from_pretrained', index: 0, kw: ['pretrained_model_name_or_path', 'model_name_or_path'], confidence: 'medium' };
   if (/\.(load_adapter|load_lora_weights|load_textual_inversion|load_ip_adapter)$/.test(callee)) {
-    return { library: root === 'peft' ? 'peft' : /lora|textual|ip_adapter/.test(callee) ? 'diffusers' : 'transformers', index: 0, kw: ['pretrained_model_name_or_path_or_dict', 'peft_model_id', 'pretrained_model_name_or_path'], confidence: 'medium' };
+    return {
+      library: root === 'peft' ? 'peft' : /lora|textual|ip_adapter/.test(callee) ? 'diffusers' : 'transformers',
+      index: 0,
+      kw: ['pretrained_model_name_or_path_or_dict', 'peft_model_id', 'pretrained_model_name_or_path'],
+      confidence: 'medium',
+    };
   }
   if (/\.(hf_hub_download|snapshot_download)$/.test(callee)) return { library: 'huggingface_hub', index: 0, kw: ['repo_id'], confidence: 'medium', repoType: true };
   return undefined;
@@ -189,7 +194,7 @@ function pyLoad(file: FileModel, project: ProjectModel | undefined, call: PyCall
   let opaqueArgs = false;
   const argList = call.node.childForFieldName('arguments');
   for (const a of argList ? argList.namedChildren : []) {
-    if (!a || a.type !== 'dictionary_splat') continue;
+    if (a?.type !== 'dictionary_splat') continue;
     const inner = a.namedChildren[0];
     const keys = inner ? pyDictKeys(file, inner) : undefined;
     if (!keys) {
@@ -380,7 +385,8 @@ function typescriptLoads(file: FileModel, project: ProjectModel | undefined): Hf
       }
     }
     if (args.get('local_files_only')?.bool === true) continue;
-    const isUndefined = (n: TsNode | undefined): boolean => !n || n.getKind() === SyntaxKind.UndefinedKeyword || (TsNode.isIdentifier(n) && n.getText() === 'undefined') || n.getKind() === SyntaxKind.NullKeyword;
+    const isUndefined = (n: TsNode | undefined): boolean =>
+      !n || n.getKind() === SyntaxKind.UndefinedKeyword || (TsNode.isIdentifier(n) && n.getText() === 'undefined') || n.getKind() === SyntaxKind.NullKeyword;
     const load: HfLoad = {
       language: 'typescript',
       api: callee,
@@ -419,7 +425,8 @@ function literalSpreadOf(expr: TsNode, project: ProjectModel | undefined, file: 
   let e = expr;
   while (TsNode.isParenthesizedExpression(e)) e = e.getExpression();
   if (TsNode.isConditionalExpression(e)) return literalSpread(e.getWhenTrue(), project, file) && literalSpread(e.getWhenFalse(), project, file);
-  if (TsNode.isBinaryExpression(e) && (e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken || e.getOperatorToken().getKind() === SyntaxKind.BarBarToken)) return literalSpread(e.getRight(), project, file);
+  if (TsNode.isBinaryExpression(e) && (e.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken || e.getOperatorToken().getKind() === SyntaxKind.BarBarToken))
+    return literalSpread(e.getRight(), project, file);
   const obj = tsObjectLiteral(file, e, project);
   return !!obj && !tsProperty(obj.file, obj.node, 'revision', project) && obj.node.getChildrenOfKind(SyntaxKind.SpreadAssignment).every((sp) => literalSpread(sp.getExpression(), project, obj.file));
 }
@@ -445,7 +452,8 @@ export interface HubIdUse {
 }
 
 /** Files that can load from the Hub in code (a cheap text test before parsing). */
-const MAY_LOAD = /from_pretrained|from_quantized|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|SparseEncoder|LLM|EngineArgs|load_adapter|load_lora_weights|load_textual_inversion|load_ip_adapter/;
+const MAY_LOAD =
+  /from_pretrained|from_quantized|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|SparseEncoder|LLM|EngineArgs|load_adapter|load_lora_weights|load_textual_inversion|load_ip_adapter/;
 
 /**
  * The Hub ids written in `file` or loaded by a call in it, each once, with every load of the
@@ -453,9 +461,16 @@ const MAY_LOAD = /from_pretrained|from_quantized|pipeline|hf_hub_download|snapsh
  * tokenizer is one written id with three loads.
  */
 export function writtenHubIds(file: FileModel, project: ProjectModel): Array<WrittenId<HubIdUse>> {
-  return writtenIds<HubIdUse>(file, project, 'hf-loads', (f) => MAY_LOAD.test(f.text), (f) =>
-    hfLoads(f, project).flatMap((load) =>
-      load.modelSources.filter((s) => s.kind === 'hub').map((source) => ({ use: { path: f.path, callSpan: load.span, load, source }, literal: { path: source.path, span: source.span, value: source.value, exact: source.exact } })),
-    ),
+  return writtenIds<HubIdUse>(
+    file,
+    project,
+    'hf-loads',
+    (f) => MAY_LOAD.test(f.text),
+    (f) =>
+      hfLoads(f, project).flatMap((load) =>
+        load.modelSources
+          .filter((s) => s.kind === 'hub')
+          .map((source) => ({ use: { path: f.path, callSpan: load.span, load, source }, literal: { path: source.path, span: source.span, value: source.value, exact: source.exact } })),
+      ),
   );
 }

@@ -98,7 +98,7 @@ function make(raw: string, resolved: string, dynamic: boolean, span: Span, map: 
   return ref;
 }
 
-function fromScalar(file: FileModel, y: YamlFile, node: YNode | null, where: string, env?: (n: string) => string | undefined): ImageRef | undefined {
+function fromScalar(_file: FileModel, y: YamlFile, node: YNode | null, where: string, env?: (n: string) => string | undefined): ImageRef | undefined {
   if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.value.trim()) return undefined;
   const raw = node.value.trim();
   const { value, dynamic } = substitute(raw, env ?? (() => undefined));
@@ -183,7 +183,9 @@ function walkImages(file: FileModel, y: YamlFile, node: YNode | null, path: stri
       }
     }
   } else if (isSeq(node)) {
-    y.items(node).forEach((i, n) => walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, mode, depth + 1, off));
+    y.items(node).forEach((i, n) => {
+      walkImages(file, y, i, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${n}]`], out, mode, depth + 1, off);
+    });
   }
 }
 

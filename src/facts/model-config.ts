@@ -47,7 +47,8 @@ const EXAMPLE_KEYS = new Set(['example', 'examples', 'x-example', 'x-examples'])
  * Keys of a row in a price, token or capability table: such a row describes a model by name
  * (for billing, token counting, a model picker's metadata) and configures nothing to call.
  */
-const TABLE_ROW_KEY = /(^|[_-]|[a-z](?=[A-Z]))(prices?|pricing|costs?|input_?cost|output_?cost|cost_?per|per_?(token|million|1k|thousand)|match_?pattern|tokenizer(_?id|_?config)?|context_?(window|length)|max_?(input|output)_?tokens)([_-]|[A-Z]|$)/i;
+const TABLE_ROW_KEY =
+  /(^|[_-]|[a-z](?=[A-Z]))(prices?|pricing|costs?|input_?cost|output_?cost|cost_?per|per_?(token|million|1k|thousand)|match_?pattern|tokenizer(_?id|_?config)?|context_?(window|length)|max_?(input|output)_?tokens)([_-]|[A-Z]|$)/i;
 
 function isTableRow(keys: readonly string[]): boolean {
   return keys.some((k) => TABLE_ROW_KEY.test(k));
@@ -139,7 +140,8 @@ const RECIPE_MODEL_KEYS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Other keys of a recipe: training, data and precision settings, so the map configures a run. */
-const RECIPE_KEY = /^(output_dir|learning_rate|num_train_epochs|num_epochs|max_steps|micro_batch_size|per_device_(train|eval)_batch_size|gradient_accumulation_steps|datasets?|dataset_(name|mixer|mixture|config)|train_file|stage|finetuning_type|template|adapter|lora_(r|rank|alpha|dropout|target)|sequence_len|max_seq_length|cutoff_len|torch_dtype|bf16|fp16|tf32|load_in_(4|8)bit|use_peft|deepspeed|fsdp|gradient_checkpointing|warmup_(ratio|steps)|lr_scheduler(_type)?|optimizer|optim|eval_strategy|evaluation_strategy|save_strategy|trust_remote_code|attn_implementation|chat_template|tokenizer_type|model_type|val_set_size|quantization_bit|do_train|hub_model_id|push_to_hub|use_vllm|num_generations|beta|tasks)$/;
+const RECIPE_KEY =
+  /^(output_dir|learning_rate|num_train_epochs|num_epochs|max_steps|micro_batch_size|per_device_(train|eval)_batch_size|gradient_accumulation_steps|datasets?|dataset_(name|mixer|mixture|config)|train_file|stage|finetuning_type|template|adapter|lora_(r|rank|alpha|dropout|target)|sequence_len|max_seq_length|cutoff_len|torch_dtype|bf16|fp16|tf32|load_in_(4|8)bit|use_peft|deepspeed|fsdp|gradient_checkpointing|warmup_(ratio|steps)|lr_scheduler(_type)?|optimizer|optim|eval_strategy|evaluation_strategy|save_strategy|trust_remote_code|attn_implementation|chat_template|tokenizer_type|model_type|val_set_size|quantization_bit|do_train|hub_model_id|push_to_hub|use_vllm|num_generations|beta|tasks)$/;
 
 export interface RecipeModel {
   /** `model_name_or_path`, `base_model`. */
@@ -175,7 +177,9 @@ function recipeWalk(y: YamlFile, node: YNode | null, path: string[], out: Recipe
       } else if (!EXAMPLE_KEYS.has(e.key.toLowerCase())) recipeWalk(y, v, [...path, e.key], out, depth + 1);
     }
   } else if (isSeq(node)) {
-    y.items(node).forEach((item, i) => recipeWalk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, depth + 1));
+    y.items(node).forEach((item, i) => {
+      recipeWalk(y, item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], out, depth + 1);
+    });
   }
 }
 
@@ -215,7 +219,10 @@ export function ollamaUris(file: FileModel): OllamaUri[] {
     const walk = (node: YNode | null, path: string[], depth: number): void => {
       if (!node || depth > 40) return;
       if (isMap(node)) for (const e of y.entries(node)) walk(e.value, [...path, e.key], depth + 1);
-      else if (isSeq(node)) y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], depth + 1));
+      else if (isSeq(node))
+        y.items(node).forEach((item, i) => {
+          walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], depth + 1);
+        });
       else if (isScalar(node) && typeof node.value === 'string') {
         const m = /^(\s*ollama:\/\/)([^?\s#]+)/.exec(node.value);
         if (!m) return;

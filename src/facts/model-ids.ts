@@ -109,11 +109,11 @@ export function classifyApiModel(id: string, settings: Settings, hint?: string):
   if (!value || /\s/.test(value)) return undefined;
   const list = providers(settings);
   const hinted = hint ? list.find((p) => p.id === hint) : undefined;
-  if (hinted && hinted.models.some((r) => r.test(value))) return within(hinted, value);
+  if (hinted?.models.some((r) => r.test(value))) return within(hinted, value);
   for (const p of list) {
     for (const prefix of p.prefixes) {
       const m = prefix.exec(value);
-      if (!m || m.index !== 0) continue;
+      if (m?.index !== 0) continue;
       const base = value.slice(m[0].length);
       if (p.models.some((r) => r.test(base))) return within(p, base);
     }

@@ -117,7 +117,10 @@ function workflowInputs(file: FileModel): Map<string, { default?: string; option
       for (const section of sections) {
         for (const e of y.entries(section)) {
           const def = y.str(y.get(e.value, 'default'));
-          const options = y.items(y.get(e.value, 'options')).map((o) => y.str(o)).filter((o): o is string => o !== undefined);
+          const options = y
+            .items(y.get(e.value, 'options'))
+            .map((o) => y.str(o))
+            .filter((o): o is string => o !== undefined);
           out.set(e.key, { default: def !== undefined && def.trim() !== '' ? def : undefined, options });
         }
       }
@@ -403,10 +406,60 @@ export function innerStart(words: readonly ShellWord[]): number {
 
 /** Options of job launchers (Slurm `srun`, MPI `mpirun`) that take a separate value. */
 const LAUNCHER_VALUE_OPTS = new Set([
-  '-N', '-n', '-c', '-p', '-t', '-J', '-o', '-e', '-A', '-G', '-w', '-C', '-D', '-q', '-x', '-H', '-np', '-hostfile', '-host',
-  '--nodes', '--ntasks', '--ntasks-per-node', '--cpus-per-task', '--gpus', '--gpus-per-node', '--gpus-per-task', '--gres', '--partition', '--time', '--job-name',
-  '--output', '--error', '--account', '--qos', '--constraint', '--chdir', '--nodelist', '--exclude', '--mem', '--mem-per-cpu', '--export', '--mpi', '--distribution',
-  '--container-image', '--container-mounts', '--container-workdir', '--container-name', '--container-env', '--host', '--hostfile', '--map-by', '--bind-to', '--mca', '-mca',
+  '-N',
+  '-n',
+  '-c',
+  '-p',
+  '-t',
+  '-J',
+  '-o',
+  '-e',
+  '-A',
+  '-G',
+  '-w',
+  '-C',
+  '-D',
+  '-q',
+  '-x',
+  '-H',
+  '-np',
+  '-hostfile',
+  '-host',
+  '--nodes',
+  '--ntasks',
+  '--ntasks-per-node',
+  '--cpus-per-task',
+  '--gpus',
+  '--gpus-per-node',
+  '--gpus-per-task',
+  '--gres',
+  '--partition',
+  '--time',
+  '--job-name',
+  '--output',
+  '--error',
+  '--account',
+  '--qos',
+  '--constraint',
+  '--chdir',
+  '--nodelist',
+  '--exclude',
+  '--mem',
+  '--mem-per-cpu',
+  '--export',
+  '--mpi',
+  '--distribution',
+  '--container-image',
+  '--container-mounts',
+  '--container-workdir',
+  '--container-name',
+  '--container-env',
+  '--host',
+  '--hostfile',
+  '--map-by',
+  '--bind-to',
+  '--mca',
+  '-mca',
 ]);
 
 /** Index of the first word after a launcher's options (`srun -N 2 --gpus 8 python ...`). */
@@ -421,7 +474,26 @@ function skipLauncherOpts(words: readonly ShellWord[], from: number): number {
   return i;
 }
 
-const DOCKER_BOOL = new Set(['--rm', '--detach', '--interactive', '--tty', '--privileged', '--init', '--read-only', '--publish-all', '--no-healthcheck', '--oom-kill-disable', '--quiet', '--no-deps', '--service-ports', '--use-aliases', '--no-TTY', '--all-tags', '--disable-content-trust', '--pull-always']);
+const DOCKER_BOOL = new Set([
+  '--rm',
+  '--detach',
+  '--interactive',
+  '--tty',
+  '--privileged',
+  '--init',
+  '--read-only',
+  '--publish-all',
+  '--no-healthcheck',
+  '--oom-kill-disable',
+  '--quiet',
+  '--no-deps',
+  '--service-ports',
+  '--use-aliases',
+  '--no-TTY',
+  '--all-tags',
+  '--disable-content-trust',
+  '--pull-always',
+]);
 
 /** Index of the first word after `docker run`-style options (the image or container). */
 function skipDockerOpts(words: readonly ShellWord[], from: number): number {
@@ -554,7 +626,15 @@ const VLLM_BOOLEANS = new Set([
   '--enable-sleep-mode',
   '--headless',
 ]);
-const TGI_BOOLEANS = new Set(['--trust-remote-code', '--disable-custom-kernels', '--json-output', '--disable-grammar-support', '--disable-usage-stats', '--cuda-graphs-disable', '--enable-prefill-logprobs']);
+const TGI_BOOLEANS = new Set([
+  '--trust-remote-code',
+  '--disable-custom-kernels',
+  '--json-output',
+  '--disable-grammar-support',
+  '--disable-usage-stats',
+  '--cuda-graphs-disable',
+  '--enable-prefill-logprobs',
+]);
 
 /** Which server a command starts, and where its arguments begin. */
 function recognise(words: readonly ShellWord[], start: number): { server: ServerKind; args: number } | undefined {
@@ -692,7 +772,9 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
         if (known) l = launchFrom(known.server, [{ ...run.image.word, value: run.entrypoint }, ...run.args], known.args, lookup, 'cli', `docker run, ${run.command.where}`);
       } else if (server) {
         const known = recognise(run.args, 0);
-        l = known ? launchFrom(known.server, run.args, known.args, lookup, 'cli', `docker run, ${run.command.where}`) : launchFrom(server, run.args, 0, lookup, 'image-args', `docker run, ${run.command.where}`);
+        l = known
+          ? launchFrom(known.server, run.args, known.args, lookup, 'cli', `docker run, ${run.command.where}`)
+          : launchFrom(server, run.args, 0, lookup, 'image-args', `docker run, ${run.command.where}`);
       }
       if (!l) continue;
       l.command = run.command;
@@ -738,7 +820,13 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
         if (m?.value !== undefined) {
           const lookup: Lookup = (n) => (file.kind === 'compose' ? composeDotenv(file, project)(n) : undefined);
           const r = substituteAll(m.value, lookup);
-          l.model = { word: { value: m.value, raw: m.value, span: m.span, literal: true, map: { toSource: (o) => m.span.start + o } }, value: r.value, exact: r.exact, span: m.span, substituted: r.value !== m.value };
+          l.model = {
+            word: { value: m.value, raw: m.value, span: m.span, literal: true, map: { toSource: (o) => m.span.start + o } },
+            value: r.value,
+            exact: r.exact,
+            span: m.span,
+            substituted: r.value !== m.value,
+          };
           l.modelFlag = 'MODEL_ID';
         }
       }
@@ -746,7 +834,13 @@ export function serverLaunches(file: FileModel, project?: ProjectModel, settings
         const r = l.env.get('REVISION');
         if (r?.value !== undefined) {
           const sub = substituteAll(r.value, (n) => (file.kind === 'compose' ? composeDotenv(file, project)(n) : undefined));
-          l.revision = { word: { value: r.value, raw: r.value, span: r.span, literal: true, map: { toSource: (o) => r.span.start + o } }, value: sub.value, exact: sub.exact, span: r.span, substituted: sub.value !== r.value };
+          l.revision = {
+            word: { value: r.value, raw: r.value, span: r.span, literal: true, map: { toSource: (o) => r.span.start + o } },
+            value: sub.value,
+            exact: sub.exact,
+            span: r.span,
+            substituted: sub.value !== r.value,
+          };
         } else if (r) {
           // `REVISION` set from a secret or a field reference: set deliberately, value unknown.
           l.revision = { word: { value: '', raw: '', span: r.span, literal: false, map: { toSource: (o) => r.span.start + o } }, value: '', exact: false, span: r.span, substituted: true };
@@ -906,7 +1000,8 @@ export function configServes(file: FileModel, settings: Settings = {}): ConfigSe
         if (!u) return;
         model = u.model;
         offset = argOffset + u.offset;
-        if (u.revision) revision = { value: u.revision.value, span: { start: map.toSource(argOffset + u.revision.offset), end: map.toSource(argOffset + u.revision.offset + u.revision.value.length) }, exact: true };
+        if (u.revision)
+          revision = { value: u.revision.value, span: { start: map.toSource(argOffset + u.revision.offset), end: map.toSource(argOffset + u.revision.offset + u.revision.value.length) }, exact: true };
       } else if (!ctx) return;
       if (/\$\{|\{\{|\$\(/.test(model)) return;
       revision ??= revisionIn(y, own.node) ?? (ctx ? revisionIn(y, ctx.frame.node) : undefined);
@@ -952,7 +1047,9 @@ export function configServes(file: FileModel, settings: Settings = {}): ConfigSe
           } else if (!['example', 'examples'].includes(e.key.toLowerCase())) walk(v, [...path, e.key], frames, depth + 1);
         }
       } else if (isSeq(node)) {
-        y.items(node).forEach((item, i) => walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], stack, depth + 1));
+        y.items(node).forEach((item, i) => {
+          walk(item, [...path.slice(0, -1), `${path[path.length - 1] ?? ''}[${i}]`], stack, depth + 1);
+        });
       }
     };
     for (const doc of y.documents) walk(y.root(doc), [], [], 0);
@@ -1205,7 +1302,7 @@ function ollamaApiCall(cmd: LocatedCommand, start: number): OllamaCommand | unde
     const inline = /^(--data(-raw|-binary)?|--json|-d)(=)?(.*)$/s.exec(flag);
     if (!inline) continue;
     const body = inline[3] || (inline[1] === '-d' && inline[4]) ? words[i] : words[i + 1];
-    if (!body || !body.literal) continue;
+    if (!body?.literal) continue;
     const offset = body === words[i] ? flag.length - (inline[4] ?? '').length : 0;
     const text = body.value.slice(offset);
     let json: unknown;

@@ -113,7 +113,9 @@ const TS_SDKS: Record<string, TsModuleSpec> = {
       ConverseStreamCommand: { kind: 'command-class', provider: 'bedrock', keys: ['modelId'] },
     },
   },
-  '@huggingface/inference': { exports: { HfInference: { kind: 'client-class', provider: 'huggingface' }, InferenceClient: { kind: 'client-class', provider: 'huggingface' }, '*': { kind: 'function', provider: 'huggingface' } } },
+  '@huggingface/inference': {
+    exports: { HfInference: { kind: 'client-class', provider: 'huggingface' }, InferenceClient: { kind: 'client-class', provider: 'huggingface' }, '*': { kind: 'function', provider: 'huggingface' } },
+  },
   ollama: { exports: { default: { kind: 'client', provider: 'ollama' }, Ollama: { kind: 'client-class', provider: 'ollama' } } },
   'ollama/browser': { exports: { default: { kind: 'client', provider: 'ollama' }, Ollama: { kind: 'client-class', provider: 'ollama' } } },
   ai: {
@@ -352,7 +354,10 @@ function tsObjectModel(file: FileModel, project: ProjectModel | undefined, arg: 
     const p = tsProperty(obj.file, obj.node, key, project);
     if (!p) continue;
     // The options object may live in another module: the argument here passes it.
-    return tsRefs(p.file, project, p.node, base, p.file === file ? tsSpan(p.node) : arg ? tsSpan(arg) : tsSpan(p.node)).map((r) => ({ ...r, definedIn: r.definedIn === file.path ? undefined : (r.definedIn ?? (p.file === file ? undefined : p.file.path)) }));
+    return tsRefs(p.file, project, p.node, base, p.file === file ? tsSpan(p.node) : arg ? tsSpan(arg) : tsSpan(p.node)).map((r) => ({
+      ...r,
+      definedIn: r.definedIn === file.path ? undefined : (r.definedIn ?? (p.file === file ? undefined : p.file.path)),
+    }));
   }
   return [];
 }
@@ -397,7 +402,21 @@ export function tsModelRefs(file: FileModel, call: TsNode, binding: { kind: TsKi
   }
 }
 
-const FACTORY_METHODS = new Set(['chat', 'languageModel', 'responses', 'completion', 'embedding', 'textEmbedding', 'textEmbeddingModel', 'image', 'imageModel', 'transcription', 'speech', 'messages', 'generativeAI']);
+const FACTORY_METHODS = new Set([
+  'chat',
+  'languageModel',
+  'responses',
+  'completion',
+  'embedding',
+  'textEmbedding',
+  'textEmbeddingModel',
+  'image',
+  'imageModel',
+  'transcription',
+  'speech',
+  'messages',
+  'generativeAI',
+]);
 
 function typescriptRefs(file: FileModel, project: ProjectModel | undefined): ModelRef[] {
   if (!mayBindSdk(file, project)) return [];
@@ -473,7 +492,10 @@ const PY_SDKS: Array<[RegExp, PySpec]> = [
   [/^ollama\.(Async)?Client$/, { kind: 'client-class', provider: 'ollama', kw: ['model'], pos: 0 }],
   [/^google\.generativeai\.GenerativeModel$/, { kind: 'model-class', provider: 'google', kw: ['model_name'], pos: 0 }],
   [/^vertexai(\.preview)?\.generative_models\.GenerativeModel$/, { kind: 'model-class', provider: 'google', kw: ['model_name'], pos: 0 }],
-  [/^(langchain_openai|langchain_community\.chat_models|langchain\.chat_models|langchain_community\.llms|langchain_community\.embeddings)\.(ChatOpenAI|OpenAI|OpenAIEmbeddings)$/, { kind: 'model-class', provider: 'openai', kw: ['model', 'model_name'] }],
+  [
+    /^(langchain_openai|langchain_community\.chat_models|langchain\.chat_models|langchain_community\.llms|langchain_community\.embeddings)\.(ChatOpenAI|OpenAI|OpenAIEmbeddings)$/,
+    { kind: 'model-class', provider: 'openai', kw: ['model', 'model_name'] },
+  ],
   [/^langchain_openai\.Azure\w+$/, { kind: 'model-class', provider: 'azure', kw: ['model', 'model_name'] }],
   [/^langchain_anthropic\.(ChatAnthropic|AnthropicLLM)$/, { kind: 'model-class', provider: 'anthropic', kw: ['model', 'model_name'] }],
   [/^langchain_google_genai\.(ChatGoogleGenerativeAI|GoogleGenerativeAI|GoogleGenerativeAIEmbeddings)$/, { kind: 'model-class', provider: 'google', kw: ['model'] }],
@@ -482,7 +504,10 @@ const PY_SDKS: Array<[RegExp, PySpec]> = [
   [/^langchain_groq\.ChatGroq$/, { kind: 'model-class', provider: 'groq', kw: ['model', 'model_name'] }],
   [/^langchain_cohere\.(ChatCohere|CohereEmbeddings)$/, { kind: 'model-class', provider: 'cohere', kw: ['model'] }],
   [/^langchain_aws\.(ChatBedrock|ChatBedrockConverse|BedrockLLM)$/, { kind: 'model-class', provider: 'bedrock', kw: ['model_id', 'model'] }],
-  [/^(langchain_ollama|langchain_community\.chat_models|langchain_community\.llms|langchain_community\.embeddings)\.(ChatOllama|OllamaLLM|Ollama|OllamaEmbeddings)$/, { kind: 'model-class', provider: 'ollama', kw: ['model'] }],
+  [
+    /^(langchain_ollama|langchain_community\.chat_models|langchain_community\.llms|langchain_community\.embeddings)\.(ChatOllama|OllamaLLM|Ollama|OllamaEmbeddings)$/,
+    { kind: 'model-class', provider: 'ollama', kw: ['model'] },
+  ],
   [/^llama_index\.llms\.openai\.OpenAI$/, { kind: 'model-class', provider: 'openai', kw: ['model'] }],
   [/^llama_index\.llms\.anthropic\.Anthropic$/, { kind: 'model-class', provider: 'anthropic', kw: ['model'] }],
   [/^llama_index\.llms\.ollama\.Ollama$/, { kind: 'model-class', provider: 'ollama', kw: ['model'] }],
@@ -525,7 +550,7 @@ function pyBaseUrl(file: FileModel, call: PyCall, project: ProjectModel | undefi
   if (direct !== undefined) return direct;
   const args = call.node.childForFieldName('arguments');
   for (const a of args ? args.namedChildren : []) {
-    if (!a || a.type !== 'dictionary_splat') continue;
+    if (a?.type !== 'dictionary_splat') continue;
     const inner = a.namedChildren[0];
     const keys = inner ? pyDictKeys(file, inner) : undefined;
     if (!keys) return '<dynamic>';
@@ -542,7 +567,7 @@ function pyLocalClients(file: FileModel, project: ProjectModel | undefined, out:
   if (!py) return;
   const callsAt = new Map(py.calls().map((c) => [`${c.node.startIndex}:${c.node.endIndex}`, c]));
   const clientOf = (value: PyNode | null): PyBinding | undefined => {
-    if (!value || value.type !== 'call') return undefined;
+    if (value?.type !== 'call') return undefined;
     const call = callsAt.get(`${value.startIndex}:${value.endIndex}`);
     if (!call) return undefined;
     const q = call.qualified;
@@ -566,7 +591,7 @@ function pyLocalClients(file: FileModel, project: ProjectModel | undefined, out:
   }
   for (const item of py.root.descendantsOfType('with_item')) {
     const v = item?.childForFieldName('value');
-    if (!v || v.type !== 'as_pattern') continue;
+    if (v?.type !== 'as_pattern') continue;
     const b = clientOf(v.namedChildren[0] ?? null);
     const target = v.namedChildren[v.namedChildren.length - 1];
     if (b && target) out.set(py.text_(target).replace(/\s+/g, ''), b);
@@ -630,11 +655,20 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
     const spec = pySpec(call.qualified);
     if (spec && spec.kind !== 'client-class') {
       // InferenceClient("org/x") also names its model in the constructor.
-      out.push(...pyModelRefs(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, spec.kind === 'function' ? 'function' : 'constructor', project));
+      out.push(
+        ...pyModelRefs(
+          file,
+          call,
+          { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos },
+          spec.kind === 'function' ? 'function' : 'constructor',
+          project,
+        ),
+      );
       continue;
     }
     if (spec?.kind === 'client-class' && (spec.provider === 'huggingface' || spec.provider === 'ollama')) {
-      if (spec.provider === 'huggingface') out.push(...pyModelRefs(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, 'constructor', project));
+      if (spec.provider === 'huggingface')
+        out.push(...pyModelRefs(file, call, { provider: spec.provider, sdk: call.qualified.split('.')[0] as string, kw: spec.kw, pos: spec.pos }, 'constructor', project));
       continue;
     }
     // client.chat.completions.create(model=...), self.client.messages.create(model=...)
@@ -658,7 +692,15 @@ function pythonRefs(file: FileModel, project: ProjectModel | undefined): ModelRe
     }
     if (!b) continue;
     // Ollama clients take the model first: client.chat("llama3", ...).
-    out.push(...pyModelRefs(file, call, { ...b, pos: b.provider === 'ollama' ? 0 : b.pos !== undefined && /\b(chat|generate|pull|embed|embeddings|show)$/.test(call.callee) ? b.pos : undefined }, 'client-call', project));
+    out.push(
+      ...pyModelRefs(
+        file,
+        call,
+        { ...b, pos: b.provider === 'ollama' ? 0 : b.pos !== undefined && /\b(chat|generate|pull|embed|embeddings|show)$/.test(call.callee) ? b.pos : undefined },
+        'client-call',
+        project,
+      ),
+    );
   }
   return out;
 }
@@ -765,7 +807,9 @@ function wrapperDefaultRefs(file: FileModel, project: ProjectModel | undefined):
     const supers = cls.childForFieldName('superclasses');
     for (const b of supers ? pyKids(supers) : []) {
       if (b.type !== 'identifier') continue;
-      const base = pyKids(py.root).map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st)).find((d) => d?.type === 'class_definition' && py.text_(d.childForFieldName('name') as PyNode) === py.text_(b));
+      const base = pyKids(py.root)
+        .map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st))
+        .find((d) => d?.type === 'class_definition' && py.text_(d.childForFieldName('name') as PyNode) === py.text_(b));
       if (base && usesAsModel(base, attr, attr, depth - 1)) return true;
     }
     return false;
@@ -773,7 +817,9 @@ function wrapperDefaultRefs(file: FileModel, project: ProjectModel | undefined):
   for (const cls of py.root.descendantsOfType('class_definition')) {
     const body = cls?.childForFieldName('body');
     if (!cls || !body) continue;
-    const init = pyKids(body).map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st)).find((d) => d?.type === 'function_definition' && py.text_(d.childForFieldName('name') as PyNode) === '__init__');
+    const init = pyKids(body)
+      .map((st) => (st.type === 'decorated_definition' ? st.childForFieldName('definition') : st))
+      .find((d) => d?.type === 'function_definition' && py.text_(d.childForFieldName('name') as PyNode) === '__init__');
     const params = init?.childForFieldName('parameters');
     if (!init || !params) continue;
     const clsName = py.text_(cls.childForFieldName('name') as PyNode);
@@ -787,12 +833,29 @@ function wrapperDefaultRefs(file: FileModel, project: ProjectModel | undefined):
       for (const a of init.descendantsOfType('assignment')) {
         const left = a?.childForFieldName('left');
         const right = a?.childForFieldName('right');
-        if (left?.type === 'attribute' && right?.type === 'identifier' && py.text_(right) === name && py.text_(left.childForFieldName('object') as PyNode) === 'self') attr = py.text_(left.childForFieldName('attribute') as PyNode);
+        if (left?.type === 'attribute' && right?.type === 'identifier' && py.text_(right) === name && py.text_(left.childForFieldName('object') as PyNode) === 'self')
+          attr = py.text_(left.childForFieldName('attribute') as PyNode);
       }
-      const superPasses = init.descendantsOfType('call').some((c) => c && /^super\(\)\.__init__$/.test(py.chain(c.childForFieldName('function') as PyNode)) && py.text_(c.childForFieldName('arguments') as PyNode).match(new RegExp(`\\bmodel(_name)?\\s*=\\s*${name}\\b`)));
+      const superPasses = init
+        .descendantsOfType('call')
+        .some(
+          (c) =>
+            c &&
+            /^super\(\)\.__init__$/.test(py.chain(c.childForFieldName('function') as PyNode)) &&
+            py.text_(c.childForFieldName('arguments') as PyNode).match(new RegExp(`\\bmodel(_name)?\\s*=\\s*${name}\\b`)),
+        );
       if (!superPasses && !usesAsModel(cls, attr, name, 2)) continue;
       const holder = `${clsName}(${name})`;
-      out.push(...refsOf(pySources(file, dflt, project), file.path, pySpan(dflt), { sdk: 'wrapper', api: clsName, found: 'constructor', callSpan: pySpan(init) }).filter((r) => r.value !== undefined).map((r) => ({ ...r, via: r.via === 'literal' || r.via === 'constant' ? ('parameter-default' as const) : r.via, holder: r.via === 'literal' || r.via === 'constant' ? holder : r.holder, confidence: 'medium' as const })));
+      out.push(
+        ...refsOf(pySources(file, dflt, project), file.path, pySpan(dflt), { sdk: 'wrapper', api: clsName, found: 'constructor', callSpan: pySpan(init) })
+          .filter((r) => r.value !== undefined)
+          .map((r) => ({
+            ...r,
+            via: r.via === 'literal' || r.via === 'constant' ? ('parameter-default' as const) : r.via,
+            holder: r.via === 'literal' || r.via === 'constant' ? holder : r.holder,
+            confidence: 'medium' as const,
+          })),
+      );
     }
   }
   return out;
@@ -827,9 +890,14 @@ export interface ModelIdUse {
  * call of the repository it reaches (see `writtenIds`).
  */
 export function writtenModelIds(file: FileModel, project: ProjectModel): Array<WrittenId<ModelIdUse>> {
-  return writtenIds<ModelIdUse>(file, project, 'model-refs', (f) => MAY_NAME_MODELS.test(f.text), (f) =>
-    modelRefs(f, project).flatMap((ref) =>
-      ref.value === undefined ? [] : [{ use: { path: f.path, callSpan: ref.callSpan, ref }, literal: { path: ref.definedIn ?? f.path, span: ref.span, value: ref.value, exact: ref.exact } }],
-    ),
+  return writtenIds<ModelIdUse>(
+    file,
+    project,
+    'model-refs',
+    (f) => MAY_NAME_MODELS.test(f.text),
+    (f) =>
+      modelRefs(f, project).flatMap((ref) =>
+        ref.value === undefined ? [] : [{ use: { path: f.path, callSpan: ref.callSpan, ref }, literal: { path: ref.definedIn ?? f.path, span: ref.span, value: ref.value, exact: ref.exact } }],
+      ),
   );
 }

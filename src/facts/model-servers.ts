@@ -47,7 +47,7 @@ export function serverSpecs(): ServerSpec[] {
 /** Words that appear in any file that starts a known model server (a cheap prefilter). */
 export function serverKeywords(): string[] {
   const words = new Set<string>();
-  for (const s of serverSpecs()) for (const l of s.launchers) words.add(l[0] === '-m' ? (l[1] as string).split('.')[0] as string : (l[0] as string));
+  for (const s of serverSpecs()) for (const l of s.launchers) words.add(l[0] === '-m' ? ((l[1] as string).split('.')[0] as string) : (l[0] as string));
   return [...words];
 }
 
@@ -202,7 +202,10 @@ export function hasFlag(args: ShellWord[], flags: readonly string[]): boolean {
 
 /** Classifies a listen address: `0.0.0.0`, `::`, `*`, empty → all; `127.x`, `localhost`, `::1` → loopback. */
 export function classifyHost(host: string): Binding {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === '' || h === '0.0.0.0' || h === '::' || h === '*' || h === '0' || h === '::0') return 'all';
   if (h === 'localhost' || h === '::1' || /^127\./.test(h) || h === 'ip6-localhost') return 'loopback';
   if (h.includes('$')) return 'unknown';
@@ -357,10 +360,18 @@ function workloadEnv(file: FileModel, w: Workload, project: ProjectModel | undef
     for (const p of files ?? []) {
       if (!p) continue;
       const target = project ? findRepoFile(project, file, p) : undefined;
-      const example = !target && project ? (['.example', '.sample', '.template', '.dist'].map((s) => findRepoFile(project, file, `${p}${s}`)).find(Boolean) ?? findRepoFile(project, file, p.replace(/\.env$/, '.env.example'))) : undefined;
+      const example =
+        !target && project
+          ? (['.example', '.sample', '.template', '.dist'].map((s) => findRepoFile(project, file, `${p}${s}`)).find(Boolean) ?? findRepoFile(project, file, p.replace(/\.env$/, '.env.example')))
+          : undefined;
       const src = target ?? example;
       // A template (.env.example) names the variables the real file sets; its values are placeholders.
-      if (src && src.kind === 'dotenv') addEntries(env, envEntries(src).map((e) => (src === example ? { ...e, value: undefined } : e)), () => `env_file ${src.path}`);
+      if (src && src.kind === 'dotenv')
+        addEntries(
+          env,
+          envEntries(src).map((e) => (src === example ? { ...e, value: undefined } : e)),
+          () => `env_file ${src.path}`,
+        );
       else unknown ??= `env_file ${p}`;
     }
     // The same service in an override file next to this one (docker-compose.override.yml).
@@ -369,7 +380,12 @@ function workloadEnv(file: FileModel, w: Workload, project: ProjectModel | undef
       for (const other of project.withKind('compose')) {
         if (other === file || other.path.split('/').slice(0, -1).join('/') !== dir) continue;
         const same = workloads(other).find((o) => o.name === w.name);
-        if (same) addEntries(env, envEntries(other).filter((e) => e.workload === same), (n) => `${other.path} environment ${n}`);
+        if (same)
+          addEntries(
+            env,
+            envEntries(other).filter((e) => e.workload === same),
+            (n) => `${other.path} environment ${n}`,
+          );
       }
     }
   } else if (y) {
@@ -388,7 +404,11 @@ function workloadEnv(file: FileModel, w: Workload, project: ProjectModel | undef
       }
     }
   }
-  addEntries(env, envEntries(file).filter((e) => e.workload === w), (n) => `environment ${n}`);
+  addEntries(
+    env,
+    envEntries(file).filter((e) => e.workload === w),
+    (n) => `environment ${n}`,
+  );
   return unknown ? { env, unknown } : { env };
 }
 
@@ -399,7 +419,11 @@ function commandEnv(file: FileModel, c: LocatedCommand, project: ProjectModel | 
   const entries = envEntries(file);
   switch (c.origin) {
     case 'script': {
-      addEntries(env, entries.filter((e) => e.nameSpan.start < c.span.start), (n) => `${n}=`);
+      addEntries(
+        env,
+        entries.filter((e) => e.nameSpan.start < c.span.start),
+        (n) => `${n}=`,
+      );
       // `source .env` / `. ./config.env` before the command.
       for (const other of commands(file)) {
         if (other.span.start >= c.span.start || !['source', '.'].includes(other.words[0]?.value ?? '') || !other.words[1]) continue;
@@ -414,11 +438,19 @@ function commandEnv(file: FileModel, c: LocatedCommand, project: ProjectModel | 
     case 'gha-run': {
       const job = c.job;
       const step = c.step !== undefined ? c.step + 1 : -1;
-      addEntries(env, entries.filter((e) => e.where === 'workflow' || e.where === `job "${job}"` || e.where === `job "${job}" step ${step}`), (n) => `env ${n}`);
+      addEntries(
+        env,
+        entries.filter((e) => e.where === 'workflow' || e.where === `job "${job}"` || e.where === `job "${job}" step ${step}`),
+        (n) => `env ${n}`,
+      );
       break;
     }
     case 'gitlab-script':
-      addEntries(env, entries.filter((e) => e.where === 'global variables' || e.where === `job "${c.job}"`), (n) => `variables ${n}`);
+      addEntries(
+        env,
+        entries.filter((e) => e.where === 'global variables' || e.where === `job "${c.job}"`),
+        (n) => `variables ${n}`,
+      );
       break;
     case 'dockerfile-cmd':
     case 'dockerfile-entrypoint':
@@ -426,23 +458,75 @@ function commandEnv(file: FileModel, c: LocatedCommand, project: ProjectModel | 
       // ENV of the stage that runs the command.
       const df = file.dockerfile();
       const stageStart = Math.max(0, ...(df?.froms ?? []).map((f) => f.instruction.span.start).filter((s) => s < c.span.start));
-      addEntries(env, entries.filter((e) => e.origin === 'dockerfile-env' && e.nameSpan.start > stageStart && e.nameSpan.start < c.span.start), (n) => `ENV ${n}`);
+      addEntries(
+        env,
+        entries.filter((e) => e.origin === 'dockerfile-env' && e.nameSpan.start > stageStart && e.nameSpan.start < c.span.start),
+        (n) => `ENV ${n}`,
+      );
       break;
     }
     default:
       break;
   }
   // Variables set earlier in the same embedded script (`export VLLM_API_KEY=...; vllm serve`).
-  if (c.script && c.origin !== 'script') for (const v of c.script.variables) if (v.span.start < c.span.start) env.set(v.name, { ...(v.value ? { value: v.value.value } : {}), span: v.span, source: `${v.name}=` });
+  if (c.script && c.origin !== 'script')
+    for (const v of c.script.variables) if (v.span.start < c.span.start) env.set(v.name, { ...(v.value ? { value: v.value.value } : {}), span: v.span, source: `${v.name}=` });
   for (const a of c.assignments) env.set(a.name, { ...(a.value ? { value: a.value.value } : {}), span: a.span, source: `${a.name}=` });
   return unknown ? { env, unknown } : { env };
 }
 
 const DOCKER_VALUE_OPTS = new Set([
-  '-p', '--publish', '-e', '--env', '--env-file', '--network', '--net', '-v', '--volume', '--name', '--gpus', '--ipc', '--shm-size', '-w', '--workdir',
-  '--entrypoint', '-u', '--user', '--mount', '--runtime', '--restart', '-l', '--label', '--cpus', '-m', '--memory', '--device', '--ulimit', '--cap-add',
-  '--cap-drop', '--platform', '--pull', '--add-host', '-h', '--hostname', '--log-driver', '--log-opt', '--pid', '--security-opt', '--tmpfs', '--expose',
-  '--link', '--dns', '--cidfile', '--stop-signal', '--health-cmd', '--health-interval', '--memory-swap', '--cpuset-cpus', '--group-add', '--userns',
+  '-p',
+  '--publish',
+  '-e',
+  '--env',
+  '--env-file',
+  '--network',
+  '--net',
+  '-v',
+  '--volume',
+  '--name',
+  '--gpus',
+  '--ipc',
+  '--shm-size',
+  '-w',
+  '--workdir',
+  '--entrypoint',
+  '-u',
+  '--user',
+  '--mount',
+  '--runtime',
+  '--restart',
+  '-l',
+  '--label',
+  '--cpus',
+  '-m',
+  '--memory',
+  '--device',
+  '--ulimit',
+  '--cap-add',
+  '--cap-drop',
+  '--platform',
+  '--pull',
+  '--add-host',
+  '-h',
+  '--hostname',
+  '--log-driver',
+  '--log-opt',
+  '--pid',
+  '--security-opt',
+  '--tmpfs',
+  '--expose',
+  '--link',
+  '--dns',
+  '--cidfile',
+  '--stop-signal',
+  '--health-cmd',
+  '--health-interval',
+  '--memory-swap',
+  '--cpuset-cpus',
+  '--group-add',
+  '--userns',
 ]);
 
 /** `docker run [options] image [args]` (also podman, nerdctl): options, image and arguments. */
@@ -614,12 +698,7 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
         const args = own[0]?.words ?? [];
         if (spec.image?.args && !new RegExp(spec.image.args).test(args[0]?.value ?? '')) continue;
         const { env, unknown } = workloadEnv(file, w, project);
-        out.push(
-          make(
-            { spec, file, span: y.span(w.image as YNode), origin: 'image', where: whereOf(w), workload: w, image, args, env, ...(unknown ? { envUnknown: unknown } : {}) },
-            true,
-          ),
-        );
+        out.push(make({ spec, file, span: y.span(w.image as YNode), origin: 'image', where: whereOf(w), workload: w, image, args, env, ...(unknown ? { envUnknown: unknown } : {}) }, true));
       }
     }
     if (file.kind === 'helm-values') out.push(...helmLaunches(file, settings, out));
@@ -628,14 +707,34 @@ export function serverLaunches(file: FileModel, project: ProjectModel | undefine
       const first = rt?.entrypoint?.[0] ?? rt?.cmd?.[0];
       if (rt) {
         const env = first ? commandEnv(file, first, project).env : new Map<string, EnvValue>();
-        if (!first) addEntries(env, envEntries(file).filter((e) => e.origin === 'dockerfile-env' && e.nameSpan.start > rt.stageStart), (n) => `ENV ${n}`);
+        if (!first)
+          addEntries(
+            env,
+            envEntries(file).filter((e) => e.origin === 'dockerfile-env' && e.nameSpan.start > rt.stageStart),
+            (n) => `ENV ${n}`,
+          );
         const inImage = (spec: ServerSpec): boolean => imageServer(rt.base, settings)?.id === spec.id;
         const exec = rt.entrypoint?.[0]?.exec ? rt.entrypoint[0] : undefined;
         const launchAt = (c: LocatedCommand, words: ShellWord[], where: string): boolean => {
           const m = matchLauncher(words, new Map(env));
           if (!m) return false;
           const cenv = new Map([...env, ...c.assignments.map((a) => [a.name, { ...(a.value ? { value: a.value.value } : {}), span: a.span, source: `${a.name}=` }] as const)]);
-          out.push(make({ spec: m.spec, file, span: { start: (words[m.start] as ShellWord).span.start, end: (words[m.end - 1] as ShellWord).span.end }, origin: 'command', where, command: c, ...(rt.base ? { image: rt.base } : {}), args: words.slice(m.end), env: cenv }, inImage(m.spec)));
+          out.push(
+            make(
+              {
+                spec: m.spec,
+                file,
+                span: { start: (words[m.start] as ShellWord).span.start, end: (words[m.end - 1] as ShellWord).span.end },
+                origin: 'command',
+                where,
+                command: c,
+                ...(rt.base ? { image: rt.base } : {}),
+                args: words.slice(m.end),
+                env: cenv,
+              },
+              inImage(m.spec),
+            ),
+          );
           return true;
         };
         if (exec) {
@@ -701,7 +800,10 @@ function dockerRuntime(file: FileModel): { base?: ImageRef; entrypoint?: Located
 
 /** `values a.b[0].image` → the path of the map that holds the image: ['a', 'b', 0]. */
 function componentPath(where: string): Array<string | number> {
-  const parts = where.replace(/^values ?/, '').split('.').filter(Boolean);
+  const parts = where
+    .replace(/^values ?/, '')
+    .split('.')
+    .filter(Boolean);
   parts.pop();
   return parts.flatMap((p) => {
     const m = /^(.*)\[(\d+)\]$/.exec(p);
@@ -743,7 +845,8 @@ function helmLaunches(file: FileModel, settings: Settings, already: ServerLaunch
             const name = y.str(y.get(i, 'name'));
             if (name) env.set(name, { ...(y.str(y.get(i, 'value')) !== undefined ? { value: y.str(y.get(i, 'value')) } : {}), span: y.span(i), source: `values ${e.key}` });
           }
-          for (const m of y.entries(isMap(e.value) ? e.value : null)) env.set(m.key, { ...(y.str(m.value) !== undefined ? { value: y.str(m.value) } : {}), span: y.span(m.keyNode), source: `values ${e.key}` });
+          for (const m of y.entries(isMap(e.value) ? e.value : null))
+            env.set(m.key, { ...(y.str(m.value) !== undefined ? { value: y.str(m.value) } : {}), span: y.span(m.keyNode), source: `values ${e.key}` });
         }
         if (/api[-_]?keys?$/i.test(e.key) && ((y.str(e.value) ?? '').trim() !== '' || isMap(e.value))) keyed ??= e.key;
       }

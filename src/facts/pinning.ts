@@ -97,8 +97,16 @@ function useFiles(project: ProjectModel, keep: (f: FileModel) => boolean): FileM
     const next: string[] = [];
     for (const p of frontier) {
       const f = project.file(p);
-      const linked = [...InferenceContext.of(project).importersOf(p), ...(f ? project.index.importsOf(f).map((e) => e.resolved).filter((r): r is string => !!r) : [])];
-      for (const l of linked) if (!near.has(l)) (near.add(l), next.push(l));
+      const linked = [
+        ...InferenceContext.of(project).importersOf(p),
+        ...(f
+          ? project.index
+              .importsOf(f)
+              .map((e) => e.resolved)
+              .filter((r): r is string => !!r)
+          : []),
+      ];
+      for (const l of linked) if (!near.has(l)) near.add(l), next.push(l);
     }
     frontier = next;
   }

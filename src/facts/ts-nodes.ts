@@ -7,13 +7,7 @@ import { walkTs } from '../parse/walk.js';
 /** Node kinds the model facts look for; gathered in one pass over the compiler tree. */
 let kinds: Set<SyntaxKind> | undefined;
 const KINDS = (): Set<SyntaxKind> =>
-  (kinds ??= new Set<SyntaxKind>([
-  SyntaxKind.CallExpression,
-  SyntaxKind.NewExpression,
-  SyntaxKind.VariableDeclaration,
-  SyntaxKind.PropertyDeclaration,
-  SyntaxKind.BinaryExpression,
-]));
+  (kinds ??= new Set<SyntaxKind>([SyntaxKind.CallExpression, SyntaxKind.NewExpression, SyntaxKind.VariableDeclaration, SyntaxKind.PropertyDeclaration, SyntaxKind.BinaryExpression]));
 
 type Wrap = (n: ts.Node) => Node;
 
@@ -84,7 +78,16 @@ export function calleeRoot(expr: ts.Expression): string | undefined {
       root = 'this';
       break;
     }
-    if (tsc.isPropertyAccessExpression(e) || tsc.isElementAccessExpression(e) || tsc.isCallExpression(e) || tsc.isNonNullExpression(e) || tsc.isParenthesizedExpression(e) || tsc.isAsExpression(e) || tsc.isAwaitExpression(e) || tsc.isNewExpression(e)) {
+    if (
+      tsc.isPropertyAccessExpression(e) ||
+      tsc.isElementAccessExpression(e) ||
+      tsc.isCallExpression(e) ||
+      tsc.isNonNullExpression(e) ||
+      tsc.isParenthesizedExpression(e) ||
+      tsc.isAsExpression(e) ||
+      tsc.isAwaitExpression(e) ||
+      tsc.isNewExpression(e)
+    ) {
       e = e.expression;
       continue;
     }

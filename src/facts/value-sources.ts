@@ -18,18 +18,7 @@ import { deeper, descendantsOfKind } from '../parse/walk.js';
  * `for m in MODELS`) and functions returning a constant. Nothing is evaluated; the result is
  * the set of candidate literals, each with where it is written and how it got here.
  */
-export type SourceVia =
-  | 'literal'
-  | 'template'
-  | 'constant'
-  | 'argument'
-  | 'parameter-default'
-  | 'attribute'
-  | 'catalogue'
-  | 'fallback'
-  | 'field-default'
-  | 'option-default'
-  | 'env-default';
+export type SourceVia = 'literal' | 'template' | 'constant' | 'argument' | 'parameter-default' | 'attribute' | 'catalogue' | 'fallback' | 'field-default' | 'option-default' | 'env-default';
 
 export interface ValueSource {
   value: string;
@@ -207,7 +196,8 @@ class PyFlow {
     const atModule = !scope.parent || scope.type === 'module';
     for (const b of bindings) {
       if (b.kind === 'assign') {
-        for (const v of this.vals(file, b.value, conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : (v.t === 'dict' || v.t === 'seq') && !v.holder ? { ...v, holder: name } : v);
+        for (const v of this.vals(file, b.value, conf, depth - 1))
+          out.push(v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : (v.t === 'dict' || v.t === 'seq') && !v.holder ? { ...v, holder: name } : v);
       } else if (b.kind === 'for') {
         for (const v of this.elements(this.vals(file, b.value, conf, depth - 1), depth - 1, 'iterate')) out.push(v);
       } else if (b.kind === 'param') {
@@ -253,7 +243,14 @@ class PyFlow {
   }
 
   private definesName(file: FileModel, name: string): boolean {
-    return pyModuleBindings(file, name).length > 0 || !!this.definition(file, name) || !!file.python()?.imports().some((i) => i.local === name);
+    return (
+      pyModuleBindings(file, name).length > 0 ||
+      !!this.definition(file, name) ||
+      !!file
+        .python()
+        ?.imports()
+        .some((i) => i.local === name)
+    );
   }
 
   /** A top-level `def name` / `class name` of a module (decorated ones too). */
@@ -292,13 +289,14 @@ class PyFlow {
       const named = opts.find((o) => !o.startsWith('-')) ?? opts.find((o) => o.startsWith('--'))?.replace(/^--/, '') ?? '';
       if (named.replace(/-/g, '_') !== name) continue;
       const kw = args.find((a) => a.type === 'keyword_argument' && py.text_(a.childForFieldName('name') as PyNode) === 'default');
-      for (const v of this.vals(file, kw?.childForFieldName('value'), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'option-default', opts.find((o) => o.startsWith('--')) ?? name, conf) } : v);
+      for (const v of this.vals(file, kw?.childForFieldName('value'), conf, depth - 1))
+        out.push(v.t === 'str' ? { ...v, s: step(v.s, 'option-default', opts.find((o) => o.startsWith('--')) ?? name, conf) } : v);
     }
     if (!this.project) return out;
     const params = fn.childForFieldName('parameters');
     const names = params ? kids(params).map((p) => paramName(py.text_.bind(py), p)) : [];
     const isMethod = names[0] === 'self' || names[0] === 'cls';
-    const index = names.filter((n, i) => !(isMethod && i === 0)).indexOf(name);
+    const index = names.filter((_n, i) => !(isMethod && i === 0)).indexOf(name);
     for (const e of this.callers(file, fn)) {
       const arg = e.args.get(name) ?? (index >= 0 ? e.args.get(`#${index}`) : undefined);
       const caller = this.project.file(e.from.path);
@@ -440,7 +438,15 @@ class PyFlow {
           const hit = pairs.find((p) => p.key === key);
           if (hit) out.push(...this.vals(v.file, hit.value, v.conf, depth - 1));
         } else if (index === undefined) {
-          out.push(...this.entries(v.file, pairs.map((p) => p.value), minConf(v.conf, 'medium'), v.holder ?? py.text_(obj), depth - 1));
+          out.push(
+            ...this.entries(
+              v.file,
+              pairs.map((p) => p.value),
+              minConf(v.conf, 'medium'),
+              v.holder ?? py.text_(obj),
+              depth - 1,
+            ),
+          );
         }
       } else if (v.t === 'seq') {
         if (index !== undefined) {
@@ -466,7 +472,16 @@ class PyFlow {
     const out: PyVal[] = [];
     for (const v of vals) {
       if (v.t === 'seq') out.push(...this.entries(v.file, v.items, how === 'pick' ? minConf(v.conf, 'medium') : v.conf, v.holder ?? 'a list', depth));
-      else if (v.t === 'dict') out.push(...this.entries(v.file, dictPairs(v.file, v.node).map((p) => p.keyNode), v.conf, v.holder ?? 'a dict', depth));
+      else if (v.t === 'dict')
+        out.push(
+          ...this.entries(
+            v.file,
+            dictPairs(v.file, v.node).map((p) => p.keyNode),
+            v.conf,
+            v.holder ?? 'a dict',
+            depth,
+          ),
+        );
     }
     return out;
   }
@@ -649,7 +664,15 @@ type TsVal =
 
 function unwrap(node: TsNode): TsNode {
   let n = node;
-  while (TsNode.isParenthesizedExpression(n) || TsNode.isAsExpression(n) || TsNode.isSatisfiesExpression(n) || TsNode.isNonNullExpression(n) || TsNode.isTypeAssertion(n) || TsNode.isAwaitExpression(n)) n = n.getExpression();
+  while (
+    TsNode.isParenthesizedExpression(n) ||
+    TsNode.isAsExpression(n) ||
+    TsNode.isSatisfiesExpression(n) ||
+    TsNode.isNonNullExpression(n) ||
+    TsNode.isTypeAssertion(n) ||
+    TsNode.isAwaitExpression(n)
+  )
+    n = n.getExpression();
   return n;
 }
 
@@ -824,14 +847,19 @@ class TsFlow {
     switch (decl.k) {
       case 'var': {
         if (!TsNode.isVariableDeclaration(n)) return [];
-        const out = this.vals(file, n.getInitializer(), conf, depth - 1).map((v) => (v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : (v.t === 'obj' || v.t === 'seq') && !v.holder ? { ...v, holder: name } : v));
+        const out = this.vals(file, n.getInitializer(), conf, depth - 1).map((v) =>
+          v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : (v.t === 'obj' || v.t === 'seq') && !v.holder ? { ...v, holder: name } : v,
+        );
         // `let model = "a"; if (x) model = "b";`: every assignment in the file.
         const list = n.getParent();
         const isConst = TsNode.isVariableDeclarationList(list) && list.getDeclarationKindKeywords().some((k) => k.getText() === 'const');
         if (!isConst) {
-          for (const bin of (() => { const sf = file.ts()?.source; return sf ? descendantsOfKind(sf, SyntaxKind.BinaryExpression) : []; })()) {
+          for (const bin of (() => {
+            const sf = file.ts()?.source;
+            return sf ? descendantsOfKind(sf, SyntaxKind.BinaryExpression) : [];
+          })()) {
             if (bin.getOperatorToken().getKind() !== SyntaxKind.EqualsToken || !TsNode.isIdentifier(bin.getLeft()) || bin.getLeft().getText() !== name) continue;
-            if (tsDeclOf(bin.getLeft()) ?.node !== n) continue;
+            if (tsDeclOf(bin.getLeft())?.node !== n) continue;
             for (const v of this.vals(file, bin.getRight(), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'constant', name, conf) } : v);
           }
         }
@@ -877,7 +905,12 @@ class TsFlow {
     if (!TsNode.isParameterDeclaration(p)) return [];
     const fn = p.getParent();
     const name = TsNode.isIdentifier(p.getNameNode()) ? p.getName() : '';
-    const fnName = fn && (TsNode.isFunctionDeclaration(fn) || TsNode.isMethodDeclaration(fn)) ? (fn.getName() ?? '') : fn && TsNode.isConstructorDeclaration(fn) ? (tsEnclosingClass(fn) as { getName?: () => string | undefined } | undefined)?.getName?.() ?? 'constructor' : varNameOf(fn);
+    const fnName =
+      fn && (TsNode.isFunctionDeclaration(fn) || TsNode.isMethodDeclaration(fn))
+        ? (fn.getName() ?? '')
+        : fn && TsNode.isConstructorDeclaration(fn)
+          ? ((tsEnclosingClass(fn) as { getName?: () => string | undefined } | undefined)?.getName?.() ?? 'constructor')
+          : varNameOf(fn);
     const holder = `${fnName}(${name || '...'})`;
     const out: TsVal[] = [];
     for (const v of this.vals(file, p.getInitializer(), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'parameter-default', holder, conf) } : v);
@@ -981,7 +1014,9 @@ class TsFlow {
     if (v.t === 'enum' && key && TsNode.isEnumDeclaration(v.decl)) {
       const m = v.decl.getMember(key);
       const init = m?.getInitializer();
-      return init ? this.vals(v.file, init, v.conf, depth).map((x) => (x.t === 'str' ? { ...x, s: step(x.s, 'constant', `${TsNode.isEnumDeclaration(v.decl) ? v.decl.getName() : ""}.${key}`, conf) } : x)) : [];
+      return init
+        ? this.vals(v.file, init, v.conf, depth).map((x) => (x.t === 'str' ? { ...x, s: step(x.s, 'constant', `${TsNode.isEnumDeclaration(v.decl) ? v.decl.getName() : ''}.${key}`, conf) } : x))
+        : [];
     }
     if (v.t === 'zod' && key) {
       const p = tsProperty(v.file, v.shape, key, this.project);
@@ -1010,7 +1045,8 @@ class TsFlow {
     const out: TsVal[] = [];
     const holder = `${cls.getName() ?? 'this'}.${key}`;
     const prop = cls.getProperty(key);
-    if (prop && TsNode.isPropertyDeclaration(prop)) for (const v of this.vals(file, prop.getInitializer(), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'field-default', holder, conf) } : v);
+    if (prop && TsNode.isPropertyDeclaration(prop))
+      for (const v of this.vals(file, prop.getInitializer(), conf, depth - 1)) out.push(v.t === 'str' ? { ...v, s: step(v.s, 'field-default', holder, conf) } : v);
     for (const ctor of cls.getConstructors()) {
       for (const p of ctor.getParameters()) if (p.isParameterProperty() && p.getName() === key) out.push(...this.param(file, p, conf, depth));
     }

@@ -241,7 +241,11 @@ export function pyBoundValues(file: FileModel, node: PyNode): PyNode[] {
   const name = py.text_(node);
   for (let scope = pyScope(node); ; scope = pyScope(scope)) {
     const bindings = pyBindings(py, scope, name);
-    if (bindings.length > 0) return bindings.filter((b) => b.kind === 'assign' || b.kind === 'with').map((b) => b.value as PyNode).filter(Boolean);
+    if (bindings.length > 0)
+      return bindings
+        .filter((b) => b.kind === 'assign' || b.kind === 'with')
+        .map((b) => b.value as PyNode)
+        .filter(Boolean);
     if (isRootScope(scope)) return [];
   }
 }
@@ -314,7 +318,7 @@ function tsExportedConstOf(file: FileModel, project: ProjectModel, name: string,
   const ts = file.ts();
   if (!ts) return undefined;
   const decl = ts.source.getVariableDeclaration(name);
-  if (decl && decl.isExported()) {
+  if (decl?.isExported()) {
     const init = ts.constInit(name);
     if (init) return { file, init };
   }

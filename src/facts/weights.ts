@@ -36,7 +36,10 @@ export interface RemoteCodeSite {
 }
 
 function truthy(text: string): boolean | undefined {
-  const t = text.trim().replace(/^["']|["']$/g, '').toLowerCase();
+  const t = text
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off', ''].includes(t)) return false;
   return undefined;
@@ -99,8 +102,6 @@ function pythonRemoteCode(file: FileModel, project: ProjectModel | undefined): R
   return out;
 }
 
-const TRUST_FLAGS = new Set(['--trust-remote-code', '--trust_remote_code']);
-
 function commandRemoteCode(file: FileModel, project: ProjectModel | undefined): RemoteCodeSite[] {
   if (!/trust.remote.code/i.test(file.text)) return [];
   const out: RemoteCodeSite[] = [];
@@ -120,7 +121,13 @@ function commandRemoteCode(file: FileModel, project: ProjectModel | undefined): 
     const env = l.env.get('TRUST_REMOTE_CODE');
     if (env?.value !== undefined && truthy(env.value) === true && !seen.has(env.span.start)) {
       seen.add(env.span.start);
-      out.push({ span: env.span, api: `${SERVER_NAMES[l.server]} (TRUST_REMOTE_CODE)`, model: l.model?.exact ? l.model.value : undefined, revision: l.revision ? { value: l.revision.value, exact: l.revision.exact } : undefined, kind: 'env' });
+      out.push({
+        span: env.span,
+        api: `${SERVER_NAMES[l.server]} (TRUST_REMOTE_CODE)`,
+        model: l.model?.exact ? l.model.value : undefined,
+        revision: l.revision ? { value: l.revision.value, exact: l.revision.exact } : undefined,
+        kind: 'env',
+      });
     }
   }
   // lm_eval --model_args ...,trust_remote_code=True
@@ -148,7 +155,13 @@ function commandRemoteCode(file: FileModel, project: ProjectModel | undefined): 
       const modelAt = words.findIndex((x) => /^--(model[-_]name[-_]or[-_]path|model[-_]id|model[-_]path|model|pretrained)$/.test(x.value));
       const modelWord = modelAt === -1 ? undefined : words[modelAt + 1];
       const model = modelWord ? resolveWord(modelWord, lookup) : undefined;
-      out.push({ span: w.span, api: `\`${commandName(words, start)}\``, model: model?.exact ? model.value : undefined, revision: rev ? { value: rev.value, exact: rev.exact } : undefined, kind: 'command' });
+      out.push({
+        span: w.span,
+        api: `\`${commandName(words, start)}\``,
+        model: model?.exact ? model.value : undefined,
+        revision: rev ? { value: rev.value, exact: rev.exact } : undefined,
+        kind: 'command',
+      });
     });
   }
   return out;
@@ -222,7 +235,8 @@ export interface DeserializationSite {
 
 const MODEL_EXT = /\.(pt|pth|bin|ckpt|model|joblib|sav|pkl|pickle|dill|safetensors)$/i;
 const STRONG_MODEL_EXT = /\.(pt|pth|bin|ckpt|model|joblib|sav)$/i;
-const MODEL_WORDS = /(^|[^a-z])(models?|checkpoints?|ckpts?|weights?|adapters?|lora|classifiers?|vectori[sz]ers?|tokeni[sz]ers?|estimators?|regressors?|scalers?|encoders?|embeddings?|state_dict|clf|pipelines?)([^a-z]|$)/i;
+const MODEL_WORDS =
+  /(^|[^a-z])(models?|checkpoints?|ckpts?|weights?|adapters?|lora|classifiers?|vectori[sz]ers?|tokeni[sz]ers?|estimators?|regressors?|scalers?|encoders?|embeddings?|state_dict|clf|pipelines?)([^a-z]|$)/i;
 
 const PICKLE_APIS = /^(pickle|cPickle|_pickle|dill|cloudpickle|joblib)\.(load|loads)$|^pandas\.read_pickle$|^sklearn\.externals\.joblib\.load$/;
 
@@ -241,7 +255,7 @@ function openedPath(file: FileModel, arg: PyNode): PyNode {
   const py = file.python();
   if (!py) return arg;
   const fromOpen = (call: PyNode | null | undefined): PyNode | undefined => {
-    if (!call || call.type !== 'call') return undefined;
+    if (call?.type !== 'call') return undefined;
     const fn = call.childForFieldName('function');
     const name = fn ? py.qualify(py.chain(fn)) : '';
     if (!/^(open|io\.open|builtins\.open|gzip\.open|bz2\.open|lzma\.open|fsspec\.open|smart_open\.open)$/.test(name) && !/\.open$/.test(name)) return undefined;
@@ -298,7 +312,14 @@ function rootName(py: PythonModule, node: PyNode): string | undefined {
 function reboundBetween(py: PythonModule, scope: PyNode, name: string, from: number, to: number): boolean {
   for (const n of scope.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'as_pattern', 'named_expression'])) {
     if (!n || n.startIndex < from || n.startIndex > to || pyScope(n).startIndex !== scope.startIndex) continue;
-    const target = n.type === 'for_statement' ? n.childForFieldName('left') : n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'as_pattern' ? n.namedChildren[n.namedChildren.length - 1] : n.childForFieldName('left');
+    const target =
+      n.type === 'for_statement'
+        ? n.childForFieldName('left')
+        : n.type === 'named_expression'
+          ? n.childForFieldName('name')
+          : n.type === 'as_pattern'
+            ? n.namedChildren[n.namedChildren.length - 1]
+            : n.childForFieldName('left');
     if (target && new RegExp(`(^|[^\\w.])${name}([^\\w]|$)`).test(py.text_(target))) return true;
   }
   return false;
@@ -387,7 +408,14 @@ function pythonDeserialization(file: FileModel, project: ProjectModel | undefine
       if (b === true) continue;
       const target = call.args[0] ?? call.kwargs.get('f');
       if (readsOwnFile(file, call, target)) continue;
-      out.push({ kind: 'torch-load', api: call.callee, span: wo && b === false ? pySpan(wo) : call.calleeSpan, weightsOnly: wo ? (b ?? 'unknown') : undefined, what: target ? describe(file, target, project) : 'a file', confidence: 'high' });
+      out.push({
+        kind: 'torch-load',
+        api: call.callee,
+        span: wo && b === false ? pySpan(wo) : call.calleeSpan,
+        weightsOnly: wo ? (b ?? 'unknown') : undefined,
+        what: target ? describe(file, target, project) : 'a file',
+        confidence: 'high',
+      });
       continue;
     }
     if (PICKLE_APIS.test(q)) {
@@ -411,16 +439,27 @@ function pythonDeserialization(file: FileModel, project: ProjectModel | undefine
     // Keras: safe_mode=False lets Lambda layers deserialize arbitrary code.
     if (/(^|\.)(keras\.models|keras\.saving|keras)\.load_model$/.test(q) || /^tensorflow\.keras\.(models\.)?load_model$/.test(q)) {
       const sm = call.kwargs.get('safe_mode');
-      if (sm && pyBool(file, sm) === false) out.push({ kind: 'unsafe-option', api: call.callee, span: pySpan(sm), what: call.args[0] ? describe(file, call.args[0], project) : 'a model', option: 'safe_mode=False', confidence: 'high' });
+      if (sm && pyBool(file, sm) === false)
+        out.push({ kind: 'unsafe-option', api: call.callee, span: pySpan(sm), what: call.args[0] ? describe(file, call.args[0], project) : 'a model', option: 'safe_mode=False', confidence: 'high' });
     }
   }
   for (const load of hfLoads(file, project)) {
     const st = load.args.get('use_safetensors');
-    if (st && st.bool === false) out.push({ kind: 'unsafe-option', api: load.api, span: st.span, what: load.modelArg?.str ? `"${load.modelArg.str.value}"` : 'the model', option: 'use_safetensors=False', confidence: 'high' });
+    if (st && st.bool === false)
+      out.push({ kind: 'unsafe-option', api: load.api, span: st.span, what: load.modelArg?.str ? `"${load.modelArg.str.value}"` : 'the model', option: 'use_safetensors=False', confidence: 'high' });
     for (const opt of ['from_tf', 'from_flax']) {
       const a = load.args.get(opt);
-      if (!a || a.bool !== true) continue;
-      out.push({ kind: 'foreign-checkpoint', api: load.api, span: a.span, what: load.modelArg?.str ? `"${load.modelArg.str.value}"` : 'the model', option: `${opt}=True`, model: load.modelArg?.str?.value, hub: load.modelKind === 'hub', confidence: 'high' });
+      if (a?.bool !== true) continue;
+      out.push({
+        kind: 'foreign-checkpoint',
+        api: load.api,
+        span: a.span,
+        what: load.modelArg?.str ? `"${load.modelArg.str.value}"` : 'the model',
+        option: `${opt}=True`,
+        model: load.modelArg?.str?.value,
+        hub: load.modelKind === 'hub',
+        confidence: 'high',
+      });
     }
   }
   return out;
@@ -534,9 +573,9 @@ function commandDownloads(file: FileModel, project: ProjectModel | undefined): W
       const w = words[i] as ShellWord;
       const v = w.value;
       const next = words[i + 1];
-      const valueOf = (x: ShellWord | undefined): string | undefined => (x ? resolveWord(x, lookup).value : undefined);
-      if (/^https?:\/\//.test(v) || (!w.literal && /^\$|^"?\$/.test(w.raw) && /^https?:\/\//.test(valueOf(w) ?? ''))) {
-        urls.push({ word: w, url: valueOf(w) ?? v });
+      const wordValue = (x: ShellWord | undefined): string | undefined => (x ? resolveWord(x, lookup).value : undefined);
+      if (/^https?:\/\//.test(v) || (!w.literal && /^\$|^"?\$/.test(w.raw) && /^https?:\/\//.test(wordValue(w) ?? ''))) {
+        urls.push({ word: w, url: wordValue(w) ?? v });
         continue;
       }
       if (!w.literal && weightUrlVariable(w.raw)) {
@@ -544,25 +583,28 @@ function commandDownloads(file: FileModel, project: ProjectModel | undefined): W
         continue;
       }
       if (tool === 'curl') {
-        if (v === '-o' || v === '--output') (output = valueOf(next)), i++;
+        if (v === '-o' || v === '--output') (output = wordValue(next)), i++;
         else if (v.startsWith('--output=')) output = v.slice(9);
         else if (v === '-O' || v === '--remote-name' || v === '--remote-name-all') remoteName = true;
-        else if (v === '--output-dir') (outDir = valueOf(next)), i++;
+        else if (v === '--output-dir') (outDir = wordValue(next)), i++;
         else if (/^-[a-zA-Z]+$/.test(v) && !v.startsWith('--')) {
-          if (v.endsWith('o')) (output = valueOf(next)), i++;
+          if (v.endsWith('o')) (output = wordValue(next)), i++;
           else if (v.includes('O')) remoteName = true;
           else if (/[HdXuAeTrwxbcFKmCEy]$/.test(v)) i++; // short options that take a value
-        } else if (/^--(header|data|data-raw|data-binary|request|user|user-agent|referer|retry|max-time|connect-timeout|proxy|cacert|cert|key|config|form|write-out|retry-delay|limit-rate|resolve)$/.test(v)) i++;
+        } else if (
+          /^--(header|data|data-raw|data-binary|request|user|user-agent|referer|retry|max-time|connect-timeout|proxy|cacert|cert|key|config|form|write-out|retry-delay|limit-rate|resolve)$/.test(v)
+        )
+          i++;
       } else if (tool === 'wget') {
-        if (v === '-O' || v === '--output-document') (output = valueOf(next)), i++;
+        if (v === '-O' || v === '--output-document') (output = wordValue(next)), i++;
         else if (v.startsWith('--output-document=')) output = v.slice(18);
-        else if (v === '-P' || v === '--directory-prefix') (outDir = valueOf(next)), i++;
+        else if (v === '-P' || v === '--directory-prefix') (outDir = wordValue(next)), i++;
         else if (v.startsWith('--directory-prefix=')) outDir = v.slice(19);
-        else if (/^-[a-zA-Z]*O$/.test(v)) (output = valueOf(next)), i++;
+        else if (/^-[a-zA-Z]*O$/.test(v)) (output = wordValue(next)), i++;
       } else if (tool === 'aria2c') {
         if (v.startsWith('--checksum=')) inlineChecksum = true;
-        else if (v === '-o' || v === '--out') (output = valueOf(next)), i++;
-        else if (v === '-d' || v === '--dir') (outDir = valueOf(next)), i++;
+        else if (v === '-o' || v === '--out') (output = wordValue(next)), i++;
+        else if (v === '-d' || v === '--dir') (outDir = wordValue(next)), i++;
       }
     }
     for (const { word, url, byName } of urls) {
@@ -570,10 +612,8 @@ function commandDownloads(file: FileModel, project: ProjectModel | undefined): W
       const target = out0 && outDir && !out0.includes('/') ? `${outDir}/${out0}` : out0;
       if (!byName && !WEIGHT_EXT.test(urlPath(url)) && !(target && WEIGHT_EXT.test(target))) continue;
       // Piped into a checker (`curl ... | sha256sum -c`) or checked by a later command of the same script, job or container.
-      const verified =
-        inlineChecksum ||
-        cmds.some((c, j) => j > index && sameScope(cmd, c) && checksFile(file.text, cmds, j, target ?? basename(urlPath(url))));
-      const urlStart = word.value.indexOf(url) >= 0 ? word.value.indexOf(url) : 0;
+      const verified = inlineChecksum || cmds.some((c, j) => j > index && sameScope(cmd, c) && checksFile(file.text, cmds, j, target ?? basename(urlPath(url))));
+      const urlStart = Math.max(0, word.value.indexOf(url));
       const span = word.literal ? { start: word.map.toSource(urlStart), end: word.map.toSource(urlStart + url.length) } : word.span;
       out.push({ tool, url, span, output: target, verified, commitPinned: hfCommitUrl(url), where: cmd.where, byName });
     }
@@ -597,8 +637,8 @@ function commandDownloads(file: FileModel, project: ProjectModel | undefined): W
   return out;
 }
 
-const PY_DOWNLOADERS = /^(urllib\.request\.urlretrieve|urllib\.urlretrieve|urllib\.request\.urlopen|requests\.get|requests\.request|httpx\.get|httpx\.stream|wget\.download|gdown\.download|torch\.hub\.download_url_to_file|torch\.hub\.load_state_dict_from_url|aiohttp\.ClientSession\(\)\.get)$/;
-
+const PY_DOWNLOADERS =
+  /^(urllib\.request\.urlretrieve|urllib\.urlretrieve|urllib\.request\.urlopen|requests\.get|requests\.request|httpx\.get|httpx\.stream|wget\.download|gdown\.download|torch\.hub\.download_url_to_file|torch\.hub\.load_state_dict_from_url|aiohttp\.ClientSession\(\)\.get)$/;
 
 function pythonDownloads(file: FileModel, project: ProjectModel | undefined): WeightDownload[] {
   const py = file.python();

@@ -11,7 +11,6 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 // C0 controls, DEL, C1 controls; the Arabic letter mark, left/right marks, the line and paragraph
 // separators, the bidi embeddings and overrides, and the bidi isolates.
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 function escapeChar(ch: string): string {

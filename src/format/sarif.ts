@@ -116,9 +116,7 @@ export const formatSarif: Formatter = (result, opts) => {
         ...(f.lineHash ? { primaryLocationLineHash: f.lineHash } : {}),
         'modelguardFingerprint/v1': f.fingerprint,
       },
-      ...(f.suppressed
-        ? { suppressions: [{ kind: f.suppressed.kind === 'inline' ? 'inSource' : 'external', justification: f.suppressed.justification }] }
-        : {}),
+      ...(f.suppressed ? { suppressions: [{ kind: f.suppressed.kind === 'inline' ? 'inSource' : 'external', justification: f.suppressed.justification }] } : {}),
       properties: { confidence: f.confidence, messageId: f.messageId, role: f.role },
     })),
   };

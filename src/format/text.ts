@@ -6,7 +6,6 @@ import type { Formatter } from './types.js';
 
 const MAX_LISTED_PATHS = 10;
 
-
 function samePlace(a: Finding, b: Finding): boolean {
   return a.path === b.path && a.range.start.line === b.range.start.line && a.range.start.column === b.range.start.column;
 }
@@ -15,8 +14,7 @@ function samePlace(a: Finding, b: Finding): boolean {
 export const formatText: Formatter = (result, options) => {
   const opts = { ...options, displayPath: (p: string) => printable(options.displayPath(p)) };
   const c = pc.createColors(opts.color);
-  const sev = (s: Finding['severity'] | Notification['level']): string =>
-    s === 'error' ? c.red('error') : s === 'warning' ? c.yellow('warning') : c.blue('note');
+  const sev = (s: Finding['severity'] | Notification['level']): string => (s === 'error' ? c.red('error') : s === 'warning' ? c.yellow('warning') : c.blue('note'));
   const lines: string[] = [];
   const shown = result.findings.filter((f) => !f.suppressed);
   let lastPath: string | undefined;

@@ -33,18 +33,7 @@ export class ParserHost {
   }
 }
 
-const YAML_KINDS: ReadonlySet<FileKind> = new Set([
-  'gha-workflow',
-  'gha-action',
-  'gitlab-ci',
-  'compose',
-  'k8s',
-  'helm-values',
-  'helm-chart',
-  'yaml-config',
-  'json-config',
-  'package-json',
-]);
+const YAML_KINDS: ReadonlySet<FileKind> = new Set(['gha-workflow', 'gha-action', 'gitlab-ci', 'compose', 'k8s', 'helm-values', 'helm-chart', 'yaml-config', 'json-config', 'package-json']);
 
 /**
  * One file of the scanned repository. Parsing is lazy and happens at most once: the first

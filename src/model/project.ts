@@ -67,9 +67,7 @@ export class ProjectModel {
     if (discovery.targets) this.targets = new Set(discovery.targets);
     for (const f of discovery.files) this.refs.set(f.path, f);
     this.paths = new Set(discovery.allPaths);
-    this.helmChartDirs = new Set(
-      discovery.allPaths.filter((p) => /(^|\/)Chart\.ya?ml$/.test(p)).map((p) => p.split('/').slice(0, -1).join('/')),
-    );
+    this.helmChartDirs = new Set(discovery.allPaths.filter((p) => /(^|\/)Chart\.ya?ml$/.test(p)).map((p) => p.split('/').slice(0, -1).join('/')));
   }
 
   /** The run's timing (`--stats`), shared with the parsers. */

@@ -135,7 +135,10 @@ export class RepoIndex {
       // `app/llm` and `llm` too.
       this.pyBySuffix = new Map();
       for (const p of this.pyFiles) {
-        const segs = p.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/');
+        const segs = p
+          .replace(/\.py$/, '')
+          .replace(/\/__init__$/, '')
+          .split('/');
         for (let i = 0; i < segs.length; i++) {
           const key = segs.slice(i).join('/');
           const list = this.pyBySuffix.get(key) ?? [];

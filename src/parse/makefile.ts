@@ -116,7 +116,9 @@ export function parseMakefile(text: string): Makefile {
       current = [];
       continue;
     }
-    const prerequisites = cutAtAny(rest, '#').split(/\s+/).filter((p) => p && p !== '|');
+    const prerequisites = cutAtAny(rest, '#')
+      .split(/\s+/)
+      .filter((p) => p && p !== '|');
     if (names.includes('.ONESHELL')) mk.oneShell = true;
     current = [];
     let at = 0;
@@ -130,7 +132,7 @@ export function parseMakefile(text: string): Makefile {
       if (!existing) mk.targets.set(name, target);
       current.push(target);
     }
-    if (inline && inline.trim()) {
+    if (inline?.trim()) {
       const start = line.start + line.text.indexOf(inline, (rule[1] as string).length);
       for (const t of current) t.recipe.push({ text: inline, start, ignoreErrors: false });
     }

@@ -235,7 +235,7 @@ export class PythonModule {
       const left = a.childForFieldName('left');
       const right = a.childForFieldName('right');
       // `NAME: str` alone binds nothing.
-      if (!left || left.type !== 'identifier' || !right) continue;
+      if (left?.type !== 'identifier' || !right) continue;
       const name = this.text_(left);
       const constant = top && a.type === 'assignment' ? right : null;
       seen.set(name, seen.has(name) ? null : constant);
@@ -273,7 +273,7 @@ export class PythonModule {
         const expr = kids(c)[0];
         // f-strings nest (`f"{f'{x}'}"`): nested past the shared resolution depth, the part is unknown.
         const inner = expr ? deeper(undefined, () => this.stringValue(expr, 3)) : undefined;
-        if (inner && inner.exact) value += inner.value;
+        if (inner?.exact) value += inner.value;
         else {
           value += `{${expr ? this.text_(expr) : ''}}`;
           exact = false;

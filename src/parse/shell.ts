@@ -169,17 +169,21 @@ class Walk {
           return;
         }
         case 'list':
-          return frame('list', all(node), neg);
+          frame('list', all(node), neg);
+          return;
         case 'pipeline':
           // `! a | b` negates the whole pipeline, but tree-sitter puts the `!` on its first command.
-          return frame('pipeline', all(node), neg, { whole: named(node)[0]?.type === 'negated_command', first: true });
+          frame('pipeline', all(node), neg, { whole: named(node)[0]?.type === 'negated_command', first: true });
+          return;
         case 'negated_command':
-          return frame('concat', named(node), !neg);
+          frame('concat', named(node), !neg);
+          return;
         case 'comment':
         case 'heredoc_body':
           return;
         default:
-          return frame('seq', all(node), neg);
+          frame('seq', all(node), neg);
+          return;
       }
     };
     enter(root, negated);
@@ -232,7 +236,6 @@ class Walk {
         const w = named(c)[0] ?? c;
         words.push(this.word(w));
       } else if (/redirect$/.test(c.type) || c.type === 'comment') {
-        continue;
       } else {
         words.push(this.word(c));
       }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
-import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { budgetTimeSpent, throwIfBudgetSpent } from './walk.js';
 
 export type { Node as TsNode, Tree as TsTree } from 'web-tree-sitter';

@@ -82,7 +82,7 @@ export function scanImportModules(text: string, jsx: boolean): Set<string> | und
       if (kind() === K.AsteriskToken) {
         // `export * from "x"`, `export * as ns from "x"`
         next();
-        if (kind() === K.AsKeyword) (next(), next());
+        if (kind() === K.AsKeyword) next(), next();
       } else if (kind() === K.OpenBraceToken) {
         // `export { a, b as c }` with or without `from "x"`
         let tokens = 0;

@@ -29,13 +29,15 @@ export class TsHost {
   constructor(private readonly timing: Timing = NO_TIMING) {}
 
   parse(path: string, text: string): SourceFile {
-    this.project ??= this.timing.measure('load: TypeScript compiler', () =>
-      new (tsMorph().Project)({
-        useInMemoryFileSystem: true,
-        skipFileDependencyResolution: true,
-        skipLoadingLibFiles: true,
-        compilerOptions: { allowJs: true, noLib: true, jsx: tsc.JsxEmit.Preserve, target: tsc.ScriptTarget.ES2022 },
-      }),
+    this.project ??= this.timing.measure(
+      'load: TypeScript compiler',
+      () =>
+        new (tsMorph().Project)({
+          useInMemoryFileSystem: true,
+          skipFileDependencyResolution: true,
+          skipLoadingLibFiles: true,
+          compilerOptions: { allowJs: true, noLib: true, jsx: tsc.JsxEmit.Preserve, target: tsc.ScriptTarget.ES2022 },
+        }),
     );
     const ext = /\.[^./]+$/.exec(path)?.[0] ?? '.ts';
     return this.project.createSourceFile(`/${path}`, text, { overwrite: true, scriptKind: ScriptKind[KINDS[ext] ?? 'TS'] });
@@ -125,7 +127,8 @@ export class TsModule {
     walkTs(sf, (n) => {
       if (equals && tsc.isImportEqualsDeclaration(n)) {
         const ref = n.moduleReference;
-        if (tsc.isExternalModuleReference(ref) && tsc.isStringLiteral(ref.expression)) fromEquals.push({ local: n.name.text, module: ref.expression.text, imported: '*', span: span(n), typeOnly: false });
+        if (tsc.isExternalModuleReference(ref) && tsc.isStringLiteral(ref.expression))
+          fromEquals.push({ local: n.name.text, module: ref.expression.text, imported: '*', span: span(n), typeOnly: false });
       } else if (requires && tsc.isCallExpression(n)) this.requireBinding(n, span, fromRequire);
     });
     out.push(...fromEquals, ...fromRequire);
@@ -208,7 +211,7 @@ export class TsModule {
       let exact = true;
       for (const span of node.getTemplateSpans()) {
         const v = this.stringValue(span.getExpression(), depth - 1);
-        if (v && v.exact) value += v.value;
+        if (v?.exact) value += v.value;
         else {
           value += `\${${span.getExpression().getText()}}`;
           exact = false;

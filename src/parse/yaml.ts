@@ -1,18 +1,4 @@
-import {
-  Alias,
-  Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  Scalar,
-  type Node as YNode,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import { type Alias, type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar, type Node as YNode, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Span } from '../types.js';
 import { parseJson, type JsonOptions } from './json.js';
 import { mapByLines, shiftedMap, type OffsetMap } from '../util/text-map.js';
@@ -55,7 +41,10 @@ export class YamlFile {
   private readonly targets = new Map<Document.Parsed, Map<Alias, unknown>>();
 
   /** `json`: the file is JSON (with the comments and trailing commas its kind allows), read by the JSON parser. */
-  constructor(readonly text: string, opts: { json?: JsonOptions } = {}) {
+  constructor(
+    readonly text: string,
+    opts: { json?: JsonOptions } = {},
+  ) {
     if (opts.json) {
       const r = parseJson(text, opts.json);
       if (r.document) this.documents.push(r.document);

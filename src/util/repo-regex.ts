@@ -62,7 +62,16 @@ export function splitLookaheads(source: string): Part[] | undefined {
   for (let j = source.length - 2; j >= 0 && source[j] === '\\'; j--) slashes++;
   if (slashes % 2 === 1) return undefined;
   const body = source.slice(1, -1);
-  interface Group { start: number; open: number; look?: boolean; negative?: boolean; alt: boolean; end?: number; parent?: Group; kids: Group[] }
+  interface Group {
+    start: number;
+    open: number;
+    look?: boolean;
+    negative?: boolean;
+    alt: boolean;
+    end?: number;
+    parent?: Group;
+    kids: Group[];
+  }
   const top: Group = { start: -1, open: 0, alt: false, kids: [] };
   let cur = top;
   let inClass = false;

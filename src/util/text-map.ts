@@ -17,7 +17,10 @@ export interface Segment {
 export class SegmentMap implements OffsetMap {
   private readonly segments: Segment[];
 
-  constructor(segments: Segment[], private readonly fallback: number) {
+  constructor(
+    segments: Segment[],
+    private readonly fallback: number,
+  ) {
     this.segments = [...segments].sort((a, b) => a.from - b.from);
   }
 

@@ -9,4 +9,11 @@ if (!file) throw new Error('record-loads.mjs: set MODELGUARD_LOADS to the file t
 writeFileSync(file, '');
 register('./record-loads-hooks.mjs', import.meta.url, { data: { file } });
 const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(file, Object.keys(require.cache).map((p) => `${p}\n`).join('')));
+process.on('exit', () =>
+  appendFileSync(
+    file,
+    Object.keys(require.cache)
+      .map((p) => `${p}\n`)
+      .join(''),
+  ),
+);

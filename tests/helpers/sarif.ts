@@ -27,7 +27,8 @@ export function reportSchemaErrors(report: unknown): string[] {
   return validateReport(report) ? [] : (validateReport.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: SARIF is read as untyped JSON here
+type Obj = Record<string, any>;
 
 /** What GitHub code scanning requires of an upload (shared/sarif/GITHUB-REQUIREMENTS.md). */
 export function githubProblems(log: Obj): string[] {

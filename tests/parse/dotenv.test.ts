@@ -33,19 +33,7 @@ dotted.key-name=ok
   const entries = parseDotenv(text);
 
   it('reads keys in order, skipping comments and lines that are not assignments', () => {
-    expect(entries.map((e) => e.key)).toEqual([
-      'OPENAI_API_KEY',
-      'MODEL_NAME',
-      'SPACED',
-      'EMPTY',
-      'SINGLE',
-      'HASH',
-      'URL',
-      'BT',
-      'MULTI',
-      'AFTER_MULTI',
-      'dotted.key-name',
-    ]);
+    expect(entries.map((e) => e.key)).toEqual(['OPENAI_API_KEY', 'MODEL_NAME', 'SPACED', 'EMPTY', 'SINGLE', 'HASH', 'URL', 'BT', 'MULTI', 'AFTER_MULTI', 'dotted.key-name']);
   });
 
   it('reads unquoted values up to a comment, trailing space removed', () => {

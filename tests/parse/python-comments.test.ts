@@ -12,17 +12,7 @@ function commentedLoader(lines: number): string {
 
 describe('comment lines before the Python parse', () => {
   it('finds the comments alone on their lines, not the `#` in strings', () => {
-    const text = [
-      '# header',
-      'x = "a # b"  # trailing',
-      "    # indented",
-      'doc = """',
-      '# inside a docstring """',
-      "y = '#' \\",
-      '  # continued',
-      "z = r'\\'#'",
-      '#last',
-    ].join('\n');
+    const text = ['# header', 'x = "a # b"  # trailing', '    # indented', 'doc = """', '# inside a docstring """', "y = '#' \\", '  # continued', "z = r'\\'#'", '#last'].join('\n');
     const at = commentLineStarts(text).map((i) => text.slice(i, text.indexOf('\n', i) === -1 ? undefined : text.indexOf('\n', i)));
     expect(at).toEqual(['# header', '# indented', '#last']);
   });

@@ -184,9 +184,7 @@ def f():
   const m = parse(text);
 
   it('keeps names bound once at module level', () => {
-    expect([...m.constants().keys()].sort()).toEqual(
-      ['CAT', 'ENV1', 'ENV2', 'ENV3', 'ENV4', 'ESC', 'FULL', 'MODEL', 'PARTIAL', 'PREFIX', 'RAW', 'REV', 'TEMPLATE'].sort(),
-    );
+    expect([...m.constants().keys()].sort()).toEqual(['CAT', 'ENV1', 'ENV2', 'ENV3', 'ENV4', 'ESC', 'FULL', 'MODEL', 'PARTIAL', 'PREFIX', 'RAW', 'REV', 'TEMPLATE'].sort());
   });
 
   it('keeps module-level names when a later syntax error wraps the module in one ERROR node', () => {

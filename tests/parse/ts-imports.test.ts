@@ -14,13 +14,22 @@ const scanned = (text: string, path = 'a.ts'): string[] | undefined => {
 
 describe('scanImportModules', () => {
   const agree: Array<[string, string]> = [
-    ['default, named, namespace and type imports', `import OpenAI from "openai";\nimport { a, b as c } from './lib';\nimport * as ns from "../ns";\nimport type { T } from './types';\nimport { type U } from './u';\n`],
+    [
+      'default, named, namespace and type imports',
+      `import OpenAI from "openai";\nimport { a, b as c } from './lib';\nimport * as ns from "../ns";\nimport type { T } from './types';\nimport { type U } from './u';\n`,
+    ],
     ['a directive, comments and a shebang first', `#!/usr/bin/env node\n"use client";\n// import x from "commented";\n/* import y from "block" */\nimport x from './x'\n`],
     ['side-effect imports and empty braces bind nothing', `import './styles.css';\nimport {} from './empty';\nimport type {} from './empty-type';\nimport real from './real';\n`],
     ['`type` and `from` used as names', `import type from './named-type';\nimport { from } from './named-from';\nimport { default as d } from './dflt';\n`],
-    ['re-exports between imports are no import edge', `export * from './all';\nexport * as ns from './ns';\nexport { a, b as c } from './some';\nexport type { T } from './t';\nimport used from './used';\nexport { used };\nimport after from './after';\n`],
+    [
+      're-exports between imports are no import edge',
+      `export * from './all';\nexport * as ns from './ns';\nexport { a, b as c } from './some';\nexport type { T } from './t';\nimport used from './used';\nexport { used };\nimport after from './after';\n`,
+    ],
     ['Deno-style specifiers', `import OpenAI from "npm:openai@4";\nimport { serve } from "https://deno.land/std@0.200.0/http/server.ts";\nimport { z } from "jsr:@std/zod";\n`],
-    ['code after the prologue with no late import', 'import { ask } from "./llm";\nexport const x = `${ask}\'s answer`;\nconst re = /\'/;\nfunction f() { return import("./lazy"); }\nconsole.log(import.meta.url);\n'],
+    [
+      'code after the prologue with no late import',
+      'import { ask } from "./llm";\nexport const x = `${ask}\'s answer`;\nconst re = /\'/;\nfunction f() { return import("./lazy"); }\nconsole.log(import.meta.url);\n',
+    ],
     ['no imports at all', 'export default function page() { return 1; }\n'],
   ];
   it.each(agree)('%s: same modules as the parser', (_name, text) => {

@@ -20,9 +20,7 @@ function only(y: YamlFile): YNode | null {
 
 describe('YamlFile: documents and errors', () => {
   it('parses every document of a multi-document manifest', () => {
-    const y = new YamlFile(
-      'apiVersion: v1\nkind: Service\nmetadata:\n  name: vllm\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: vllm\n',
-    );
+    const y = new YamlFile('apiVersion: v1\nkind: Service\nmetadata:\n  name: vllm\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: vllm\n');
     expect(y.errors).toEqual([]);
     expect(y.documents.map((d) => y.str(y.get(y.root(d), 'kind')))).toEqual(['Service', 'Deployment']);
   });
@@ -162,7 +160,12 @@ services:
 describe('YamlFile: alias bombs', () => {
   function bomb(levels: number, width: number): string {
     const lines = [`l0: &l0 [${Array(width).fill('"lol"').join(', ')}]`];
-    for (let i = 1; i < levels; i++) lines.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < levels; i++)
+      lines.push(
+        `l${i}: &l${i} [${Array(width)
+          .fill(`*l${i - 1}`)
+          .join(', ')}]`,
+      );
     return `${lines.join('\n')}\n`;
   }
 

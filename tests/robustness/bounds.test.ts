@@ -193,7 +193,8 @@ describe('parse notices for data files', () => {
         '.devcontainer/devcontainer.json': '{\n  // the dev container\n  "name": "svc",\n  "containerEnv": { "CHAT_MODEL": "gpt-4o" }, /* trailing */\n}\n',
         'settings.json': '{\n  // default model of the assistant\n  "model": "gpt-4o",\n}\n',
         'k8s/models.yaml': 'apiVersion: v1\nkind: ConfigMap\ndata:\n  MODEL: gpt-4o\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  MODEL: gpt-4o-mini\n',
-        'deploy/templates/server.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: vllm/vllm-openai:{{ .Values.tag }}\n          {{- if .Values.args }}\n          args: {{ toYaml .Values.args | nindent 12 }}\n          {{- end }}\n',
+        'deploy/templates/server.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - image: vllm/vllm-openai:{{ .Values.tag }}\n          {{- if .Values.args }}\n          args: {{ toYaml .Values.args | nindent 12 }}\n          {{- end }}\n',
         'templates/config.yaml': '{% for m in models %}\n- model: {{ m.name }}\n  {% if m.key %}key: {{ m.key }}{% endif %}\n{% endfor %}\n',
       }),
     );

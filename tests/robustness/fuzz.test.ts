@@ -138,23 +138,35 @@ const garbage = fc.oneof(
 
 const mutation: fc.Arbitrary<{ name: string; apply: Mutation }> = fc.oneof(
   fc.nat().map((k) => named(`truncate@${k}`, (b) => b.subarray(0, b.length === 0 ? 0 : k % b.length))),
-  fc.tuple(fc.nat(), garbage).map(([k, g]) => named(`garbage@line${k}:${JSON.stringify(g.toString('latin1'))}`, (b) => {
+  fc.tuple(fc.nat(), garbage).map(([k, g]) =>
+    named(`garbage@line${k}:${JSON.stringify(g.toString('latin1'))}`, (b) => {
       const ls = lines(b);
       const at = k % (ls.length + 1);
       return Buffer.concat([join_(ls.slice(0, at)), Buffer.from(at > 0 ? '\n' : ''), g, Buffer.from('\n'), join_(ls.slice(at))]);
-  })),
-  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 4 })).map(([i, n, times]) => named(`duplicate@${i}+${n}x${times}`, (b) => {
+    }),
+  ),
+  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 4 })).map(([i, n, times]) =>
+    named(`duplicate@${i}+${n}x${times}`, (b) => {
       const ls = lines(b);
       const from = i % ls.length;
       const to = Math.min(ls.length, from + 1 + (n % 8));
       const block = ls.slice(from, to);
       return join_([...ls.slice(0, to), ...Array.from({ length: times }, () => block).flat(), ...ls.slice(to)]);
-  })),
-  fc.array(fc.nat(), { minLength: 1, maxLength: 200 }).map((keys) => named(`shuffle:${keys.slice(0, 5).join(',')}`, (b) => {
+    }),
+  ),
+  fc.array(fc.nat(), { minLength: 1, maxLength: 200 }).map((keys) =>
+    named(`shuffle:${keys.slice(0, 5).join(',')}`, (b) => {
       const ls = lines(b);
-      return join_(ls.map((l, i) => [keys[i % keys.length] as number, i, l] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]).map((t) => t[2]));
-  })),
-  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 30 }), fc.constantFrom('()', '[]', '{}', '  ', '\t', '- ', '> ')).map(([i, n, depth, wrap]) => named(`nest@${i}+${n}:${JSON.stringify(wrap)}x${depth}`, (b) => {
+      return join_(
+        ls
+          .map((l, i) => [keys[i % keys.length] as number, i, l] as const)
+          .sort((x, y) => x[0] - y[0] || x[1] - y[1])
+          .map((t) => t[2]),
+      );
+    }),
+  ),
+  fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 30 }), fc.constantFrom('()', '[]', '{}', '  ', '\t', '- ', '> ')).map(([i, n, depth, wrap]) =>
+    named(`nest@${i}+${n}:${JSON.stringify(wrap)}x${depth}`, (b) => {
       const ls = lines(b);
       const from = i % ls.length;
       const to = Math.min(ls.length, from + 1 + (n % 10));
@@ -165,11 +177,14 @@ const mutation: fc.Arbitrary<{ name: string; apply: Mutation }> = fc.oneof(
       if (open) body[0] = open + body[0];
       if (close) body[body.length - 1] += close;
       return join_([...ls.slice(0, from), ...body, ...ls.slice(to)]);
-  })),
-  fc.tuple(fc.nat(), fc.constantFrom([0x00], [0xc3, 0x28], [0xff, 0xfe], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf], [0x80])).map(([k, bytes]) => named(`bytes@${k}:${bytes.map((x) => x.toString(16)).join(' ')}`, (b) => {
+    }),
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom([0x00], [0xc3, 0x28], [0xff, 0xfe], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf], [0x80])).map(([k, bytes]) =>
+    named(`bytes@${k}:${bytes.map((x) => x.toString(16)).join(' ')}`, (b) => {
       const at = b.length === 0 ? 0 : k % b.length;
       return Buffer.concat([b.subarray(0, at), Buffer.from(bytes), b.subarray(at)]);
-  })),
+    }),
+  ),
 );
 
 /** Git's binary heuristic, as discovery applies it: a NUL byte in the first 8000 bytes. */
@@ -208,55 +223,63 @@ const params = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const timeout = FUZZ ? 3_600_000 : 60_000;
 
 describe.each(TARGETS)('fuzzing $file of $dir', (t) => {
-  it(`the whole fixture mutated: no crash, no rule error, valid SARIF (seed ${SEED}, ${RUNS} runs)`, async () => {
-    if (FUZZ) console.log(`fuzz ${t.dir}/${t.file}: seed ${SEED}, ${RUNS} runs (replay with MODELGUARD_FUZZ_SEED=${SEED})`);
-    const { root, target, original } = copyFixture(t);
-    await fc.assert(
-      fc.asyncProperty(mutations, async (ms) => {
-        const bytes = apply(ms, original);
-        writeFileSync(target, bytes);
-        const after = await scanTimed(root);
-        expectSoundScan(after);
-        if (looksBinary(bytes)) expect(after.notifications.find((n) => n.kind === 'skipped-files')?.paths).toContain(t.file);
-      }),
-      params,
-    );
-  }, timeout);
+  it(
+    `the whole fixture mutated: no crash, no rule error, valid SARIF (seed ${SEED}, ${RUNS} runs)`,
+    async () => {
+      if (FUZZ) console.log(`fuzz ${t.dir}/${t.file}: seed ${SEED}, ${RUNS} runs (replay with MODELGUARD_FUZZ_SEED=${SEED})`);
+      const { root, target, original } = copyFixture(t);
+      await fc.assert(
+        fc.asyncProperty(mutations, async (ms) => {
+          const bytes = apply(ms, original);
+          writeFileSync(target, bytes);
+          const after = await scanTimed(root);
+          expectSoundScan(after);
+          if (looksBinary(bytes)) expect(after.notifications.find((n) => n.kind === 'skipped-files')?.paths).toContain(t.file);
+        }),
+        params,
+      );
+    },
+    timeout,
+  );
 
-  it(`mutations below the marker leave each finding above it in place with its fingerprint (seed ${SEED}, ${RUNS} runs)`, async () => {
-    const { root, target, original } = copyFixture(t);
-    const head = `${original}${t.marker}\n`;
-    const markerLine = head.split('\n').length - 1;
+  it(
+    `mutations below the marker leave each finding above it in place with its fingerprint (seed ${SEED}, ${RUNS} runs)`,
+    async () => {
+      const { root, target, original } = copyFixture(t);
+      const head = `${original}${t.marker}\n`;
+      const markerLine = head.split('\n').length - 1;
 
-    // The fixture's own findings, with the unmutated neutral code below the marker.
-    writeFileSync(target, head + t.neutral);
-    const before = await scanTimed(root);
-    expectSoundScan(before);
-    const expected = placed(before, t.file, markerLine);
-    expect(expected.length).toBeGreaterThan(0);
-    writeFileSync(target, original);
-    const alone = await scanTimed(root);
-    expect(placed(alone, t.file, markerLine)).toEqual(expected);
+      // The fixture's own findings, with the unmutated neutral code below the marker.
+      writeFileSync(target, head + t.neutral);
+      const before = await scanTimed(root);
+      expectSoundScan(before);
+      const expected = placed(before, t.file, markerLine);
+      expect(expected.length).toBeGreaterThan(0);
+      writeFileSync(target, original);
+      const alone = await scanTimed(root);
+      expect(placed(alone, t.file, markerLine)).toEqual(expected);
 
-    await fc.assert(
-      fc.asyncProperty(mutations, async (ms) => {
-        const bytes = Buffer.concat([Buffer.from(head), apply(ms, t.neutral)]);
-        writeFileSync(target, bytes);
-        const after = await scanTimed(root);
-        expectSoundScan(after);
-        if (looksBinary(bytes)) {
-          expect(after.notifications.find((n) => n.kind === 'skipped-files')?.paths).toContain(t.file);
-          return;
-        }
-        try {
-          expect(placed(after, t.file, markerLine)).toEqual(expected);
-        } catch (e) {
-          // The failing input, to read or rescan by hand.
-          writeFileSync(`${root}.failing`, bytes);
-          throw new Error(`${(e as Error).message}\n(input kept at ${root}.failing)`);
-        }
-      }),
-      params,
-    );
-  }, timeout);
+      await fc.assert(
+        fc.asyncProperty(mutations, async (ms) => {
+          const bytes = Buffer.concat([Buffer.from(head), apply(ms, t.neutral)]);
+          writeFileSync(target, bytes);
+          const after = await scanTimed(root);
+          expectSoundScan(after);
+          if (looksBinary(bytes)) {
+            expect(after.notifications.find((n) => n.kind === 'skipped-files')?.paths).toContain(t.file);
+            return;
+          }
+          try {
+            expect(placed(after, t.file, markerLine)).toEqual(expected);
+          } catch (e) {
+            // The failing input, to read or rescan by hand.
+            writeFileSync(`${root}.failing`, bytes);
+            throw new Error(`${(e as Error).message}\n(input kept at ${root}.failing)`);
+          }
+        }),
+        params,
+      );
+    },
+    timeout,
+  );
 });

@@ -55,7 +55,9 @@ describe('every kind of file, damaged', () => {
 
   it('all of them in one repository, through the CLI: bounded, exit 0 or 1, valid SARIF', async () => {
     const files: Record<string, string | Buffer> = { [NEIGHBOUR]: CALL };
-    DAMAGES.forEach((d, i) => Object.assign(files, damagedFiles(d, `d${i}/`)));
+    DAMAGES.forEach((d, i) => {
+      Object.assign(files, damagedFiles(d, `d${i}/`));
+    });
     const run = await cli([tempRepo(files), '--format', 'sarif', '--fail-on', 'note'], { timeoutMs: 90_000 });
     expect(run.timedOut).toBe(false);
     expect(run.stderr).toBe('');

@@ -16,10 +16,12 @@ export const NEIGHBOUR_RULES = ['inference-logging/unlogged-inference', 'model-p
 /** One valid file of each kind modelguard reads (src/discovery/classify.ts), small and realistic. */
 export const SAMPLES: Record<string, string> = {
   'svc/serve.py': 'from transformers import AutoModelForCausalLM\n\nmodel = AutoModelForCausalLM.from_pretrained("acme/chat-7b")\n\ndef answer(q: str) -> str:\n    return model.generate(q)\n',
-  'web/client.ts': "import OpenAI from 'openai';\nconst client = new OpenAI();\nexport async function ask(q: string) {\n  return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: q }] });\n}\n",
-  'web/Chat.tsx': "import React from 'react';\nexport function Chat({ text }: { text: string }) {\n  return <div className=\"chat\">{text}</div>;\n}\n",
+  'web/client.ts':
+    "import OpenAI from 'openai';\nconst client = new OpenAI();\nexport async function ask(q: string) {\n  return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: q }] });\n}\n",
+  'web/Chat.tsx': 'import React from \'react\';\nexport function Chat({ text }: { text: string }) {\n  return <div className="chat">{text}</div>;\n}\n',
   'web/legacy.js': "const OpenAI = require('openai');\nconst client = new OpenAI();\nmodule.exports = (q) => client.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: q });\n",
-  'deploy/serve.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\nspec:\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: vllm/vllm-openai:latest\n          args: ["--model", "acme/chat-7b", "--host", "0.0.0.0"]\n',
+  'deploy/serve.yaml':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: chat\nspec:\n  template:\n    spec:\n      containers:\n        - name: vllm\n          image: vllm/vllm-openai:latest\n          args: ["--model", "acme/chat-7b", "--host", "0.0.0.0"]\n',
   'docker-compose.yml': 'services:\n  ollama:\n    image: ollama/ollama:latest\n    ports:\n      - "11434:11434"\n',
   'config/settings.yaml': 'llm:\n  provider: openai\n  model: gpt-4o\n  temperature: 0.2\n',
   'config/settings.json': '{\n  "llm": { "provider": "anthropic", "model": "claude-3-5-sonnet-latest" },\n  "retries": 3\n}\n',
@@ -33,14 +35,18 @@ export const SAMPLES: Record<string, string> = {
   '.env': 'OPENAI_API_KEY=sk-test\nOPENAI_MODEL=gpt-4o\nLOG_LEVEL=info\n',
   'chart/Chart.yaml': 'apiVersion: v2\nname: chat\nversion: 0.1.0\n',
   'chart/values.yaml': 'image:\n  repository: vllm/vllm-openai\n  tag: latest\nmodel: acme/chat-7b\n',
-  'chart/templates/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
-  '.github/workflows/deploy.yml': 'name: deploy\non: [push]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: python train.py && python deploy.py --model acme/chat-7b\n',
+  'chart/templates/deployment.yaml':
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n',
+  '.github/workflows/deploy.yml':
+    'name: deploy\non: [push]\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: python train.py && python deploy.py --model acme/chat-7b\n',
   'action.yml': "name: eval\nruns:\n  using: composite\n  steps:\n    - run: echo 'evaluating'\n      shell: bash\n",
   '.gitlab-ci.yml': 'stages: [deploy]\ndeploy:\n  stage: deploy\n  script:\n    - python deploy.py\n',
   'nginx/nginx.conf': 'events {}\nhttp {\n  server {\n    listen 80;\n    location /v1/ {\n      proxy_pass http://vllm:8000;\n    }\n  }\n}\n',
-  'gateway/envoy.yaml': 'static_resources:\n  listeners:\n    - name: l\n      filter_chains:\n        - filters:\n            - name: envoy.filters.network.http_connection_manager\n              typed_config:\n                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager\n                route_config:\n                  virtual_hosts:\n                    - name: llm\n                      domains: ["*"]\n                      routes:\n                        - match: { prefix: "/v1/" }\n                          route: { cluster: vllm }\n',
+  'gateway/envoy.yaml':
+    'static_resources:\n  listeners:\n    - name: l\n      filter_chains:\n        - filters:\n            - name: envoy.filters.network.http_connection_manager\n              typed_config:\n                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager\n                route_config:\n                  virtual_hosts:\n                    - name: llm\n                      domains: ["*"]\n                      routes:\n                        - match: { prefix: "/v1/" }\n                          route: { cluster: vllm }\n',
   'gateway/kong.yml': '_format_version: "3.0"\nservices:\n  - name: llm\n    url: http://vllm:8000\n    routes:\n      - name: chat\n        paths: ["/v1/chat"]\n',
-  'gateway/traefik.yml': 'http:\n  routers:\n    llm:\n      rule: "PathPrefix(`/v1`)"\n      service: vllm\n  services:\n    vllm:\n      loadBalancer:\n        servers:\n          - url: http://vllm:8000\n',
+  'gateway/traefik.yml':
+    'http:\n  routers:\n    llm:\n      rule: "PathPrefix(`/v1`)"\n      service: vllm\n  services:\n    vllm:\n      loadBalancer:\n        servers:\n          - url: http://vllm:8000\n',
 };
 
 /** A small deterministic generator (mulberry32), so "random" bytes are the same on every run. */

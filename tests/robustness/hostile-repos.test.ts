@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ const CASES: Case[] = [
   {
     name: 'unreadable files and directories are named as skipped',
     skip: isRoot, // root reads anything
-    files: { 'locked/inner.py': CALL, 'secret.py': CALL, 'Dockerfile': 'FROM vllm/vllm-openai:latest\n' },
+    files: { 'locked/inner.py': CALL, 'secret.py': CALL, Dockerfile: 'FROM vllm/vllm-openai:latest\n' },
     setup: ({ root }) => {
       chmodSync(join(root, 'secret.py'), 0o000);
       chmodSync(join(root, 'Dockerfile'), 0o000);
@@ -109,7 +109,20 @@ const CASES: Case[] = [
   {
     name: 'file and directory names with spaces, newlines, unicode, URI and annotation syntax, leading dashes',
     files: Object.fromEntries(
-      ['-rf.py', '--help.py', '-x/--version.py', 'with space/a b.py', 'new\nline.py', 'tab\there.py', 'ünïcödé/模型.py', 'emoji 🙂.py', 'pct%20#frag?q=1.py', 'comma,colon:x.py', '\u202egnp.py', "quote'\"`$(x).py"].map((p) => [`names/${p}`, CALL]),
+      [
+        '-rf.py',
+        '--help.py',
+        '-x/--version.py',
+        'with space/a b.py',
+        'new\nline.py',
+        'tab\there.py',
+        'ünïcödé/模型.py',
+        'emoji 🙂.py',
+        'pct%20#frag?q=1.py',
+        'comma,colon:x.py',
+        '\u202egnp.py',
+        'quote\'"`$(x).py',
+      ].map((p) => [`names/${p}`, CALL]),
     ),
     check: (r) => {
       const paths = [...new Set(r.findings.map((f) => f.path))].filter((p) => p.startsWith('names/'));
@@ -129,13 +142,17 @@ const CASES: Case[] = [
       'sitecustomize.py': "open('@MARKERS@/sitecustomize', 'w').write('ran')\n",
       'app/evil.pth': "import os; os.system('touch @MARKERS@/pth')\n",
       'app/__init__.py': "__import__('os').system('touch @MARKERS@/init')\n",
-      'package.json': JSON.stringify({ name: 'x', scripts: { preinstall: 'touch @MARKERS@/preinstall', postinstall: 'touch @MARKERS@/postinstall', prepare: 'touch @MARKERS@/prepare', test: 'touch @MARKERS@/test' }, dependencies: { openai: '^4.0.0' } }),
+      'package.json': JSON.stringify({
+        name: 'x',
+        scripts: { preinstall: 'touch @MARKERS@/preinstall', postinstall: 'touch @MARKERS@/postinstall', prepare: 'touch @MARKERS@/prepare', test: 'touch @MARKERS@/test' },
+        dependencies: { openai: '^4.0.0' },
+      }),
       'tsconfig.json': JSON.stringify({ compilerOptions: { plugins: [{ name: './plugin.cjs' }, { transform: './plugin.cjs' }] } }),
       'plugin.cjs': "require('fs').writeFileSync('@MARKERS@/ts-plugin', 'ran');\nmodule.exports = () => ({ create: (i) => i.languageService });\n",
       'web/side-effect.ts': "import { writeFileSync } from 'node:fs';\nwriteFileSync('@MARKERS@/ts-module', 'ran');\nexport {};\n",
-      'Makefile': 'all:\n\ttouch @MARKERS@/make\n',
+      Makefile: 'all:\n\ttouch @MARKERS@/make\n',
       'scripts/setup.sh': '#!/bin/sh\ntouch @MARKERS@/shell\n',
-      'Dockerfile': 'FROM python:3.12\nRUN touch @MARKERS@/docker\n',
+      Dockerfile: 'FROM python:3.12\nRUN touch @MARKERS@/docker\n',
       '.envrc': 'touch @MARKERS@/direnv\n',
       '.github/workflows/ci.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: touch @MARKERS@/workflow\n',
     },
@@ -146,15 +163,18 @@ const CASES: Case[] = [
     files: {
       'package.json': '{"name":"x","dependencies":{"__proto__":{"polluted":"yes"},"constructor":"1.0.0","toString":"2","hasOwnProperty":"3","openai":"^4"},"scripts":{"constructor":"node x"}}',
       'config/proto.json': '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"valueOf":1,"toString":{"model":"gpt-4o"}}',
-      'deploy/proto.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    __proto__: x\n    constructor: y\n__proto__:\n  polluted: yes\nspec:\n  containers:\n    - name: constructor\n      image: vllm/vllm-openai:latest\n      env:\n        - name: __proto__\n          value: x\n        - name: toString\n          value: y\n',
+      'deploy/proto.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    __proto__: x\n    constructor: y\n__proto__:\n  polluted: yes\nspec:\n  containers:\n    - name: constructor\n      image: vllm/vllm-openai:latest\n      env:\n        - name: __proto__\n          value: x\n        - name: toString\n          value: y\n',
       'docker-compose.yml': 'services:\n  __proto__:\n    image: ollama/ollama\n  constructor:\n    image: ollama/ollama:latest\n    environment:\n      hasOwnProperty: "1"\n',
       '.env': '__proto__=polluted\nconstructor=x\ntoString=y\nhasOwnProperty=z\nOPENAI_MODEL=gpt-4o\n',
-      'svc/proto.py': 'import constructor\nfrom __proto__ import toString\nhasOwnProperty = toString()\nvalueOf = constructor.prototype\n__proto__ = {"constructor": valueOf}\n\ndef toString(): return hasOwnProperty.__proto__.constructor\n',
-      'web/proto.ts': "import * as constructor from 'constructor';\nconst __proto__ = { polluted: true };\nconst toString = constructor.prototype;\nexport function hasOwnProperty(valueOf: any) { return valueOf.__proto__.constructor(toString); }\n",
-      'Dockerfile': 'FROM python:3.12\nENV __proto__=x constructor=y toString=z\nARG hasOwnProperty\n',
+      'svc/proto.py':
+        'import constructor\nfrom __proto__ import toString\nhasOwnProperty = toString()\nvalueOf = constructor.prototype\n__proto__ = {"constructor": valueOf}\n\ndef toString(): return hasOwnProperty.__proto__.constructor\n',
+      'web/proto.ts':
+        "import * as constructor from 'constructor';\nconst __proto__ = { polluted: true };\nconst toString = constructor.prototype;\nexport function hasOwnProperty(valueOf: any) { return valueOf.__proto__.constructor(toString); }\n",
+      Dockerfile: 'FROM python:3.12\nENV __proto__=x constructor=y toString=z\nARG hasOwnProperty\n',
       'pyproject.toml': '[project]\nname = "x"\ndependencies = ["constructor", "__proto__==1"]\n\n[tool.__proto__]\npolluted = "yes"\n\n[tool.constructor.prototype]\npolluted = "yes"\n',
       'requirements.txt': 'constructor==1.0\n__proto__\ntoString>=2\n',
-      'Makefile': 'constructor := x\n__proto__ = y\ntoString:\n\techo $(constructor)\n',
+      Makefile: 'constructor := x\n__proto__ = y\ntoString:\n\techo $(constructor)\n',
       'scripts/proto.sh': '#!/bin/sh\nconstructor=1\n__proto__=2\ntoString() { echo "$constructor"; }\n',
     },
     check: (r) => {
@@ -166,10 +186,19 @@ const CASES: Case[] = [
   {
     name: 'YAML alias bombs and custom tags',
     files: {
-      'deploy/bomb.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n${['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((k, i) => `  ${k}: &${k} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\n`,
+      'deploy/bomb.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n${['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']
+        .map(
+          (k, i) =>
+            `  ${k}: &${k} [${Array(9)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(',')}]`,
+        )
+        .join('\n')}\n`,
       'docker-compose.yml': 'x: &x\n  image: ollama/ollama:latest\n  <<: *x\nservices:\n  a:\n    <<: *x\n',
-      '.github/workflows/tags.yml': 'on: !!js/function "function () { require(\'fs\').writeFileSync(\'@MARKERS@/yaml-tag\', \'x\') }"\njobs:\n  a: !!python/object/apply:os.system ["touch @MARKERS@/yaml-python"]\n',
-      'config/tags.yaml': 'a: !Ref Bucket\nb: !Sub "${AWS::Region}"\nc: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\nd: !!binary aGVsbG8=\ne: !!set { x, y }\nf: !!omap [ a: 1 ]\ng: !<tag:yaml.org,2002:js/regexp> /x/\nh: !!timestamp not-a-date\ni: !!int not-a-number\nj: !!float 1e99999\n',
+      '.github/workflows/tags.yml':
+        "on: !!js/function \"function () { require('fs').writeFileSync('@MARKERS@/yaml-tag', 'x') }\"\njobs:\n  a: !!python/object/apply:os.system [\"touch @MARKERS@/yaml-python\"]\n",
+      'config/tags.yaml':
+        'a: !Ref Bucket\nb: !Sub "${AWS::Region}"\nc: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\nd: !!binary aGVsbG8=\ne: !!set { x, y }\nf: !!omap [ a: 1 ]\ng: !<tag:yaml.org,2002:js/regexp> /x/\nh: !!timestamp not-a-date\ni: !!int not-a-number\nj: !!float 1e99999\n',
       '.gitlab-ci.yml': 'job:\n  script:\n    - !reference [.setup, script]\n    - !reference [.nowhere]\n',
     },
     check: (_r, { markers }) => expect(readdirSync(markers)).toEqual([]),
@@ -181,7 +210,11 @@ const CASES: Case[] = [
   },
   {
     name: 'a 5 MB one-line source file is read by default, a 5 MB data file is skipped as too large, and named',
-    files: { 'svc/bundle.py': `x = "${'a'.repeat(5_000_000)}"\n`, 'web/bundle.js': `var a=${'[1,'.repeat(10)}${'0,'.repeat(2_500_000)}${']'.repeat(10)};\n`, 'config/long.json': `[${'1,'.repeat(2_500_000)}1]\n` },
+    files: {
+      'svc/bundle.py': `x = "${'a'.repeat(5_000_000)}"\n`,
+      'web/bundle.js': `var a=${'[1,'.repeat(10)}${'0,'.repeat(2_500_000)}${']'.repeat(10)};\n`,
+      'config/long.json': `[${'1,'.repeat(2_500_000)}1]\n`,
+    },
     check: (r) => {
       expect(skipped(r, 'skipped-files').sort()).toEqual(['config/long.json']);
       expect(r.notifications.find((n) => n.kind === 'skipped-files')?.message).toMatch(/larger than the size limit/);
@@ -233,10 +266,18 @@ describe.each(CASES.filter((c) => !c.skip))('$name', (c) => {
 
 /** Configs that try to run code, reach Object.prototype or lead out of the root: refused (exit 2) or read as data. */
 const CONFIGS: Array<{ name: string; config: string | ((c: Ctx) => void); refused?: RegExp }> = [
-  { name: 'a !!js/function value', config: 'failOn: !!js/function "function () { require(\'fs\').writeFileSync(\'@MARKERS@/config-js\', \'x\'); return \'note\' }"\n', refused: /failOn/ },
+  { name: 'a !!js/function value', config: "failOn: !!js/function \"function () { require('fs').writeFileSync('@MARKERS@/config-js', 'x'); return 'note' }\"\n", refused: /failOn/ },
   { name: 'a !!python/object/apply value', config: 'ignore: !!python/object/apply:os.system ["touch @MARKERS@/config-python"]\n', refused: /ignore/ },
-  { name: '__proto__, constructor and prototype keys', config: '__proto__:\n  polluted: top\nrules:\n  __proto__:\n    polluted: rules\n  constructor:\n    prototype:\n      polluted: rules\nsettings:\n  __proto__:\n    polluted: settings\n', refused: /__proto__|constructor|polluted/ },
-  { name: 'a __proto__ key inside a rule\'s options', config: 'rules:\n  inference-logging/unlogged-inference:\n    options:\n      __proto__:\n        polluted: options\n', refused: /__proto__|polluted/ },
+  {
+    name: '__proto__, constructor and prototype keys',
+    config: '__proto__:\n  polluted: top\nrules:\n  __proto__:\n    polluted: rules\n  constructor:\n    prototype:\n      polluted: rules\nsettings:\n  __proto__:\n    polluted: settings\n',
+    refused: /__proto__|constructor|polluted/,
+  },
+  {
+    name: "a __proto__ key inside a rule's options",
+    config: 'rules:\n  inference-logging/unlogged-inference:\n    options:\n      __proto__:\n        polluted: options\n',
+    refused: /__proto__|polluted/,
+  },
   { name: 'a merge key that merges itself', config: 'x: &x\n  <<: *x\nrules:\n  <<: *x\n', refused: /./ },
   { name: 'a named pipe', config: ({ root }) => execFileSync('mkfifo', [join(root, '.modelguard.yml')]), refused: /not a regular file/ },
   { name: 'a link to a file outside the root', config: ({ root, outside }) => symlinkSync(join(outside, 'secret', 'leak.py'), join(root, '.modelguard.yml')), refused: /outside the scanned root/ },

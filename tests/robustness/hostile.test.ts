@@ -38,7 +38,15 @@ describe('long runs that make a backtracking pattern explode', () => {
   it('an import keyword followed by a long run of spaces finishes, and the repository imports are still read', () => {
     const llm = "import OpenAI from 'openai';\nexport const client = new OpenAI();\n";
     const use = "import { client } from './llm';\nexport async function ask(q: string) {\n  return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: q }] });\n}\n";
-    const r = run(tempRepo({ 'src/llm.ts': llm, 'src/ask.ts': use, 'src/route.ts': "import { ask } from './ask';\nexport async function handle(q: string) {\n  return ask(q);\n}\n", 'src/spaces.ts': `import${' '.repeat(30_000)}\nconst${' '.repeat(30_000)}\n`, 'package.json': '{"dependencies":{"openai":"^4.77.0"}}' }));
+    const r = run(
+      tempRepo({
+        'src/llm.ts': llm,
+        'src/ask.ts': use,
+        'src/route.ts': "import { ask } from './ask';\nexport async function handle(q: string) {\n  return ask(q);\n}\n",
+        'src/spaces.ts': `import${' '.repeat(30_000)}\nconst${' '.repeat(30_000)}\n`,
+        'package.json': '{"dependencies":{"openai":"^4.77.0"}}',
+      }),
+    );
     expect(r.timedOut).toBe(false);
     expect(r.report.findings.filter((f) => f.path === 'src/ask.ts').map((f) => f.ruleId)).toContain('inference-logging/unlogged-inference');
   });

@@ -28,7 +28,11 @@ interface Report {
 
 /** Repeats `f(i)` for i = 0 … n-1 and joins the pieces. */
 const rep = (n: number, f: (i: number) => string, sep = ''): string => Array.from({ length: n }, (_, i) => f(i)).join(sep);
-const indent = (text: string, by: string): string => text.split('\n').map((l) => (l ? by + l : l)).join('\n');
+const indent = (text: string, by: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
 
 // ---------------------------------------------------------------------------------------------
 // Python: a FastAPI app, the shape in a route handler or at module level
@@ -89,7 +93,7 @@ const PY_INDENT_LEVELS = 400;
 function pyShapes(k: number): Record<string, Record<string, string>> {
   const n = (x: number): number => Math.max(2, Math.round(x * k));
   const blocks = (x: number): number => Math.min(n(x), PY_INDENT_LEVELS);
-  const chainDepth = n(50) > 50 ? 50 : n(50);
+  const chainDepth = Math.min(n(50), 50);
   return {
     'string + chain as the model name': { 'svc/plus_model.py': pyFile({ model: `"gpt-4o"${rep(n(20_000), () => ' + ""')}` }) },
     'string + chain as a URL': {
@@ -118,7 +122,12 @@ function pyShapes(k: number): Record<string, Record<string, string>> {
     'nested if-blocks': {
       'svc/ifs.py': pyFile({ body: pyNested(blocks(3_000), (i) => `if len(q) > ${i}:`, 'return client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])') }),
     },
-    'elif chain': { 'svc/elifs.py': pyFile({ body: `m = "gpt-4o"\nif q == "0":\n    m = "gpt-4o-mini"\n${rep(n(5_000), (i) => `elif q == "${i + 1}":\n    m = "gpt-4o-${i}"\n`)}else:\n    m = "gpt-4o"`, model: 'm' }) },
+    'elif chain': {
+      'svc/elifs.py': pyFile({
+        body: `m = "gpt-4o"\nif q == "0":\n    m = "gpt-4o-mini"\n${rep(n(5_000), (i) => `elif q == "${i + 1}":\n    m = "gpt-4o-${i}"\n`)}else:\n    m = "gpt-4o"`,
+        model: 'm',
+      }),
+    },
     'ternary chain': { 'svc/ternary.py': pyFile({ model: `${rep(n(5_000), (i) => `"gpt-4o-${i}" if q == "${i}" else `)}"gpt-4o"` }) },
     'assignment chain and cycles': {
       'svc/assign.py': pyFile({
@@ -128,10 +137,18 @@ function pyShapes(k: number): Record<string, Record<string, string>> {
       }),
     },
     'import chain and import cycles': {
-      'svc/imports.py': pyFile({ pre: `from chain.mod${chainDepth - 1} import MODEL\nfrom cyc.a import OTHER\nfrom cyc.b import CLIENT`, body: 'CLIENT.chat.completions.create(model=OTHER, messages=[])', model: 'MODEL' }),
+      'svc/imports.py': pyFile({
+        pre: `from chain.mod${chainDepth - 1} import MODEL\nfrom cyc.a import OTHER\nfrom cyc.b import CLIENT`,
+        body: 'CLIENT.chat.completions.create(model=OTHER, messages=[])',
+        model: 'MODEL',
+      }),
       'chain/__init__.py': '',
       'chain/mod0.py': 'MODEL = "gpt-4o"\n',
-      ...Object.fromEntries(rep(chainDepth - 1, (i) => String(i + 1), ',').split(',').map((i) => [`chain/mod${i}.py`, `from chain.mod${Number(i) - 1} import MODEL\nfrom chain.mod${Number(i) - 1} import *\n`])),
+      ...Object.fromEntries(
+        rep(chainDepth - 1, (i) => String(i + 1), ',')
+          .split(',')
+          .map((i) => [`chain/mod${i}.py`, `from chain.mod${Number(i) - 1} import MODEL\nfrom chain.mod${Number(i) - 1} import *\n`]),
+      ),
       'cyc/__init__.py': '',
       'cyc/a.py': 'from cyc.b import OTHER, CLIENT\nfrom cyc.b import *\n',
       'cyc/b.py': 'from cyc.a import OTHER, CLIENT\nfrom cyc.a import *\n',
@@ -146,7 +163,11 @@ function pyShapes(k: number): Record<string, Record<string, string>> {
     'decorator stack': { 'svc/decorators.py': pyFile({ pre: 'def wrap(f):\n    return f', decorators: rep(n(2_000), () => '@wrap\n') }) },
     '`or` chain of environment lookups': { 'svc/env_or.py': pyFile({ pre: 'import os', model: `${rep(n(5_000), (i) => `os.getenv("MODEL_${i}")`, ' or ')} or "gpt-4o"` }) },
     '`|` chain of runnables': {
-      'svc/pipes.py': pyFile({ pre: 'from langchain_openai import ChatOpenAI\nllm = ChatOpenAI(model="gpt-4o")', body: `chain = llm${rep(n(5_000), () => ' | llm')}\nout = chain.invoke(q)`, ret: 'out' }),
+      'svc/pipes.py': pyFile({
+        pre: 'from langchain_openai import ChatOpenAI\nllm = ChatOpenAI(model="gpt-4o")',
+        body: `chain = llm${rep(n(5_000), () => ' | llm')}\nout = chain.invoke(q)`,
+        ret: 'out',
+      }),
     },
     'nested unpacking targets and nested path wrappers': {
       'svc/targets.py': pyFile({
@@ -154,7 +175,9 @@ function pyShapes(k: number): Record<string, Record<string, string>> {
         body: `${'('.repeat(n(5_000))}a,${'),'.repeat(n(5_000) - 1)}) = q\nweights = torch.load(${rep(n(1_000), () => 'str(')}"w.bin"${')'.repeat(n(1_000))})\nt1 = t2\nt2 = t1\nlm = AutoModelForCausalLM.from_pretrained("acme/chat-7b", trust_remote_code=t1)`,
       }),
     },
-    'nested dict spread': { 'svc/spread.py': pyFile({ body: `kw = ${rep(n(5_000), () => '{**')}{"model": "gpt-4o"}${'}'.repeat(n(5_000))}`, ret: 'client.chat.completions.create(**kw, messages=[])' }) },
+    'nested dict spread': {
+      'svc/spread.py': pyFile({ body: `kw = ${rep(n(5_000), () => '{**')}{"model": "gpt-4o"}${'}'.repeat(n(5_000))}`, ret: 'client.chat.completions.create(**kw, messages=[])' }),
+    },
   };
 }
 
@@ -197,7 +220,7 @@ function tsFile(p: TsParts): string {
 
 function tsShapes(k: number): Record<string, Record<string, string>> {
   const n = (x: number): number => Math.max(2, Math.round(x * k));
-  const chainDepth = n(50) > 50 ? 50 : n(50);
+  const chainDepth = Math.min(n(50), 50);
   return {
     'string + chain as the model name': { 'web/plus-model.ts': tsFile({ model: `'gpt-4o'${rep(n(20_000), () => " + ''")}` }) },
     'string + chain as a URL': {
@@ -214,7 +237,9 @@ function tsShapes(k: number): Record<string, Record<string, string>> {
       }),
     },
     'member chain a.b.c…': { 'web/members.ts': tsFile({ pre: "import settings from './settings';", model: `settings${rep(n(3_000), (i) => `.m${i % 7}`)}` }) },
-    'builder chain x.y().z()…': { 'web/builder.ts': tsFile({ call: `client${rep(n(3_000), (i) => `.withOptions({ maxRetries: ${i % 3} })`)}.chat.completions.create({ model: 'gpt-4o-mini', messages: [] })` }) },
+    'builder chain x.y().z()…': {
+      'web/builder.ts': tsFile({ call: `client${rep(n(3_000), (i) => `.withOptions({ maxRetries: ${i % 3} })`)}.chat.completions.create({ model: 'gpt-4o-mini', messages: [] })` }),
+    },
     'call chain f()()()…': { 'web/calls.ts': tsFile({ pre: 'const pick = (): any => pick;', model: `pick${'()'.repeat(n(3_000))}` }) },
     'nested arrow functions and function expressions': {
       'web/arrows.ts': tsFile({
@@ -223,16 +248,23 @@ function tsShapes(k: number): Record<string, Record<string, string>> {
       }),
     },
     'nested functions': {
-      'web/functions.ts': tsFile({ pre: `${rep(n(2_000), (i) => `async function f${i}(q: string) {\n`)}return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: q }] });\n${'}\n'.repeat(n(2_000))}` }),
+      'web/functions.ts': tsFile({
+        pre: `${rep(n(2_000), (i) => `async function f${i}(q: string) {\n`)}return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: q }] });\n${'}\n'.repeat(n(2_000))}`,
+      }),
     },
-    'nested classes': { 'web/classes.ts': tsFile({ pre: `${rep(n(1_000), (i) => `class K${i} {\n  static model = 'gpt-4o';\n  static inner = `)}class {}${'\n};'.repeat(n(1_000))}`, model: 'K0.model' }) },
+    'nested classes': {
+      'web/classes.ts': tsFile({ pre: `${rep(n(1_000), (i) => `class K${i} {\n  static model = 'gpt-4o';\n  static inner = `)}class {}${'\n};'.repeat(n(1_000))}`, model: 'K0.model' }),
+    },
     'nested if-blocks and blocks': {
       'web/ifs.ts': tsFile({
         body: `${rep(n(3_000), (i) => `if (req.body.q.length > ${i}) {\n`)}res.json(await client.chat.completions.create({ model: 'gpt-4o', messages: [] }));\n${'}\n'.repeat(n(3_000))}${'{'.repeat(n(3_000))}const z = 1;${'}'.repeat(n(3_000))}`,
       }),
     },
     'else-if chain': {
-      'web/elifs.ts': tsFile({ body: `let m = 'gpt-4o';\nif (req.body.q === '0') { m = 'gpt-4o-mini'; }\n${rep(n(5_000), (i) => `else if (req.body.q === '${i + 1}') { m = 'gpt-4o-${i}'; }\n`)}else { m = 'gpt-4o'; }`, model: 'm' }),
+      'web/elifs.ts': tsFile({
+        body: `let m = 'gpt-4o';\nif (req.body.q === '0') { m = 'gpt-4o-mini'; }\n${rep(n(5_000), (i) => `else if (req.body.q === '${i + 1}') { m = 'gpt-4o-${i}'; }\n`)}else { m = 'gpt-4o'; }`,
+        model: 'm',
+      }),
     },
     'ternary chain': { 'web/ternary.ts': tsFile({ model: `${rep(n(5_000), (i) => `req.body.q === '${i}' ? 'gpt-4o-${i}' : `)}'gpt-4o'` }) },
     'assignment chain and cycles': {
@@ -243,9 +275,17 @@ function tsShapes(k: number): Record<string, Record<string, string>> {
       }),
     },
     're-export chain and cycles': {
-      'web/imports.ts': tsFile({ pre: `import { MODEL } from './chain/mod${chainDepth - 1}';\nimport { OTHER, makeClient } from './cyc/a';\nconst other = makeClient();`, body: 'await other.chat.completions.create({ model: OTHER, messages: [] });', model: 'MODEL' }),
+      'web/imports.ts': tsFile({
+        pre: `import { MODEL } from './chain/mod${chainDepth - 1}';\nimport { OTHER, makeClient } from './cyc/a';\nconst other = makeClient();`,
+        body: 'await other.chat.completions.create({ model: OTHER, messages: [] });',
+        model: 'MODEL',
+      }),
       'web/chain/mod0.ts': "export const MODEL = 'gpt-4o';\n",
-      ...Object.fromEntries(rep(chainDepth - 1, (i) => String(i + 1), ',').split(',').map((i) => [`web/chain/mod${i}.ts`, `export { MODEL } from './mod${Number(i) - 1}';\nexport * from './mod${Number(i) - 1}';\n`])),
+      ...Object.fromEntries(
+        rep(chainDepth - 1, (i) => String(i + 1), ',')
+          .split(',')
+          .map((i) => [`web/chain/mod${i}.ts`, `export { MODEL } from './mod${Number(i) - 1}';\nexport * from './mod${Number(i) - 1}';\n`]),
+      ),
       'web/cyc/a.ts': "export { OTHER, makeClient } from './b';\nexport * from './b';\nexport { default } from './b';\n",
       'web/cyc/b.ts': "export { OTHER, makeClient } from './a';\nexport * from './a';\nexport { default } from './a';\n",
     },
@@ -271,7 +311,9 @@ function tsShapes(k: number): Record<string, Record<string, string>> {
         '',
       ].join('\n'),
     },
-    'nested object spread': { 'web/spread.ts': tsFile({ body: `const opts = ${rep(n(5_000), () => '{ ...')}{ model: 'gpt-4o', messages: [] }${' }'.repeat(n(5_000))};`, call: 'client.chat.completions.create(opts as any)' }) },
+    'nested object spread': {
+      'web/spread.ts': tsFile({ body: `const opts = ${rep(n(5_000), () => '{ ...')}{ model: 'gpt-4o', messages: [] }${' }'.repeat(n(5_000))};`, call: 'client.chat.completions.create(opts as any)' }),
+    },
     '`||` chain of environment lookups and `&&` chain of checks': {
       'web/env-or.ts': tsFile({ body: `if (${rep(n(5_000), (i) => `req.body.k${i}`, ' && ')}) res.status(400);`, model: `${rep(n(5_000), (i) => `process.env.MODEL_${i}`, ' || ')} || 'gpt-4o'` }),
     },

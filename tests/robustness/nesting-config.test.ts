@@ -18,7 +18,7 @@ import { BIN, CALL, NEIGHBOUR, NEIGHBOUR_RULES } from './hostile-kit.js';
 const rep = (s: string, n: number): string => s.repeat(n);
 
 /** `count` lines `prefix<i> = <body(i)>`. */
-const lines = (count: number, line: (i: number) => string): string => Array.from({ length: count }, (_, i) => line(i)).join('\n') + '\n';
+const lines = (count: number, line: (i: number) => string): string => `${Array.from({ length: count }, (_, i) => line(i)).join('\n')}\n`;
 
 export interface NestingCase {
   name: string;
@@ -122,7 +122,8 @@ export const CASES: NestingCase[] = [
     name: 'GitHub reusable workflows and composite actions in a cycle',
     files: {
       '.github/workflows/deploy.yml': 'on: push\njobs:\n  call:\n    uses: ./.github/workflows/reuse.yml\n  steps:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/a\n',
-      '.github/workflows/reuse.yml': 'on: workflow_call\njobs:\n  again:\n    uses: ./.github/workflows/deploy.yml\n  self:\n    uses: ./.github/workflows/reuse.yml\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - run: huggingface-cli upload acme/chat ./out\n',
+      '.github/workflows/reuse.yml':
+        'on: workflow_call\njobs:\n  again:\n    uses: ./.github/workflows/deploy.yml\n  self:\n    uses: ./.github/workflows/reuse.yml\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - run: huggingface-cli upload acme/chat ./out\n',
       '.github/actions/a/action.yml': 'name: a\nruns:\n  using: composite\n  steps:\n    - uses: ./.github/actions/b\n    - uses: ./.github/actions/a\n',
       '.github/actions/b/action.yml': 'name: b\nruns:\n  using: composite\n  steps:\n    - uses: ./.github/actions/a\n    - run: huggingface-cli upload acme/chat ./out\n      shell: bash\n',
     },

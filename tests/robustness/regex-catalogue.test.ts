@@ -83,8 +83,7 @@ function literals(files: ts.SourceFile[]): Pattern[] {
   return out;
 }
 
-const isNewRegExp = (n: ts.Node): n is ts.NewExpression =>
-  ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'RegExp';
+const isNewRegExp = (n: ts.Node): n is ts.NewExpression => ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'RegExp';
 
 /** The last property name of `d.gateways.hostPattern ?? '^$'`, `f.rejection`, `(e.pattern)`. */
 function keyOf(e: ts.Expression | undefined): string | undefined {
@@ -157,7 +156,10 @@ function dataPatterns(keys: Set<string>): Pattern[] {
   const dir = join(ROOT, 'src', 'data');
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
     const visit = (v: unknown, path: string): void => {
-      if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`));
+      if (Array.isArray(v))
+        v.forEach((x, i) => {
+          visit(x, `${path}[${i}]`);
+        });
       else if (v && typeof v === 'object') {
         for (const [k, x] of Object.entries(v)) {
           const at = `${path}.${k}`;
@@ -288,7 +290,10 @@ describe('built-in regular expressions run in linear time on long input', () => 
   it('generates the known bad shapes', () => {
     // The generator itself: each of these backtracks super-linearly and must be caught.
     const bad = [/[ \t\r]+$/, /\/+$/, /\s*\*\/\s*$/, /#.*$/, /@.*$/, /[?#].*$/, /import\s+\w*\s+from/, /^(a+)+$/, /<!--[\s\S]*?-->/, /(\w+\.)+x/];
-    const caught = slowOnes(bad.map((re) => ({ file: 'known', where: 'known', re })), 0);
+    const caught = slowOnes(
+      bad.map((re) => ({ file: 'known', where: 'known', re })),
+      0,
+    );
     expect(caught.length).toBe(bad.length);
   }, 120_000);
 

@@ -56,7 +56,16 @@ function djangoSettings(project: ProjectModel, files: PyInference[]): Settings {
           const v = field(pair, 'value');
           const key = k ? a.mod.stringValue(k)?.value : undefined;
           if (!key || !v || !DRF_SETTINGS.includes(key)) continue;
-          out.drf.push({ level: 'global', kind: 'setting', name: `rest_framework:${key}`, text: a.text(v).replace(/\s+/g, ' ').slice(0, 80), file: a.file.path, span: span(pair), node: pair, options: v });
+          out.drf.push({
+            level: 'global',
+            kind: 'setting',
+            name: `rest_framework:${key}`,
+            text: a.text(v).replace(/\s+/g, ' ').slice(0, 80),
+            file: a.file.path,
+            span: span(pair),
+            node: pair,
+            options: v,
+          });
         }
       }
     }
@@ -198,9 +207,14 @@ export class DjangoRoutes {
     }
   }
 
-  private decorators(a: PyInference, def: Node): Node[] {
+  private decorators(_a: PyInference, def: Node): Node[] {
     const p = def.parent;
-    return p?.type === 'decorated_definition' ? kids(p).filter((c) => c.type === 'decorator').map((d) => kids(d)[0]).filter((x): x is Node => !!x) : [];
+    return p?.type === 'decorated_definition'
+      ? kids(p)
+          .filter((c) => c.type === 'decorator')
+          .map((d) => kids(d)[0])
+          .filter((x): x is Node => !!x)
+      : [];
   }
 
   private functionView(a: PyInference, fn: FunctionInfo, full: string, at: Span, file: string, layers: Layer[]): void {
@@ -280,11 +294,30 @@ export class DjangoRoutes {
     const a = this.ctx.pyAt(path) as PyInference;
     const bases = this.bases(path, cls);
     const drf = bases.some((b) => b.name.startsWith('rest_framework.'));
-    const layers: Layer[] = bases.map((b) => ({ level: 'handler' as const, kind: 'mixin' as const, name: b.name, text: b.a.text(b.node), file: b.a.file.path, span: span(b.node), node: b.node, ...(b.cls ? { cls: b.cls } : {}) }));
+    const layers: Layer[] = bases.map((b) => ({
+      level: 'handler' as const,
+      kind: 'mixin' as const,
+      name: b.name,
+      text: b.a.text(b.node),
+      file: b.a.file.path,
+      span: span(b.node),
+      node: b.node,
+      ...(b.cls ? { cls: b.cls } : {}),
+    }));
     const { attrs } = this.members(path, cls);
     for (const key of ['permission_classes', 'throttle_classes', 'authentication_classes', 'throttle_scope']) {
       const x = attrs.get(key);
-      if (x) layers.push({ level: 'handler', kind: 'setting', name: `rest_framework:${key}`, text: x.a.text(x.node).replace(/\s+/g, ' ').slice(0, 80), file: x.a.file.path, span: span(x.at), node: x.at, options: x.node });
+      if (x)
+        layers.push({
+          level: 'handler',
+          kind: 'setting',
+          name: `rest_framework:${key}`,
+          text: x.a.text(x.node).replace(/\s+/g, ' ').slice(0, 80),
+          file: x.a.file.path,
+          span: span(x.at),
+          node: x.at,
+          options: x.node,
+        });
     }
     for (const d of this.decorators(a, cls)) layers.push(pyLayer(this.project, a, d, 'handler', 'decorator', { options: d }));
     return { layers, drf };
@@ -359,7 +392,9 @@ export class DjangoRoutes {
         if (!action) continue;
         const { kwargs } = callArgs(action);
         const detail = kwargs.get('detail');
-        const ms = listItems(this.project, m.a, kwargs.get('methods')).map((it) => it.a.mod.stringValue(it.node)?.value?.toUpperCase()).filter((x): x is string => !!x);
+        const ms = listItems(this.project, m.a, kwargs.get('methods'))
+          .map((it) => it.a.mod.stringValue(it.node)?.value?.toUpperCase())
+          .filter((x): x is string => !!x);
         const urlPath = kwargs.get('url_path');
         const seg = (urlPath ? m.a.mod.stringValue(urlPath)?.value : undefined) ?? name;
         verbs = ms.length > 0 ? ms : ['GET'];

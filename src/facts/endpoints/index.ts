@@ -104,10 +104,16 @@ function computeBodyFunctions(project: ProjectModel, fn: FunctionInfo): Function
   const file = project.file(fn.path);
   if (!file) return [fn];
   const [start, end] = nodeRange(fn);
-  return functionsOf(file, project).filter((g) => g.name !== '<module>' && (g === fn || (g.id === fn.id && g.span.start === fn.span.start) || (() => {
-    const [s, e] = nodeRange(g);
-    return s >= start && e <= end;
-  })()));
+  return functionsOf(file, project).filter(
+    (g) =>
+      g.name !== '<module>' &&
+      (g === fn ||
+        (g.id === fn.id && g.span.start === fn.span.start) ||
+        (() => {
+          const [s, e] = nodeRange(g);
+          return s >= start && e <= end;
+        })()),
+  );
 }
 
 /**
@@ -132,9 +138,11 @@ export function endpointInference(project: ProjectModel, ep: Endpoint, maxDepth 
         for (const fw of pyForwards(project, g)) {
           const r = resolveForward(fw, env, ep);
           if (!r.path) continue;
-          const targets = forwarded ? [] : forwardTargets(projectEndpoints(project, true), r.method, r.path)
-            // The route itself (the whole-repository graph has its own copy of it) is not another service.
-            .filter((t) => !(t.file === ep.file && t.span.start === ep.span.start && t.label === ep.label));
+          const targets = forwarded
+            ? []
+            : forwardTargets(projectEndpoints(project, true), r.method, r.path)
+                // The route itself (the whole-repository graph has its own copy of it) is not another service.
+                .filter((t) => !(t.file === ep.file && t.span.start === ep.span.start && t.label === ep.label));
           for (const t of targets) {
             const edge = forwardEdge(project, g, fw, t);
             for (const x of endpointInference(project, t, maxDepth, true)) out.push({ site: x.site, via: [...via, edge, ...x.via] });

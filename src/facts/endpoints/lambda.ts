@@ -27,7 +27,11 @@ function handlerFn(project: ProjectModel, base: string, handler: string): Functi
   const stems = [mod, mod.replace(/\./g, '/')];
   for (const stem of stems) {
     for (const ext of EXTS) {
-      const p = [base, `${stem}${ext}`].filter(Boolean).join('/').replace(/\/\.\//g, '/').replace(/^\.\//, '');
+      const p = [base, `${stem}${ext}`]
+        .filter(Boolean)
+        .join('/')
+        .replace(/\/\.\//g, '/')
+        .replace(/^\.\//, '');
       const f = project.file(p);
       if (!f) continue;
       if (f.kind === 'python') {
@@ -48,7 +52,7 @@ function setting(file: FileModel, y: YamlFile, node: YNode, name: string, text: 
   return { level: 'route', kind: 'setting', name, text, file: file.path, span: y.span(node) };
 }
 
-function lambdaEndpoint(project: ProjectModel, file: FileModel, at: YNode, y: YamlFile, fn: FunctionInfo, method: string, path: string, layers: Layer[]): Endpoint {
+function lambdaEndpoint(_project: ProjectModel, file: FileModel, at: YNode, y: YamlFile, fn: FunctionInfo, method: string, path: string, layers: Layer[]): Endpoint {
   const m = method.toUpperCase();
   return makeEndpoint('lambda', [m === 'ANY' || m === '*' ? '*' : m], path.startsWith('/') ? path : `/${path}`, true, file.path, y.span(at), fn, layers, { lang: fn.lang });
 }
@@ -80,7 +84,8 @@ function serverless(project: ProjectModel, file: FileModel, y: YamlFile): Endpoi
         }
       }
       const url = y.get(e.value, 'url');
-      if (url && (y.isTrue(url) || isMap(url))) events.push({ at: url, method: '*', path: '/', auth: isMap(url) && y.str(y.get(url, 'authorizer')) === 'aws_iam' ? y.get(url, 'authorizer') : null, key: false });
+      if (url && (y.isTrue(url) || isMap(url)))
+        events.push({ at: url, method: '*', path: '/', auth: isMap(url) && y.str(y.get(url, 'authorizer')) === 'aws_iam' ? y.get(url, 'authorizer') : null, key: false });
       for (const ev of events) {
         const layers: Layer[] = [];
         if (ev.auth) layers.push(setting(file, y, ev.auth, 'lambda:authorizer', `authorizer (${y.str(ev.auth) ?? 'configured'})`));
@@ -102,7 +107,10 @@ function sam(project: ProjectModel, file: FileModel, y: YamlFile): Endpoint[] {
     const globalsAuth = y.getIn(root, ['Globals', 'Api', 'Auth', 'DefaultAuthorizer']) ?? y.getIn(root, ['Globals', 'HttpApi', 'Auth', 'DefaultAuthorizer']);
     const globalsKey = y.getIn(root, ['Globals', 'Api', 'Auth', 'ApiKeyRequired']);
     const resources = y.get(root, 'Resources');
-    const apiThrottle = y.entries(resources).map((r) => y.getIn(r.value, ['Properties', 'MethodSettings'])).find((m) => m && /Throttling(Rate|Burst)Limit/.test(y.str(m) ?? file.text.slice(y.span(m).start, y.span(m).end)));
+    const apiThrottle = y
+      .entries(resources)
+      .map((r) => y.getIn(r.value, ['Properties', 'MethodSettings']))
+      .find((m) => m && /Throttling(Rate|Burst)Limit/.test(y.str(m) ?? file.text.slice(y.span(m).start, y.span(m).end)));
     for (const r of y.entries(resources)) {
       if (y.str(y.get(r.value, 'Type')) !== 'AWS::Serverless::Function') continue;
       const props = y.get(r.value, 'Properties');

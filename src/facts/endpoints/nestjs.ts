@@ -65,11 +65,13 @@ function globals(project: ProjectModel, files: TsInference[]): { layers: Global[
       const args = call.getArguments();
       if (m === 'setGlobalPrefix' && args[0]) prefix = a.mod.stringValue(args[0])?.value;
       else if (m === 'useGlobalGuards' || m === 'useGlobalInterceptors') for (const x of args) out.push({ layer: tsLayer(project, a, x, 'global', m === 'useGlobalGuards' ? 'guard' : 'middleware') });
-      else if (m === 'use' && /\b(NestFactory|app)\b/.test(callee.getExpression().getText()) && /NestFactory/.test(a.file.text)) for (const x of args) out.push({ layer: tsLayer(project, a, x, 'global', 'middleware') });
+      else if (m === 'use' && /\b(NestFactory|app)\b/.test(callee.getExpression().getText()) && /NestFactory/.test(a.file.text))
+        for (const x of args) out.push({ layer: tsLayer(project, a, x, 'global', 'middleware') });
       else if (m === 'forRoutes') {
         // consumer.apply(A, B).exclude(...).forRoutes(X)
         let inner = callee.getExpression();
-        while (Node.isCallExpression(inner) && Node.isPropertyAccessExpression(inner.getExpression()) && (inner.getExpression() as import('ts-morph').PropertyAccessExpression).getName() !== 'apply') inner = (inner.getExpression() as import('ts-morph').PropertyAccessExpression).getExpression();
+        while (Node.isCallExpression(inner) && Node.isPropertyAccessExpression(inner.getExpression()) && (inner.getExpression() as import('ts-morph').PropertyAccessExpression).getName() !== 'apply')
+          inner = (inner.getExpression() as import('ts-morph').PropertyAccessExpression).getExpression();
         if (!Node.isCallExpression(inner)) continue;
         const fr = { all: false, classes: [] as Node[], paths: [] as string[] };
         for (const x of args) {
@@ -83,7 +85,7 @@ function globals(project: ProjectModel, files: TsInference[]): { layers: Global[
           if (Node.isObjectLiteralExpression(u)) {
             const p = u.getProperty('path');
             const v = p && Node.isPropertyAssignment(p) ? a.mod.stringValue(p.getInitializer())?.value : undefined;
-            if (v !== undefined) (v === '*' ? (fr.all = true) : fr.paths.push(v));
+            if (v !== undefined) v === '*' ? (fr.all = true) : fr.paths.push(v);
             continue;
           }
           const cv = a.valueOf(u);
@@ -114,24 +116,37 @@ export function nestEndpoints(project: ProjectModel, inScope?: (path: string) =>
   const files = project.files().filter((f) => f.kind === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && f.text.includes('@nestjs/'));
   if (files.length === 0) return [];
   const analyzers = files.map((f) => ctx.tsAt(f.path)).filter((a): a is TsInference => !!a);
-  const g = globals(project, analyzers.filter((a) => /forRoutes|APP_GUARD|APP_INTERCEPTOR|useGlobal|setGlobalPrefix|NestFactory/.test(a.file.text)));
+  const g = globals(
+    project,
+    analyzers.filter((a) => /forRoutes|APP_GUARD|APP_INTERCEPTOR|useGlobal|setGlobalPrefix|NestFactory/.test(a.file.text)),
+  );
   const out: Endpoint[] = [];
   for (const a of analyzers) {
     if (!a.file.text.includes('Controller')) continue;
     for (const cls of a.sf.getClasses()) {
       const ctrl = cls.getDecorators().find((d) => nestDecorator(a, d) === 'Controller');
       if (!ctrl) continue;
-      const classLayers = cls.getDecorators().filter((d) => d !== ctrl).flatMap((d) => decoratorLayers(project, a, d, 'router'));
+      const classLayers = cls
+        .getDecorators()
+        .filter((d) => d !== ctrl)
+        .flatMap((d) => decoratorLayers(project, a, d, 'router'));
       for (const prefix of paths(a, ctrl)) {
         for (const method of cls.getMethods()) {
           for (const d of method.getDecorators()) {
             const nd = nestDecorator(a, d);
             if (!nd || !(nd in ROUTE_DECORATORS)) continue;
-            const methodLayers = method.getDecorators().filter((x) => x !== d && !((nestDecorator(a, x) ?? '') in ROUTE_DECORATORS)).flatMap((x) => decoratorLayers(project, a, x, 'handler'));
+            const methodLayers = method
+              .getDecorators()
+              .filter((x) => x !== d && !((nestDecorator(a, x) ?? '') in ROUTE_DECORATORS))
+              .flatMap((x) => decoratorLayers(project, a, x, 'handler'));
             for (const p of paths(a, d)) {
               const path = joinPaths(g.prefix, prefix, p);
               const globalLayers = g.layers.filter((x) => !x.forRoutes || applies(x.forRoutes, cls, path, g.prefix)).map((x) => x.layer);
-              out.push(makeEndpoint('nestjs', [ROUTE_DECORATORS[nd] as string], path, true, a.file.path, tsSpan(d), a.fnInfo(method), [...globalLayers, ...classLayers, ...methodLayers], { className: cls.getName() ?? 'default' }));
+              out.push(
+                makeEndpoint('nestjs', [ROUTE_DECORATORS[nd] as string], path, true, a.file.path, tsSpan(d), a.fnInfo(method), [...globalLayers, ...classLayers, ...methodLayers], {
+                  className: cls.getName() ?? 'default',
+                }),
+              );
             }
           }
         }

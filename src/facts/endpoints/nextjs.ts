@@ -219,7 +219,14 @@ export function nextMiddlewares(project: ProjectModel): NextMiddleware[] {
     if (!entry || !node) continue;
     const layer = middlewareLayer(project, a, at, entry.expr, node);
     const matcher = matcherOf(a);
-    out.push({ file: f.path, appRoot, node, span: tsSpan(entry.nameNode), ...(matcher ? { matcher } : {}), layer: { ...layer, ...(matcher ? { path: matcher.map((m) => m.source).join(', ') } : {}) } });
+    out.push({
+      file: f.path,
+      appRoot,
+      node,
+      span: tsSpan(entry.nameNode),
+      ...(matcher ? { matcher } : {}),
+      layer: { ...layer, ...(matcher ? { path: matcher.map((m) => m.source).join(', ') } : {}) },
+    });
   }
   return out;
 }
@@ -258,7 +265,8 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
   const mws = nextMiddlewares(project);
   const out: Endpoint[] = [];
   const mwLayers = (root: string, path: string | undefined): Layer[] => mws.filter((m) => m.appRoot === root && middlewareCovers(m, path)).map((m) => m.layer);
-  const mwSkipped = (root: string, path: string | undefined): SkippedLayer[] => mws.filter((m) => m.appRoot === root && !middlewareCovers(m, path)).map((m) => ({ layer: m.layer, reason: 'matcher' as const }));
+  const mwSkipped = (root: string, path: string | undefined): SkippedLayer[] =>
+    mws.filter((m) => m.appRoot === root && !middlewareCovers(m, path)).map((m) => ({ layer: m.layer, reason: 'matcher' as const }));
   for (const f of project.files()) {
     if (f.kind !== 'typescript' || isTestFile(f.path)) continue;
     const app = appRouteOf(f.path);
@@ -271,7 +279,12 @@ export function nextEndpoints(project: ProjectModel): Endpoint[] {
       for (const ex of exportsOf(a, project)) {
         if (!METHODS.includes(ex.name)) continue;
         const { fn, wrappers } = handlerOf(project, ex.at ?? a, ex.expr);
-        out.push(makeEndpoint('nextjs', [ex.name], app.route, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(app.root, app.route), ...wrappers], { appRoot: app.root, skipped: mwSkipped(app.root, app.route) }));
+        out.push(
+          makeEndpoint('nextjs', [ex.name], app.route, true, f.path, tsSpan(ex.nameNode), fn, [...mwLayers(app.root, app.route), ...wrappers], {
+            appRoot: app.root,
+            skipped: mwSkipped(app.root, app.route),
+          }),
+        );
       }
     } else if (pages) {
       const root = stripSrc(pages[1] ?? '');
@@ -302,14 +315,19 @@ function serverActions(project: ProjectModel, a: TsInference, mws: NextMiddlewar
     // Next.js gives an action an id (and so a way in) only when a component refers to it: a client
     // module or a JSX file that imports it. Actions only server code calls are plain functions.
     const ctx = InferenceContext.of(project);
-    const users = ctx.importersOf(a.file.path).map((p) => project.file(p)).filter((f): f is FileModel => !!f && (/\.[jt]sx$/.test(f.path) || /^\s*['"]use client['"]/.test(f.text)));
+    const users = ctx
+      .importersOf(a.file.path)
+      .map((p) => project.file(p))
+      .filter((f): f is FileModel => !!f && (/\.[jt]sx$/.test(f.path) || /^\s*['"]use client['"]/.test(f.text)));
     for (const ex of exportsOf(a)) {
       if (!users.some((u) => new RegExp(`\\b${ex.name === 'default' ? 'default|import\\s+\\w+\\s+from' : escapeRegExp(ex.name)}\\b`).test(u.text))) continue;
       const e = Node.isFunctionDeclaration(ex.expr) ? ex.expr : unwrapTs(ex.expr);
       if (!isFunctionLike(e) && !Node.isCallExpression(e)) continue;
       const { fn, wrappers } = Node.isFunctionDeclaration(e) ? { fn: a.fnInfo(e), wrappers: [] } : tsHandler(project, a, e);
       if (!fn) continue;
-      out.push(makeEndpoint('nextjs', ['POST'], ex.name === 'default' ? fn.name : ex.name, true, a.file.path, tsSpan(ex.nameNode), fn, [...layers, ...wrappers], { kind: 'server-action', appRoot: root }));
+      out.push(
+        makeEndpoint('nextjs', ['POST'], ex.name === 'default' ? fn.name : ex.name, true, a.file.path, tsSpan(ex.nameNode), fn, [...layers, ...wrappers], { kind: 'server-action', appRoot: root }),
+      );
     }
     return out;
   }

@@ -50,7 +50,6 @@ function segText(s: PathSegment): string {
   return s.kind === 'static' ? s.value : s.kind === 'param' ? `:${s.name}` : `:${s.name}*`;
 }
 
-
 /**
  * Whether a mount or middleware path filter (`app.use('/api', mw)`, Hono `app.use('/api/*', mw)`,
  * Koa `router.use('/admin', mw)`) applies to every request of a route. A filter matching only some

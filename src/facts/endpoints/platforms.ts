@@ -12,7 +12,7 @@ import { tsSpan } from '../../parse/typescript.js';
 import { isTestFile } from '../inference/common.js';
 import { InferenceContext } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
-import { isFunctionLike, type TsInference } from '../inference/ts.js';
+import type { TsInference } from '../inference/ts.js';
 import { exportsOf, handlerOf, pagesMethods } from './nextjs.js';
 import { makeEndpoint, tsHandler } from './ts-routers.js';
 import { fnInfoOf, unwrapTs } from './ts-resolve.js';
@@ -23,7 +23,8 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 const SUPABASE = /(?:^|\/)supabase\/functions\/([^/_.][^/]*)\/index\.(?:ts|js|mjs|tsx)$/;
 const NETLIFY = /(?:^|\/)netlify\/(functions|edge-functions)\/([^/]+?)(?:\/(?:index|[^/]+))?\.(?:ts|js|mjs|cjs|mts|cts)$/;
 export const VERCEL = /^(?=.*\.(?:ts|js|mjs|cjs|mts)$)(?:(.*?)\/)?api\/(.+)\.(?:ts|js|mjs|cjs|mts)$/;
-const CANDIDATE = /Deno\.serve|\bserve\s*\(|export\s+default|module\.exports|exports\.handler|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+const\s+(GET|POST|handler)\b/;
+const CANDIDATE =
+  /Deno\.serve|\bserve\s*\(|export\s+default|module\.exports|exports\.handler|export\s+(async\s+)?function\s+(GET|POST|PUT|PATCH|DELETE|handler)\b|export\s+const\s+(GET|POST|handler)\b/;
 
 function prop(o: Node | undefined, name: string): Node | undefined {
   const u = o ? unwrapTs(o) : undefined;
@@ -155,7 +156,7 @@ export function tsPlatformEndpoints(project: ProjectModel): Endpoint[] {
     const netlify = NETLIFY.exec(f.path);
     const vercel = netlify ? null : VERCEL.exec(f.path);
     const deno = /Deno\.serve|\bserve\s*\(/.test(f.text);
-    const worker = /export\s+default\s*\{[^]*\bfetch\b|export\s+default\s+\w+\s+satisfies/.test(f.text) || /export\s+default\s*\{/.test(f.text);
+    const worker = /export\s+default\s*\{[\s\S]*\bfetch\b|export\s+default\s+\w+\s+satisfies/.test(f.text) || /export\s+default\s*\{/.test(f.text);
     if (!netlify && !vercel && !deno && !worker) continue;
     const a = ctx.tsAt(f.path);
     if (!a) continue;

@@ -135,7 +135,12 @@ function requestOf(project: ProjectModel, a: PyInference, call: Node, client: bo
     if (!helper || !info) return undefined;
     const i = info.params.indexOf(helper.url);
     const j = helper.body ? info.params.indexOf(helper.body) : -1;
-    return { url: kwargs.get(helper.url) ?? (i >= 0 ? args[i] : undefined), method: 'POST', body: helper.body ? (kwargs.get(helper.body) ?? (j >= 0 ? args[j] : undefined)) : undefined, stream: false };
+    return {
+      url: kwargs.get(helper.url) ?? (i >= 0 ? args[i] : undefined),
+      method: 'POST',
+      body: helper.body ? (kwargs.get(helper.body) ?? (j >= 0 ? args[j] : undefined)) : undefined,
+      stream: false,
+    };
   } else if (v === undefined && client && CLIENT_VERB.test(a.mod.chain(callee))) {
     // A client modelguard cannot follow (held in app state, returned by a wrapper): its method names the request.
     verb = a.mod.chain(callee).split('.').pop();
@@ -180,7 +185,7 @@ export function pyForwards(project: ProjectModel, fn: FunctionInfo): PyForward[]
 /** The request's URL and path with the parameters and the incoming path filled in. */
 export function resolveForward(f: PyForward, env: ForwardEnv, ep: Endpoint | undefined): { url: string; path?: string; method: string } {
   const url = fill(f.url, env, ep);
-  const method = f.method ?? (ep && ep.methods[0] && ep.methods[0] !== '*' && ep.methods[0] !== 'WEBSOCKET' ? ep.methods[0] : '*');
+  const method = f.method ?? (ep?.methods[0] && ep.methods[0] !== '*' && ep.methods[0] !== 'WEBSOCKET' ? ep.methods[0] : '*');
   const path = pathOf(url);
   return { url, method, ...(path ? { path } : {}) };
 }
@@ -266,7 +271,9 @@ export function forwardedInference(project: ProjectModel, f: PyForward, url: str
       const callee = field(f.node, 'function') ?? f.node;
       const args = new Map<string, ArgExpr>();
       const { args: pos, kwargs } = callArgs(f.node);
-      pos.forEach((n, i) => args.set(`#${i}`, a.argExpr(n)));
+      pos.forEach((n, i) => {
+        args.set(`#${i}`, a.argExpr(n));
+      });
       for (const [key, n] of kwargs) args.set(key, a.argExpr(n));
       site = {
         ...siteFields(

@@ -24,7 +24,11 @@ export function unwrapPy(n: Node): Node {
 }
 
 /** Where a Python name is bound. */
-export type PyDecl = { k: 'value'; a: PyInference; node: Node } | { k: 'param'; a: PyInference; fn: Node; index: number; node: Node } | { k: 'def'; a: PyInference; node: Node } | { k: 'module'; path: string };
+export type PyDecl =
+  | { k: 'value'; a: PyInference; node: Node }
+  | { k: 'param'; a: PyInference; fn: Node; index: number; node: Node }
+  | { k: 'def'; a: PyInference; node: Node }
+  | { k: 'module'; path: string };
 
 const scopeTables = new WeakMap<PyInference, Map<number, Map<string, PyDecl[]>>>();
 

@@ -431,7 +431,8 @@ export class PyRouterGraph {
             if (st.type !== 'expression_statement') continue;
             const asg = kids(st)[0];
             const left = asg ? field(asg, 'left') : undefined;
-            if (asg?.type === 'assignment' && left && ca.text(left) === 'decorators') for (const it of listItems(this.project, ca, field(asg, 'right'))) classLayers.push(pyLayer(this.project, it.a, it.node, 'handler', 'decorator'));
+            if (asg?.type === 'assignment' && left && ca.text(left) === 'decorators')
+              for (const it of listItems(this.project, ca, field(asg, 'right'))) classLayers.push(pyLayer(this.project, it.a, it.node, 'handler', 'decorator'));
           }
           for (const st of kids(body)) {
             const def = st.type === 'decorated_definition' ? field(st, 'definition') : st;
@@ -584,7 +585,6 @@ export class PyRouterGraph {
   }
 
   // ------------------------------------------------------------------ endpoints
-
 
   /**
    * FastAPI and Starlette answer a request with the first route registered for its path and

@@ -7,7 +7,7 @@
  * 0.0.0.0`, `uvicorn pkg.main:app`, `gunicorn -b 0.0.0.0:8000 app:app`, `fastapi run`).
  */
 import type { Node } from 'web-tree-sitter';
-import { Node as TsNode } from '../../parse/ts-morph.js';
+import type { Node as TsNode } from '../../parse/ts-morph.js';
 import { tsSpan } from '../../parse/typescript.js';
 import type { TsInference } from '../inference/ts.js';
 import type { FileModel } from '../../model/file-model.js';
@@ -109,7 +109,12 @@ function cliParam(a: PyInference, fn: Node, name: string, param: Node): { flags:
     const c = callArgs(e);
     const names = c.args.map((n) => stringOf(a, n)).filter((s): s is string => s !== undefined);
     const flags = names.filter((f) => f.startsWith('-'));
-    const dest = names.find((f) => !f.startsWith('-')) ?? flags.find((f) => f.startsWith('--'))?.replace(/^--/, '').replace(/-/g, '_');
+    const dest =
+      names.find((f) => !f.startsWith('-')) ??
+      flags
+        .find((f) => f.startsWith('--'))
+        ?.replace(/^--/, '')
+        .replace(/-/g, '_');
     if (dest !== name) continue;
     return { flags, ...(stringOf(a, c.kwargs.get('default')) !== undefined ? { default: stringOf(a, c.kwargs.get('default')) } : {}) };
   }
@@ -119,7 +124,10 @@ function cliParam(a: PyInference, fn: Node, name: string, param: Node): { flags:
   const u = unwrapPy(def);
   if (u.type === 'call' && /(^|\.)Option$/.test(a.mod.chain(field(u, 'function') as Node))) {
     const c = callArgs(u);
-    const flags = c.args.slice(1).map((n) => stringOf(a, n)).filter((s): s is string => !!s && s.startsWith('-'));
+    const flags = c.args
+      .slice(1)
+      .map((n) => stringOf(a, n))
+      .filter((s): s is string => !!s && s.startsWith('-'));
     const v = stringOf(a, c.args[0] ?? c.kwargs.get('default'));
     return { flags: flags.length > 0 ? flags : [`--${name.replace(/_/g, '-')}`], ...(v !== undefined ? { default: v } : {}) };
   }
@@ -171,7 +179,7 @@ export function tsHostSource(a: TsInference, n: TsNode): HostSource {
 }
 
 /** A port given as a literal or an option's default. */
-export function pyPort(project: ProjectModel, a: PyInference, n: Node | undefined): number | undefined {
+export function pyPort(_project: ProjectModel, a: PyInference, n: Node | undefined): number | undefined {
   if (!n) return undefined;
   const u = unwrapPy(n);
   if (u.type === 'integer') return Number(a.text(u));
@@ -219,7 +227,8 @@ const APP_SERVERS: Record<string, { hostFlags: string[]; bind?: boolean; default
   granian: { hostFlags: ['--host'], defaultHost: '127.0.0.1', defaultPort: 8000 },
   daphne: { hostFlags: ['-b', '--bind'], defaultHost: '127.0.0.1', defaultPort: 8000 },
 };
-const VALUE_OPTIONS = /^(-[bkwcptme]|--(bind|workers|worker-class|config|port|timeout|host|log-level|log-config|app-dir|root-path|env-file|name|chdir|threads|access-logfile|error-logfile|interface|uds|fd|loop|http|ws|lifespan|proxy-headers|forwarded-allow-ips|h11-max-incomplete-event-size|limit-concurrency|backlog|timeout-keep-alive|ssl-keyfile|ssl-certfile))$/;
+const VALUE_OPTIONS =
+  /^(-[bkwcptme]|--(bind|workers|worker-class|config|port|timeout|host|log-level|log-config|app-dir|root-path|env-file|name|chdir|threads|access-logfile|error-logfile|interface|uds|fd|loop|http|ws|lifespan|proxy-headers|forwarded-allow-ips|h11-max-incomplete-event-size|limit-concurrency|backlog|timeout-keep-alive|ssl-keyfile|ssl-certfile))$/;
 
 function word(words: readonly ShellWord[], i: number): string {
   return words[i]?.value ?? '';
@@ -230,7 +239,8 @@ function optionIn(args: readonly ShellWord[], flags: readonly string[]): { value
   for (let i = 0; i < args.length; i++) {
     const w = args[i] as ShellWord;
     for (const f of flags) {
-      if (w.value === f && args[i + 1]) found = { value: (args[i + 1] as ShellWord).value, literal: (args[i + 1] as ShellWord).literal, span: { start: w.span.start, end: (args[i + 1] as ShellWord).span.end } };
+      if (w.value === f && args[i + 1])
+        found = { value: (args[i + 1] as ShellWord).value, literal: (args[i + 1] as ShellWord).literal, span: { start: w.span.start, end: (args[i + 1] as ShellWord).span.end } };
       else if (f.startsWith('--') && w.value.startsWith(`${f}=`)) found = { value: w.value.slice(f.length + 1), literal: w.literal, span: w.span };
       else if (!f.startsWith('--') && w.value.startsWith(f) && w.value.length > f.length && /^-[a-z]$/.test(f)) found = { value: w.value.slice(f.length), literal: w.literal, span: w.span };
     }

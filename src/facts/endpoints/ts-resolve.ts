@@ -21,7 +21,8 @@ export type TsDecl =
 export function unwrapTs(n: Node): Node {
   let cur = n;
   for (;;) {
-    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isNonNullExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isTypeAssertion(cur) || Node.isAwaitExpression(cur)) cur = cur.getExpression();
+    if (Node.isParenthesizedExpression(cur) || Node.isAsExpression(cur) || Node.isNonNullExpression(cur) || Node.isSatisfiesExpression(cur) || Node.isTypeAssertion(cur) || Node.isAwaitExpression(cur))
+      cur = cur.getExpression();
     else return cur;
   }
 }

@@ -89,7 +89,7 @@ function creation(module: string, name: string, isNew: boolean): { framework: Ro
   }
   if (module === 'fastify' && /^(default|\*|fastify|Fastify)$/.test(n)) return { framework: 'fastify', kind: 'app' };
   if ((module === 'hono' || module.startsWith('hono/')) && n === 'Hono' && isNew) return { framework: 'hono', kind: 'app' };
-  if ((module === '@hono/zod-openapi' && n === 'OpenAPIHono') && isNew) return { framework: 'hono', kind: 'app' };
+  if (module === '@hono/zod-openapi' && n === 'OpenAPIHono' && isNew) return { framework: 'hono', kind: 'app' };
   if (module === 'koa' && /^(default|\*|Koa)$/.test(n) && isNew) return { framework: 'koa', kind: 'app' };
   if ((module === '@koa/router' || module === 'koa-router') && /^(default|\*|Router)$/.test(n)) return { framework: 'koa', kind: 'router' };
   return undefined;
@@ -120,7 +120,16 @@ export class TsRouterGraph {
 
   build(): Endpoint[] {
     const inScope = this.inScope;
-    const files = this.project.files().filter((f) => f.kind === 'typescript' && (!inScope || inScope(f.path)) && !isTestFile(f.path) && OP_CALL.test(f.text) && (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*(<[^()]*>)?\s*\(/.test(f.text)));
+    const files = this.project
+      .files()
+      .filter(
+        (f) =>
+          f.kind === 'typescript' &&
+          (!inScope || inScope(f.path)) &&
+          !isTestFile(f.path) &&
+          OP_CALL.test(f.text) &&
+          (FRAMEWORK_IMPORT.test(f.text) || /\b(app|router|server|fastify|instance|api|routes)\s*\.\s*(get|post|put|patch|delete|all|use|route|register)\s*(<[^()]*>)?\s*\(/.test(f.text)),
+      );
     const analyzers = files.map((f) => this.ctx.analyzer(f) as TsInference | undefined).filter((a): a is TsInference => !!a);
     const calls = new Map<TsInference, Node[]>();
     for (const a of analyzers) calls.set(a, this.opCalls(a));
@@ -213,7 +222,14 @@ export class TsRouterGraph {
     }
     const dir = segs.join('/');
     const options = prop(o, 'options');
-    const optPrefix = options ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ?? (Node.isCallExpression(unwrapTs(options)) ? descendants(unwrapTs(options)).map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined)).find((x) => x !== undefined) : undefined)) : undefined;
+    const optPrefix = options
+      ? (a.mod.stringValue(prop(unwrapTs(options), 'prefix') ?? options)?.value ??
+        (Node.isCallExpression(unwrapTs(options))
+          ? descendants(unwrapTs(options))
+              .map((d) => (Node.isObjectLiteralExpression(d) ? a.mod.stringValue(prop(d, 'prefix'))?.value : undefined))
+              .find((x) => x !== undefined)
+          : undefined))
+      : undefined;
     const folderPrefix = prop(o, 'dirNameRoutePrefix')?.getText() !== 'false';
     const out: Array<{ fn: FunctionInfo; fp: boolean; prefix: string }> = [];
     for (const f of this.project.files()) {
@@ -424,7 +440,16 @@ export class TsRouterGraph {
       const cli = fastifyCliStarts(this.project).find((c) => c.file === a.file.path);
       if (cli || /['"](@fastify\/autoload|fastify-autoload)['"]/.test(a.file.text)) {
         const obj = this.obj(`${a.file.path}:param:${p.getStart()}`, 'fastify', 'app', a.file.path, p);
-        if (cli && !this.serves.has(obj.key)) this.serves.set(obj.key, [{ file: cli.pkg, span: cli.span, how: 'fastify start', host: cli.address !== undefined ? { kind: 'literal', value: cli.address, span: cli.span } : { kind: 'default', value: 'localhost' }, ...(cli.port ? { port: cli.port } : {}) }]);
+        if (cli && !this.serves.has(obj.key))
+          this.serves.set(obj.key, [
+            {
+              file: cli.pkg,
+              span: cli.span,
+              how: 'fastify start',
+              host: cli.address !== undefined ? { kind: 'literal', value: cli.address, span: cli.span } : { kind: 'default', value: 'localhost' },
+              ...(cli.port ? { port: cli.port } : {}),
+            },
+          ]);
         return [{ obj, base: [0] }];
       }
     }
@@ -723,7 +748,16 @@ export class TsRouterGraph {
         for (const c of init.getProperties()) {
           if (Node.isPropertyAssignment(c) && c.getName() === 'rateLimit') {
             const v = c.getInitializer() as Node;
-            out.push({ level: 'route', kind: 'setting', name: 'fastify:config.rateLimit', text: v.getText().replace(/\s+/g, ' ').slice(0, 80), file: a.file.path, span: tsSpan(c), node: c, options: v });
+            out.push({
+              level: 'route',
+              kind: 'setting',
+              name: 'fastify:config.rateLimit',
+              text: v.getText().replace(/\s+/g, ' ').slice(0, 80),
+              file: a.file.path,
+              span: tsSpan(c),
+              node: c,
+              options: v,
+            });
           }
         }
       }
@@ -871,7 +905,8 @@ function fastifyCliStarts(project: ProjectModel): Array<{ pkg: string; file: str
         else if (w.startsWith('--address=')) address = w.slice('--address='.length);
         else if (w === '-p' || w === '--port') port = Number(words[++i]);
         else if (/^-/.test(w)) {
-          if (/^(-l|--log-level|-r|--require|-i|--import|-o|--options|-T|--plugin-timeout|-s|--socket|-x|--prefix|--ignore-watch|--debug-port|--debug-host|--close-grace-delay|--body-limit)$/.test(w)) i++;
+          if (/^(-l|--log-level|-r|--require|-i|--import|-o|--options|-T|--plugin-timeout|-s|--socket|-x|--prefix|--ignore-watch|--debug-port|--debug-host|--close-grace-delay|--body-limit)$/.test(w))
+            i++;
         } else if (/\.[cm]?[jt]s$/.test(w)) file = w.replace(/^\.\//, '');
       }
       if (!file) continue;
@@ -885,7 +920,17 @@ function fastifyCliStarts(project: ProjectModel): Array<{ pkg: string; file: str
 
 const PY_FRAMEWORKS = new Set<Endpoint['framework']>(['fastapi', 'flask', 'starlette', 'django', 'modal', 'bentoml', 'ray-serve', 'cloud-functions']);
 
-export function makeEndpoint(framework: Endpoint['framework'], methods: string[], path: string, mounted: boolean, file: string, span: Span, handler: FunctionInfo | undefined, layers: Layer[], extra: Partial<Endpoint> = {}): Endpoint {
+export function makeEndpoint(
+  framework: Endpoint['framework'],
+  methods: string[],
+  path: string,
+  mounted: boolean,
+  file: string,
+  span: Span,
+  handler: FunctionInfo | undefined,
+  layers: Layer[],
+  extra: Partial<Endpoint> = {},
+): Endpoint {
   const lang = extra.lang ?? (PY_FRAMEWORKS.has(framework) ? 'python' : 'ts');
   const kind = extra.kind ?? 'route';
   const label = kind === 'server-action' ? `server action ${path}` : `${methods.map((m) => (m === '*' ? 'ANY' : m)).join('|')} ${path}`;

@@ -161,7 +161,11 @@ export function envoyRoutes(file: FileModel): GatewayRoute[] {
                     ? {
                         raw: `cluster ${clusterName}`,
                         targets: cl.get(clusterName) ?? [],
-                        ...(prefixRewrite !== undefined && path.kind === 'prefix' ? { rewrite: { from: path.value, to: prefixRewrite } } : y.get(action, 'regex_rewrite') ? { rewrite: 'opaque' as const } : {}),
+                        ...(prefixRewrite !== undefined && path.kind === 'prefix'
+                          ? { rewrite: { from: path.value, to: prefixRewrite } }
+                          : y.get(action, 'regex_rewrite')
+                            ? { rewrite: 'opaque' as const }
+                            : {}),
                       }
                     : undefined,
                   controls,

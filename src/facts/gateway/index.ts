@@ -32,9 +32,7 @@ export class GatewayIndex {
    */
   query(q: GatewayQuery): GatewayVerdict {
     const eligible = this.routes.filter(
-      (r) =>
-        (!q.host || r.hosts.length === 0 || r.hosts.some((h) => hostMatches(h, q.host as string))) &&
-        (!q.method || !r.methods || r.methods.includes(q.method.toUpperCase())),
+      (r) => (!q.host || r.hosts.length === 0 || r.hosts.some((h) => hostMatches(h, q.host as string))) && (!q.method || !r.methods || r.methods.includes(q.method.toUpperCase())),
     );
     const groups = new Map<string, GatewayRoute[]>();
     for (const r of eligible) {

@@ -91,7 +91,11 @@ export function ingressBackends(o: K8sObject): IngressBackend[] {
       const value = y.str(y.get(p, 'path')) ?? '/';
       const type = y.str(y.get(p, 'pathType')) ?? 'ImplementationSpecific';
       const path: PathMatch =
-        type === 'Exact' ? { kind: 'exact', value } : regex && type === 'ImplementationSpecific' ? { kind: 'regex', value: `^${value}`, caseInsensitive: true } : { kind: 'prefix', value, ...(type === 'Prefix' ? { elementwise: true } : {}) };
+        type === 'Exact'
+          ? { kind: 'exact', value }
+          : regex && type === 'ImplementationSpecific'
+            ? { kind: 'regex', value: `^${value}`, caseInsensitive: true }
+            : { kind: 'prefix', value, ...(type === 'Prefix' ? { elementwise: true } : {}) };
       backend(y.get(p, 'backend'), host, path);
     }
   }
@@ -115,7 +119,17 @@ export function ingressRoutes(objects: K8sObject[], traefik: TraefikMiddleware[]
     if (controller === 'ingress-nginx') base.push(...ingressNginxControls(o));
     if (controller === 'traefik') {
       const mw = o.annotations.get('traefik.ingress.kubernetes.io/router.middlewares')?.value ?? '';
-      base.push(...resolveTraefikMiddlewares(mw.split(',').map((s) => s.trim()).filter(Boolean).map((name) => ({ name, namespace: o.namespace })), 'kubernetescrd', traefik).controls);
+      base.push(
+        ...resolveTraefikMiddlewares(
+          mw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+            .map((name) => ({ name, namespace: o.namespace })),
+          'kubernetescrd',
+          traefik,
+        ).controls,
+      );
     }
     if (controller === 'kong') {
       base.push(...kongAnnotationControls(o.annotations.get('konghq.com/plugins')?.value ?? '', o.namespace, kong));

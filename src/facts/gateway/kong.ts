@@ -34,7 +34,13 @@ function configSummary(y: YamlFile, config: YNode | null): string {
   for (const e of y.entries(config)) {
     const v = y.str(e.value);
     if (v !== undefined && ['second', 'minute', 'hour', 'day', 'limit', 'window_size', 'policy', 'key_names', 'issuer'].includes(e.key)) parts.push(`${e.key}=${v}`);
-    else if (['limit', 'window_size', 'key_names'].includes(e.key)) parts.push(`${e.key}=${y.items(e.value).map((i) => y.str(i)).join(',')}`);
+    else if (['limit', 'window_size', 'key_names'].includes(e.key))
+      parts.push(
+        `${e.key}=${y
+          .items(e.value)
+          .map((i) => y.str(i))
+          .join(',')}`,
+      );
   }
   return parts.join(' ');
 }
@@ -67,7 +73,10 @@ export function kongPluginResources(objects: K8sObject[]): KongPluginResource[] 
 /** Controls of the plugins named by a `konghq.com/plugins` annotation. */
 export function kongAnnotationControls(value: string, namespace: string | undefined, plugins: KongPluginResource[]): GatewayControl[] {
   const out: GatewayControl[] = [];
-  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const p = plugins.find((x) => x.name === name && (x.cluster || x.namespace === undefined || namespace === undefined || x.namespace === namespace));
     if (p?.control) out.push(p.control);
   }
@@ -152,7 +161,15 @@ export function kongDeclarativeRoutes(file: FileModel): GatewayRoute[] {
               ? {
                   raw: info.raw,
                   targets: info.targets,
-                  ...(path.kind === 'regex' ? (stripPath ? { rewrite: 'opaque' as const } : {}) : stripPath ? { rewrite: { from: path.value, to: info.path } } : info.path ? { rewrite: { from: '', to: info.path } } : {}),
+                  ...(path.kind === 'regex'
+                    ? stripPath
+                      ? { rewrite: 'opaque' as const }
+                      : {}
+                    : stripPath
+                      ? { rewrite: { from: path.value, to: info.path } }
+                      : info.path
+                        ? { rewrite: { from: '', to: info.path } }
+                        : {}),
                 }
               : undefined,
             controls,

@@ -58,7 +58,10 @@ function control(d: NginxDirective, g: Globals): GatewayControl | undefined {
   const first = arg(d, 0);
   switch (d.name) {
     case 'limit_req': {
-      const zone = d.args.map((a) => a.value).find((v) => v.startsWith('zone='))?.slice(5);
+      const zone = d.args
+        .map((a) => a.value)
+        .find((v) => v.startsWith('zone='))
+        ?.slice(5);
       if (!zone) return undefined;
       const rate = g.zones.get(zone);
       const burst = d.args.map((a) => a.value).find((v) => v.startsWith('burst='));
@@ -138,7 +141,14 @@ function locationPath(d: NginxDirective): PathMatch | undefined {
   if (a.value.startsWith('@')) return undefined;
   // `location =/x`, `location ~*\.php$` written without a space.
   const m = /^(=|~\*|~|\^~)(.+)$/.exec(a.value);
-  if (m) return locationPath({ ...d, args: [{ ...a, value: m[1] as string }, { ...a, value: m[2] as string }] });
+  if (m)
+    return locationPath({
+      ...d,
+      args: [
+        { ...a, value: m[1] as string },
+        { ...a, value: m[2] as string },
+      ],
+    });
   return { kind: 'prefix', value: a.value };
 }
 
@@ -152,7 +162,7 @@ function includeTargets(pattern: string, from: string, sources: NginxSource[]): 
   const tail = pattern.split('/').filter(Boolean).slice(-2).join('/');
   const byTail = picomatch(`**/${tail}`, { dot: true });
   const byBase = picomatch(pattern.split('/').pop() ?? pattern, { dot: true });
-  return sources.filter((s) => (exact && exact(s.name)) || byTail(s.name) || (!pattern.includes('/') && byBase(s.name.split('/').pop() ?? '')));
+  return sources.filter((s) => exact?.(s.name) || byTail(s.name) || (!pattern.includes('/') && byBase(s.name.split('/').pop() ?? '')));
 }
 
 /**
@@ -175,10 +185,12 @@ export function nginxRoutes(sources: NginxSource[]): GatewayRoute[] {
         const zone = d.args.map((a) => a.value).find((v) => v.startsWith('zone='));
         if (zone) g.connZones.add(zone.slice(5).split(':')[0] as string);
       } else if (d.name === 'upstream' && d.block && arg(d, 0)) {
-        const targets = d.block.filter((c) => c.name === 'server' && arg(c, 0)).flatMap((c) => {
-          const t = parseHostPort(arg(c, 0) as string);
-          return t ? [{ ...t, port: t.port ?? 80 }] : [];
-        });
+        const targets = d.block
+          .filter((c) => c.name === 'server' && arg(c, 0))
+          .flatMap((c) => {
+            const t = parseHostPort(arg(c, 0) as string);
+            return t ? [{ ...t, port: t.port ?? 80 }] : [];
+          });
         g.upstreams.set(arg(d, 0) as string, targets);
       }
     }
@@ -214,7 +226,12 @@ export function nginxRoutes(sources: NginxSource[]): GatewayRoute[] {
     }
     // An access phase written in Lua replaces the inherited one whichever form it takes.
     const lua = block.filter((c) => c.name.startsWith('access_by_lua'));
-    if (lua.length > 0) for (const n of ['access_by_lua_block', 'access_by_lua_file', 'access_by_lua']) out.set(n, lua.filter((c) => c.name === n));
+    if (lua.length > 0)
+      for (const n of ['access_by_lua_block', 'access_by_lua_file', 'access_by_lua'])
+        out.set(
+          n,
+          lua.filter((c) => c.name === n),
+        );
     return out;
   };
   const controlsOf = (eff: Effective): GatewayControl[] =>
@@ -230,7 +247,12 @@ export function nginxRoutes(sources: NginxSource[]): GatewayRoute[] {
       const here = inherit(eff, d.block);
       // `internal` locations serve only subrequests and redirects, never clients.
       if (path && !d.block.some((c) => c.name === 'internal')) {
-        const pass = d.block.find((c) => PASS.has(c.name)) ?? d.block.filter((c) => c.name === 'if' && c.block).flatMap((c) => c.block ?? []).find((c) => PASS.has(c.name));
+        const pass =
+          d.block.find((c) => PASS.has(c.name)) ??
+          d.block
+            .filter((c) => c.name === 'if' && c.block)
+            .flatMap((c) => c.block ?? [])
+            .find((c) => PASS.has(c.name));
         const upstream = pass ? upstreamOf(pass, path, g) : undefined;
         if (upstream && d.block.some((c) => c.name === 'rewrite')) upstream.rewrite = 'opaque';
         routes.push({
@@ -257,7 +279,10 @@ export function nginxRoutes(sources: NginxSource[]): GatewayRoute[] {
       if (!d.block) continue;
       if (d.name === 'http') visitServers(d.block, inherit(eff, d.block), root);
       else if (d.name === 'server') {
-        const hosts = d.block.filter((c) => c.name === 'server_name').flatMap((c) => c.args.map((a) => a.value)).filter((h) => h !== '_' && h !== '' && h !== 'localhost');
+        const hosts = d.block
+          .filter((c) => c.name === 'server_name')
+          .flatMap((c) => c.args.map((a) => a.value))
+          .filter((h) => h !== '_' && h !== '' && h !== 'localhost');
         const label = hosts.length > 0 ? `server ${hosts[0]}` : `server (${root.name})`;
         visitLocations(d.block, inherit(eff, d.block), { hosts, group: `nginx:${d.file}:${d.span.start}`, label });
       }

@@ -44,7 +44,14 @@ function controlsFromFlat(get: (key: string) => Leaf | undefined, has: (prefix: 
     const avg = get('ratelimit.average')?.value;
     if (avg === undefined || Number(avg) > 0) {
       const period = get('ratelimit.period')?.value;
-      out.push({ kind: 'rate-limit', gateway: 'traefik', mechanism: 'rateLimit', detail: `average=${avg ?? '?'}${period ? ` per ${period}` : '/s'}${get('ratelimit.burst') ? ` burst=${get('ratelimit.burst')?.value}` : ''}`, file, span: span(rl) });
+      out.push({
+        kind: 'rate-limit',
+        gateway: 'traefik',
+        mechanism: 'rateLimit',
+        detail: `average=${avg ?? '?'}${period ? ` per ${period}` : '/s'}${get('ratelimit.burst') ? ` burst=${get('ratelimit.burst')?.value}` : ''}`,
+        file,
+        span: span(rl),
+      });
     }
   }
   const inflight = has('inflightreq');
@@ -85,13 +92,26 @@ function middlewareFromFlat(name: string, provider: TraefikMiddleware['provider'
   const has = (p: string): Leaf | undefined => flat.get(p) ?? [...flat.entries()].find(([k]) => k.startsWith(`${p}.`))?.[1];
   const chain: TraefikMiddleware['chain'] = [];
   for (const [k, v] of flat) {
-    if (k === 'chain.middlewares') chain.push(...v.value.split(',').map((s) => s.trim()).filter(Boolean).map((n) => ({ name: n })));
+    if (k === 'chain.middlewares')
+      chain.push(
+        ...v.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((n) => ({ name: n })),
+      );
     else if (/^chain\.middlewares\.\d+$/.test(k) && v.value) chain.push({ name: v.value });
     else if (/^chain\.middlewares\.\d+\.name$/.test(k) && v.value) chain.push({ name: v.value, namespace: flat.get(k.replace(/name$/, 'namespace'))?.value || namespace });
   }
   const stripPrefixes: string[] = [];
   for (const [k, v] of flat) {
-    if (k === 'stripprefix.prefixes') stripPrefixes.push(...v.value.split(',').map((s) => s.trim()).filter(Boolean));
+    if (k === 'stripprefix.prefixes')
+      stripPrefixes.push(
+        ...v.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (/^stripprefix\.prefixes\.\d+$/.test(k) && v.value) stripPrefixes.push(v.value);
   }
   return { name, provider, namespace, controls: controlsFromFlat(get, has, file, at, y), chain, stripPrefixes };
@@ -241,7 +261,11 @@ export function traefikDockerConfig(file: FileModel): { routers: TraefikRouter[]
           rule: rule?.value ?? '',
           file: file.path,
           span: (rule ?? ([...flat.values()][0] as { span: Span })).span,
-          middlewares: (flat.get('middlewares')?.value ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((n) => ({ name: n })),
+          middlewares: (flat.get('middlewares')?.value ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+            .map((n) => ({ name: n })),
           upstream: { raw: `service "${w.name}"`, targets: [{ host: w.name, ...(port ? { port } : {}) }] },
         });
       }

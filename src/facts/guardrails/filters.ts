@@ -162,7 +162,9 @@ function urlOf(project: ProjectModel, fn: FunctionInfo, call: FlowCall): string 
   }
   const a = ctx.pyAt(fn.path);
   const args = (call.node as PyNode).childForFieldName('arguments');
-  const first = args?.namedChildren.find((c) => c !== null && c.type !== 'comment' && c.type !== 'keyword_argument') ?? args?.namedChildren.find((c) => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'url')?.childForFieldName('value');
+  const first =
+    args?.namedChildren.find((c) => c !== null && c.type !== 'comment' && c.type !== 'keyword_argument') ??
+    args?.namedChildren.find((c) => c?.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'url')?.childForFieldName('value');
   if (!a || !first) return undefined;
   return a.mod.stringValue(first)?.value ?? a.text(first);
 }
@@ -175,7 +177,7 @@ function importsModule(project: ProjectModel, fn: FunctionInfo, module: string):
 
 /** A `sanitizes` filter that raises instead when the file configures it so (`on_fail="exception"`). */
 function verdictIn(project: ProjectModel, path: string, spec: FilterSpec): Verdict {
-  if (spec.raisesWhen && spec.raisesWhen.test(project.file(path)?.text ?? '')) return 'raises';
+  if (spec.raisesWhen?.test(project.file(path)?.text ?? '')) return 'raises';
   return spec.verdict;
 }
 
@@ -186,7 +188,14 @@ function apiFilter(project: ProjectModel, fn: FunctionInfo, call: FlowCall): Fil
   const at = { start: call.calleeStart, end: call.calleeEnd };
   const entries = project.settings.guardrails?.functions ?? [];
   if (k.methods.has(call.last) || entries.length > 0) {
-    const key = fn.lang === 'ts' ? (ctx.tsAt(fn.path) ? tsCalleeKey(ctx.tsAt(fn.path) as TsInference, call.node as ts.CallExpression) : undefined) : ctx.pyAt(fn.path) ? pyCalleeKey(ctx.pyAt(fn.path) as PyInference, call.node as PyNode) : undefined;
+    const key =
+      fn.lang === 'ts'
+        ? ctx.tsAt(fn.path)
+          ? tsCalleeKey(ctx.tsAt(fn.path) as TsInference, call.node as ts.CallExpression)
+          : undefined
+        : ctx.pyAt(fn.path)
+          ? pyCalleeKey(ctx.pyAt(fn.path) as PyInference, call.node as PyNode)
+          : undefined;
     // An external function named in settings (`mycompany_guard.check`, `@acme/guard#screen`).
     if (key && entries.includes(key)) return { call, tool: `\`${key}\` (settings.guardrails.functions)`, kind: 'setting', verdict: 'raises', path: fn.path, span: at };
     if (k.methods.has(call.last)) {
@@ -253,7 +262,16 @@ export function filterCallsIn(project: ProjectModel, fn: FunctionInfo, depth = 0
       if (!b) continue;
       done.add(call.start);
       const screened = screenedArgs(call, e.to, b.params, facts);
-      out.push({ call, tool: `\`${call.callee}\` (${b.tool})`, kind: 'function', verdict: b.verdict === 'raises' ? 'raises' : 'sanitizes', screened, path: fn.path, span: e.calleeSpan, ignoredInside: b.verdict === 'ignored' });
+      out.push({
+        call,
+        tool: `\`${call.callee}\` (${b.tool})`,
+        kind: 'function',
+        verdict: b.verdict === 'raises' ? 'raises' : 'sanitizes',
+        screened,
+        path: fn.path,
+        span: e.calleeSpan,
+        ignoredInside: b.verdict === 'ignored',
+      });
     }
     for (const call of facts.calls) {
       if (done.has(call.start)) continue;

@@ -24,7 +24,7 @@ import { pyTokens } from '../observability/python.js';
 import { GuardrailKnowledge } from './data.js';
 import { derived, derivedOutput, filterCallsIn, flowOf, intersects, isGuardSite, screenedTokens, settingsFunction, verdictUse, within, wrapperBehaviour, type FilterCall } from './filters.js';
 import { tsExprTokens } from './ts-flow.js';
-import type { FilterEvidence, FlowCall, FlowFacts, FlowStep, GuardedSite, Side } from './types.js';
+import type { FilterEvidence, FlowCall, FlowFacts, FlowStep, GuardedSite } from './types.js';
 
 export type { FilterEvidence, FlowStep, GuardedSite, Side, Verdict } from './types.js';
 export { GuardrailKnowledge } from './data.js';
@@ -33,7 +33,26 @@ export { filterCallsIn, isGuardSite, wrapperBehaviour, type FilterCall, type Wra
 /** How many calls deep from the handler inference is looked for. */
 const MAX_DEPTH = 8;
 /** Frameworks where a handler's return value is the response (not Express or Koa). */
-const RETURN_IS_RESPONSE = new Set(['fastify', 'hono', 'nestjs', 'nextjs', 'sveltekit', 'fastapi', 'flask', 'starlette', 'django', 'deno', 'workers', 'vercel', 'netlify', 'modal', 'bentoml', 'ray-serve', 'cloud-functions', 'lambda']);
+const RETURN_IS_RESPONSE = new Set([
+  'fastify',
+  'hono',
+  'nestjs',
+  'nextjs',
+  'sveltekit',
+  'fastapi',
+  'flask',
+  'starlette',
+  'django',
+  'deno',
+  'workers',
+  'vercel',
+  'netlify',
+  'modal',
+  'bentoml',
+  'ray-serve',
+  'cloud-functions',
+  'lambda',
+]);
 
 /** A key written in argument text (`safety_settings=`, `moderation:`), in group 1. */
 export const ARG_KEY = /(?<![\w$])\d*([A-Za-z_$][\w$]*)\s*(?:=(?!=)|:)/g;
@@ -182,7 +201,7 @@ export function onCallGuardrail(project: ProjectModel, site: InferenceSite): { e
     ];
     for (const [, a, path] of candidates) {
       const text = resolvedText(project, path, a);
-      const off = spec.disabledWhen !== undefined && spec.disabledWhen.test(text) && !(spec.enabledWhen?.test(text) ?? false);
+      const off = !!spec.disabledWhen?.test(text) && !(spec.enabledWhen?.test(text) ?? false);
       return { evidence: { tool: spec.name, kind: 'on-call', path, span: a.span, acted: !off, ...(off ? { off } : {}) }, off };
     }
     for (const o of origins) {
@@ -408,7 +427,8 @@ function layerFilters(project: ProjectModel, ep: Endpoint): FilterEvidence[] {
 export function stackOf(site: InferenceSite): { stack: string; selfHosted: boolean } {
   const k = GuardrailKnowledge.get();
   const origins = site.client ? [site.client, ...(site.client.parts ?? [])] : [];
-  const baseUrl = origins.flatMap((o) => ['baseURL', 'base_url', 'baseUrl', 'api_base', 'openai_api_base', 'endpoint', 'host'].map((key) => o.args.get(key)?.value)).find((v) => v !== undefined) ?? site.url;
+  const baseUrl =
+    origins.flatMap((o) => ['baseURL', 'base_url', 'baseUrl', 'api_base', 'openai_api_base', 'endpoint', 'host'].map((key) => o.args.get(key)?.value)).find((v) => v !== undefined) ?? site.url;
   const model = (site.model ?? site.client?.model)?.value ?? '';
   const names = origins.map((o) => `${o.module} ${o.className}`).join(' ');
   if (site.sdk === 'ollama' || /ollama/i.test(names) || /^ollama(_chat)?\//.test(model)) return { stack: 'ollama', selfHosted: true };
@@ -424,4 +444,3 @@ export function stackOf(site: InferenceSite): { stack: string; selfHosted: boole
   if (site.sdk === 'langchain') return { stack: 'langchain', selfHosted: false };
   return { stack: 'default', selfHosted: false };
 }
-

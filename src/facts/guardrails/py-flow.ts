@@ -144,7 +144,18 @@ export function pyFlow(a: PyInference, fn: FunctionInfo): FlowFacts {
         }
         const text = a.text(callee).replace(/\s+/g, '');
         const last = trailingIdentifier(text) ?? '';
-        facts.calls.push({ start: c.startIndex, end: c.endIndex, calleeStart: callee.startIndex, calleeEnd: callee.endIndex, callee: text, last, args, node: c, sink: callee.type === 'attribute' && k.pySinks.has(last), nested: isNested });
+        facts.calls.push({
+          start: c.startIndex,
+          end: c.endIndex,
+          calleeStart: callee.startIndex,
+          calleeEnd: callee.endIndex,
+          callee: text,
+          last,
+          args,
+          node: c,
+          sink: callee.type === 'attribute' && k.pySinks.has(last),
+          nested: isNested,
+        });
         if (callee.type === 'attribute' && MUTATORS.has(last)) {
           const [t] = leftRoots(a, field(callee, 'object') as Node);
           if (t && argList) facts.defs.push({ targets: [t], sources: pyTokens(a, argList), start: c.startIndex, end: c.endIndex });

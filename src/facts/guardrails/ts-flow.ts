@@ -13,17 +13,42 @@ import { tsChildren, walkTs, walkTsWith } from '../../parse/walk.js';
  * `messages.length` is not sending the model's text, and a length check is not a filter.
  */
 export const META_PROPS = new Set([
-  'length', 'size', 'usage', 'usage_metadata', 'usageMetadata', 'id', 'model', 'created', 'object', 'system_fingerprint',
-  'finish_reason', 'finishReason', 'stop_reason', 'stopReason', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'headers', 'status', 'statusCode',
+  'length',
+  'size',
+  'usage',
+  'usage_metadata',
+  'usageMetadata',
+  'id',
+  'model',
+  'created',
+  'object',
+  'system_fingerprint',
+  'finish_reason',
+  'finishReason',
+  'stop_reason',
+  'stopReason',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'headers',
+  'status',
+  'statusCode',
 ]);
 const MUTATORS = new Set(['push', 'unshift', 'concat', 'set', 'add', 'append', 'assign', 'splice']);
 
 type FnLike = ts.FunctionLikeDeclaration;
 
 function isFnLike(n: ts.Node): n is FnLike {
-  return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
+  return (
+    tsc.isFunctionDeclaration(n) ||
+    tsc.isArrowFunction(n) ||
+    tsc.isFunctionExpression(n) ||
+    tsc.isMethodDeclaration(n) ||
+    tsc.isConstructorDeclaration(n) ||
+    tsc.isGetAccessor(n) ||
+    tsc.isSetAccessor(n)
+  );
 }
-
 
 /** The call an expression is, through `await`, parentheses and casts. */
 function singleCall(e: ts.Expression, sf: ts.SourceFile): { start: number; end: number } | undefined {
@@ -31,7 +56,6 @@ function singleCall(e: ts.Expression, sf: ts.SourceFile): { start: number; end: 
   while (tsc.isAwaitExpression(cur) || tsc.isParenthesizedExpression(cur) || tsc.isAsExpression(cur) || tsc.isNonNullExpression(cur)) cur = cur.expression;
   return tsc.isCallExpression(cur) ? { start: cur.getStart(sf), end: cur.end } : undefined;
 }
-
 
 /** The variables an expression reads (`this.x` as one name); `x.length`, `res.usage` are not reads of x's content. */
 export function tsExprTokens(expr: ts.Node, out = new Set<string>()): Set<string> {
@@ -96,7 +120,8 @@ export function tsFlow(fn: Node): FlowFacts {
       for (const t of bindingNames(c.name)) facts.locals.add(t);
       const loop = c.parent?.parent;
       if (c.initializer) facts.defs.push({ targets, sources: tsExprTokens(c.initializer), start: start(c.initializer), end: c.initializer.end, call: singleCall(c.initializer, sf) });
-      else if (loop && (tsc.isForOfStatement(loop) || tsc.isForInStatement(loop))) facts.defs.push({ targets, sources: tsExprTokens(loop.expression), start: start(loop.expression), end: loop.expression.end });
+      else if (loop && (tsc.isForOfStatement(loop) || tsc.isForInStatement(loop)))
+        facts.defs.push({ targets, sources: tsExprTokens(loop.expression), start: start(loop.expression), end: loop.expression.end });
     } else if (tsc.isBinaryExpression(c) && isAssignment(c.operatorToken.kind)) {
       const t = rootToken(c.left);
       if (t) {
@@ -151,7 +176,11 @@ export function tsFlow(fn: Node): FlowFacts {
       facts.conds.push({ start: start(c.condition), end: c.condition.end, tokens: tsExprTokens(c.condition), effect: { raises: false, returns: false, breaks: false, assigns: false }, value: true });
     } else if (tsc.isWhileStatement(c) || tsc.isDoStatement(c)) {
       facts.conds.push({ start: start(c.expression), end: c.expression.end, tokens: tsExprTokens(c.expression), effect: effectOf(c.statement, sf), value: false });
-    } else if (tsc.isBinaryExpression(c) && (c.operatorToken.kind === tsc.SyntaxKind.AmpersandAmpersandToken || c.operatorToken.kind === tsc.SyntaxKind.BarBarToken) && tsc.isExpressionStatement(c.parent)) {
+    } else if (
+      tsc.isBinaryExpression(c) &&
+      (c.operatorToken.kind === tsc.SyntaxKind.AmpersandAmpersandToken || c.operatorToken.kind === tsc.SyntaxKind.BarBarToken) &&
+      tsc.isExpressionStatement(c.parent)
+    ) {
       // `flagged && abort()` as a statement: the right side runs on the verdict.
       facts.conds.push({ start: start(c.left), end: c.left.end, tokens: tsExprTokens(c.left), effect: effectOf(c.right, sf), value: false });
     }

@@ -57,10 +57,10 @@ export function missingControls(file: FileModel, project: ProjectModel, settings
               ? 'use the model server it forwards to and send it any prompt'
               : 'use the model at your cost and send it any prompt'
           : selfHosted
-            ? 'tie up the model\'s GPUs and starve every other user; a self-hosted model has no provider-side limit behind it'
+            ? "tie up the model's GPUs and starve every other user; a self-hosted model has no provider-side limit behind it"
             : proxied
               ? 'tie up the model server it forwards to and starve every other user'
-              : 'run up your provider bill until the account\'s quota runs out for every other user',
+              : "run up your provider bill until the account's quota runs out for every other user",
       // An authenticated route still lets each signed-in caller run as much as they like.
       who: kind === 'rate-limit' && endpointControls(project, settings, ep, 'auth').evidence.length > 0 ? 'Any authenticated caller' : 'Anyone who can reach it',
       gateway: v.gatewayGaps.length > 0 ? ` (${v.gatewayGaps[0]?.label} routes to it with no ${kind === 'auth' ? 'authentication' : 'rate limit'} either)` : '',

@@ -28,7 +28,9 @@ export function describeInference(project: ProjectModel, reached: ReachedSite[])
   // When the message speaks of a self-hosted model, the call it names is one.
   const selfHosted = reachesSelfHosted(reached);
   const rank = (r: ReachedSite): number => (selfHosted && !reachesSelfHosted([r]) ? 1 : 0);
-  const sorted = [...reached].sort((a, b) => rank(a) - rank(b) || a.via.length - b.via.length || (a.site.path < b.site.path ? -1 : a.site.path > b.site.path ? 1 : a.site.calleeSpan.start - b.site.calleeSpan.start));
+  const sorted = [...reached].sort(
+    (a, b) => rank(a) - rank(b) || a.via.length - b.via.length || (a.site.path < b.site.path ? -1 : a.site.path > b.site.path ? 1 : a.site.calleeSpan.start - b.site.calleeSpan.start),
+  );
   const first = sorted[0];
   if (!first) return 'model inference';
   const f = project.file(first.site.path);
@@ -45,17 +47,22 @@ const RATE_FIX: Record<Endpoint['framework'], string> = {
   hono: "Add `app.use('/api/*', rateLimiter({ windowMs: 60_000, limit: 20, keyGenerator }))` (hono-rate-limiter) before the route",
   koa: "Add `app.use(ratelimit({ driver: 'memory', db: new Map(), duration: 60_000, max: 20 }))` (koa-ratelimit) before `app.use(router.routes())`",
   nestjs: 'Import `ThrottlerModule.forRoot([{ ttl: 60_000, limit: 20 }])` and provide `{ provide: APP_GUARD, useClass: ThrottlerGuard }`, or add `@UseGuards(ThrottlerGuard)` to the controller',
-  nextjs: 'Limit it in the handler (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, answering 429 when it fails) or in a middleware.ts whose `config.matcher` covers the route',
-  sveltekit: 'Limit it in the `handle` hook of hooks.server.ts or at the top of the handler (`if (await limiter.isLimited(event)) error(429)` with sveltekit-rate-limiter, or @upstash/ratelimit answering 429)',
-  fastapi: 'Add slowapi\'s `@limiter.limit("10/minute")` under the route decorator (with `request: Request` in the signature), or `dependencies=[Depends(RateLimiter(times=10, seconds=60))]` (fastapi-limiter)',
+  nextjs:
+    'Limit it in the handler (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, answering 429 when it fails) or in a middleware.ts whose `config.matcher` covers the route',
+  sveltekit:
+    'Limit it in the `handle` hook of hooks.server.ts or at the top of the handler (`if (await limiter.isLimited(event)) error(429)` with sveltekit-rate-limiter, or @upstash/ratelimit answering 429)',
+  fastapi:
+    'Add slowapi\'s `@limiter.limit("10/minute")` under the route decorator (with `request: Request` in the signature), or `dependencies=[Depends(RateLimiter(times=10, seconds=60))]` (fastapi-limiter)',
   flask: 'Add `@limiter.limit("10 per minute")` (Flask-Limiter) under the route decorator, or `default_limits` on the `Limiter`',
   starlette: "Add a rate-limiting middleware to the app (slowapi's `SlowAPIMiddleware` with a `Limiter(default_limits=[...])`)",
   django: 'Add `@ratelimit(key="user_or_ip", rate="10/m", block=True)` (django-ratelimit) to the view, or `throttle_classes` for Django REST framework views',
   deno: 'Limit it at the top of the handler (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, answering 429 when it fails)',
   workers: 'Limit it with a rate-limiting binding (`const { success } = await env.RATE_LIMITER.limit({ key: userIdOrIp })`, answering 429 when it fails) or a WAF rate-limiting rule on the route',
-  vercel: 'Limit it at the top of the function (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, or `checkRateLimit` from @vercel/firewall, answering 429 when it fails)',
-  netlify: 'Limit it with a `rateLimit` entry in the function\'s `export const config` (Netlify rate limiting), or in the handler with @upstash/ratelimit, answering 429 when it fails',
-  modal: 'Limit it in the endpoint (count requests per caller in a `modal.Dict` or Redis and raise `HTTPException(429)`), or cap its concurrency (`max_containers`, `@modal.concurrent(max_inputs=...)`) and put a limiting gateway in front',
+  vercel:
+    'Limit it at the top of the function (`const { success } = await ratelimit.limit(userIdOrIp)` with @upstash/ratelimit, or `checkRateLimit` from @vercel/firewall, answering 429 when it fails)',
+  netlify: "Limit it with a `rateLimit` entry in the function's `export const config` (Netlify rate limiting), or in the handler with @upstash/ratelimit, answering 429 when it fails",
+  modal:
+    'Limit it in the endpoint (count requests per caller in a `modal.Dict` or Redis and raise `HTTPException(429)`), or cap its concurrency (`max_containers`, `@modal.concurrent(max_inputs=...)`) and put a limiting gateway in front',
   bentoml: 'Limit it in the API (count requests per caller and raise an error answering 429), or put a limiting gateway in front of the service',
   'ray-serve': 'Limit it in the deployment (count requests per caller and answer 429), cap `max_ongoing_requests`, or put a limiting gateway in front of the Serve proxy',
   'cloud-functions': 'Limit it in the function (count requests per caller and answer 429), or put API Gateway or Cloud Armor rate limiting in front of it',
@@ -68,8 +75,10 @@ const AUTH_FIX: Record<Endpoint['framework'], string> = {
   hono: "Add `app.use('/api/*', bearerAuth({ token }))` (or `jwt({ secret })`) before the route",
   koa: 'Add `app.use(jwt({ secret }))` (koa-jwt) before `app.use(router.routes())`',
   nestjs: "Add `@UseGuards(AuthGuard('jwt'))` to the controller, or provide a global `APP_GUARD` that authenticates",
-  nextjs: 'Call `auth()` (next-auth, or Clerk `auth()`, Supabase `getUser()`) in the handler and return 401 when there is no session, or add the route to a middleware.ts `config.matcher` that rejects unauthenticated requests',
-  sveltekit: 'Check the session at the top of the handler (`if (!locals.user) error(401, "Unauthorized")`, with `locals` filled in by the `handle` hook of hooks.server.ts), or reject unauthenticated requests for the route in that hook',
+  nextjs:
+    'Call `auth()` (next-auth, or Clerk `auth()`, Supabase `getUser()`) in the handler and return 401 when there is no session, or add the route to a middleware.ts `config.matcher` that rejects unauthenticated requests',
+  sveltekit:
+    'Check the session at the top of the handler (`if (!locals.user) error(401, "Unauthorized")`, with `locals` filled in by the `handle` hook of hooks.server.ts), or reject unauthenticated requests for the route in that hook',
   fastapi: 'Add `Depends(get_current_user)` (a dependency on an OAuth2PasswordBearer, HTTPBearer or APIKeyHeader scheme that raises 401) to the route, or `dependencies=[Depends(...)]` to its router',
   flask: 'Add `@login_required` (Flask-Login) or `@jwt_required()` under the route decorator, or a `before_request` hook that aborts with 401',
   starlette: "Add `@requires('authenticated')` to the endpoint, with an `AuthenticationMiddleware` that checks credentials",

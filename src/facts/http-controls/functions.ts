@@ -1,4 +1,3 @@
-import type { ts } from 'ts-morph';
 import { Node, SyntaxKind, tsc } from '../../parse/ts-morph.js';
 import type { Node as PyNode } from 'web-tree-sitter';
 import type { ProjectModel } from '../../model/project.js';
@@ -41,10 +40,12 @@ const TS_KW = /auth|session|user|token|verify|limit|consume|protect|validate|jwt
 const STOPS_TS = /\b(return|throw)\b|\bredirect\w*\(|\bnotFound\(|\bunauthorized\(|\bforbidden\(|\.status\s*=\s*4\d\d|ctx\.throw\(/;
 const STOPS_PY = /\b(raise|return)\b|\babort\(|\bredirect\(/;
 /** An expression that reads a credential from the request: a header, a cookie, a bearer token. */
-export const CREDENTIAL_SOURCE = /(headers?\b|header\(|get\()(?:(?!headers?\b|header\(|get\()[^;])*?(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b(?:(?!cookies?\b)[^;])*?(session|token|auth)/i;
+export const CREDENTIAL_SOURCE =
+  /(headers?\b|header\(|get\()(?:(?!headers?\b|header\(|get\()[^;])*?(authorization|api[-_]?key|x-api-key|token|bearer|x-auth)|cookies?\b(?:(?!cookies?\b)[^;])*?(session|token|auth)/i;
 /** A read of the server's own environment or settings. */
 const ENV_READ = /\b(os\.environ|os\.getenv|getenv\(|environ\.get\(|environ\[)/;
-const CREDENTIAL = /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|\blocals\.(user|session)\b|credentials|\buserId\b|\buser_id\b/i;
+const CREDENTIAL =
+  /authorization|api[-_]?key|x-api-key|bearer|\btoken\b|secret|x-auth|\.auth\b|isAuthenticated|is_authenticated|current_user|\blocals\.(user|session)\b|credentials|\buserId\b|\buser_id\b/i;
 /** Calls on framework objects that authenticate (`request.jwtVerify()` with @fastify/jwt, passport's `req.isAuthenticated()`, Clerk's `auth.protect()`). */
 const TS_PARAM_AUTH: Array<{ re: RegExp; label: string; rejects: boolean }> = [
   { re: /\.jwtVerify$/, label: '@fastify/jwt jwtVerify', rejects: true },
@@ -96,7 +97,13 @@ function tsPathTests(a: TsInference, cond: Node): Array<{ negated: boolean; test
         const init = d?.k === 'var' && d.init ? unwrapTs(d.init) : undefined;
         if (init && Node.isCallExpression(init) && /createRouteMatcher$/.test(init.getExpression().getText())) {
           const arr = init.getArguments()[0];
-          const pats = arr && Node.isArrayLiteralExpression(arr) ? arr.getElements().map((x) => a.mod.stringValue(x)?.value).filter((x): x is string => !!x) : [];
+          const pats =
+            arr && Node.isArrayLiteralExpression(arr)
+              ? arr
+                  .getElements()
+                  .map((x) => a.mod.stringValue(x)?.value)
+                  .filter((x): x is string => !!x)
+              : [];
           const res = pats.flatMap((p) => nextMatcherRegExp(p) ?? []);
           out.push({ negated: neg, test: (p) => res.some((r) => r.test(p)), text: u.getText() });
         }
@@ -200,7 +207,8 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   walkTs(fnNode.compilerNode, (n) => {
     if (tsc.isIfStatement(n)) {
       const w = a.wrap(n);
-      if (Node.isIfStatement(w)) ifs.push({ node: w, expr: w.getExpression(), cond: w.getExpression().getText(), then: w.getThenStatement().getText(), thenNode: w.getThenStatement(), elseNode: w.getElseStatement() });
+      if (Node.isIfStatement(w))
+        ifs.push({ node: w, expr: w.getExpression(), cond: w.getExpression().getText(), then: w.getThenStatement().getText(), thenNode: w.getThenStatement(), elseNode: w.getElseStatement() });
     }
     if (tsc.isCallExpression(n)) {
       const text = n.expression.getText(a.sf.compilerNode);
@@ -212,7 +220,15 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   const decls: Array<{ names: string[]; init: string }> = [];
   for (const d of descendantsOfKind(fnNode, SyntaxKind.VariableDeclaration)) {
     const init = d.getInitializer();
-    if (init) decls.push({ names: d.getNameNode().getText().match(/[A-Za-z_$][\w$]*/g) ?? [], init: init.getText() });
+    if (init)
+      decls.push({
+        names:
+          d
+            .getNameNode()
+            .getText()
+            .match(/[A-Za-z_$][\w$]*/g) ?? [],
+        init: init.getText(),
+      });
   }
   const derived = (names: string[]): string[] => {
     const all = new Set(names);
@@ -221,11 +237,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   };
   const gated = (names: string[], callText: string, kind: ControlKind): TsIf | undefined => {
     const all = derived(names);
-    return gates.find(
-      (g) =>
-        (wordIn(all, g.cond) || g.cond.includes(callText)) &&
-        !(kind === 'auth' && passesWithoutCredential(g.expr, (t) => wordIn(all, t) || t.includes(callText))),
-    );
+    return gates.find((g) => (wordIn(all, g.cond) || g.cond.includes(callText)) && !(kind === 'auth' && passesWithoutCredential(g.expr, (t) => wordIn(all, t) || t.includes(callText))));
   };
   for (const c of calls) {
     if (!Node.isCallExpression(c)) continue;
@@ -249,7 +261,7 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
       continue;
     }
     const au = name ? k.call('auth', name) : undefined;
-    const param = !au && (!v || v.t !== 'extern') ? TS_PARAM_AUTH.find((p) => p.re.test(callee.getText().replace(/\s+/g, ''))) : undefined;
+    const param = !au && v?.t !== 'extern' ? TS_PARAM_AUTH.find((p) => p.re.test(callee.getText().replace(/\s+/g, ''))) : undefined;
     const entry = au ?? param;
     if (!entry) continue;
     const g = gated(names, c.getText(), 'auth');
@@ -279,7 +291,8 @@ function tsSignals(project: ProjectModel, a: TsInference, fnNode: Node): Signal[
   // Credentials read in a condition that does not stop the request (a check that only logs).
   for (const i of ifs) {
     if (gates.includes(i) || STOPS_TS.test(i.then)) continue;
-    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(i.cond)) out.push({ kind: 'auth', strength: 'soft', what: `the check \`if (${shortText(i.cond, 50)})\`, which does not stop the request`, file: a.file.path, span: tsSpan(i.node), guards: [] });
+    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(i.cond))
+      out.push({ kind: 'auth', strength: 'soft', what: `the check \`if (${shortText(i.cond, 50)})\`, which does not stop the request`, file: a.file.path, span: tsSpan(i.node), guards: [] });
   }
   return out;
 }
@@ -292,7 +305,9 @@ const CLIENT_ERROR = /\b(status|sendStatus|error|json)\(\s*4\d\d\b|\bstatus:\s*4
 /** A block that ends the request at its own level: `raise`, `return`, `abort(401)`. */
 function pyTerminates(block: PyNode | undefined): boolean {
   if (!block) return false;
-  return block.namedChildren.some((st) => !!st && (st.type === 'raise_statement' || st.type === 'return_statement' || (st.type === 'expression_statement' && /^\s*(abort|flask\.abort|redirect)\(/.test(st.text))));
+  return block.namedChildren.some(
+    (st) => !!st && (st.type === 'raise_statement' || st.type === 'return_statement' || (st.type === 'expression_statement' && /^\s*(abort|flask\.abort|redirect)\(/.test(st.text))),
+  );
 }
 
 function insideExcept(n: PyNode, stop: PyNode): boolean {
@@ -300,7 +315,7 @@ function insideExcept(n: PyNode, stop: PyNode): boolean {
   return false;
 }
 
-function pySignals(project: ProjectModel, a: PyInference, fnNode: PyNode): Signal[] {
+function pySignals(_project: ProjectModel, a: PyInference, fnNode: PyNode): Signal[] {
   const k = ControlKnowledge.get();
   const out: Signal[] = [];
   const start = fnNode.startIndex;
@@ -349,7 +364,8 @@ function pySignals(project: ProjectModel, a: PyInference, fnNode: PyNode): Signa
   const pyCredentials = derived(assigns.filter((d) => CREDENTIAL_SOURCE.test(d.value) && !ENV_READ.test(d.value)).flatMap((d) => d.names));
   // Raised errors: `raise HTTPException(status_code=401)`, `abort(403)`, `raise RateLimitExceeded`.
   for (const g of gates) {
-    if (k.rateLimit.rejection.test(g.then)) out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: pySpan(g.node), guards: [] });
+    if (k.rateLimit.rejection.test(g.then))
+      out.push({ kind: 'rate-limit', strength: 'enforced', what: `a check that answers \`${shortText(g.cond, 50)}\` with a rate-limit response`, file: a.file.path, span: pySpan(g.node), guards: [] });
     else if ((CREDENTIAL.test(g.cond) || wordIn(pyCredentials, g.cond) || /compare_digest|hmac\.compare/.test(g.cond)) && k.auth.rejection.test(g.then)) {
       out.push({ kind: 'auth', strength: 'enforced', what: `the check \`if ${shortText(g.cond, 50)}\``, file: a.file.path, span: pySpan(g.node), guards: [] });
     }
@@ -366,17 +382,22 @@ function pySignals(project: ProjectModel, a: PyInference, fnNode: PyNode): Signa
     for (const r of body.descendantsOfType('raise_statement')) {
       if (!r) continue;
       const t = a.text(r);
-      if (k.auth.rejection.test(t) || /credentials_exception|NOT_AUTHENTICATED|AuthenticationFailed|PermissionDenied|NotAuthenticated/i.test(t)) out.push({ kind: 'auth', strength: 'enforced', what: `\`${shortText(t, 50)}\``, file: a.file.path, span: pySpan(r), guards: [] });
+      if (k.auth.rejection.test(t) || /credentials_exception|NOT_AUTHENTICATED|AuthenticationFailed|PermissionDenied|NotAuthenticated/i.test(t))
+        out.push({ kind: 'auth', strength: 'enforced', what: `\`${shortText(t, 50)}\``, file: a.file.path, span: pySpan(r), guards: [] });
     }
   }
   // A key the server reads from its own environment (`TAVILY_API_KEY`) is configuration, not the caller's credential.
-  const envKeys = assigns.filter((d) => ENV_READ.test(d.value) && d.names.length === 1).flatMap((d) => d.names).filter((n) => !pyCredentials.includes(n));
+  const envKeys = assigns
+    .filter((d) => ENV_READ.test(d.value) && d.names.length === 1)
+    .flatMap((d) => d.names)
+    .filter((n) => !pyCredentials.includes(n));
   for (const i of ifs) {
     const cond = field(i, 'condition');
     const cons = field(i, 'consequence');
     if (!cond || !cons || STOPS_PY.test(a.text(cons))) continue;
     const condText = envKeys.reduce((t, n) => t.replace(new RegExp(`(^|[^\\w.])${n}\\b`, 'g'), '$1'), a.text(cond));
-    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(condText)) out.push({ kind: 'auth', strength: 'soft', what: `the check \`if ${shortText(a.text(cond), 50)}\`, which does not stop the request`, file: a.file.path, span: pySpan(i), guards: [] });
+    if (/authorization|api[-_]?key|x-api-key|bearer/i.test(condText))
+      out.push({ kind: 'auth', strength: 'soft', what: `the check \`if ${shortText(a.text(cond), 50)}\`, which does not stop the request`, file: a.file.path, span: pySpan(i), guards: [] });
   }
 
   return out;

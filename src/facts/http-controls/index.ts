@@ -18,7 +18,7 @@ import { gatewayIndex, type GatewayControl, type GatewayRoute } from '../gateway
 import { InferenceContext, parseFunctionRefs, type FunctionRef } from '../inference/context.js';
 import type { FunctionInfo } from '../inference/types.js';
 import { ControlKnowledge, type ControlKind } from './data.js';
-import { functionSignals, reachableSignals, type Signal } from './functions.js';
+import { reachableSignals, type Signal } from './functions.js';
 import { appUpstreams } from './upstream.js';
 
 export { ControlKnowledge, type ControlKind } from './data.js';
@@ -112,7 +112,7 @@ function schemeAutoErrorOff(ctx: Ctx, l: Layer): boolean {
   const u = unwrapPy(target);
   const call = u.type === 'call' ? u : u.type === 'identifier' ? pyDecls(ctx.project, a, a.text(u), u).find((d) => d.k === 'value')?.node : undefined;
   const c = call ? unwrapPy(call) : undefined;
-  if (!c || c.type !== 'call') return false;
+  if (c?.type !== 'call') return false;
   const ae = callArgs(c).kwargs.get('auto_error');
   return !!ae && ae.text === 'False';
 }
@@ -137,7 +137,8 @@ function drfLayer(ctx: Ctx, l: Layer, out: Evidence[], exempt: { hit: boolean })
   if (perm) {
     if (names.some((n) => k.layer('auth', n))) out.push({ kind: 'auth', level: l.level, what: `DRF \`${names.join(', ')}\` (${lineOf(ctx.project, l.file, l.span)})`, file: l.file, span: l.span });
     else if (names.some((n) => k.exempt('auth', n))) exempt.hit = true;
-    else if (names.length > 0 && names.every((n) => !/AllowAny/.test(n))) out.push({ kind: 'auth', level: l.level, what: `DRF permission classes \`${names.join(', ')}\``, file: l.file, span: l.span });
+    else if (names.length > 0 && names.every((n) => !/AllowAny/.test(n)))
+      out.push({ kind: 'auth', level: l.level, what: `DRF permission classes \`${names.join(', ')}\``, file: l.file, span: l.span });
   } else if (names.length > 0) {
     out.push({ kind: 'rate-limit', level: l.level, what: `DRF throttling \`${names.join(', ')}\` (${lineOf(ctx.project, l.file, l.span)})`, file: l.file, span: l.span });
   }
@@ -162,7 +163,10 @@ function classEvidence(ctx: Ctx, l: Layer): Evidence[] {
     else if (base && /ThrottlerGuard/.test(base) && ctx.kind === 'rate-limit') out.push({ kind: ctx.kind, level: l.level, what: `\`${name}\` (a ThrottlerGuard)`, file: l.file, span: l.span });
     else if (l.kind === 'guard') {
       // A Nest guard rejects when canActivate is false: judge it by its checks, else by its name.
-      const methods = node.getMethods().map((m) => a?.fnInfo(m)).filter((f): f is FunctionInfo => !!f);
+      const methods = node
+        .getMethods()
+        .map((m) => a?.fnInfo(m))
+        .filter((f): f is FunctionInfo => !!f);
       const sig = methods.flatMap((f) => reachableSignals(ctx.project, f, 2)).filter((s) => s.kind === ctx.kind && s.strength === 'enforced');
       const named = ctx.kind === 'auth' ? /auth|jwt|session|api[-_]?key|token|clerk|supabase|firebase|login|user/i : /throttl|rate[-_]?limit|limiter|quota/i;
       if (sig.length > 0 || named.test(name)) out.push({ kind: ctx.kind, level: l.level, what: `guard \`${name}\``, file: l.file, span: l.span });
@@ -185,7 +189,8 @@ function classEvidence(ctx: Ctx, l: Layer): Evidence[] {
     const def = st.type === 'decorated_definition' ? field(st, 'definition') : st;
     if (def?.type !== 'function_definition') continue;
     const fn = a.fnInfo(def);
-    for (const s of reachableSignals(ctx.project, fn, 2)) if (s.kind === ctx.kind && s.strength === 'enforced') out.push({ kind: ctx.kind, level: l.level, what: `\`${fn.name}\`: ${s.what}`, file: s.file, span: s.span });
+    for (const s of reachableSignals(ctx.project, fn, 2))
+      if (s.kind === ctx.kind && s.strength === 'enforced') out.push({ kind: ctx.kind, level: l.level, what: `\`${fn.name}\`: ${s.what}`, file: s.file, span: s.span });
   }
   return out;
 }
@@ -249,7 +254,9 @@ function layerEvidence(ctx: Ctx, l: Layer, depth: number, exempt: { hit: boolean
     }
   }
   // Settings: functions the user names.
-  const ref = matchesRef(ctx.refs, l.fn, InferenceContext.of(ctx.project)) ?? ctx.refs.find((r) => !r.path && !r.module && (l.name.endsWith(`#${r.name}`) || l.name.endsWith(`#${r.name}()`) || l.text.split('(')[0] === r.name));
+  const ref =
+    matchesRef(ctx.refs, l.fn, InferenceContext.of(ctx.project)) ??
+    ctx.refs.find((r) => !r.path && !r.module && (l.name.endsWith(`#${r.name}`) || l.name.endsWith(`#${r.name}()`) || l.text.split('(')[0] === r.name));
   if (ref) {
     out.push({ kind: ctx.kind, level: l.level, what: `\`${l.text}\` (settings.${ctx.kind === 'auth' ? 'auth' : 'rateLimit'}.functions)`, file: l.file, span: l.span });
     return out;
@@ -271,7 +278,8 @@ function layerEvidence(ctx: Ctx, l: Layer, depth: number, exempt: { hit: boolean
         if (out.length === 0) {
           for (const other of a.functions()) {
             if (other.name !== l.fn.name || other.span.start === l.fn.span.start) continue;
-            for (const s of reachableSignals(ctx.project, other, 2)) if (s.kind === ctx.kind && s.strength === 'enforced') out.push({ kind: ctx.kind, level: l.level, what: `${s.what} in \`${other.name}\``, file: s.file, span: s.span });
+            for (const s of reachableSignals(ctx.project, other, 2))
+              if (s.kind === ctx.kind && s.strength === 'enforced') out.push({ kind: ctx.kind, level: l.level, what: `${s.what} in \`${other.name}\``, file: s.file, span: s.span });
             for (const d of paramDependencies(ctx.project, a, other.node as PyNode, l.level)) out.push(...layerEvidence(ctx, d, depth + 1, { hit: false }, soft));
           }
         }
@@ -293,7 +301,11 @@ function gatewayEvidence(ctx: Ctx): { evidence: Evidence[]; gaps: GatewayRoute[]
   const evidence: Evidence[] = [];
   const gaps: GatewayRoute[] = [];
   for (const up of appUpstreams(ctx.project, ctx.ep.file)) {
-    const v = idx.query({ upstream: { host: up.host, ...(up.namespace ? { namespace: up.namespace } : {}) }, path: samplePath(ctx.ep.path), method: ctx.ep.methods[0] === '*' ? undefined : ctx.ep.methods[0] === 'WEBSOCKET' ? 'GET' : ctx.ep.methods[0] });
+    const v = idx.query({
+      upstream: { host: up.host, ...(up.namespace ? { namespace: up.namespace } : {}) },
+      path: samplePath(ctx.ep.path),
+      method: ctx.ep.methods[0] === '*' ? undefined : ctx.ep.methods[0] === 'WEBSOCKET' ? 'GET' : ctx.ep.methods[0],
+    });
     if (v.routes.length === 0) continue;
     const ok = ctx.kind === 'rate-limit' ? v.rateLimited : v.authenticated;
     const controls = ctx.kind === 'rate-limit' ? v.rateLimits : v.auth;
@@ -372,9 +384,15 @@ export function endpointControls(project: ProjectModel, settings: Settings, ep: 
   for (const s of ep.skipped) {
     const ev = layerEvidence(ctx, s.layer, 0, { hit: false }, []);
     if (ev.length === 0) continue;
-    const why = s.reason === 'after-route' ? 'it is registered after this route, so it never runs for it' : s.reason === 'matcher' ? `its \`config.matcher\` (${s.layer.path ?? ''}) does not cover ${ep.path}` : `its path filter \`${s.layer.path ?? ''}\` does not cover ${ep.path}`;
+    const why =
+      s.reason === 'after-route'
+        ? 'it is registered after this route, so it never runs for it'
+        : s.reason === 'matcher'
+          ? `its \`config.matcher\` (${s.layer.path ?? ''}) does not cover ${ep.path}`
+          : `its path filter \`${s.layer.path ?? ''}\` does not cover ${ep.path}`;
     const what = s.reason === 'matcher' ? `in ${s.layer.file}` : `\`${s.layer.text}\` (${lineOf(project, s.layer.file, s.layer.span)})`;
-    const remedy = s.reason === 'after-route' ? 'Register it before the route' : s.reason === 'matcher' ? `Add ${ep.path} to the middleware's \`config.matcher\`` : 'Widen its path filter to this route';
+    const remedy =
+      s.reason === 'after-route' ? 'Register it before the route' : s.reason === 'matcher' ? `Add ${ep.path} to the middleware's \`config.matcher\`` : 'Widen its path filter to this route';
     v.notApplied.push({ clause: `the ${noun} ${what} does not apply to it: ${why}`, remedy, file: s.layer.file, span: s.layer.span });
   }
   if (exempt.hit && v.evidence.length === 0 && exempt.what) {
@@ -384,6 +402,3 @@ export function endpointControls(project: ProjectModel, settings: Settings, ep: 
   m.set(key, v);
   return v;
 }
-
-
-

@@ -84,7 +84,10 @@ export function appUpstreams(project: ProjectModel, file: string): AppUpstream[]
       if (!build) continue;
       const context = isMap(build) ? (y.str(y.get(build, 'context')) ?? '.') : (y.str(build) ?? '.');
       if (/^[a-z]+:\/\//i.test(context) || context.startsWith('git@')) continue;
-      const ctx = posix.normalize(posix.join(base || '.', context)).replace(/^\.$/, '').replace(/\/$/, '');
+      const ctx = posix
+        .normalize(posix.join(base || '.', context))
+        .replace(/^\.$/, '')
+        .replace(/\/$/, '');
       if (ctx.startsWith('..') || !within(ctx, file)) continue;
       const depth = ctx === '' ? 0 : ctx.split('/').length;
       if (depth > best) {
@@ -107,7 +110,11 @@ export function appUpstreams(project: ProjectModel, file: string): AppUpstream[]
         if (svc.kind !== 'Service' || !sameNamespace(svc.namespace, o.namespace)) continue;
         const sel = svc.y.entries(svc.y.getIn(svc.node, ['spec', 'selector'])).map((e) => [e.key, svc.y.str(e.value)] as const);
         if (sel.length === 0 || !sel.every(([k, v]) => tpl.labels.get(k) === v)) continue;
-        out.push({ host: svc.name, ...(svc.namespace ?? o.namespace ? { namespace: (svc.namespace ?? o.namespace) as string } : {}), how: `Service "${svc.name}" (${svc.file.path}) selects ${o.kind} "${o.name}", which runs the image built from ${dir || '.'}/` });
+        out.push({
+          host: svc.name,
+          ...((svc.namespace ?? o.namespace) ? { namespace: (svc.namespace ?? o.namespace) as string } : {}),
+          how: `Service "${svc.name}" (${svc.file.path}) selects ${o.kind} "${o.name}", which runs the image built from ${dir || '.'}/`,
+        });
       }
     }
   }

@@ -10,11 +10,13 @@ import { TsInference } from './ts.js';
 import type { CallEdge, FunctionInfo, InferenceSite } from './types.js';
 
 /** A declaration of a function, method or class name, in three forms (group 1, 2 or 3). */
-export const REPO_DECLARATION = /\b(?:function\s*(?:\*\s*)?|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^[^\S\n\r\u2028\u2029]*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^<>]*>\s*)?\(|(?<![\w$])\d*([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
+export const REPO_DECLARATION =
+  /\b(?:function\s*(?:\*\s*)?|class\s+|(?:const|let|var)\s+)([A-Za-z_$][\w$]*)|^[^\S\n\r\u2028\u2029]*(?:(?:public|private|protected|static|async|readonly|get|set|override)\s+)*([A-Za-z_$][\w$]*)\s*(?:<[^<>]*>\s*)?\(|(?<![\w$])\d*([A-Za-z_$][\w$]*)\s*[:=]\s*(?:async\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/gm;
 /** A declaring keyword right before a name (`def `, `function* `). */
 export const DECLARED_BEFORE = /\b(def|function|class|const|let|var)\s*(?:\*\s*)?$/;
 /** `import <names> from "./x"` and `const <names> = require("./x")` of a repository module. */
-export const REPO_IMPORT = /\bimport\s((?:(?!\bimport\s)[^'";]){0,2000}?)\bfrom\s*['"](?:\.|@\/|~\/)|\b(?:const|let|var)\s((?:(?!\b(?:const|let|var)\s)[^=;]){0,500}?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g;
+export const REPO_IMPORT =
+  /\bimport\s((?:(?!\bimport\s)[^'";]){0,2000}?)\bfrom\s*['"](?:\.|@\/|~\/)|\b(?:const|let|var)\s((?:(?!\b(?:const|let|var)\s)[^=;]){0,500}?)=\s*require\(\s*['"](?:\.|@\/|~\/)/g;
 
 /** What both language analyzers offer (src/facts/inference/ts.ts and python.ts). */
 export interface FileAnalyzer {

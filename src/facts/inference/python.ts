@@ -62,7 +62,6 @@ function field(n: Node, name: string): Node | undefined {
   return n.childForFieldName(name) ?? undefined;
 }
 
-
 /** `await x`, `(x)` → x. */
 function unwrap(n: Node): Node {
   let cur = n;
@@ -859,7 +858,12 @@ export class PyInference implements FileAnalyzer {
   }
 
   private chainOf(parts: Node[], at: Node): PyValue | undefined {
-    return langchainChain(parts.map((p) => this.valueOf(p)), (t) => this.ctx.k.typeSdk(t), this.file.path, span(at));
+    return langchainChain(
+      parts.map((p) => this.valueOf(p)),
+      (t) => this.ctx.k.typeSdk(t),
+      this.file.path,
+      span(at),
+    );
   }
 
   // ---------------------------------------------------------------- arguments
@@ -1168,7 +1172,11 @@ export class PyInference implements FileAnalyzer {
       target = cv.node;
       path = cv.path;
     } else if (cv?.t === 'class') {
-      const init = this.ctx.pyAt(cv.path)?.scopeOf(cv.node).get('__init__')?.find((d) => d.k === 'fn');
+      const init = this.ctx
+        .pyAt(cv.path)
+        ?.scopeOf(cv.node)
+        .get('__init__')
+        ?.find((d) => d.k === 'fn');
       if (init && init.k === 'fn') {
         target = init.node;
         path = cv.path;
@@ -1356,7 +1364,10 @@ export class PyInference implements FileAnalyzer {
         const out = new Map<string, ArgExpr>();
         const positional = c.kwargs.get('args');
         const items = positional ? unwrap(positional) : undefined;
-        if (items && (items.type === 'tuple' || items.type === 'list')) kids(items).forEach((x, i) => out.set(`#${i}`, this.argExpr(x)));
+        if (items && (items.type === 'tuple' || items.type === 'list'))
+          kids(items).forEach((x, i) => {
+            out.set(`#${i}`, this.argExpr(x));
+          });
         else if (positional) markOpen(out, this.argExpr(positional));
         for (const [key, v] of all) if (key.startsWith('kwargs.')) out.set(key.slice('kwargs.'.length), v);
         const kw = c.kwargs.get('kwargs');

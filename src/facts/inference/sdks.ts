@@ -178,7 +178,7 @@ export class SdkKnowledge {
   command(type: string, name: string): MethodInfo | undefined {
     const t = this.data.types[type];
     const m = t?.commands?.[name];
-    if (!t || !m || !m.kind) return undefined;
+    if (!t || !m?.kind) return undefined;
     return { sdk: t.sdk, kind: m.kind, stream: m.stream ?? false, prompt: m.prompt ?? t.prompt ?? ['#0'], model: m.model ?? t.model ?? ['model'] };
   }
 

@@ -54,7 +54,15 @@ export function isFunctionLike(n: Node): boolean {
 }
 
 function isFnLikeC(n: ts.Node): boolean {
-  return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
+  return (
+    tsc.isFunctionDeclaration(n) ||
+    tsc.isArrowFunction(n) ||
+    tsc.isFunctionExpression(n) ||
+    tsc.isMethodDeclaration(n) ||
+    tsc.isConstructorDeclaration(n) ||
+    tsc.isGetAccessor(n) ||
+    tsc.isSetAccessor(n)
+  );
 }
 
 function unwrap(n: Node): Node {
@@ -79,7 +87,6 @@ function propName(n: Node | undefined): string | undefined {
   if (Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n) || Node.isNumericLiteral(n)) return n.getLiteralText();
   return undefined;
 }
-
 
 /**
  * Inference call sites of one TS/JS file, with the clients they use tracked through the code:
@@ -161,7 +168,9 @@ export class TsInference implements FileAnalyzer {
             for (const el of c.name.elements) {
               if (!tsc.isIdentifier(el.name)) continue;
               if (el.dotDotDotToken) {
-                const omit = c.name.elements.filter((o) => o !== el).map((o) => (o.propertyName && (tsc.isIdentifier(o.propertyName) || tsc.isStringLiteral(o.propertyName)) ? o.propertyName.text : tsc.isIdentifier(o.name) ? o.name.text : ''));
+                const omit = c.name.elements
+                  .filter((o) => o !== el)
+                  .map((o) => (o.propertyName && (tsc.isIdentifier(o.propertyName) || tsc.isStringLiteral(o.propertyName)) ? o.propertyName.text : tsc.isIdentifier(o.name) ? o.name.text : ''));
                 add(el.name.text, { k: 'rest', init, omit });
                 continue;
               }
@@ -333,7 +342,9 @@ export class TsInference implements FileAnalyzer {
     if (Node.isIdentifier(e)) return this.resolveIdent(e.getText(), e);
     if (e.getKind() === SyntaxKind.ThisKeyword) {
       // `this` in a method of an object literal is the object; in a class, an instance.
-      const owner = e.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a) || ((Node.isMethodDeclaration(a) || Node.isGetAccessorDeclaration(a)) && Node.isObjectLiteralExpression(a.getParent())));
+      const owner = e.getFirstAncestor(
+        (a) => Node.isClassDeclaration(a) || Node.isClassExpression(a) || ((Node.isMethodDeclaration(a) || Node.isGetAccessorDeclaration(a)) && Node.isObjectLiteralExpression(a.getParent())),
+      );
       if (owner && !Node.isClassDeclaration(owner) && !Node.isClassExpression(owner)) {
         const obj = owner.getParent();
         return obj ? { t: 'object', path: this.file.path, node: obj } : undefined;
@@ -621,10 +632,7 @@ export class TsInference implements FileAnalyzer {
     if (!v) return undefined;
     if (v.t === 'extern') {
       const k = this.ctx.k;
-      const entry =
-        k.tsEntry('constructors', v.module, v.name) ??
-        k.tsEntry('annotations', v.module, v.name) ??
-        (v.name === '*' ? k.tsEntry('constructors', v.module, 'default') : undefined);
+      const entry = k.tsEntry('constructors', v.module, v.name) ?? k.tsEntry('annotations', v.module, v.name) ?? (v.name === '*' ? k.tsEntry('constructors', v.module, 'default') : undefined);
       if (!entry?.type) return undefined;
       return {
         t: 'client',
@@ -696,12 +704,16 @@ export class TsInference implements FileAnalyzer {
     }
     if (cv?.t === 'extern') {
       const lib = HTTP_LIBS[cv.module];
-      if (lib && lib.factory.test(cv.name)) {
+      if (lib?.factory.test(cv.name)) {
         return { t: 'http', origin: this.origin('factory', e, callee.getText(), cv.module, this.flattenArgs(args), []), path: [] };
       }
       const entry = k.tsEntry('factories', cv.module, cv.name) ?? k.tsEntry('constructors', cv.module, cv.name);
       if (entry?.type) {
-        if (entry.requiresModel) return this.chainOf(args.flatMap((a) => (Node.isArrayLiteralExpression(a) ? a.getElements() : [a])), e);
+        if (entry.requiresModel)
+          return this.chainOf(
+            args.flatMap((a) => (Node.isArrayLiteralExpression(a) ? a.getElements() : [a])),
+            e,
+          );
         const flat = this.flattenArgs(args);
         const origin = this.origin('factory', e, callee.getText(), cv.module, flat, entry.model);
         if (entry.task) origin.task = pick(flat, [entry.task])?.value;
@@ -737,7 +749,12 @@ export class TsInference implements FileAnalyzer {
 
   /** A LangChain chain, when one of the parts is a LangChain model or chain. */
   private chainOf(parts: Node[], at: Node): TsValue | undefined {
-    return langchainChain(parts.map((p) => this.valueOf(p)), (t) => this.ctx.k.typeSdk(t), this.file.path, tsSpan(at));
+    return langchainChain(
+      parts.map((p) => this.valueOf(p)),
+      (t) => this.ctx.k.typeSdk(t),
+      this.file.path,
+      tsSpan(at),
+    );
   }
 
   // ---------------------------------------------------------------- arguments
@@ -911,7 +928,9 @@ export class TsInference implements FileAnalyzer {
 
   flattenArgs(args: Node[]): Map<string, ArgExpr> {
     const out = new Map<string, ArgExpr>();
-    args.forEach((a, i) => out.set(`#${i}`, this.argExpr(a)));
+    args.forEach((a, i) => {
+      out.set(`#${i}`, this.argExpr(a));
+    });
     for (const a of args) {
       const obj = this.objectLiteral(a);
       if (obj) this.flattenObject(obj, '', out, 0);
@@ -1034,7 +1053,10 @@ export class TsInference implements FileAnalyzer {
         name = 'default';
         exported = true;
       } else if (p && Node.isBinaryExpression(p)) {
-        name = p.getLeft().getText().replace(/^(module\.)?exports\./, '');
+        name = p
+          .getLeft()
+          .getText()
+          .replace(/^(module\.)?exports\./, '');
         exported = /^(module\.)?exports\./.test(p.getLeft().getText());
       }
       if (!name) name = anonymousName(this.file.lines.position(node.getStart()).line);
@@ -1561,7 +1583,6 @@ function forEachStatementC(block: ts.Node, cb: (st: ts.Node) => void): void {
     else if (tsc.isSwitchStatement(st)) push(...st.caseBlock.clauses.flatMap((c) => [...c.statements]));
   }
 }
-
 
 /** Names bound by a declaration name: `x`, `{ a, b: c }` → a, c; `[x, y]`. */
 export function bindingNames(n: Node): string[] {

@@ -180,7 +180,9 @@ function state(project: ProjectModel): ProcessState {
   // Launchers: `opentelemetry-instrument python app.py` with LLM instrumentation packages installed.
   // A Dockerfile or compose file covers its own directory (the build context); the packages are
   // those declared there or above.
-  for (const launcher of files.filter((f) => ['dockerfile', 'compose', 'shell', 'makefile', 'gha-workflow', 'pyproject'].includes(f.kind) && /\b(opentelemetry-instrument|openlit-instrument)\b/.test(f.text))) {
+  for (const launcher of files.filter(
+    (f) => ['dockerfile', 'compose', 'shell', 'makefile', 'gha-workflow', 'pyproject'].includes(f.kind) && /\b(opentelemetry-instrument|openlit-instrument)\b/.test(f.text),
+  )) {
     const dir = ['dockerfile', 'compose', 'shell', 'makefile', 'pyproject'].includes(launcher.kind) ? dirOf(launcher.path) : '';
     const covers = new Set<string>();
     if (/openlit-instrument/.test(launcher.text)) covers.add('*');

@@ -15,9 +15,32 @@ import { tsChildren, visitNodes, walkTs } from '../../parse/walk.js';
  * `messages.length` is not logging the prompt or the response.
  */
 export const META_PROPS = new Set([
-  'length', 'size', 'usage', 'usage_metadata', 'usageMetadata', 'response_metadata', 'id', 'model', 'status', 'statusCode',
-  'headers', 'finish_reason', 'finishReason', 'stop_reason', 'stopReason', 'created', 'object', 'system_fingerprint',
-  'cost', 'latency', 'duration', 'tokens', 'token_usage', 'prompt_tokens', 'completion_tokens', 'total_tokens',
+  'length',
+  'size',
+  'usage',
+  'usage_metadata',
+  'usageMetadata',
+  'response_metadata',
+  'id',
+  'model',
+  'status',
+  'statusCode',
+  'headers',
+  'finish_reason',
+  'finishReason',
+  'stop_reason',
+  'stopReason',
+  'created',
+  'object',
+  'system_fingerprint',
+  'cost',
+  'latency',
+  'duration',
+  'tokens',
+  'token_usage',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
 ]);
 const MUTATORS = new Set(['push', 'unshift', 'concat', 'set', 'add', 'write', 'enqueue', 'append', 'assign']);
 /** Request and context objects: the prompt comes out of them, but logging them is not logging the prompt. */
@@ -38,7 +61,15 @@ interface ScopeFacts {
 type FnLike = ts.FunctionLikeDeclaration;
 
 function isFnLike(n: ts.Node): n is FnLike {
-  return tsc.isFunctionDeclaration(n) || tsc.isArrowFunction(n) || tsc.isFunctionExpression(n) || tsc.isMethodDeclaration(n) || tsc.isConstructorDeclaration(n) || tsc.isGetAccessor(n) || tsc.isSetAccessor(n);
+  return (
+    tsc.isFunctionDeclaration(n) ||
+    tsc.isArrowFunction(n) ||
+    tsc.isFunctionExpression(n) ||
+    tsc.isMethodDeclaration(n) ||
+    tsc.isConstructorDeclaration(n) ||
+    tsc.isGetAccessor(n) ||
+    tsc.isSetAccessor(n)
+  );
 }
 
 export function isAssignment(kind: ts.SyntaxKind): boolean {
@@ -121,7 +152,6 @@ export function tsReads(expr: ts.Node, out = new Set<string>(), opts: { meta?: R
 }
 
 const NUMERIC = new Set(['Number', 'parseInt', 'parseFloat', 'Boolean', 'isNaN']);
-
 
 /** The variables a wrapped expression reads. */
 export function tsTokens(expr: Node): Set<string> {

@@ -54,15 +54,19 @@ export function substituteVars(value: string, vars: ReadonlyMap<string, string> 
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, a: string | undefined, b: string | undefined) => vars.get((a ?? b) as string) ?? m);
 }
 
-const SERVER_PROGRAMS = /^(vllm|text-generation-launcher|text-generation-server|ollama|llama-server|llama\.cpp|sglang\.launch_server|vllm\.entrypoints\.openai\.api_server|tritonserver|trtllm-serve|lmdeploy|tgi-server|xinference|localai|openllm|lorax-launcher|infinity_emb|mlc_llm|tabbyAPI|aphrodite)$/;
-const SERVER_TEXT = /\b(vllm|text-generation-inference|text-generation-launcher|ollama|llama-server|llama\.cpp|sglang|tritonserver|tensorrt[_-]llm|trtllm|lmdeploy|huggingface\/tgi|kserve|localai|xinference|lorax|nvcr\.io\/nim|aphrodite)\b/i;
+const SERVER_PROGRAMS =
+  /^(vllm|text-generation-launcher|text-generation-server|ollama|llama-server|llama\.cpp|sglang\.launch_server|vllm\.entrypoints\.openai\.api_server|tritonserver|trtllm-serve|lmdeploy|tgi-server|xinference|localai|openllm|lorax-launcher|infinity_emb|mlc_llm|tabbyAPI|aphrodite)$/;
+const SERVER_TEXT =
+  /\b(vllm|text-generation-inference|text-generation-launcher|ollama|llama-server|llama\.cpp|sglang|tritonserver|tensorrt[_-]llm|trtllm|lmdeploy|huggingface\/tgi|kserve|localai|xinference|lorax|nvcr\.io\/nim|aphrodite)\b/i;
 const MODEL_WORDS = /(vllm|\btgi\b|text-generation|ollama|llama|\bllms?\b|-llm\b|\bllm-|sglang|triton|kserve|lmdeploy|mistral|qwen|gemma|deepseek)/i;
-const MODEL_IN_IMAGE = /--model(-id|-path|_id|_path)?[\s=]|\s-m\s+\S+\.gguf|\b(MODEL_ID|MODEL_NAME|HF_MODEL_ID|MODEL_PATH)\b|\.(gguf|safetensors)\b|huggingface-cli download|hf download|ollama pull|snapshot_download/;
+const MODEL_IN_IMAGE =
+  /--model(-id|-path|_id|_path)?[\s=]|\s-m\s+\S+\.gguf|\b(MODEL_ID|MODEL_NAME|HF_MODEL_ID|MODEL_PATH)\b|\.(gguf|safetensors)\b|huggingface-cli download|hf download|ollama pull|snapshot_download/;
 /** Commands and actions that start a throwaway local cluster: deploys after them are tests. */
 const LOCAL_CLUSTER = /^(minikube|kind|k3d|microk8s|k3s|ctlptl)$/;
 const LOCAL_CONTEXT = /^(minikube|kind-.*|k3d-.*|docker-desktop|rancher-desktop|microk8s|colima)$/;
 export const TEST_PATH = /(^|\/)(tests?|e2e|testing|__tests__|ci-tests?)\/|(^|\/)(test|e2e)[-_.][^/]*$|[-_]test\.(sh|py|ya?ml)$|(^|\/)test\.(sh|py)$/;
-const MODEL_CODE_IMPORTS = /^(vllm|transformers|torch|llama_cpp|sglang|tensorrt_llm|text_generation|ollama|mlc_llm|exllamav2|ctransformers|lmdeploy|optimum|diffusers|sentence_transformers|peft|accelerate)(\.|$)/;
+const MODEL_CODE_IMPORTS =
+  /^(vllm|transformers|torch|llama_cpp|sglang|tensorrt_llm|text_generation|ollama|mlc_llm|exllamav2|ctransformers|lmdeploy|optimum|diffusers|sentence_transformers|peft|accelerate)(\.|$)/;
 
 function short(text: string, max = 80): string {
   const one = text.replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
@@ -212,14 +216,14 @@ export class Expander {
     if (inv.module) {
       const path = this.project.index.resolvePy('', inv.module) ?? this.project.index.resolvePy('', `${inv.module}.__main__`);
       file = path ? this.project.file(path) : undefined;
-      if (file && file.path.endsWith('__init__.py')) {
+      if (file?.path.endsWith('__init__.py')) {
         const main = this.project.file(file.path.replace(/__init__\.py$/, '__main__.py'));
         if (main) file = main;
       }
     } else if (inv.path) {
       file = this.findFile(frame, inv.path);
     }
-    if (!file || file.kind !== 'python') return;
+    if (file?.kind !== 'python') return;
     this.pythonFile(file, frame);
   }
 
@@ -279,10 +283,8 @@ export class Expander {
       else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) continue;
       else targets.push(v);
     }
-    const file = mkPath
-      ? this.findFile({ ...frame, cwd: dir }, mkPath)
-      : ['GNUmakefile', 'makefile', 'Makefile'].map((n) => this.project.file(joinPath(dir, n))).find((f) => f);
-    if (!file || file.kind !== 'makefile') return;
+    const file = mkPath ? this.findFile({ ...frame, cwd: dir }, mkPath) : ['GNUmakefile', 'makefile', 'Makefile'].map((n) => this.project.file(joinPath(dir, n))).find((f) => f);
+    if (file?.kind !== 'makefile') return;
     this.makeTargets(file, targets, { ...frame, cwd: dir });
   }
 
@@ -323,7 +325,8 @@ export class Expander {
     const pos = positionals(inv.args).map((p) => p.word.value);
     if (LOCAL_CLUSTER.test(inv.program)) this.localClusters.add(frame.job);
     else if (inv.program === 'kubectl' && pos[0] === 'config' && pos[1] === 'use-context' && LOCAL_CONTEXT.test(pos[2] ?? '')) this.localClusters.add(frame.job);
-    else if ((inv.program === 'kubectl' || inv.program === 'helm') && inv.args.some((w, i) => /^--(kube-)?context$/.test(w.value) && LOCAL_CONTEXT.test(inv.args[i + 1]?.value ?? ''))) this.localClusters.add(frame.job);
+    else if ((inv.program === 'kubectl' || inv.program === 'helm') && inv.args.some((w, i) => /^--(kube-)?context$/.test(w.value) && LOCAL_CONTEXT.test(inv.args[i + 1]?.value ?? '')))
+      this.localClusters.add(frame.job);
   }
 
   /**
@@ -398,7 +401,11 @@ export class Expander {
     const shell = new Set<string>(['push_to_hub', 'set +e']);
     for (const c of this.vocab.commands) {
       for (const tok of c.text.split(/\s+/).slice(0, 1)) {
-        const lit = tok.replace(/^.*\//, '').split(/[*?[{]/).find((x) => x.length >= 2) ?? '';
+        const lit =
+          tok
+            .replace(/^.*\//, '')
+            .split(/[*?[{]/)
+            .find((x) => x.length >= 2) ?? '';
         if (lit) shell.add(lit);
       }
     }
@@ -446,7 +453,9 @@ export class Expander {
 
   private dockerfileOf(args: readonly ShellWord[], cwd: string): string | undefined {
     const f = flagValue(args, ['-f', '--file']);
-    const pos = positionals(args).map((p) => p.word.value).filter((v) => !['build', 'buildx', 'image'].includes(v));
+    const pos = positionals(args)
+      .map((p) => p.word.value)
+      .filter((v) => !['build', 'buildx', 'image'].includes(v));
     const context = pos[pos.length - 1] ?? '.';
     if (f) return joinPath(cwd, f.value);
     return joinPath(joinPath(cwd, context), 'Dockerfile');
@@ -527,7 +536,9 @@ export class Expander {
           break;
         }
         case 'model-server-code': {
-          const pyTarget = positionals(inv.args).map((p) => p.word.value).find((v) => /\.py(::|$)/.test(v));
+          const pyTarget = positionals(inv.args)
+            .map((p) => p.word.value)
+            .find((v) => /\.py(::|$)/.test(v));
           const known = pyTarget ? this.pythonServesModel(pyTarget, frame) : undefined;
           if (known === false) return false;
           if (known === undefined) {
@@ -564,7 +575,7 @@ export class Expander {
       let value: ShellWord | undefined;
       if (['-f', '--filename', '-k', '--kustomize', '--values'].includes(w.value)) value = args[i + 1];
       else if (/^(-f|--filename|-k|--kustomize|--values)=/.test(w.value)) value = { ...w, value: w.value.replace(/^[^=]*=/, '') };
-      if (value && value.literal && !/^https?:/.test(value.value) && value.value !== '-') out.push(this.existing(frame, value.value));
+      if (value?.literal && !/^https?:/.test(value.value) && value.value !== '-') out.push(this.existing(frame, value.value));
     }
     if (inv.program === 'helm') {
       const pos = positionals(args).map((p) => p.word);
@@ -601,7 +612,10 @@ export class Expander {
     // `${{ matrix.task }}`: the matrix values, when listed.
     const m = /^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(raw.trim());
     if (m && frame.matrix?.has(m[1] as string)) raw = (frame.matrix.get(m[1] as string) as string[]).join(',');
-    const list = raw.split(/[,\s]+/).map((t) => t.replace(/^['"]|['"]$/g, '')).filter(Boolean);
+    const list = raw
+      .split(/[,\s]+/)
+      .map((t) => t.replace(/^['"]|['"]$/g, ''))
+      .filter(Boolean);
     return this.taskVerdict(list);
   }
 
@@ -663,12 +677,15 @@ export class Expander {
       if (!u.test(name)) continue;
       const rule = u.rule;
       const w = rule.with ?? {};
-      if (!Object.entries(w).every(([k, v]) => {
-        const given = inputs.get(k);
-        // An expression (`push: ${{ github.event_name != 'pull_request' }}`) may well be true.
-        if (given !== undefined && /^\s*\$\{\{[\s\S]*\}\}\s*$/.test(given)) return true;
-        return given !== undefined && (given === v || new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(given));
-      })) continue;
+      if (
+        !Object.entries(w).every(([k, v]) => {
+          const given = inputs.get(k);
+          // An expression (`push: ${{ github.event_name != 'pull_request' }}`) may well be true.
+          if (given !== undefined && /^\s*\$\{\{[\s\S]*\}\}\s*$/.test(given)) return true;
+          return given !== undefined && (given === v || new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(given));
+        })
+      )
+        continue;
       let confidence: Confidence | undefined;
       let ok = true;
       for (const cond of rule.when ?? []) {
@@ -677,7 +694,10 @@ export class Expander {
           const df = inputs.get('file') ? joinPath(frame.cwd, inputs.get('file') as string) : joinPath(joinPath(frame.cwd, inputs.get('context') ?? '.'), 'Dockerfile');
           ok = tags.some((t) => !!servingImage(parseImage(t), this.settings)) || this.servesModel(df);
         } else if (cond === 'inference-workload') {
-          const manifests = (inputs.get('manifests') ?? '').split(/\s+/).filter(Boolean).map((p) => joinPath(frame.cwd, p));
+          const manifests = (inputs.get('manifests') ?? '')
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((p) => joinPath(frame.cwd, p));
           if (manifests.length > 0 && manifests.every((p) => this.project.exists(p))) ok = manifests.some((p) => this.servesModel(p));
           else {
             ok = MODEL_WORDS.test([...inputs.values()].join(' '));

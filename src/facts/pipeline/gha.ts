@@ -11,7 +11,8 @@ import { cutAtAny } from '../../util/text.js';
 export const SUCCESS_ONLY = /^(\$\{\{\s*)?success\(\)\s*(\}\})?$/;
 const DEPLOY_NAME = /deploy|rollout|production/i;
 /** Actions that start a throwaway local Kubernetes cluster. */
-const LOCAL_CLUSTER_ACTIONS = /^(helm\/kind-action|engineerd\/setup-kind|medyagh\/setup-minikube|manusa\/actions-setup-minikube|AbsaOSS\/k3d-action|nolar\/setup-k3d-k3s|container-tools\/kind-action|debianmaster\/actions-k3s)$/i;
+const LOCAL_CLUSTER_ACTIONS =
+  /^(helm\/kind-action|engineerd\/setup-kind|medyagh\/setup-minikube|manusa\/actions-setup-minikube|AbsaOSS\/k3d-action|nolar\/setup-k3d-k3s|container-tools\/kind-action|debianmaster\/actions-k3s)$/i;
 
 /** `if:` expressions that run after a failure: `always()`, `!cancelled()`, `failure()`. */
 export function runsAfterFailure(cond: string): boolean {
@@ -105,14 +106,22 @@ class GhaBuilder {
   constructor(private readonly ex: Expander) {}
 
   /** Steps of a job (or of a composite action, `job` = `(composite)`), in order. */
-  steps(file: FileModel, y: YamlFile, jobKey: string, stepsNode: YNode | null, base: Omit<Frame, 'step' | 'where'> & { jobLabel: string }, stepIndex: number | undefined, defaultShell: string | undefined): void {
+  steps(
+    file: FileModel,
+    y: YamlFile,
+    jobKey: string,
+    stepsNode: YNode | null,
+    base: Omit<Frame, 'step' | 'where'> & { jobLabel: string },
+    stepIndex: number | undefined,
+    defaultShell: string | undefined,
+  ): void {
     const located = commands(file).filter((c) => c.origin === 'gha-run' && c.job === jobKey);
     y.items(stepsNode).forEach((step, i) => {
       const name = y.str(y.get(step, 'name')) ?? y.str(y.get(step, 'id'));
       const usesNode = y.get(step, 'uses');
       const uses = y.str(usesNode);
       const stepName = name ?? uses ?? String(i + 1);
-      const label = name ?? uses ? `step "${stepName}"` : `step ${i + 1}`;
+      const label = (name ?? uses) ? `step "${stepName}"` : `step ${i + 1}`;
       const where = file.kind === 'gha-action' ? `${base.jobLabel} (${file.path} ${label})` : `${base.jobLabel} ${label}`;
       const cond = condition(y, file, step, `step "${stepName}"`);
       const ng = continueOnError(y, file, step, base.matrix);
@@ -176,9 +185,17 @@ class GhaBuilder {
       if (!action || frame.stack.includes(action.path)) return;
       const ay = action.yaml();
       const root = ay?.documents[0] ? ay.root(ay.documents[0]) : null;
-      if (!ay || ay.str(ay.getIn(root, ['runs', 'using'])) !== 'composite') return;
+      if (ay?.str(ay.getIn(root, ['runs', 'using'])) !== 'composite') return;
       this.ex.mark(action.path);
-      this.steps(action, ay, '(composite)', ay.getIn(root, ['runs', 'steps']), { ...frame, jobLabel: frame.where, depth: frame.depth + 1, stack: [...frame.stack, action.path] }, frame.step, undefined);
+      this.steps(
+        action,
+        ay,
+        '(composite)',
+        ay.getIn(root, ['runs', 'steps']),
+        { ...frame, jobLabel: frame.where, depth: frame.depth + 1, stack: [...frame.stack, action.path] },
+        frame.step,
+        undefined,
+      );
       return;
     }
     if (LOCAL_CLUSTER_ACTIONS.test(cutAtAny(uses, '@'))) this.ex.localClusters.add(frame.job);
@@ -265,7 +282,10 @@ class GhaBuilder {
           }
           const hit = this.ex.classifyAction(uses, inputs, { ...base, step: 0, where: job.label });
           if (hit) {
-            this.ex.addOp({ ...base, step: 0, where: job.label }, { kind: hit.rule.kind, rule: hit.rule, at: { file, span: y.span(usesNode) }, text: `uses: ${uses}`, ...(hit.target ? { target: hit.target } : {}) });
+            this.ex.addOp(
+              { ...base, step: 0, where: job.label },
+              { kind: hit.rule.kind, rule: hit.rule, at: { file, span: y.span(usesNode) }, text: `uses: ${uses}`, ...(hit.target ? { target: hit.target } : {}) },
+            );
           }
         }
         continue;

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { FileModel } from '../../model/file-model.js';
 import type { ShellCommand } from '../../parse/shell.js';
 import { isMap, isScalar, isSeq, type Scalar, type YamlFile, type YNode } from '../../parse/yaml.js';
-import { type Expander, type Frame } from './expand.js';
+import type { Expander, Frame } from './expand.js';
 import { newJob, type Job, type NonGating, type Pipeline, type RunsAnyway } from './model.js';
 import { applySet, type ShellState } from './shell-status.js';
 
@@ -54,7 +54,12 @@ class GitlabBuilder {
       for (const inc of this.includes(y, y.get(root, 'include'))) {
         const p = inc.replace(/^\/+/, '');
         const isMatch = picomatch(p, { dot: true });
-        const matches = /[*?[{]/.test(p) ? this.ex.project.files().map((f) => f.path).filter((x) => isMatch(x)) : [p];
+        const matches = /[*?[{]/.test(p)
+          ? this.ex.project
+              .files()
+              .map((f) => f.path)
+              .filter((x) => isMatch(x))
+          : [p];
         for (const m of matches) {
           const f = this.ex.project.file(m);
           if (f?.yaml()) this.load(f, cfg, depth + 1);
@@ -62,7 +67,10 @@ class GitlabBuilder {
       }
       for (const e of y.entries(root)) {
         if (e.key === 'stages') {
-          const list = y.items(e.value).map((i) => y.str(i)).filter((s): s is string => !!s);
+          const list = y
+            .items(e.value)
+            .map((i) => y.str(i))
+            .filter((s): s is string => !!s);
           if (list.length > 0) cfg.stages = list;
           continue;
         }
@@ -166,25 +174,26 @@ class GitlabBuilder {
       const when = keys.get('when');
       if (when) whenVals.push(when);
       const rules = keys.get('rules');
-      if (rules) for (const r of rules.y.items(rules.node)) {
-        const w = rules.y.get(r, 'when');
-        if (w) whenVals.push({ ...rules, node: w });
-      }
+      if (rules)
+        for (const r of rules.y.items(rules.node)) {
+          const w = rules.y.get(r, 'when');
+          if (w) whenVals.push({ ...rules, node: w });
+        }
       const always = whenVals.find((w) => /^(always|on_failure)$/.test(w.y.str(w.node) ?? ''));
-      if (always && always.node) job.runsAnyway = { id: 'runsAnyway', at: { file: always.file, span: always.y.span(always.node) }, construct: `when: ${always.y.str(always.node)}`, who: `job "${name}"` };
+      if (always?.node) job.runsAnyway = { id: 'runsAnyway', at: { file: always.file, span: always.y.span(always.node) }, construct: `when: ${always.y.str(always.node)}`, who: `job "${name}"` };
       const af = keys.get('allow_failure');
-      if (af && af.node && (af.y.isTrue(af.node) || isMap(af.node))) {
+      if (af?.node && (af.y.isTrue(af.node) || isMap(af.node))) {
         job.jobNG = { id: 'allowFailure', at: { file: af.file, span: af.y.span(af.node) }, construct: isMap(af.node) ? 'allow_failure: exit_codes' : 'allow_failure: true' };
       } else if (!af) {
         // A manual job may never run, and GitLab lets the pipeline go on without it (allow_failure defaults to true).
         const manual = whenVals.find((w) => w.y.str(w.node) === 'manual');
-        if (manual && manual.node) job.jobNG = { id: 'allowFailure', at: { file: manual.file, span: manual.y.span(manual.node) }, construct: 'when: manual' };
+        if (manual?.node) job.jobNG = { id: 'allowFailure', at: { file: manual.file, span: manual.y.span(manual.node) }, construct: 'when: manual' };
       }
       jobs.set(name, { job, keys, stage });
     }
     for (const [, j] of jobs) {
       const needs = j.keys.get('needs');
-      if (needs && needs.node && isSeq(needs.node)) {
+      if (needs?.node && isSeq(needs.node)) {
         j.job.preds = needs.y
           .items(needs.node)
           .map((n) => (isMap(n) ? needs.y.str(needs.y.get(n, 'job')) : needs.y.str(n)))
@@ -197,8 +206,7 @@ class GitlabBuilder {
     for (const [name, j] of jobs) {
       const inherit = j.keys.get('inherit');
       const d = inherit ? inherit.y.get(inherit.node, 'default') : null;
-      const inherits = (k: string): boolean =>
-        !inherit || !d || (isScalar(d) ? d.value !== false && d.value !== 'false' : isSeq(d) ? inherit.y.items(d).some((i) => inherit.y.str(i) === k) : true);
+      const inherits = (k: string): boolean => !inherit || !d || (isScalar(d) ? d.value !== false && d.value !== 'false' : isSeq(d) ? inherit.y.items(d).some((i) => inherit.y.str(i) === k) : true);
       const stageName = j.keys.get('stage')?.y.str(j.keys.get('stage')?.node) ?? '';
       const base: Frame = { job: j.job, step: 0, where: `job "${name}"`, cwd: '', depth: 0, stack: [entry.path], deployContext: DEPLOY_NAME.test(name) || DEPLOY_NAME.test(stageName) };
       const state: ShellState = { errexit: true, pipefail: true };

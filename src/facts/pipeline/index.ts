@@ -68,7 +68,12 @@ function standalone(ex: Expander): Pipeline[] {
   }
   // ... or run a Python script that may publish (by file or module name).
   const pyNames = new Set<string>();
-  const moduleName = (f: FileModel): string => f.path.replace(/\.py$/, '').replace(/\/__main__$|\/__init__$/, '').split('/').pop() as string;
+  const moduleName = (f: FileModel): string =>
+    f.path
+      .replace(/\.py$/, '')
+      .replace(/\/__main__$|\/__init__$/, '')
+      .split('/')
+      .pop() as string;
   const pyFiles = project.withKind('python');
   for (const f of pyFiles) if ([...pyWords].some((w) => f.text.includes(w))) pyNames.add(moduleName(f));
   // ... and the modules that import those (a training script's callbacks module imports the

@@ -23,13 +23,79 @@ export interface Invocation {
   module?: string;
 }
 
-const PASSTHROUGH = new Set(['env', 'sudo', 'nohup', 'time', 'exec', 'command', 'builtin', 'nice', 'stdbuf', 'xvfb-run', 'unbuffer', 'ionice', 'doas', 'caffeinate', 'srun', 'mpirun', 'mpiexec', 'dotenv', 'with-contenv']);
+const PASSTHROUGH = new Set([
+  'env',
+  'sudo',
+  'nohup',
+  'time',
+  'exec',
+  'command',
+  'builtin',
+  'nice',
+  'stdbuf',
+  'xvfb-run',
+  'unbuffer',
+  'ionice',
+  'doas',
+  'caffeinate',
+  'srun',
+  'mpirun',
+  'mpiexec',
+  'dotenv',
+  'with-contenv',
+]);
 /** Flags of pass-through wrappers that take a value. */
-const WRAPPER_ARG_FLAGS = new Set(['-u', '-g', '-n', '-s', '-k', '-C', '-c', '-p', '--package', '--from', '--with', '--python', '--name', '--prefix', '-N', '--nodes', '--ntasks', '-np', '--gpus', '--env-file', '-e']);
+const WRAPPER_ARG_FLAGS = new Set([
+  '-u',
+  '-g',
+  '-n',
+  '-s',
+  '-k',
+  '-C',
+  '-c',
+  '-p',
+  '--package',
+  '--from',
+  '--with',
+  '--python',
+  '--name',
+  '--prefix',
+  '-N',
+  '--nodes',
+  '--ntasks',
+  '-np',
+  '--gpus',
+  '--env-file',
+  '-e',
+]);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh']);
 const PY = /^(python[0-9.]*|py|pypy[0-9.]*)$/;
 /** Flags of launchers (accelerate, torchrun, deepspeed) that take no value. */
-const LAUNCHER_BOOL = new Set(['--multi_gpu', '--use_deepspeed', '--use_fsdp', '--use_megatron_lm', '--standalone', '--cpu', '--debug', '-q', '--quiet', '--no_python', '--module', '-m', '--tpu', '--use_xpu', '--no-python', '--autotune', '--enable_each_rank_log', '--bind_cores_to_rank', '--force_multi', '--no_local_rank', '--monitor_interval', '--dynamo_use_fullgraph', '--downcast_bf16']);
+const LAUNCHER_BOOL = new Set([
+  '--multi_gpu',
+  '--use_deepspeed',
+  '--use_fsdp',
+  '--use_megatron_lm',
+  '--standalone',
+  '--cpu',
+  '--debug',
+  '-q',
+  '--quiet',
+  '--no_python',
+  '--module',
+  '-m',
+  '--tpu',
+  '--use_xpu',
+  '--no-python',
+  '--autotune',
+  '--enable_each_rank_log',
+  '--bind_cores_to_rank',
+  '--force_multi',
+  '--no_local_rank',
+  '--monitor_interval',
+  '--dynamo_use_fullgraph',
+  '--downcast_bf16',
+]);
 
 function base(value: string): string {
   return trimTrailing(value, '/').replace(/^.*\//, '');
@@ -95,7 +161,7 @@ export function invocation(words: readonly ShellWord[], resolve?: (w: ShellWord)
       i = skipWrapperFlags(ws, i + 1) + 1; // the duration
       continue;
     }
-    if (b === 'npx' || b === 'bunx' || b === 'pnpx' || b === 'uvx' || b === 'pipx' && val(i + 1) === 'run') {
+    if (b === 'npx' || b === 'bunx' || b === 'pnpx' || b === 'uvx' || (b === 'pipx' && val(i + 1) === 'run')) {
       i = skipWrapperFlags(ws, i + (b === 'pipx' ? 2 : 1));
       const w = ws[i];
       if (!w) return undefined;
@@ -209,11 +275,80 @@ function scriptInvocation(ws: ShellWord[], i: number, val: (i: number) => string
  * huggingface-cli, ollama, ...): the word after them is not a positional argument.
  */
 const VALUE_FLAGS = new Set([
-  '-n', '--namespace', '--context', '--kube-context', '--kubeconfig', '--cluster', '--user', '-f', '--filename', '-k', '--kustomize', '--values', '--set', '--set-string', '--set-file', '--set-json',
-  '--version', '--timeout', '--repo', '--username', '--password', '--post-renderer', '-o', '--output', '-l', '--selector', '--field-manager', '--revision', '--repo-type', '--repo_type', '--commit-message',
-  '--commit-description', '--token', '--include', '--exclude', '--delete', '--path-in-repo', '--project', '--region', '--zone', '--image', '--platform', '--source', '--port', '--memory', '--cpu',
-  '--service-account', '--env-vars-file', '--set-env-vars', '--tag', '-t', '--build-arg', '--label', '--target', '--cache-from', '--cache-to', '--file', '--name', '--resource-group', '-g', '--env',
-  '-e', '--profile', '--config', '-c', '--model', '--model_args', '--tasks', '--output_path', '--probes', '--model_type', '--model_name', '--quantize', '-q',
+  '-n',
+  '--namespace',
+  '--context',
+  '--kube-context',
+  '--kubeconfig',
+  '--cluster',
+  '--user',
+  '-f',
+  '--filename',
+  '-k',
+  '--kustomize',
+  '--values',
+  '--set',
+  '--set-string',
+  '--set-file',
+  '--set-json',
+  '--version',
+  '--timeout',
+  '--repo',
+  '--username',
+  '--password',
+  '--post-renderer',
+  '-o',
+  '--output',
+  '-l',
+  '--selector',
+  '--field-manager',
+  '--revision',
+  '--repo-type',
+  '--repo_type',
+  '--commit-message',
+  '--commit-description',
+  '--token',
+  '--include',
+  '--exclude',
+  '--delete',
+  '--path-in-repo',
+  '--project',
+  '--region',
+  '--zone',
+  '--image',
+  '--platform',
+  '--source',
+  '--port',
+  '--memory',
+  '--cpu',
+  '--service-account',
+  '--env-vars-file',
+  '--set-env-vars',
+  '--tag',
+  '-t',
+  '--build-arg',
+  '--label',
+  '--target',
+  '--cache-from',
+  '--cache-to',
+  '--file',
+  '--name',
+  '--resource-group',
+  '-g',
+  '--env',
+  '-e',
+  '--profile',
+  '--config',
+  '-c',
+  '--model',
+  '--model_args',
+  '--tasks',
+  '--output_path',
+  '--probes',
+  '--model_type',
+  '--model_name',
+  '--quantize',
+  '-q',
 ]);
 
 /** Positional arguments (words not starting with `-`, nor the values of flags that take one), with their index in `args`. */

@@ -244,7 +244,12 @@ function walkExecuted(file: FileModel, project: ProjectModel | undefined): { cal
     if (trains) {
       const fnNode = node.childForFieldName('function');
       const recv = fnNode?.childForFieldName('object');
-      const direct = recv?.type === 'call' ? callsOf(f, py).get(recv.startIndex * 1_000_000 + recv.endIndex)?.kwargs.get('callbacks') : undefined;
+      const direct =
+        recv?.type === 'call'
+          ? callsOf(f, py)
+              .get(recv.startIndex * 1_000_000 + recv.endIndex)
+              ?.kwargs.get('callbacks')
+          : undefined;
       const classes = trains[1] ? (callbacks.get(`${f.path}#${trains[1]}`) ?? []) : direct ? callbackClasses(f, py, direct, project) : [];
       for (const cb of classes) {
         for (const [name, body] of cb.methods) {
@@ -338,19 +343,27 @@ function stringList(py: PythonModule, node: Node | undefined): string[] | undefi
     const out: string[] = [];
     for (const k of kids(node)) {
       const v = py.stringValue(k);
-      if (!v || !v.exact) return undefined;
+      if (!v?.exact) return undefined;
       out.push(v.value);
     }
     return out;
   }
   const v = py.stringValue(node);
-  return v?.exact ? v.value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return v?.exact
+    ? v.value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** The `**options` splats of a call. */
 function splats(call: PyCall): Node[] {
   const args = call.node.childForFieldName('arguments');
-  return (args ? kids(args) : []).filter((a) => a.type === 'dictionary_splat').map((a) => kids(a)[0]).filter((a): a is Node => !!a);
+  return (args ? kids(args) : [])
+    .filter((a) => a.type === 'dictionary_splat')
+    .map((a) => kids(a)[0])
+    .filter((a): a is Node => !!a);
 }
 
 /**
@@ -500,7 +513,17 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
     const callee = plainName(call.callee);
     const qualified = plainName(call.qualified);
     const argText = call.node.childForFieldName('arguments');
-    const text = short(`${call.callee || py.text_(call.node)}(${argText && py.text_(argText).replace(/^\(|\)$/g, '').trim() ? '…' : ''})`);
+    const text = short(
+      `${call.callee || py.text_(call.node)}(${
+        argText &&
+        py
+          .text_(argText)
+          .replace(/^\(|\)$/g, '')
+          .trim()
+          ? '…'
+          : ''
+      })`,
+    );
     // Fine-tune: `.train()` on a trainer.
     if (/\.train$/.test(callee) && call.args.length === 0) {
       const recv = callee.slice(0, -'.train'.length);
@@ -526,7 +549,7 @@ function classify(reached: Reached[], vocab: StepVocabulary): PyOp[] {
       if (spec.noTrainer && constructsTrainer) continue;
       let hit = false;
       if (p.calls && (!p.lastNames || p.lastNames.has(callee.slice(callee.lastIndexOf('.') + 1)))) hit = p.calls(qualified) || p.calls(callee);
-      if (hit && p.exclude && p.exclude(callee.toLowerCase())) hit = false;
+      if (hit && p.exclude?.(callee.toLowerCase())) hit = false;
       if (hit && spec.imports && spec.imports.length > 0 && !importsAny(py, spec.imports)) hit = false;
       if (hit && spec.kwargs && !spec.kwargs.some((k) => passed(file, py, keywordArg(file, call, k)))) hit = false;
       if (!p.calls && !p.strings && spec.imports && spec.imports.length > 0) {
