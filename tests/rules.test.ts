@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findConfig, loadConfig } from '../src/config/load.js';
 import { rules } from '../rules/index.js';
+import { renderFindings } from './helpers/render.js';
 import { findingLines, ruleInfo, scanDir } from './helpers/run.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -19,7 +20,9 @@ function cases(ruleId: string, kind: 'valid' | 'invalid' | 'suppressed'): string
 /**
  * Every rule's fixture cases, each a tiny repository scanned with only that rule:
  * valid/* must give no finding, invalid/* exactly expected.txt, suppressed/* only suppressed
- * findings (expected.txt lists them).
+ * findings (expected.txt lists them). Each invalid and suppressed case also keeps its findings
+ * rendered (code line, caret, message) in diagnostics.snap, so the prose is reviewed like code;
+ * `npx vitest run tests/rules.test.ts -u` rewrites them after a deliberate change.
  */
 describe.each(rules.map((r) => r.meta.id))('%s fixtures', (ruleId) => {
   const run = async (dir: string) => {
@@ -52,6 +55,7 @@ describe.each(rules.map((r) => r.meta.id))('%s fixtures', (ruleId) => {
       const result = await run(dir);
       expect(findingLines(result).sort()).toEqual(expected(dir));
       expect(result.incomplete).toBe(false);
+      await expect(renderFindings(dir, result)).toMatchFileSnapshot(join(dir, 'diagnostics.snap'));
     });
   }
   for (const dir of cases(ruleId, 'suppressed')) {
@@ -59,6 +63,7 @@ describe.each(rules.map((r) => r.meta.id))('%s fixtures', (ruleId) => {
       const result = await run(dir);
       expect(findingLines(result)).toEqual([]);
       expect(findingLines(result, 'suppressed').sort()).toEqual(expected(dir));
+      await expect(renderFindings(dir, result)).toMatchFileSnapshot(join(dir, 'diagnostics.snap'));
     });
   }
 });
