@@ -281,6 +281,30 @@ export const c = () => untyped(getClient());
     expect(found[1]?.client?.args.get('baseURL')?.value).toBe('http://vllm:8000/v1');
   });
 
+  it("does not ask the callers of a parameter typed with a third-party package that is no SDK; asks them for the repository's own packages", async () => {
+    const p = await project({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { ioredis: '^5.4.1', openai: '^4.0.0', '@acme/llm': 'workspace:*' } }),
+      'lib/worker.ts': `import type { Redis } from "ioredis";
+import type { LlmClient } from "@acme/llm";
+import type { Thing } from "undeclared-pkg";
+export function viaRedis(client: Redis) { return client.chat.completions.create({ model: "m", messages: [] }); }
+export function viaWorkspace(client: LlmClient) { return client.chat.completions.create({ model: "m", messages: [] }); }
+export function viaUndeclared(client: Thing) { return client.chat.completions.create({ model: "m", messages: [] }); }
+`,
+      'app/main.ts': `import OpenAI from "openai";
+import { viaRedis, viaWorkspace, viaUndeclared } from "../lib/worker";
+const openai = new OpenAI();
+viaRedis(openai as never);
+viaWorkspace(openai);
+viaUndeclared(openai);
+`,
+    });
+    expect(allSites(p).map((s) => summary(p, s))).toEqual([
+      'lib/worker.ts:5 openai chat.completions.create chat <- client @ app/main.ts',
+      'lib/worker.ts:6 openai chat.completions.create chat <- client @ app/main.ts',
+    ]);
+  });
+
   it('LangChain models and chains: pipe, RunnableSequence.from, agents, structured output, annotations', async () => {
     expect(
       await sites({

@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
 import type { Settings } from '../../config/types.js';
 import type { FileModel } from '../../model/file-model.js';
@@ -68,6 +69,7 @@ export function parseFunctionRefs(entries: readonly string[] | undefined): Funct
 }
 
 const contexts = new WeakMap<ProjectModel, InferenceContext>();
+const NODE_BUILTINS: ReadonlySet<string> = new Set(builtinModules);
 
 /** Marks a computation in progress (a cycle when met again). */
 export const PENDING = Symbol('pending');
@@ -106,6 +108,31 @@ export class InferenceContext {
     const key = module.startsWith('.') ? `${posix.dirname(from)}|${module}` : module;
     if (!this.pyModules.has(key)) this.pyModules.set(key, this.project.index.resolvePy(from, module));
     return this.pyModules.get(key);
+  }
+
+  private readonly thirdParty = new Map<string, boolean>();
+
+  /**
+   * Whether a bare module specifier names a package from outside the repository that no SDK
+   * knowledge covers: a Node built-in, or a package the repository's package.json files declare
+   * from a registry (not `workspace:`, `file:`, `link:` or `portal:`, which are the repository's
+   * own code). A value typed with such a package's types is that package's object, never an SDK
+   * client modelguard knows (see TsInference.paramValue).
+   */
+  isForeignTsModule(module: string, sdkModule: (m: string) => boolean): boolean {
+    let foreign = this.thirdParty.get(module);
+    if (foreign === undefined) {
+      if (module.startsWith('.') || module.startsWith('/') || /^[@~]\//.test(module) || module.startsWith('$') || sdkModule(module)) foreign = false;
+      else if (module.startsWith('node:') || NODE_BUILTINS.has(module)) foreign = true;
+      else {
+        const parts = module.split('/');
+        const name = module.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+        const declared = this.project.index.package(name, 'npm');
+        foreign = declared.length > 0 && declared.every((d) => !/^(workspace|file|link|portal):/.test(d.spec));
+      }
+      this.thirdParty.set(module, foreign);
+    }
+    return foreign;
   }
 
   private _repoNames?: Set<string>;

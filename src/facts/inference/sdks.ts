@@ -134,6 +134,18 @@ export class SdkKnowledge {
     return type in this.data.types;
   }
 
+  private readonly tsModules = new Map<string, boolean>();
+
+  /** Whether any TS entry (constructor, factory, instance, annotation, function) comes from `module`. */
+  tsModuleKnown(module: string): boolean {
+    let known = this.tsModules.get(module);
+    if (known === undefined) {
+      known = Object.values(this.ts).some((entries) => entries.some((e) => e.moduleTest?.(module)));
+      this.tsModules.set(module, known);
+    }
+    return known;
+  }
+
   /** A TS export (`module`, `name`; `name` may be `default` or dotted: `RunnableSequence.from`). */
   tsEntry(kind: EntryKind, module: string, name: string): CompiledEntry | undefined {
     return this.ts[kind].find((e) => e.moduleTest?.(module) && (e.names?.includes(name) || (e.re?.test(name) ?? false)));

@@ -588,6 +588,9 @@ export class TsInference implements FileAnalyzer {
     // Annotated as something no SDK client is (a string, an options object type, a callback):
     // the callers cannot pass one, so they are not asked.
     if (t && !mayBeInstanceType(t.compilerNode)) return undefined;
+    // Annotated with a type of a third-party package no SDK knowledge covers (`PrismaClient`,
+    // `Request` from express, `Redis`): the callers pass that package's object, not a client.
+    if (t && this.foreignType(t)) return undefined;
     const init = p.getInitializer();
     const fromInit = init ? this.valueOf(init) : undefined;
     // A default `{}` says nothing about what callers pass.
@@ -604,6 +607,14 @@ export class TsInference implements FileAnalyzer {
       if (isClient(v)) return { ...v, confidence: 'medium' };
     }
     return undefined;
+  }
+
+  /** A plain type reference (no type arguments) to an export of a foreign module (InferenceContext.isForeignTsModule). */
+  private foreignType(t: Node): boolean {
+    if (!Node.isTypeReference(t) || t.getTypeArguments().length > 0) return false;
+    const first = t.getTypeName().getText().split('.')[0] as string;
+    const v = this.resolveIdent(first, t);
+    return v?.t === 'extern' && this.ctx.isForeignTsModule(v.module, (m) => this.ctx.k.tsModuleKnown(m) || m in HTTP_LIBS || FETCH_MODULES.has(m));
   }
 
   /** A type annotation naming an SDK client class (`OpenAI`, `ChatOpenAI`, `BaseChatModel`) or a repository class. */
