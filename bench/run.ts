@@ -118,7 +118,7 @@ interface Measured {
   peakRssMiB: number | null;
 }
 
-function measure(runs: number, cmd: string, args: string[], cwd: string, ok: (s: Sample) => boolean): Measured & { last: Sample } {
+function measure(runs: number, cmd: string, args: string[], cwd: string, ok: (s: Sample) => boolean): Measured & { last: Sample; samples: Sample[] } {
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     const s = runOnce(cmd, args, cwd);
@@ -131,6 +131,7 @@ function measure(runs: number, cmd: string, args: string[], cwd: string, ok: (s:
     runsMs: samples.map((s) => Math.round(s.ms)),
     peakRssMiB: rss.length ? Math.max(...rss) / 1024 : null,
     last: samples[samples.length - 1] as Sample,
+    samples,
   };
 }
 
@@ -144,8 +145,8 @@ interface ModelguardRun extends Measured {
   filesPerSecond: number;
   parsed: Record<string, number>;
   findings: number;
-  /** No cache exists yet. */
-  cacheHits: null;
+  /** Runs answered from the result cache (0 for the runs made with --no-cache). */
+  cacheHits: number;
 }
 
 /** Reads the `--stats` table (stderr) of a modelguard run. */
@@ -159,9 +160,17 @@ export function readStats(stderr: string): { filesSeen: number; candidates: numb
   return { filesSeen: Number(d[1]), candidates: Number(d[2]), filesScanned: Number(t[1]), findings: Number(t[2]), parsed, rssMiB: rss ? Number(rss[1]) : undefined };
 }
 
-function modelguard(runs: number, root: string, files: string[]): ModelguardRun {
+/** Runs modelguard on the tree (or on `files`): without a cache, or with the result cache in `cacheDir`. */
+function modelguard(runs: number, root: string, files: string[], cacheDir?: string): ModelguardRun {
   const out = join(mkdtempSync(join(tmpdir(), 'mg-bench-out-')), 'report.json');
-  const m = measure(runs, process.execPath, [BIN, ...(files.length ? files : ['.']), '--root', '.', '--format', 'json', '--output', out, '--fail-on', 'never', '--stats'], root, (s) => s.status === 0);
+  const cache = cacheDir ? ['--cache-dir', cacheDir] : ['--no-cache'];
+  const m = measure(
+    runs,
+    process.execPath,
+    [BIN, ...(files.length ? files : ['.']), '--root', '.', '--format', 'json', '--output', out, '--fail-on', 'never', '--stats', ...cache],
+    root,
+    (s) => s.status === 0,
+  );
   rmSync(dirname(out), { recursive: true, force: true });
   const st = readStats(m.last.stderr);
   return {
@@ -174,7 +183,7 @@ function modelguard(runs: number, root: string, files: string[]): ModelguardRun 
     filesPerSecond: (files.length || st.filesSeen) / (m.wallMs / 1000),
     parsed: st.parsed,
     findings: st.findings,
-    cacheHits: null,
+    cacheHits: m.samples.filter((s) => /^ {2}result cache .* hit\b/m.test(s.stderr)).length,
   };
 }
 
@@ -309,6 +318,8 @@ interface TreeResult {
   commit?: string;
   full: Scenario;
   small: Scenario;
+  /** The same two runs once a full scan has filled the result cache (nothing changed since). */
+  cached: { full: ModelguardRun; small: ModelguardRun };
 }
 
 async function measureTree(name: string, root: string, args: Args, files?: string[]): Promise<TreeResult> {
@@ -320,7 +331,16 @@ async function measureTree(name: string, root: string, args: Args, files?: strin
     const ratios = Object.fromEntries(peers.map((p) => [p.tool, 'wallMs' in p ? mg.wallMs / p.wallMs : null]));
     return { files: fs, modelguard: mg, peers, ratios };
   };
-  return { name, root, ...(commit.status === 0 ? { commit: commit.stdout.trim() } : {}), full: scenario([]), small: scenario(small) };
+  const cacheDir = mkdtempSync(join(tmpdir(), 'mg-bench-cache-'));
+  try {
+    const full = scenario([]);
+    const smallRun = scenario(small);
+    modelguard(1, root, [], cacheDir);
+    const cached = { full: modelguard(args.runs, root, [], cacheDir), small: modelguard(args.runs, root, small, cacheDir) };
+    return { name, root, ...(commit.status === 0 ? { commit: commit.stdout.trim() } : {}), full, small: smallRun, cached };
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 function startup(runs: number): { nodeMs: number; versionMs: number; helpMs: number } {
@@ -339,7 +359,7 @@ function scenarioLines(title: string, s: Scenario): string[] {
       .join(', ') || 'none';
   const lines = [
     `  ${title}${s.files.length ? ` (${s.files.join(', ')})` : ''}`,
-    `    modelguard  ${f0(m.wallMs).padStart(7)} ms  (runs ${m.runsMs.join(', ')})  ${f0(m.filesPerSecond)} files/s  RSS ${mib(m.peakRssMiB)}  cache hits n/a`,
+    `    modelguard  ${f0(m.wallMs).padStart(7)} ms  (runs ${m.runsMs.join(', ')})  ${f0(m.filesPerSecond)} files/s  RSS ${mib(m.peakRssMiB)}  cache hits ${m.cacheHits}/${m.runsMs.length}`,
     `                ${m.filesSeen} files seen, ${m.candidates} candidates, ${m.filesScanned} scanned, ${m.findings} findings; parsed: ${parsed}`,
   ];
   for (const p of s.peers) {
@@ -393,6 +413,15 @@ async function main(): Promise<void> {
   for (const t of trees) {
     out.push('', `${t.name}${t.commit ? ` @ ${t.commit}` : ''}`);
     out.push(...scenarioLines('full scan', t.full), ...scenarioLines(`${t.small.files.length}-file run`, t.small));
+    for (const [title, m] of [
+      ['full scan, result cache filled', t.cached.full],
+      [`${t.small.files.length}-file run, result cache filled`, t.cached.small],
+    ] as const) {
+      out.push(
+        `  ${title}`,
+        `    modelguard  ${f0(m.wallMs).padStart(7)} ms  (runs ${m.runsMs.join(', ')})  RSS ${mib(m.peakRssMiB)}  cache hits ${m.cacheHits}/${m.runsMs.length}  (${f0((m.wallMs / (title.startsWith('full') ? t.full : t.small).modelguard.wallMs) * 100)}% of the run without a cache)`,
+      );
+    }
   }
   if (curve.length) {
     out.push('', 'synthetic curve (full scan): files, wall, ms per 1k files, RSS, ast-grep wall, files parsed');

@@ -51,6 +51,8 @@ const OPTIONS = {
   'no-color': { type: 'boolean' },
   debug: { type: 'boolean' },
   stats: { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -82,6 +84,9 @@ Options:
       --list-rules         list the rules and exit
       --debug              keep stack traces of rule errors
       --stats              print time and counts per phase and rule, and peak memory, to stderr
+      --no-cache           do not read or write the result cache
+      --cache-dir DIR      keep the result cache in DIR (default: .modelguard_cache in the
+                           scanned root, git-ignored by the .gitignore modelguard writes there)
   -v, --version            print the version
   -h, --help               print this help
 
@@ -201,7 +206,10 @@ export async function main(argv: string[], io: CliIO, rules?: readonly Rule[]): 
       io.stderr(`modelguard: ${baseline}\n`);
       return EXIT_ERROR;
     }
+    const { DEFAULT_CACHE_DIR, ResultCache } = await import('./engine/cache.js');
+    const cache = v['no-cache'] ? undefined : new ResultCache(v['cache-dir'] ? resolve(io.cwd, v['cache-dir']) : resolve(root, DEFAULT_CACHE_DIR), packageInfo().version);
     const result = await scan({
+      cache,
       root,
       paths,
       config,

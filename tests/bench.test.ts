@@ -16,7 +16,7 @@ describe('npm run bench (bench/run.ts)', () => {
     expect(out.trees).toHaveLength(1);
     const tree = out.trees[0];
     for (const s of [tree.full, tree.small]) {
-      expect(s.modelguard).toMatchObject({ wallMs: expect.any(Number), filesPerSecond: expect.any(Number), cacheHits: null, findings: expect.any(Number) });
+      expect(s.modelguard).toMatchObject({ wallMs: expect.any(Number), filesPerSecond: expect.any(Number), cacheHits: 0, findings: expect.any(Number) });
       expect(s.modelguard.runsMs).toHaveLength(1);
       expect(s.modelguard.peakRssMiB).toBeGreaterThan(0);
       expect(Object.keys(s.modelguard.parsed)).toEqual(expect.arrayContaining(['yaml']));
@@ -34,6 +34,9 @@ describe('npm run bench (bench/run.ts)', () => {
     expect(tree.full.modelguard.findings).toBeGreaterThan(0);
     expect(tree.small.files).toHaveLength(5);
     expect(tree.small.modelguard.filesScanned).toBeLessThanOrEqual(5);
+    // With the cache filled by a full scan, both runs are answered from it, with the same findings.
+    expect(tree.cached.full).toMatchObject({ cacheHits: 1, findings: tree.full.modelguard.findings, filesScanned: tree.full.modelguard.filesScanned });
+    expect(tree.cached.small).toMatchObject({ cacheHits: 1, findings: tree.small.modelguard.findings, filesScanned: tree.small.modelguard.filesScanned });
     expect(out.curve).toEqual([expect.objectContaining({ files: 40, wallMs: expect.any(Number), msPer1kFiles: expect.any(Number) })]);
   }, 180_000);
 

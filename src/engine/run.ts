@@ -1,3 +1,4 @@
+import { cacheKey, repositoryState, type ResultCache } from './cache.js';
 import picomatch from 'picomatch';
 import { analysisLimits, resolveLimits, type Config, type RuleSetting } from '../config/types.js';
 import { discover, type Discovery } from '../discovery/discover.js';
@@ -32,6 +33,8 @@ export interface ScanOptions {
   debug?: boolean;
   /** Collects time per phase (`--stats`); off when not given. */
   timing?: Timing;
+  /** Reuse and keep results here (src/engine/cache.ts); no caching when not given. */
+  cache?: ResultCache;
 }
 
 export interface RunStats {
@@ -225,6 +228,37 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   timing.note('discovery', `${discovery.allPaths.length} files seen, ${discovery.files.length} candidates`);
   if (discovery.missing.length > 0) throw new UsageError(`no such file or directory: ${discovery.missing.join(', ')}`);
   if (discovery.outside.length > 0) throw new UsageError(`path outside the scanned root ${discovery.root}: ${discovery.outside.join(', ')}`);
+
+  // The result cache: a run over an unchanged repository state with the same inputs is not redone.
+  const version = packageInfo().version;
+  const cached = opts.cache
+    ? timing.measure('result cache', () => {
+        const key = cacheKey({ version, config, rules: enabled.map((r) => r.meta.id), ignore: opts.ignore ?? [], baseline: opts.baseline, debug: !!opts.debug });
+        const state = repositoryState(discovery);
+        return { key, state, hit: opts.cache?.lookup(key, state, discovery.targets) };
+      })
+    : undefined;
+  if (cached?.hit) {
+    const run = cached.hit.run;
+    timing.note('result cache', `hit (${cached.hit.from === 'full' ? "the full scan's entry, narrowed to the files given" : 'same files'})`);
+    const filesByRole = Object.fromEntries(FILE_ROLES.map((r) => [r, 0])) as Record<FileRole, number>;
+    let parsedCount = 0;
+    for (const [role, wasParsed] of Object.values(run.files)) {
+      filesByRole[role]++;
+      if (wasParsed) parsedCount++;
+    }
+    return {
+      toolName: 'modelguard',
+      toolVersion: version,
+      root: discovery.root,
+      rules: enabled,
+      findings: run.findings,
+      notifications: run.notifications,
+      stats: { filesDiscovered: run.filesDiscovered, filesScanned: Object.keys(run.files).length, filesParsed: parsedCount, filesByRole },
+      incomplete: run.incomplete,
+    };
+  }
+  if (cached) timing.note('result cache', 'miss');
 
   const grammars = await timing.measureAsync('load: tree-sitter grammars', () => Grammars.load());
   const host = new ParserHost(grammars, timing, analysisLimits(config));
@@ -471,9 +505,11 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   // Parse notices of the files that were parsed, then skipped files.
   let parsed = 0;
   const filesByRole = Object.fromEntries(FILE_ROLES.map((r) => [r, 0])) as Record<FileRole, number>;
+  const fileStates: Record<string, [FileRole, boolean]> = {};
   for (const file of files) {
     if (file.parsed) parsed++;
     filesByRole[file.role]++;
+    fileStates[file.path] = [file.role, file.parsed];
     notifications.push(...file.notices);
   }
   const targeted = (paths: string[]): string[] => paths.filter(isTarget);
@@ -524,9 +560,13 @@ export async function scan(opts: ScanOptions): Promise<RunResult> {
   findings = findings.sort(compareFindings);
   timing.end('findings, suppressions, notices', findingsStart);
 
+  if (cached) {
+    const store = { findings, notifications, incomplete, filesDiscovered: discovery.allPaths.length, files: fileStates };
+    timing.measure('result cache', () => opts.cache?.store(cached.key, cached.state, discovery.targets, store));
+  }
   return {
     toolName: 'modelguard',
-    toolVersion: packageInfo().version,
+    toolVersion: version,
     root: discovery.root,
     rules: enabled,
     findings,

@@ -12,7 +12,7 @@ export interface TimingExtras {
 
 const GROUPS: Array<[string, (name: string) => boolean]> = [
   ['Start-up and loading', (n) => n.startsWith('load: ') || n === 'config'],
-  ['Files', (n) => n === 'discovery' || n === 'read and classify'],
+  ['Files', (n) => n === 'discovery' || n === 'result cache' || n === 'read and classify'],
   ['Parsing, per language', (n) => n.startsWith('parse: ')],
   ['Cross-file', (n) => n === 'repository index'],
   ['Rules (facts a rule computes first count to it; parsing is not included)', (n) => n.startsWith('rule: ')],
